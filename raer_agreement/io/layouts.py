@@ -1,0 +1,180 @@
+"""Turn wide tables, counts tables and Label Studio exports into the long form.
+
+Each function returns the long frame plus what the ledger must know about
+rows that never became ratings (cancelled annotations, empty cells).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..ledger import LedgerEntry
+from ..taxonomy import NA_STRINGS
+from .long import ITEM_COLUMNS, find_column
+
+__all__ = ["LongForm", "wide_to_long", "counts_to_long", "labelstudio_to_long"]
+
+
+@dataclass
+class LongForm:
+    """A long frame (``item, annotator, <scheme columns>``) and its accounting."""
+
+    frame: pd.DataFrame
+    line_numbers: np.ndarray
+    entries: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    extra_rows_read: int = 0
+    item_order: list | None = None
+    annotator_order: list | None = None
+
+
+def wide_to_long(frame: pd.DataFrame, *, path: str, item_col: str | None = None, first_line: int = 2,
+                 scheme: str = "label", line_numbers=None) -> LongForm:
+    """Rows are clips, columns annotators; an empty cell is no rating.
+
+    Each non-empty cell becomes one rating; ``rows_read`` counts cells, and
+    empty cells are noted (not dropped: they never were ratings).
+    """
+    cols = list(frame.columns)
+    item_col = item_col or find_column(cols, ITEM_COLUMNS) or cols[0]
+    if item_col not in cols:
+        raise InputError("item column not found", path=path, line=1, column=item_col)
+    raters = [c for c in cols if c != item_col]
+    if not raters:
+        raise InputError("a wide table needs annotator columns after the clip id", path=path, line=1)
+    lines = np.asarray(line_numbers) if line_numbers is not None else np.arange(first_line, first_line + len(frame))
+    values = frame[raters].astype(object).to_numpy()
+    present = np.array([[v is not None and not (isinstance(v, float) and np.isnan(v))
+                         and str(v).strip().casefold() not in NA_STRINGS for v in row] for row in values],
+                       dtype=bool).reshape(values.shape)
+    r, c = np.nonzero(present)
+    long = pd.DataFrame({"item": frame[item_col].astype(str).to_numpy()[r],
+                         "annotator": np.asarray(raters, dtype=object)[c],
+                         scheme: values[r, c]})
+    notes = [f"wide layout: rows are clips ({item_col!r}), {len(raters)} annotator columns; "
+             f"{int(present.sum())} filled cells became ratings, {int((~present).sum())} empty cells are no rating"]
+    return LongForm(long, lines[r], notes=notes, annotator_order=[str(x) for x in raters])
+
+
+def counts_to_long(frame: pd.DataFrame, *, path: str, categories: list, item_col: str | None = None,
+                   first_line: int = 2, scheme: str = "label", line_numbers=None) -> LongForm:
+    """Rows are clips, columns categories, cells vote counts (FER+, CIFAR-10H).
+
+    Annotator identities are unknown: the votes of a clip get placeholder
+    annotators ``vote_1, vote_2, ...`` (noted in the ledger), so
+    identity-based coefficients (Cohen, Conger) are not meaningful.
+    """
+    cols = list(frame.columns)
+    item_col = item_col or find_column(cols, ITEM_COLUMNS) or cols[0]
+    by_norm = {str(c).strip().casefold(): c for c in cols if c != item_col}
+    cat_cols = []
+    for cat in categories:
+        c = by_norm.get(str(cat).strip().casefold())
+        if c is None:
+            raise InputError(f"counts table has no column for category {cat!r}", path=path, line=1)
+        cat_cols.append(c)
+    ignored = [c for c in cols if c != item_col and c not in cat_cols]
+    lines = np.asarray(line_numbers) if line_numbers is not None else np.arange(first_line, first_line + len(frame))
+    counts = np.zeros((len(frame), len(cat_cols)), dtype=np.int64)
+    for j, c in enumerate(cat_cols):
+        v = frame[c].astype(object).map(lambda x: "0" if x is None or str(x).strip() == "" else str(x).strip())
+        num = pd.to_numeric(v, errors="coerce")
+        bad = num.isna() | (num < 0) | (num % 1 != 0)
+        if bad.any():
+            k = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError("expected a non-negative whole number of votes", path=path,
+                             line=int(lines[k]), column=str(c), value=frame[c].iloc[k])
+        counts[:, j] = num.to_numpy().astype(np.int64)
+    flat = counts.ravel()
+    n, q = counts.shape
+    row = np.repeat(np.repeat(np.arange(n), q), flat)
+    lab = np.repeat(np.tile(np.arange(q), n), flat)
+    tot = counts.sum(1)
+    pos = np.arange(len(row)) - np.repeat(np.cumsum(tot) - tot, tot)
+    long = pd.DataFrame({"item": frame[item_col].astype(str).to_numpy()[row],
+                         "annotator": np.char.add("vote_", (pos + 1).astype(str)).astype(object),
+                         scheme: np.asarray([str(c) for c in categories], dtype=object)[lab]})
+    notes = [f"counts layout: {n} clips x {q} categories expanded into {len(long)} votes; annotator "
+             "identities are unknown (placeholders vote_1, vote_2, ...)"]
+    if ignored:
+        notes.append(f"counts layout: columns ignored (not categories): {', '.join(map(str, ignored))}")
+    empty = tot == 0
+    if empty.any():
+        notes.append(f"counts layout: {int(empty.sum())} clip row(s) with zero votes "
+                     f"(e.g. line {', '.join(map(str, lines[empty][:5]))}) give no rating")
+    # the ledger counts votes here: each vote is one rating read
+    return LongForm(long, lines[row], notes=notes)
+
+
+def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> LongForm:
+    """A Label Studio JSON export (a list of tasks) to the long form.
+
+    Each task's ``annotations`` become ratings: ``completed_by`` is the
+    annotator, each ``choices`` result (its ``from_name`` is the scheme, or
+    ``label`` when there is one control) gives the label.  Cancelled or
+    skipped annotations (``was_cancelled``) and annotations without a choice
+    are counted in the ledger, not used.  The clip id is
+    ``data[item_field]`` (default: ``clip_id``/``frame_dir``/``video``... in
+    ``data``, else the task ``id``).
+    """
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list) or not all(isinstance(t, dict) for t in data):
+        raise InputError("a Label Studio export is a JSON list of task objects", path=path)
+    rows, lines = [], []
+    n_cancelled = n_empty = 0
+    cancelled_ex, empty_ex = [], []
+    for t_idx, task in enumerate(data, start=1):
+        tdata = task.get("data") or {}
+        key = item_field or find_column(list(tdata), ITEM_COLUMNS)
+        item = tdata.get(key) if key else None
+        if item is None:
+            item = task.get("id")
+        if item is None:
+            raise InputError("task has neither a clip id in 'data' nor an 'id'", path=path,
+                             line=t_idx, column="data")
+        for ann in task.get("annotations") or []:
+            who = ann.get("completed_by")
+            if isinstance(who, dict):
+                who = who.get("email") or who.get("id")
+            if ann.get("was_cancelled") or ann.get("skipped"):
+                n_cancelled += 1
+                cancelled_ex.append(t_idx)
+                continue
+            row = {"item": str(item), "annotator": None if who is None else str(who)}
+            for res in ann.get("result") or []:
+                if res.get("type") not in (None, "choices") or "choices" not in (res.get("value") or {}):
+                    continue
+                choices = res["value"]["choices"]
+                row[str(res.get("from_name") or "label")] = choices[0] if choices else None
+            if len(row) == 2:
+                n_empty += 1
+                empty_ex.append(t_idx)
+                continue
+            rows.append(row)
+            lines.append(t_idx)
+    if not rows:
+        raise InputError("the Label Studio export holds no completed annotation with a choice", path=path)
+    entries = []
+    if n_cancelled:
+        entries.append(LedgerEntry("cancelled_annotation", n_cancelled,
+                                   "annotation cancelled or skipped in Label Studio (task numbers given)",
+                                   tuple(cancelled_ex[:20])))
+    if n_empty:
+        entries.append(LedgerEntry("annotation_without_choice", n_empty,
+                                   "annotation with no choices result (task numbers given)", tuple(empty_ex[:20])))
+    notes = ["Label Studio export: 'line' numbers are task positions (1-based) in the JSON list"]
+    return LongForm(pd.DataFrame(rows, dtype=object), np.asarray(lines), entries=entries, notes=notes,
+                    extra_rows_read=n_cancelled + n_empty)
+
+
+def read_json_any(path: Path, text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(f"not valid JSON ({e.msg})", path=path, line=e.lineno) from None

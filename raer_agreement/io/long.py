@@ -1,0 +1,335 @@
+"""Validate a long ratings table (one row per clip x annotator) into
+:class:`~raer_agreement.annotations.Annotations`.
+
+Every other layout (wide, counts, Label Studio) is first turned into this
+long form, so the checks and the ledger live in one place.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..annotations import Annotations
+from ..errors import InputError
+from ..ledger import Ledger, LedgerEntry
+from ..taxonomy import NA_STRINGS, Taxonomy, default_taxonomy, natural_sort
+
+__all__ = ["annotations_from_long", "ITEM_COLUMNS", "ANNOTATOR_COLUMNS", "LABEL_COLUMNS",
+           "find_column", "parse_label_cols"]
+
+ITEM_COLUMNS = ("clip_id", "clip", "item_id", "item", "task_id", "task", "video", "frame_dir", "image", "id")
+ANNOTATOR_COLUMNS = ("annotator_id", "annotator", "worker_id", "worker", "rater_id", "rater",
+                     "coder", "user_id", "user", "completed_by")
+LABEL_COLUMNS = ("label", "answer", "response", "class", "emotion", "category", "rating", "choice")
+
+DUPLICATE_POLICIES = ("keep", "last", "error")
+INCONSISTENT_POLICIES = ("flag", "drop", "error")
+UNKNOWN_POLICIES = ("error", "drop")
+
+
+def find_column(columns: Sequence[str], candidates: Sequence[str]) -> str | None:
+    """First column whose name matches a candidate (case and spaces ignored)."""
+    norm = {str(c).strip().casefold().replace(" ", "_"): c for c in columns}
+    for cand in candidates:
+        if cand in norm:
+            return norm[cand]
+    return None
+
+
+def parse_label_cols(label_cols) -> dict[str, str | None]:
+    """``["coarse", "emo=fine"]`` -> ``{"coarse": None, "emo": "fine"}``
+    (column -> scheme; None = decide from the column name)."""
+    if label_cols is None:
+        return {}
+    if isinstance(label_cols, Mapping):
+        return {str(k): (None if v is None else str(v)) for k, v in label_cols.items()}
+    if isinstance(label_cols, str):
+        label_cols = [label_cols]
+    out = {}
+    for spec in label_cols:
+        col, _, scheme = str(spec).partition("=")
+        out[col] = scheme or None
+    return out
+
+
+def _is_na(values: pd.Series) -> np.ndarray:
+    s = values.astype(object)
+    na = s.isna().to_numpy().copy()
+    text = s[~na].astype(str).str.strip().str.casefold()
+    na[~na] = text.isin(NA_STRINGS).to_numpy()
+    return na
+
+
+def _choose_schemes(columns, label_cols, taxonomy, categories, path):
+    """Decide which columns hold labels and which scheme each one is.
+
+    Returns (mapping column -> scheme, taxonomy or None, categories dict)."""
+    explicit = parse_label_cols(label_cols)
+    tax = taxonomy
+    if explicit:
+        for col in explicit:
+            if col not in columns:
+                raise InputError(f"label column not found; columns are: {', '.join(map(str, columns))}",
+                                 path=path, line=1, column=col)
+        cols = list(explicit)
+    else:
+        # scheme-named columns first (coarse, fine), then generic names
+        ref = tax if tax is not None else default_taxonomy()
+        cols = [c for c in columns if str(c).strip() in ref.scheme_names]
+        if cols and tax is None and categories is None:
+            tax = ref
+        if not cols:
+            c = find_column(columns, LABEL_COLUMNS)
+            if c is None:
+                raise InputError("no label column found (expected one of "
+                                 f"{', '.join(LABEL_COLUMNS)} or a scheme name; use --label-col); "
+                                 f"columns are: {', '.join(map(str, columns))}", path=path, line=1)
+            cols = [c]
+    mapping = {}
+    for c in cols:
+        scheme = explicit.get(c) or str(c).strip()
+        if tax is not None and scheme not in tax:
+            if len(cols) == 1:
+                scheme = tax.scheme_names[0]
+            else:
+                raise InputError(f"column is not a scheme of the taxonomy ({', '.join(tax.scheme_names)}); "
+                                 "name it with --label-col COLUMN=SCHEME", path=path, line=1, column=c)
+        mapping[c] = scheme
+    if len(set(mapping.values())) != len(mapping):
+        raise InputError("two label columns map to the same scheme", path=path, line=1,
+                         column=", ".join(map(str, mapping)))
+    if categories is not None and not isinstance(categories, Mapping):
+        if len(mapping) != 1:
+            raise InputError("a plain category list needs exactly one label column; "
+                             "give categories per scheme", path=path)
+        categories = {next(iter(mapping.values())): list(categories)}
+    return mapping, (None if categories else tax), categories
+
+
+def annotations_from_long(frame: pd.DataFrame, *, source: str = "<DataFrame>", item_col: str | None = None,
+                          annotator_col: str | None = None, label_cols=None, taxonomy: Taxonomy | None = None,
+                          categories=None, duplicates: str = "keep", inconsistent: str = "flag",
+                          unknown: str = "error", first_line: int = 2, line_numbers: np.ndarray | None = None,
+                          item_order: Sequence[str] | None = None, annotator_order: Sequence[str] | None = None,
+                          prior_entries: Sequence[LedgerEntry] = (), prior_notes: Sequence[str] = (),
+                          extra_rows_read: int = 0, items: pd.DataFrame | None = None) -> Annotations:
+    """Validate a long frame into :class:`Annotations`, accounting for every row.
+
+    Parameters
+    ----------
+    frame : DataFrame, shape (n_rows, n_columns)
+        One row per rating; values are read as strings.
+    source : str
+        File name for messages and the ledger.
+    item_col, annotator_col : str, optional
+        Column names; recognised automatically when omitted
+        (``clip_id``/``item``/``task``..., ``annotator_id``/``worker``/``rater``...).
+    label_cols : str, list of str or dict, optional
+        Label columns, one per scheme; ``"COLUMN=SCHEME"`` names the scheme.
+        Default: columns named after taxonomy schemes (``coarse``, ``fine``),
+        else a ``label``/``answer``/``response`` column.
+    taxonomy : Taxonomy, optional
+        Declares schemes and categories.  The default RAER taxonomy is used
+        when the label columns are its scheme names.
+    categories : list or dict of scheme -> list, optional
+        Every category (used or not) when there is no taxonomy; else they
+        are inferred from the data in numeric-aware order.
+    duplicates : {"keep", "last", "error"}
+        An annotator rating the same clip twice: keep all as repeated
+        ratings (flagged in the ledger), keep the last row, or stop.
+    inconsistent : {"flag", "drop", "error"}
+        A child-scheme label whose parent is not the same row's
+        parent-scheme label (e.g. fine "Yawning" with coarse "Enjoyment").
+    unknown : {"error", "drop"}
+        A label that is no category of its scheme.
+    first_line : int
+        File line of the first data row (2 for a CSV with a header).
+    line_numbers : array of int, shape (n_rows,), optional
+        Explicit file line of each row (overrides ``first_line``).
+
+    Returns
+    -------
+    Annotations
+    """
+    for name, val, allowed in (("duplicates", duplicates, DUPLICATE_POLICIES),
+                               ("inconsistent", inconsistent, INCONSISTENT_POLICIES),
+                               ("unknown", unknown, UNKNOWN_POLICIES)):
+        if val not in allowed:
+            raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {val!r}")
+    path = source
+    columns = [str(c) for c in frame.columns]
+    frame = frame.copy()
+    frame.columns = columns
+    dup_cols = sorted({c for c in columns if columns.count(c) > 1})
+    if dup_cols:
+        raise InputError("duplicated column name", path=path, line=1, column=dup_cols[0])
+    n_rows = len(frame)
+    lines = (np.asarray(line_numbers) if line_numbers is not None
+             else np.arange(first_line, first_line + n_rows))
+
+    def need(col, candidates, what, flag):
+        if col is not None:
+            if col not in columns:
+                raise InputError(f"{what} column not found; columns are: {', '.join(columns)}",
+                                 path=path, line=1, column=col)
+            return col
+        c = find_column(columns, candidates)
+        if c is None:
+            raise InputError(f"no {what} column found (expected one of {', '.join(candidates)}, or {flag}); "
+                             f"columns are: {', '.join(columns)}", path=path, line=1)
+        return c
+
+    item_col = need(item_col, ITEM_COLUMNS, "item (clip id)", "--item-col")
+    annotator_col = need(annotator_col, ANNOTATOR_COLUMNS, "annotator", "--annotator-col")
+    mapping, tax, categories = _choose_schemes([c for c in columns if c not in (item_col, annotator_col)],
+                                               label_cols, taxonomy, categories, path)
+    entries = list(prior_entries)
+    notes = list(prior_notes)
+    keep = np.ones(n_rows, dtype=bool)
+
+    def drop(mask, reason, detail):
+        mask = mask & keep
+        if mask.any():
+            entries.append(LedgerEntry(reason, int(mask.sum()), detail, tuple(lines[mask][:20].tolist())))
+            keep[mask] = False
+
+    # ids: strings exactly as given (no number parsing); surrounding spaces go
+    ids = {}
+    for col, what in ((item_col, "item"), (annotator_col, "annotator")):
+        v = frame[col].astype(object)
+        na = _is_na(v)
+        drop(na, f"missing_{what}_id", f"empty or NA {what} id in column {col!r}")
+        ids[what] = v.where(~na, "").astype(str).str.strip().to_numpy(dtype=object)
+
+    # labels
+    raw = {}
+    for col, scheme in mapping.items():
+        v = frame[col].astype(object)
+        na = _is_na(v)
+        raw[scheme] = (col, v.where(~na, None).map(lambda x: None if x is None else str(x).strip()))
+    if tax is None:
+        cats = {}
+        for scheme, (col, v) in raw.items():
+            if categories and scheme in categories:
+                cats[scheme] = [str(c).strip() for c in categories[scheme]]
+            else:
+                seen = natural_sort(v[keep & v.notna().to_numpy()].unique())
+                cats[scheme] = seen
+                folded = {}
+                for c in seen:
+                    folded.setdefault(c.casefold(), []).append(c)
+                for group in folded.values():
+                    if len(group) > 1:
+                        notes.append(f"scheme {scheme!r}: categories {group} differ only in case; "
+                                     "declare the categories to merge them")
+            if not cats[scheme]:
+                cats[scheme] = []
+        if categories:
+            notes.append("categories declared by the caller")
+        else:
+            notes.append("categories inferred from the data (numeric-aware order); "
+                         "declare them to include unused ones")
+        tax = Taxonomy.from_categories(cats)
+    codes = {}
+    for scheme, (col, v) in raw.items():
+        sch = tax[scheme]
+        if unknown == "drop":
+            exact, loose = sch._lookup()
+            valid = v.map(lambda x: x is None or x in exact or x.strip().casefold() in loose).to_numpy(bool)
+            drop(~valid, f"unknown_label_{scheme}",
+                 f"label is not a category of scheme {scheme!r} (column {col!r})")
+            v = v.where(valid, None)
+        c, n_norm = sch.encode(v.to_numpy(dtype=object), path=path, column=col,
+                               line_numbers=np.where(keep, lines, lines))
+        if n_norm:
+            notes.append(f"{n_norm} label(s) in column {col!r} matched a category of {scheme!r} only after "
+                         "ignoring case and spaces")
+        codes[scheme] = c
+    if not codes:
+        raise InputError("no label column", path=path)
+    any_label = np.zeros(n_rows, dtype=bool)
+    for c in codes.values():
+        any_label |= c >= 0
+    drop(~any_label, "missing_label", "no label in any scheme (empty or NA-like value)")
+
+    # a child label must sit under the same row's parent label
+    for child, parent in tax.pairs():
+        if child in codes and parent in codes:
+            m = tax.mapping(child, parent)
+            both = (codes[child] >= 0) & (codes[parent] >= 0)
+            bad = both & (m[np.maximum(codes[child], 0)] != codes[parent]) & keep
+            if bad.any():
+                first = int(np.flatnonzero(bad)[0])
+                ccol, pcol = raw[child][0], raw[parent][0]
+                if inconsistent == "error":
+                    raise InputError(
+                        f"{child} label {tax[child].categories[codes[child][first]]!r} does not belong to "
+                        f"{parent} label {tax[parent].categories[codes[parent][first]]!r} on the same row "
+                        "(use inconsistent='drop' or 'flag')",
+                        path=path, line=int(lines[first]), column=ccol, value=str(raw[child][1].iloc[first]))
+                if inconsistent == "drop":
+                    drop(bad, f"inconsistent_{child}_{parent}",
+                         f"{child} label outside the same row's {parent} label")
+                else:
+                    entries.append(LedgerEntry(
+                        f"inconsistent_{child}_{parent}", int(bad.sum()),
+                        f"{child} label outside the same row's {parent} label (kept)",
+                        tuple(lines[bad][:20].tolist()), dropped=False))
+
+    # repeated ratings of one clip by one annotator
+    kept_idx = np.flatnonzero(keep)
+    pair = pd.DataFrame({"i": ids["item"][kept_idx], "a": ids["annotator"][kept_idx]})
+    dup_later = pair.duplicated(keep="first").to_numpy()
+    if dup_later.any():
+        first = kept_idx[np.flatnonzero(dup_later)[0]]
+        n_dup = int(dup_later.sum())
+        if duplicates == "error":
+            raise InputError("annotator rated this clip more than once (duplicates policy 'error'; "
+                             "use 'last' or 'keep')", path=path, line=int(lines[first]),
+                             column=annotator_col, value=f"{ids['annotator'][first]} on {ids['item'][first]}")
+        if duplicates == "last":
+            earlier = pair.duplicated(keep="last").to_numpy()
+            m = np.zeros(n_rows, bool)
+            m[kept_idx[earlier]] = True
+            drop(m, "repeated_rating_superseded", "an annotator rated the clip again later; the last rating is kept")
+        else:
+            m = np.zeros(n_rows, bool)
+            m[kept_idx[dup_later]] = True
+            entries.append(LedgerEntry("repeated_rating", n_dup,
+                                       "an annotator rated the same clip more than once; all ratings kept "
+                                       "as separate observations", tuple(lines[m][:20].tolist()),
+                                       dropped=False))
+
+    kept_idx = np.flatnonzero(keep)
+    item_codes, item_uniques = _codes(ids["item"][kept_idx], item_order)
+    ann_codes, ann_uniques = _codes(ids["annotator"][kept_idx], annotator_order)
+    labels = {s: c[kept_idx] for s, c in codes.items()}
+    rows_read = n_rows + extra_rows_read
+    ledger = Ledger(sources=(str(source),), rows_read=rows_read, entries=tuple(entries), notes=tuple(notes))
+    ann = Annotations(item_codes, ann_codes, labels, item_uniques, ann_uniques, tax, items, ledger)
+    return finish_ledger(ann)
+
+
+def finish_ledger(ann: Annotations) -> Annotations:
+    """Fill the ledger's counts of items, annotators and ratings per item."""
+    per = np.bincount(ann.item, minlength=ann.n_items) if ann.n_items else np.zeros(1)
+    stats = {"min": float(per.min()), "median": float(np.median(per)), "mean": float(per.mean()),
+             "max": float(per.max())} if ann.n_items else {}
+    return ann.with_ledger(ann.ledger.with_counts(n_items=ann.n_items, n_annotators=ann.n_annotators,
+                                                  ratings_per_item=stats))
+
+
+def _codes(values: np.ndarray, order: Sequence[str] | None):
+    """Integer codes; ids sorted in numeric-aware order (or as in ``order``),
+    so the row order of the input never changes an output."""
+    if order is not None:
+        cat = pd.Categorical(values, categories=list(dict.fromkeys(map(str, order))))
+        return cat.codes.astype(np.int64), list(cat.categories)
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object))
+    uniques = [str(u) for u in uniques]
+    sorted_ids = natural_sort(uniques)
+    rank = {u: k for k, u in enumerate(sorted_ids)}
+    remap = np.array([rank[u] for u in uniques], dtype=np.int64)
+    return remap[codes] if len(codes) else codes.astype(np.int64), sorted_ids

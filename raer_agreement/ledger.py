@@ -1,0 +1,120 @@
+"""The ledger: an account of every input row, used or dropped, and why.
+
+Rows read = rows used + rows dropped, always; the loaders build a
+:class:`Ledger` and every output carries it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Ledger", "LedgerEntry"]
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """Rows dropped (or flagged) for one reason.
+
+    Attributes
+    ----------
+    reason : str
+        Short machine-readable key, e.g. ``"missing_label"``.
+    count : int
+        Number of input rows concerned.
+    detail : str
+        A sentence a person can read.
+    lines : tuple of int
+        Up to 20 example line numbers (1-based, header is line 1).
+    dropped : bool
+        True when the rows were dropped, False when they were kept and flagged.
+    """
+
+    reason: str
+    count: int
+    detail: str
+    lines: tuple = ()
+    dropped: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"reason": self.reason, "count": int(self.count), "detail": self.detail,
+                "example_lines": [int(x) for x in self.lines], "dropped": self.dropped}
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """What was read, used and dropped.
+
+    Attributes
+    ----------
+    sources : tuple of str
+        Files (or ``"<DataFrame>"``) read, in order.
+    rows_read : int
+        Data rows (ratings, or annotations for Label Studio) read.
+    entries : tuple of LedgerEntry
+        Drops and flags, one entry per reason.
+    notes : tuple of str
+        Other facts (label normalisations, inferred formats).
+    """
+
+    sources: tuple = ()
+    rows_read: int = 0
+    entries: tuple = ()
+    notes: tuple = ()
+    n_items: int = 0
+    n_annotators: int = 0
+    ratings_per_item: dict = field(default_factory=dict)
+
+    @property
+    def rows_dropped(self) -> int:
+        return int(sum(e.count for e in self.entries if e.dropped))
+
+    @property
+    def rows_used(self) -> int:
+        return int(self.rows_read - self.rows_dropped)
+
+    @property
+    def dropped_by_reason(self) -> dict[str, int]:
+        return {e.reason: int(e.count) for e in self.entries if e.dropped}
+
+    def with_counts(self, *, n_items, n_annotators, ratings_per_item) -> "Ledger":
+        return Ledger(self.sources, self.rows_read, self.entries, self.notes,
+                      int(n_items), int(n_annotators), dict(ratings_per_item))
+
+    def merged(self, other: "Ledger") -> "Ledger":
+        """Ledger of two inputs read one after the other."""
+        return Ledger(self.sources + other.sources, self.rows_read + other.rows_read,
+                      self.entries + other.entries, self.notes + other.notes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary (used by every output)."""
+        return {
+            "sources": list(self.sources),
+            "rows_read": int(self.rows_read),
+            "rows_used": self.rows_used,
+            "rows_dropped": self.rows_dropped,
+            "dropped": [e.to_dict() for e in self.entries if e.dropped],
+            "flagged": [e.to_dict() for e in self.entries if not e.dropped],
+            "notes": list(self.notes),
+            "n_items": int(self.n_items),
+            "n_annotators": int(self.n_annotators),
+            "ratings_per_item": {k: float(v) for k, v in self.ratings_per_item.items()},
+        }
+
+    def summary(self) -> str:
+        """Plain-text account, as ``raer-agreement validate`` prints it."""
+        lines = [f"sources: {', '.join(self.sources) or '-'}",
+                 f"rows read: {self.rows_read}",
+                 f"rows used: {self.rows_used}",
+                 f"rows dropped: {self.rows_dropped}"]
+        for e in self.entries:
+            tag = "dropped" if e.dropped else "flagged"
+            ex = f" (e.g. line {', '.join(map(str, e.lines[:5]))})" if e.lines else ""
+            lines.append(f"  {tag} {e.count:>7} {e.reason}: {e.detail}{ex}")
+        lines.append(f"items: {self.n_items}")
+        lines.append(f"annotators: {self.n_annotators}")
+        if self.ratings_per_item:
+            r = self.ratings_per_item
+            lines.append("ratings per item: min {min:g}, median {median:g}, mean {mean:.2f}, max {max:g}".format(**r))
+        for n in self.notes:
+            lines.append(f"note: {n}")
+        return "\n".join(lines)
