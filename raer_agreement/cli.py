@@ -1,0 +1,64 @@
+"""The ``raer-agreement`` command line: a thin shell over the library.
+
+Each subcommand lives in :mod:`raer_agreement.commands` as a module with
+``register(subparsers)`` and ``run(args) -> int``.  A user error is one line
+on stderr and exit code 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from ._version import __version__
+from .errors import InputError
+
+#: subcommand name -> module in raer_agreement.commands (in --help order)
+COMMANDS = {
+    "validate": "validate",
+    "simulate": "simulate",
+    "agreement": "agreement",
+    "aggregate": "aggregate",
+    "soft-labels": "soft_labels",
+    "report": "report",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="raer-agreement",
+        description="Agreement reports, aggregated labels and soft-label targets for multi-annotator data "
+                    "(RAER and similar). With no input, commands use the bundled synthetic RAER-like corpus.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module in COMMANDS.items():
+        try:
+            mod = importlib.import_module(f".commands.{module}", __package__)
+        except ModuleNotFoundError as e:
+            if e.name != f"{__package__}.commands.{module}":
+                raise
+            continue  # a subcommand not shipped in this build
+        mod.register(sub, name)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.run(args) or 0)
+    except InputError as e:
+        print(f"raer-agreement {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("raer-agreement: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
