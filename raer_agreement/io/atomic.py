@@ -43,6 +43,9 @@ def atomic_path(path, *, force: bool = True):
     tmp = Path(tmp)
     try:
         yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual file mode
         os.replace(tmp, p)
     finally:
         if tmp.exists():
