@@ -289,6 +289,7 @@ def simulate_corpus(params: SimulationParams | None = None, *, seed: int = 0,
     # (error rate scaled per clip, mean 1) and some environments harder
     ambiguity = rng.beta(1.0, 2.5, n)
     err_scale = (0.1 + 2.6 * ambiguity)[item]
+    err_scale[np.asarray(kinds)[ann] == "spammer"] = 1.0  # a near-random annotator ignores the clip
     diff = np.array([params.environment_difficulty.get(e, 1.0) for e in env])[item]
     tc = true_c[item]
     probs = conf[ann, tc].copy()
