@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,53 +81,63 @@ def _detect_encoding(head: bytes) -> str:
 def read_delimited(path: Path, *, sep: str | None = None, encoding: str | None = None) -> RawTable:
     """CSV / TSV with a header row; delimiter sniffed from the header.
 
-    Blank lines are skipped; line numbers in errors are file lines.
+    Blank lines (before the header too) are skipped; every row must have as
+    many fields as the header; line numbers in errors are file lines, also
+    when a quoted field spans several lines.
     """
-    with open(path, "rb") as fh:
-        head = fh.read(1 << 16)
-    encoding = encoding or _detect_encoding(head)
-    if encoding in ("utf-8", "utf-8-sig") and b"\x00" not in head:
-        source = path  # large files: let the C parser stream from disk
-        try:
-            first = head.decode(encoding, errors="strict")
-        except UnicodeDecodeError as e:
-            if e.start < len(head) - 4:  # not just a character cut at the buffer end
-                read_text(path, encoding)  # raises the located error
-            first = head[: e.start].decode(encoding)
-    else:
-        source = io.StringIO(read_text(path, encoding))
-        first = source.getvalue()[: 1 << 16]
-        encoding = None
-    if not first.strip():
+    text = read_text(path, encoding)
+    if not text.strip():
         raise InputError("the file is empty (expected a header row and ratings)", path=path)
+    if sep is not None and len(sep) != 1:
+        raise InputError("the delimiter must be one character", path=path, value=sep)
+    # csv's own line handling: \n, \r\n and a lone \r all end a record
+    first = text.lstrip("\r\n")
     header_line = first.replace("\r\n", "\n").replace("\r", "\n").split("\n", 1)[0]
     sep = sep or _sniff_sep(header_line, path.suffix.lower())
-    header = [h.strip() for h in next(csv.reader([header_line], delimiter=sep))]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"', strict=True)
+    header = None
+    header_lineno = 0
+    rows, lines = [], []
+    prev = 0
+    try:
+        for rec in reader:
+            start, prev = prev + 1, reader.line_num
+            if not rec or (len(rec) == 1 and not rec[0].strip()):
+                continue  # blank line
+            if header is None:
+                header = [h.strip() for h in rec]
+                header_lineno = start
+                _check_header(header, path, start)
+                continue
+            if len(rec) != len(header):
+                if all(not f.strip() for f in rec):
+                    continue  # a line of delimiters only
+                raise InputError(f"expected {len(header)} fields separated by {sep!r} as in the header "
+                                 f"(line {header_lineno}), found {len(rec)}", path=path, line=start,
+                                 value=sep.join(rec)[:80])
+            rows.append(rec)
+            lines.append(start)
+    except csv.Error as e:
+        raise InputError(f"malformed row ({e}); check the quoting", path=path, line=prev + 1) from None
+    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(
+        {h: pd.Series([], dtype=object) for h in header})
+    if len(header) > 1 and len(frame):
+        # rows of empty fields only are blank lines too
+        blank = (frame.apply(lambda s: s.str.strip()) == "").all(axis=1).to_numpy()
+        if blank.any():
+            frame = frame[~blank].reset_index(drop=True)
+            lines = np.asarray(lines)[~blank]
+    return RawTable(frame, str(path), first_line=header_lineno + 1, line_numbers=np.asarray(lines, dtype=np.int64))
+
+
+def _check_header(header: list, path, line: int) -> None:
     if any(h == "" for h in header):
-        raise InputError(f"empty column name in the header (column {header.index('') + 1})", path=path, line=1)
+        raise InputError(f"empty column name in the header (column {header.index('') + 1})", path=path, line=line)
     seen = set()
     for h in header:
         if h in seen:
-            raise InputError("duplicated column name in the header", path=path, line=1, column=h)
+            raise InputError("duplicated column name in the header", path=path, line=line, column=h)
         seen.add(h)
-    try:
-        frame = pd.read_csv(source, sep=sep, dtype=str, keep_default_na=False, na_filter=False,
-                            skip_blank_lines=False, engine="c", header=0, names=header,
-                            quotechar='"', encoding=encoding)
-    except UnicodeDecodeError:
-        read_text(path, encoding)  # raises the located error
-        raise
-    except pd.errors.ParserError as e:
-        msg = str(e).strip().splitlines()[-1]
-        m = re.search(r"line (\d+)", msg)
-        raise InputError(f"malformed row ({msg}); expected {len(header)} fields separated by {sep!r}",
-                         path=path, line=int(m.group(1)) if m else None) from None
-    # blank lines come through as empty rows: remove them, keep true line numbers
-    blank = (frame == "").all(axis=1).to_numpy() if len(frame.columns) > 1 else np.zeros(len(frame), bool)
-    if blank.any():
-        lines = np.arange(2, len(frame) + 2)[~blank]
-        return RawTable(frame[~blank].reset_index(drop=True), str(path), line_numbers=lines)
-    return RawTable(frame, str(path))
 
 
 def read_parquet(path: Path) -> RawTable:
