@@ -11,10 +11,10 @@ import pandas as pd
 from ..annotations import Annotations
 from ..errors import InputError
 from ..ledger import Ledger
-from ..taxonomy import Taxonomy, load_taxonomy, natural_sort
+from ..taxonomy import Taxonomy, _norm, default_taxonomy, load_taxonomy, natural_sort
 from . import layouts
 from .listfile import CONTEXT_COLUMNS, looks_like_list_file, parse_clip_path, read_list_file
-from .long import ANNOTATOR_COLUMNS, annotations_from_long, find_column, finish_ledger
+from .long import ANNOTATOR_COLUMNS, LABEL_COLUMNS, annotations_from_long, find_column, finish_ledger
 from .tables import read_delimited, read_jsonl, read_parquet, read_text
 
 __all__ = ["load_ratings", "load_clips", "FORMATS"]
@@ -72,6 +72,7 @@ def load_ratings(paths, *, format: str = "auto", item_col: str | None = None, an
     opts = dict(item_col=item_col, annotator_col=annotator_col, label_cols=label_cols, taxonomy=taxonomy,
                 categories=categories, duplicates=duplicates, inconsistent=inconsistent, unknown=unknown)
     parts = [_load_one(p, format=format, encoding=encoding, sep=sep, **opts) for p in paths]
+    _check_same_schemes(parts, paths)
     ann = parts[0] if len(parts) == 1 else _concat(parts, duplicates=duplicates)
     meta = load_clips(clips) if clips is not None else None
     return attach_metadata(ann, meta)
@@ -109,7 +110,7 @@ def _load_one(path: Path, *, format, encoding, sep, **opts) -> Annotations:
 def _from_table(table, format: str, opts: dict) -> Annotations:
     frame = table.frame
     if frame.empty:
-        raise InputError("no data rows (header only?)", path=table.path, line=2)
+        raise InputError("no data rows (header only?)", path=table.path, line=table.first_line)
     layout = format
     if layout == "auto":
         layout = _guess_layout(list(frame.columns), opts)
@@ -168,6 +169,23 @@ def _declared_categories(opts, scheme):
 def _guess_layout(columns, opts) -> str:
     if opts.get("annotator_col") or find_column(columns, ANNOTATOR_COLUMNS):
         return "long"
+    # a label column (``label``, a scheme name such as ``coarse``) means one
+    # row per rating: without an annotator column that is an error to report,
+    # not a wide table whose annotator is called "coarse"
+    tax = opts.get("taxonomy")
+    schemes = tax.scheme_names if isinstance(tax, Taxonomy) else default_taxonomy().scheme_names
+    from .long import parse_label_cols
+    if any(c in columns for c in parse_label_cols(opts.get("label_cols"))) or find_column(columns, LABEL_COLUMNS) or any(
+            str(c).strip() in schemes for c in columns):
+        return "long"
+    if opts.get("categories") is None and not isinstance(tax, Taxonomy):
+        # columns named after the default taxonomy's classes: a counts table
+        ref = default_taxonomy()
+        names = {_norm(c) for c in ref[ref.scheme_names[0]].categories}
+        others = [_norm(c) for c in columns[1:]]
+        if len(others) >= 2 and sum(o in names for o in others) >= max(2, len(names) // 2):
+            opts["taxonomy"] = ref
+            return "counts"
     cats = _declared_categories(opts, _single_scheme(opts))
     if cats is not None:
         names = {str(c).strip().casefold() for c in cats}
@@ -178,6 +196,23 @@ def _guess_layout(columns, opts) -> str:
         if len(others) >= 2 and sum(o in names for o in others) >= max(2, len(names) // 2):
             return "counts"
     return "wide"
+
+
+def _check_same_schemes(parts: Sequence[Annotations], paths: Sequence[Path]) -> None:
+    """Files merged into one corpus must hold the same label schemes (one may
+    lack a scheme the others have, e.g. no fine labels in a batch); label
+    columns that share nothing mean a column was renamed between batches,
+    which would silently split the ratings into unrelated schemes."""
+    for k in range(1, len(parts)):
+        here = set(parts[k].schemes)
+        for j in range(k):
+            there = set(parts[j].schemes)
+            if not (here <= there or there <= here):
+                raise InputError(
+                    f"label columns hold scheme(s) {', '.join(sorted(here - there))} but "
+                    f"{paths[j].name} holds {', '.join(sorted(there - here))}: was a column renamed between "
+                    "batches? Rename it, or read the files separately", path=paths[k],
+                    line=1, column=", ".join(sorted(here - there)))
 
 
 def _concat(parts: Sequence[Annotations], *, duplicates: str) -> Annotations:

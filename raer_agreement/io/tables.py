@@ -46,7 +46,14 @@ def read_text(path: Path, encoding: str | None = None) -> str:
     unless ``encoding`` is given.  Undecodable bytes raise an
     :class:`InputError` naming the line."""
     data = path.read_bytes()
-    encoding = encoding or _detect_encoding(data[:4])
+    if encoding is None:
+        encoding = _detect_encoding(data[:4])
+        if encoding == "utf-8" and b"\x00" in data[:4096]:
+            # ASCII text in UTF-16 without a byte-order mark: every other byte is NUL
+            head = data[:4096]
+            guess = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+            raise InputError(f"the file holds NUL bytes: UTF-16 without a byte-order mark? pass --encoding {guess}",
+                             path=path, line=data[: data.index(b"\x00")].count(b"\n") + 1)
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as e:
