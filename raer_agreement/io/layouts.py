@@ -129,8 +129,17 @@ def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> Lo
     rows, lines = [], []
     n_cancelled = n_empty = 0
     cancelled_ex, empty_ex = [], []
+
+    def bad(msg, t_idx, column, value):
+        return InputError(f"{msg} (Label Studio export; 'line' is the task position)", path=path,
+                          line=t_idx, column=column, value=_short(value))
+
     for t_idx, task in enumerate(data, start=1):
-        tdata = task.get("data") or {}
+        tdata = task.get("data")
+        if tdata is None:
+            tdata = {}
+        if not isinstance(tdata, dict):
+            raise bad("task 'data' must be an object", t_idx, "data", tdata)
         key = item_field or find_column(list(tdata), ITEM_COLUMNS)
         item = tdata.get(key) if key else None
         if item is None:
@@ -138,20 +147,46 @@ def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> Lo
         if item is None:
             raise InputError("task has neither a clip id in 'data' nor an 'id'", path=path,
                              line=t_idx, column="data")
-        for ann in task.get("annotations") or []:
+        if not _is_scalar(item):
+            raise bad("the clip id must be a string or a number", t_idx, key or "id", item)
+        annotations = task.get("annotations")
+        if annotations is None:
+            annotations = []
+        if not isinstance(annotations, list):
+            raise bad("'annotations' must be a list", t_idx, "annotations", annotations)
+        for ann in annotations:
+            if not isinstance(ann, dict):
+                raise bad("each annotation must be an object", t_idx, "annotations", ann)
             who = ann.get("completed_by")
             if isinstance(who, dict):
                 who = who.get("email") or who.get("id")
+            if who is not None and not _is_scalar(who):
+                raise bad("'completed_by' must be a user id, an e-mail or a user object", t_idx,
+                          "completed_by", who)
             if ann.get("was_cancelled") or ann.get("skipped"):
                 n_cancelled += 1
                 cancelled_ex.append(t_idx)
                 continue
             row = {"item": str(item), "annotator": None if who is None else str(who)}
-            for res in ann.get("result") or []:
-                if res.get("type") not in (None, "choices") or "choices" not in (res.get("value") or {}):
+            results = ann.get("result")
+            if results is None:
+                results = []
+            if not isinstance(results, list):
+                raise bad("'result' must be a list", t_idx, "result", results)
+            for res in results:
+                if not isinstance(res, dict):
+                    raise bad("each result must be an object", t_idx, "result", res)
+                value = res.get("value")
+                if res.get("type") not in (None, "choices") or not isinstance(value, dict) \
+                        or "choices" not in value:
                     continue
-                choices = res["value"]["choices"]
-                row[str(res.get("from_name") or "label")] = choices[0] if choices else None
+                choices = value["choices"]
+                if not isinstance(choices, list) or not all(_is_scalar(c) for c in choices):
+                    raise bad("'choices' must be a list of labels", t_idx, "choices", choices)
+                scheme = res.get("from_name") or "label"
+                if not _is_scalar(scheme):
+                    raise bad("'from_name' must be a string", t_idx, "from_name", scheme)
+                row[str(scheme)] = str(choices[0]) if choices else None
             if len(row) == 2:
                 n_empty += 1
                 empty_ex.append(t_idx)
@@ -171,6 +206,15 @@ def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> Lo
     notes = ["Label Studio export: 'line' numbers are task positions (1-based) in the JSON list"]
     return LongForm(pd.DataFrame(rows, dtype=object), np.asarray(lines), entries=entries, notes=notes,
                     extra_rows_read=n_cancelled + n_empty)
+
+
+def _is_scalar(v) -> bool:
+    return isinstance(v, (str, int, float)) and not isinstance(v, bool)
+
+
+def _short(v) -> str:
+    text = json.dumps(v) if not isinstance(v, str) else v
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def read_json_any(path: Path, text: str):

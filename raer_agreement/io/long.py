@@ -14,7 +14,7 @@ import pandas as pd
 from ..annotations import Annotations
 from ..errors import InputError
 from ..ledger import Ledger, LedgerEntry
-from ..taxonomy import NA_STRINGS, Taxonomy, default_taxonomy, natural_sort
+from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, natural_sort
 
 __all__ = ["annotations_from_long", "ITEM_COLUMNS", "ANNOTATOR_COLUMNS", "LABEL_COLUMNS",
            "find_column", "parse_label_cols"]
@@ -208,7 +208,9 @@ def annotations_from_long(frame: pd.DataFrame, *, source: str = "<DataFrame>", i
     for col, scheme in mapping.items():
         v = frame[col].astype(object)
         na = _is_na(v)
-        raw[scheme] = (col, v.where(~na, None).map(lambda x: None if x is None else str(x).strip()))
+        # a plain object array: pandas may turn None into NaN in map/where
+        clean = [None if m else str(x).strip() for x, m in zip(v.to_numpy(dtype=object), na)]
+        raw[scheme] = (col, pd.Series(np.array(clean, dtype=object), index=frame.index, dtype=object))
     if tax is None:
         cats = {}
         for scheme, (col, v) in raw.items():
@@ -237,10 +239,11 @@ def annotations_from_long(frame: pd.DataFrame, *, source: str = "<DataFrame>", i
         sch = tax[scheme]
         if unknown == "drop":
             exact, loose = sch._lookup()
-            valid = v.map(lambda x: x is None or x in exact or x.strip().casefold() in loose).to_numpy(bool)
+            valid = np.array([x is None or x in exact or _norm(x) in loose for x in v.to_numpy(dtype=object)],
+                             dtype=bool)
             drop(~valid, f"unknown_label_{scheme}",
                  f"label is not a category of scheme {scheme!r} (column {col!r})")
-            v = v.where(valid, None)
+            v = pd.Series(np.where(valid, v.to_numpy(dtype=object), None), index=v.index, dtype=object)
         c, n_norm = sch.encode(v.to_numpy(dtype=object), path=path, column=col,
                                line_numbers=np.where(keep, lines, lines))
         if n_norm:
