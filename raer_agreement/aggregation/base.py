@@ -136,7 +136,7 @@ def entropy(probs, axis: int = -1) -> np.ndarray:
     p = np.asarray(probs, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
-    out = -t.sum(axis=axis)
+    out = 0.0 - t.sum(axis=axis)  # +0.0, never -0.0
     return np.where(np.isnan(p).any(axis=axis), np.nan, out)
 
 
