@@ -1,0 +1,404 @@
+"""Array kernels shared by point estimates, standard errors and the bootstrap.
+
+Every ``*_estimates`` function takes item weights ``w`` of shape
+``(B, n_items)`` (``None`` = every item once, i.e. the point estimate) and
+returns one value per row of ``w``: the bootstrap evaluates all resamples
+with matrix products instead of calling a coefficient per resample.
+
+The formulas follow Gwet's irrCAC R package (``agree.coeff3.raw.r``,
+``kappa2.table``): Fleiss' kappa generalised to missing ratings, Gwet's
+AC1/AC2, Brennan-Prediger, Conger, percent agreement, Krippendorff's alpha,
+each with Gwet's linearised variance.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from scipy import stats
+
+from ._sufficient import Sufficient, iter_rating_pairs, krippendorff_distances
+
+__all__ = ["wsum", "finish", "family_estimates", "family_se", "alpha_estimates", "alpha_se",
+           "conger_estimates", "conger_se", "PairTables", "pair_tables", "cohen_from_tables",
+           "mean_cohen_se", "pair_incidence"]
+
+
+# ----------------------------------------------------------------- helpers
+def wsum(w, a):
+    """Weighted column sums ``w @ a``, shape (B, ...); ``w=None`` = plain sums (B = 1)."""
+    if sp.issparse(a):
+        if w is None:
+            return np.asarray(a.sum(axis=0)).reshape(1, -1)
+        return np.asarray((a.T @ w.T).T)
+    a = np.asarray(a, dtype=float)
+    if w is None:
+        return a.sum(axis=0)[None]
+    return w @ a
+
+
+def _ratio(num, den):
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    out = np.full(np.broadcast(num, den).shape, np.nan)
+    np.divide(num, den, out=out, where=den != 0)
+    return out
+
+
+def _chance_corrected(pa, pe):
+    """(pa - pe) / (1 - pe); nan where pe == 1 (chance agreement is total)."""
+    pe = np.asarray(pe, dtype=float)
+    one = np.isclose(pe, 1.0, rtol=0, atol=1e-12)
+    return np.where(one, np.nan, (pa - pe) / np.where(one, 1.0, 1.0 - pe))
+
+
+def finish(estimate, se, n, confidence=0.95, *, upper=1.0, dist="t"):
+    """CI with Student t(n - 1), upper bound clipped, two-sided p-value.
+
+    Follows irrCAC (2021): ``ci = estimate -/+ t_{1-(1-c)/2, n-1} * se``
+    with the upper bound clipped at 1, ``p = 2 (1 - T_{n-1}(|estimate| / se))``
+    (H0: coefficient = 0).  ``dist="normal"`` uses the standard normal
+    instead (SAS PROC FREQ for two-rater kappa).
+    """
+    if not (0 < confidence < 1):
+        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    if dist not in ("t", "normal"):
+        raise ValueError(f"dist must be 't' or 'normal', got {dist!r}")
+    if not np.isfinite(estimate) or not np.isfinite(se) or n < 2:
+        return np.nan, np.nan, np.nan
+    ref = stats.norm if dist == "normal" else stats.t(n - 1)
+    tq = ref.ppf(1 - (1 - confidence) / 2)
+    lo, hi = estimate - tq * se, estimate + tq * se
+    if upper is not None:
+        hi = min(upper, hi)
+    if se > 0:
+        p = float(2 * ref.sf(abs(estimate) / se))
+    else:
+        p = 0.0 if estimate != 0 else np.nan
+    return float(lo), float(hi), p
+
+
+def _linearised_var(x, estimate, n):
+    if n < 2 or not np.isfinite(estimate):
+        return np.nan
+    return float(np.sum((x - estimate) ** 2) / (n * (n - 1)))
+
+
+# ------------------------------------------------- Fleiss / AC1 / BP / PA
+class ItemTerms:
+    """Per-item terms of the Gwet family for one weight matrix.
+
+    Attributes
+    ----------
+    counts : ndarray of float, shape (n, q)
+    m : ndarray of float, shape (n,)
+    two : ndarray of float, shape (n,)
+        1 where the item has two ratings or more.
+    pa_i : ndarray of float, shape (n,)
+        Weighted share of agreeing rating pairs (0 when ``m < 2``).
+    pi_i : ndarray of float, shape (n,), q)
+        Category shares within the item.
+    """
+
+    def __init__(self, s: Sufficient, W: np.ndarray):
+        counts = s.counts.astype(float)
+        m = counts.sum(1)
+        xw = counts @ W.T
+        sumq = (counts * (xw - 1.0)).sum(1)
+        den = m * (m - 1)
+        self.counts, self.m, self.W = counts, m, W
+        self.two = (m >= 2).astype(float)
+        self.pa_i = np.divide(sumq, den, out=np.zeros_like(sumq), where=den > 0)
+        self.pi_i = counts / np.maximum(m, 1)[:, None]
+
+
+FAMILY = ("percent_agreement", "fleiss_kappa", "brennan_prediger", "gwet_ac1")
+
+
+def family_estimates(t: ItemTerms, w=None) -> dict:
+    """Percent agreement, Fleiss, Brennan-Prediger and AC1 (AC2 when weighted).
+
+    Returns a dict of arrays of shape (B,) plus ``pa`` and the chance
+    agreements ``pe_<name>``.
+    """
+    W = t.W
+    q = W.shape[0]
+    n2 = wsum(w, t.two[:, None])[:, 0]
+    pa = _ratio(wsum(w, t.pa_i[:, None])[:, 0], n2)
+    tot = wsum(w, np.ones((len(t.m), 1)))[:, 0]
+    pi = wsum(w, t.pi_i) / tot[:, None]
+    pe_f = np.einsum("bk,kl,bl->b", pi, W, pi)
+    tw = W.sum()
+    pe_ac1 = tw * np.sum(pi * (1 - pi), axis=1) / (q * (q - 1)) if q >= 2 else np.full(len(pa), np.nan)
+    pe_bp = np.full(len(pa), tw / q ** 2)
+    out = {"pa": pa, "pe_fleiss_kappa": pe_f, "pe_gwet_ac1": pe_ac1, "pe_brennan_prediger": pe_bp,
+           "pe_percent_agreement": np.zeros(len(pa))}
+    out["percent_agreement"] = pa
+    out["fleiss_kappa"] = _chance_corrected(pa, pe_f)
+    out["brennan_prediger"] = _chance_corrected(pa, pe_bp) if q >= 2 else np.full(len(pa), np.nan)
+    out["gwet_ac1"] = _chance_corrected(pa, pe_ac1)
+    return out
+
+
+def family_se(t: ItemTerms, est: dict) -> dict:
+    """Gwet's linearised standard errors for the family (irrCAC formulas)."""
+    n = len(t.m)
+    n2 = t.two.sum()
+    W = t.W
+    q = W.shape[0]
+    out = {}
+    if n < 2 or n2 == 0:
+        return {k: np.nan for k in FAMILY}
+    pa = est["pa"][0]
+    # percent agreement: pa.coeff.raw
+    pa_iv = (n / n2) * t.pa_i
+    out["percent_agreement"] = np.sqrt(_linearised_var(pa_iv, pa, n))
+    pi = (t.pi_i.sum(0)) / n
+    for name in ("fleiss_kappa", "gwet_ac1", "brennan_prediger"):
+        k = est[name][0]
+        pe = est["pe_" + name][0]
+        if not np.isfinite(k):
+            out[name] = np.nan
+            continue
+        k_i = (n / n2) * (t.pa_i - pe * t.two) / (1 - pe)
+        if name == "fleiss_kappa":
+            piw = (W @ pi + W.T @ pi) / 2
+            pe_i = (t.counts @ piw) / t.m
+        elif name == "gwet_ac1":
+            pe_i = (W.sum() / (q * (q - 1))) * (t.counts @ (1 - pi)) / t.m
+        else:
+            pe_i = np.full(n, pe)
+        x = k_i - 2 * (1 - k) * (pe_i - pe) / (1 - pe)
+        out[name] = np.sqrt(_linearised_var(x, k, n))
+    return out
+
+
+# ------------------------------------------------------------------- Conger
+def conger_estimates(t: ItemTerms, R, n_annotators: int, pa, w=None) -> dict:
+    """Conger's kappa from the annotators' own marginals.
+
+    ``R`` is the items x (annotator, category) incidence (sparse); ``pa`` the
+    (weighted) percent agreement of each resample, shape (B,).
+    """
+    W = t.W
+    q = W.shape[0]
+    cls = wsum(w, R).reshape(-1, n_annotators, q)            # (B, r, q)
+    ng = cls.sum(2)                                          # (B, r)
+    present = ng > 0
+    r = present.sum(1).astype(float)                         # raters present per resample
+    p = np.divide(cls, ng[..., None], out=np.zeros_like(cls), where=ng[..., None] > 0)
+    pbar = p.sum(1) / np.maximum(r, 1)[:, None]              # (B, q)
+    s2 = (np.einsum("brk,brl->bkl", p, p) - r[:, None, None] * np.einsum("bk,bl->bkl", pbar, pbar))
+    s2 = s2 / np.where(r > 1, r - 1, np.nan)[:, None, None]
+    pe = np.einsum("kl,bkl->b", W, np.einsum("bk,bl->bkl", pbar, pbar) - s2 / r[:, None, None])
+    kappa = _chance_corrected(pa, pe)
+    kappa = np.where(r >= 2, kappa, np.nan)
+    return {"conger_kappa": kappa, "pe_conger_kappa": pe, "_p": p, "_pbar": pbar, "_ng": ng, "_r": r}
+
+
+def conger_se(t: ItemTerms, s: Sufficient, est: dict) -> float:
+    """Gwet's linearised SE of Conger's kappa (irrCAC ``conger.kappa.raw``)."""
+    n = len(t.m)
+    n2 = t.two.sum()
+    k = est["conger_kappa"][0]
+    if n < 2 or n2 == 0 or not np.isfinite(k):
+        return np.nan
+    W = t.W
+    pe = est["pe_conger_kappa"][0]
+    p, pbar, ng, r = est["_p"][0], est["_pbar"][0], est["_ng"][0], est["_r"][0]
+    C = r * pbar[None, :] - p                                # (r, q)
+    A = C @ W                                                # A[g, l] = sum_k C[g, k] w[k, l]
+    B = np.sum(p * A, axis=1)                                # (r,)
+    scale = np.divide(n, ng, out=np.zeros_like(ng), where=ng > 0)
+    per_rating = scale[s.annotator] * (A[s.annotator, s.label] - B[s.annotator])
+    pe_i = (np.bincount(s.item, weights=per_rating, minlength=n) + B.sum()) / (r * (r - 1))
+    k_i = (n / n2) * (t.pa_i - pe * t.two) / (1 - pe)
+    x = k_i - 2 * (1 - k) * (pe_i - pe) / (1 - pe)
+    return float(np.sqrt(_linearised_var(x, k, n)))
+
+
+# -------------------------------------------------------- Krippendorff alpha
+def alpha_estimates(C, level: str, values: np.ndarray, w=None) -> dict:
+    """Krippendorff's alpha from per-item coincidences ``C`` (n x q*q).
+
+    alpha = 1 - (N - 1) * sum(o * delta) / sum(n_k n_l delta), N = pairable
+    values (Krippendorff 2011), equal to the ``krippendorff`` package.
+    """
+    q = len(values)
+    O = wsum(w, C).reshape(-1, q, q)
+    nv = O.sum(2)
+    N = nv.sum(1)
+    d = krippendorff_distances(level, values, nv)
+    do = np.einsum("bkl,bkl->b", O, d)
+    de = np.einsum("bk,bkl,bl->b", nv, d, nv)
+    alpha = 1 - (N - 1) * _ratio(do, de)
+    return {"krippendorff_alpha": alpha, "_O": O, "_d": d, "_N": N}
+
+
+def alpha_se(s: Sufficient, est: dict) -> tuple[float, float, float, int]:
+    """Gwet's linearised SE of alpha (irrCAC ``krippen.alpha.raw``).
+
+    The weights are ``1 - delta / max(delta)`` (which gives exactly the
+    coincidence-matrix alpha).  Returns ``(se, pa, pe, n_pairable_items)``.
+    """
+    a = est["krippendorff_alpha"][0]
+    d = np.asarray(est["_d"][0])
+    keep = s.m >= 2
+    counts = s.counts[keep].astype(float)
+    n = counts.shape[0]
+    dmax = d.max() if d.size else 0.0
+    if n == 0 or dmax <= 0:
+        return np.nan, np.nan, np.nan, n
+    W = 1 - d / dmax
+    r = counts.sum(1)
+    rbar = r.mean()
+    eps = 1.0 / r.sum()
+    sumq = (counts * (counts @ W.T - 1)).sum(1)
+    pa_i = sumq / (rbar * (r - 1))
+    paprime = pa_i.mean()
+    pa = (1 - eps) * paprime + eps
+    pi = (counts / rbar).sum(0) / n
+    pe = float(pi @ W @ pi)
+    if not np.isfinite(a) or n < 2:
+        return np.nan, pa, pe, n
+    # irrCAC (2021): linearise around alpha' = (pa' - pe) / (1 - pe), pa' without the 1/N term
+    a_prime = (paprime - pe) / (1 - pe)
+    pa_iv = pa_i - paprime * (r - rbar) / rbar
+    k_i = (pa_iv - pe) / (1 - pe)
+    piw = (W @ pi + W.T @ pi) / 2
+    pe_i = (counts @ piw) / rbar - pe * (r - rbar) / rbar
+    x = k_i - 2 * (1 - a_prime) * (pe_i - pe) / (1 - pe)
+    return float(np.sqrt(_linearised_var(x, a_prime, n))), float(pa), pe, n
+
+
+# ------------------------------------------------------------------- Cohen
+class PairTables:
+    """Contingency tables of every annotator pair that shares an item.
+
+    Attributes
+    ----------
+    pairs : ndarray of int64, shape (P, 2)
+        Compact annotator codes ``(a, b)`` with ``a < b``.
+    tables : ndarray of float, shape (P, q, q)
+        ``tables[p, k, l]`` = items where ``a`` said ``k`` and ``b`` said ``l``.
+    keys : ndarray of int64, shape (P,)
+        Sorted ``a * n_annotators + b``.
+    """
+
+    def __init__(self, pairs, tables, keys):
+        self.pairs, self.tables, self.keys = pairs, tables, keys
+
+
+def pair_tables(s: Sufficient) -> PairTables:
+    """Accumulate the pair tables over chunks of rating pairs."""
+    q, r = s.q, max(s.n_annotators, 1)
+    qq = q * q
+    dense = r * r * qq <= 20_000_000
+    if dense:
+        acc = np.zeros(r * r * qq)
+    else:
+        parts_k, parts_v = [], []
+    for it, a, b, la, lb, wt in iter_rating_pairs(s):
+        code = (a * r + b) * qq + la * q + lb
+        if dense:
+            acc += np.bincount(code, weights=wt, minlength=r * r * qq)
+        else:
+            u, inv = np.unique(code, return_inverse=True)
+            parts_k.append(u)
+            parts_v.append(np.bincount(inv, weights=wt))
+    if dense:
+        full = acc.reshape(r * r, qq)
+        keys = np.flatnonzero(full.sum(1) > 0)
+        tables = full[keys].reshape(-1, q, q)
+    else:
+        if parts_k:
+            allk = np.concatenate(parts_k)
+            u, inv = np.unique(allk, return_inverse=True)
+            v = np.bincount(inv, weights=np.concatenate(parts_v))
+        else:
+            u, v = np.zeros(0, np.int64), np.zeros(0)
+        pk = u // qq
+        keys, pinv = np.unique(pk, return_inverse=True)
+        tables = np.zeros((len(keys), qq))
+        np.add.at(tables, (pinv, u % qq), v)
+        tables = tables.reshape(-1, q, q)
+    pairs = np.stack([keys // r, keys % r], axis=1) if len(keys) else np.zeros((0, 2), np.int64)
+    return PairTables(pairs.astype(np.int64), tables, keys.astype(np.int64))
+
+
+def cohen_from_tables(tables: np.ndarray, W: np.ndarray) -> dict:
+    """Cohen's (weighted) kappa of each table, vectorised over leading axes.
+
+    Parameters
+    ----------
+    tables : ndarray of float, shape (..., q, q)
+    W : ndarray of float, shape (q, q)
+    """
+    n = tables.sum((-1, -2))
+    pkl = tables / np.where(n > 0, n, 1)[..., None, None]
+    pa = np.einsum("...kl,kl->...", pkl, W)
+    pk = pkl.sum(-1)
+    pl = pkl.sum(-2)
+    pe = np.einsum("...k,kl,...l->...", pk, W, pl)
+    kappa = np.where(n >= 2, _chance_corrected(pa, pe), np.nan)
+    return {"kappa": kappa, "pa": pa, "pe": pe, "n": n, "pk": pk, "pl": pl}
+
+
+def fce_se(table: np.ndarray, W: np.ndarray) -> tuple[float, float]:
+    """Fleiss-Cohen-Everitt (1969) asymptotic SE of Cohen's (weighted) kappa,
+    and its value under H0 (kappa = 0).  Same as irrCAC ``kappa2.table``."""
+    n = table.sum()
+    res = cohen_from_tables(table, W)
+    k, pa, pe, pk, pl = res["kappa"], res["pa"], res["pe"], res["pk"], res["pl"]
+    if n < 2 or not np.isfinite(k):
+        return np.nan, np.nan
+    p = table / n
+    wbar_k = W @ pl            # row category k: sum_l w_kl p_.l
+    wbar_l = W.T @ pk          # column category l: sum_k w_kl p_k.
+    term = W - (1 - k) * (wbar_k[:, None] + wbar_l[None, :])
+    var = (np.sum(p * term ** 2) - (pa - 2 * (1 - k) * pe) ** 2) / (n * (1 - pe) ** 2)
+    var0 = (np.sum(pk[:, None] * pl[None, :] * (W - (wbar_k[:, None] + wbar_l[None, :])) ** 2) - pe ** 2) \
+        / (n * (1 - pe) ** 2)
+    return float(np.sqrt(max(var, 0.0))), float(np.sqrt(max(var0, 0.0)))
+
+
+def mean_cohen_se(s: Sufficient, pt: PairTables, res: dict, W: np.ndarray, used: np.ndarray) -> float:
+    """Linearised SE of the mean of pairwise Cohen kappas (Light's kappa).
+
+    Each pair's kappa is linearised as in irrCAC ``cohen.kappa.raw`` over the
+    items the pair shares; the mean's item terms are the average over pairs,
+    scaled by ``n / n_pair`` as irrCAC does for missing ratings.
+    """
+    n = s.n_items
+    P = int(used.sum())
+    if P == 0 or n < 2:
+        return np.nan
+    kap, pe, npair = res["kappa"], res["pe"], res["n"]
+    wk = np.einsum("kl,pl->pk", W, res["pl"])      # row category
+    wl = np.einsum("kl,pk->pl", W, res["pk"])      # column category
+    z = np.zeros(n)
+    r = max(s.n_annotators, 1)
+    for it, a, b, la, lb, wt in iter_rating_pairs(s):
+        p = np.searchsorted(pt.keys, a * r + b)
+        ok = used[p]
+        it, p, la, lb, wt = it[ok], p[ok], la[ok], lb[ok], wt[ok]
+        pe_p = pe[p]
+        pe_i = (wk[p, la] + wl[p, lb]) / 2
+        x = (W[la, lb] - pe_p) / (1 - pe_p) - 2 * (1 - kap[p]) * (pe_i - pe_p) / (1 - pe_p)
+        z += np.bincount(it, weights=wt * (n / npair[p]) * (x - kap[p]), minlength=n)
+    z /= P
+    return float(np.sqrt(np.sum((z - z.mean()) ** 2) / (n * (n - 1))))
+
+
+def pair_incidence(s: Sufficient, pt: PairTables) -> sp.csr_matrix:
+    """Items x (pair, k, l) incidence, sparse shape (n_items, P*q*q), for the bootstrap."""
+    q, r = s.q, max(s.n_annotators, 1)
+    rows, cols, vals = [], [], []
+    for it, a, b, la, lb, wt in iter_rating_pairs(s):
+        p = np.searchsorted(pt.keys, a * r + b)
+        rows.append(it)
+        cols.append(p * q * q + la * q + lb)
+        vals.append(wt)
+    if not rows:
+        return sp.csr_matrix((s.n_items, 0))
+    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                         shape=(s.n_items, len(pt.keys) * q * q))

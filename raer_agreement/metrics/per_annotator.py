@@ -1,0 +1,140 @@
+"""Agreement per annotator: who agrees with the others, who pulls alpha down?
+
+* Cohen's kappa against the leave-one-out consensus: each rating of an
+  annotator is compared with the plurality vote of the *other* annotators
+  of the same item (a tie shares the item's unit weight equally among the
+  tied categories); items nobody else rated are left out.
+* Leave-one-annotator-out alpha: Krippendorff's alpha without the
+  annotator, and its influence ``alpha_without - alpha`` (positive = the
+  annotator lowers agreement).  Computed by updating the coincidence matrix
+  on the annotator's items only, not by recomputing from scratch.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from ._sufficient import krippendorff_distances, sufficient
+from .coefficients import as_annotations
+
+__all__ = ["per_annotator_agreement"]
+
+_CHUNK = 2_000_000
+
+
+def _coincidence_rows(x: np.ndarray) -> np.ndarray:
+    """Coincidence contribution of each item, shape (n, q, q), items with m < 2 give 0."""
+    m = x.sum(1)
+    c = x[:, :, None] * x[:, None, :]
+    c[:, np.arange(x.shape[1]), np.arange(x.shape[1])] -= x
+    den = np.where(m >= 2, m - 1, np.inf)
+    return c / den[:, None, None]
+
+
+def _alpha_from_o(O, level, values):
+    nv = O.sum(1)
+    N = nv.sum()
+    d = krippendorff_distances(level, values, nv)
+    de = float(nv @ d @ nv)
+    if de <= 0:
+        return np.nan
+    return float(1 - (N - 1) * np.sum(O * d) / de)
+
+
+def per_annotator_agreement(data, scheme: str | None = None, *, level: str = "nominal") -> pd.DataFrame:
+    """Per-annotator agreement with the others.
+
+    Parameters
+    ----------
+    data : Annotations or long DataFrame
+    scheme : str, optional
+    level : {"nominal", "ordinal", "interval", "ratio"}
+        Metric of the leave-one-out alpha.
+
+    Returns
+    -------
+    DataFrame, one row per annotator with a rating (index ``annotator``)
+        ``n_ratings, n_items``; ``consensus_agreement`` (share of ratings
+        equal to the others' plurality), ``kappa_vs_consensus`` (Cohen's
+        kappa of the annotator against that consensus), ``n_compared``
+        (ratings with another rating on the item), ``mean_cohen_kappa``
+        (mean kappa with every other annotator sharing two items or more),
+        ``alpha_without``, ``alpha_influence`` (``alpha_without - alpha``).
+
+    Examples
+    --------
+    >>> from raer_agreement import Annotations
+    >>> ann = Annotations.from_matrix([[1, 1, 2], [2, 2, 1], [1, 1, 1], [2, 2, 2], [1, 1, 2]],
+    ...                               categories=[1, 2])
+    >>> t = per_annotator_agreement(ann)
+    >>> t["consensus_agreement"].round(2).tolist()
+    [0.7, 0.7, 0.4]
+    """
+    ann = as_annotations(data)
+    s = sufficient(ann, scheme)
+    q, r, n = s.q, s.n_annotators, s.n_items
+    counts = s.counts
+    # --- each rating against the plurality of the other ratings of its item
+    if s.has_repeats:
+        key = s.item * r + s.annotator
+        _, inv = np.unique(key, return_inverse=True)
+        own = np.zeros((inv.max() + 1 if len(inv) else 0, q), dtype=np.int32)
+        np.add.at(own, (inv, s.label), 1)
+    tab = np.zeros(r * q * q)
+    for lo in range(0, s.n_ratings, _CHUNK):
+        sl = slice(lo, lo + _CHUNK)
+        it, an, lab = s.item[sl], s.annotator[sl], s.label[sl]
+        others = counts[it].astype(np.int32)
+        if s.has_repeats:
+            others -= own[inv[sl]]
+        else:
+            others[np.arange(len(it)), lab] -= 1
+        top = others.max(1)
+        has = top > 0
+        is_top = (others == top[:, None]) & has[:, None]
+        share = is_top / np.maximum(is_top.sum(1), 1)[:, None]            # (chunk, q)
+        rows, cols = np.nonzero(share)
+        code = (an[rows] * q + lab[rows]) * q + cols
+        tab += np.bincount(code, weights=share[rows, cols], minlength=r * q * q)
+    tables = tab.reshape(r, q, q)
+    res = _core.cohen_from_tables(tables, np.eye(q))
+    # --- mean pairwise Cohen kappa per annotator
+    pt = _core.pair_tables(s)
+    pk = _core.cohen_from_tables(pt.tables, np.eye(q))["kappa"] if len(pt.keys) else np.zeros(0)
+    ok = np.isfinite(pk)
+    ksum = np.zeros(r)
+    kcnt = np.zeros(r)
+    for col in (0, 1):
+        if len(pt.keys):
+            ksum += np.bincount(pt.pairs[ok, col], weights=pk[ok], minlength=r)
+            kcnt += np.bincount(pt.pairs[ok, col], minlength=r)
+    mean_k = np.where(kcnt > 0, ksum / np.maximum(kcnt, 1), np.nan)
+    # --- leave-one-annotator-out alpha
+    x_all = counts.astype(float)
+    O = _coincidence_rows(x_all).sum(0) if n else np.zeros((q, q))
+    alpha = _alpha_from_o(O, level, s.values) if n else np.nan
+    order = np.argsort(s.annotator, kind="stable")
+    bounds = np.searchsorted(s.annotator[order], np.arange(r + 1))
+    alpha_wo = np.full(r, np.nan)
+    for a in range(r):
+        idx = order[bounds[a]:bounds[a + 1]]
+        it = s.item[idx]
+        items, inv_a = np.unique(it, return_inverse=True)
+        own_a = np.zeros((len(items), q))
+        np.add.at(own_a, (inv_a, s.label[idx]), 1)
+        before = x_all[items]
+        O_a = O - _coincidence_rows(before).sum(0) + _coincidence_rows(before - own_a).sum(0)
+        alpha_wo[a] = _alpha_from_o(O_a, level, s.values)
+    n_items_a = np.array([len(np.unique(s.item[order[bounds[a]:bounds[a + 1]]])) for a in range(r)])
+    ids = np.asarray(ann.annotator_ids, dtype=object)[s.annotator_codes]
+    return pd.DataFrame({
+        "n_ratings": np.bincount(s.annotator, minlength=r),
+        "n_items": n_items_a,
+        "n_compared": res["n"],
+        "consensus_agreement": np.where(res["n"] > 0, res["pa"], np.nan),
+        "kappa_vs_consensus": res["kappa"],
+        "mean_cohen_kappa": mean_k,
+        "alpha_without": alpha_wo,
+        "alpha_influence": alpha_wo - alpha,
+    }, index=pd.Index(ids, name="annotator"))

@@ -1,0 +1,198 @@
+"""Agreement by context (any item-metadata column), by scheme, and between
+the two granularities of a nested taxonomy.
+
+Two-granularity agreement (a capability specific to data such as RAER,
+where each annotator gives a fine and a coarse label to a clip):
+
+* ``consistency``: share of an annotator's fine labels that map, through
+  the taxonomy, to that annotator's own coarse label on the same rating;
+* ``alpha_parent``: Krippendorff's alpha of the coarse votes;
+* ``alpha_collapsed``: alpha of the fine votes collapsed to the coarse
+  scheme (what the fine labels say about the coarse classes);
+* ``alpha_child``: alpha of the fine votes themselves.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DegenerateDataWarning, InputError
+from ._sufficient import sufficient
+from .coefficients import Engine, as_annotations
+
+__all__ = ["agreement_by", "agreement_by_scheme", "granularity_agreement", "granularity_by_annotator"]
+
+
+def agreement_by(data, by: str, scheme: str | None = None, *, n_boot: int = 0, rng=None, **options) -> pd.DataFrame:
+    """The agreement table within each value of an item-metadata column.
+
+    Parameters
+    ----------
+    data : Annotations or long DataFrame
+    by : str
+        Item-metadata column (``split``, ``session_type``, ``environment``,
+        ``room``, ``student``, ...).  Items without a value form the group
+        ``"<missing>"``.
+    scheme : str, optional
+    n_boot : int
+        Bootstrap resamples within each group (items of the group resampled).
+    rng : None, int or numpy.random.Generator
+    **options
+        Passed to :func:`~raer_agreement.metrics.agreement_table`.
+
+    Returns
+    -------
+    DataFrame
+        The agreement-table columns, with the group value first in a column
+        named ``by``; one block of rows per group, in order of appearance.
+
+    Raises
+    ------
+    InputError
+        When ``by`` is not an item-metadata column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from raer_agreement import Annotations
+    >>> ann = Annotations.from_matrix([[1, 1], [2, 2], [1, 2], [2, 2]], categories=[1, 2])
+    >>> ann = ann.with_items(pd.DataFrame({"split": ["train", "train", "test", "test"]},
+    ...                                   index=["1", "2", "3", "4"]))
+    >>> t = agreement_by(ann, "split", coefficients=["percent_agreement"])
+    >>> t[["split", "estimate"]].values.tolist()
+    [['train', 1.0], ['test', 0.5]]
+    """
+    from .bootstrap import as_generator
+    from .table import agreement_table
+    ann = as_annotations(data)
+    if by not in ann.items.columns:
+        cols = ", ".join(map(str, ann.items.columns)) or "none"
+        raise InputError(f"no item metadata column {by!r} to group by (columns: {cols})", column=by)
+    gen = as_generator(rng) if n_boot else None
+    parts = []
+    for value, sub in ann.groups(by):
+        t = agreement_table(sub, scheme, n_boot=n_boot, rng=gen, **options)
+        t.insert(0, by, value)
+        parts.append(t)
+    if not parts:
+        return pd.DataFrame(columns=[by])
+    return pd.concat(parts, ignore_index=True)
+
+
+def agreement_by_scheme(data, *, n_boot: int = 0, rng=None, **options) -> pd.DataFrame:
+    """The agreement table of every scheme, stacked with a ``scheme`` column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from raer_agreement import Annotations
+    >>> df = pd.DataFrame({"item": ["a", "a", "b", "b"], "annotator": ["x", "y", "x", "y"],
+    ...                    "label": ["p", "p", "q", "q"]})
+    >>> agreement_by_scheme(Annotations.from_long(df), coefficients=["percent_agreement"])["scheme"].tolist()
+    ['label']
+    """
+    from .bootstrap import as_generator
+    from .table import agreement_table
+    ann = as_annotations(data)
+    gen = as_generator(rng) if n_boot else None
+    parts = []
+    for sch in ann.schemes:
+        t = agreement_table(ann, sch, n_boot=n_boot, rng=gen, **options)
+        t.insert(0, "scheme", sch)
+        parts.append(t)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _alpha(ann, scheme, labels=None, level="nominal"):
+    eng = Engine(sufficient(ann, scheme, labels=labels), level=level)
+    r = eng.point(("krippendorff_alpha",), warn=False)["krippendorff_alpha"]
+    return r["estimate"], r["se"], r["reason"]
+
+
+def granularity_agreement(data, child: str | None = None, parent: str | None = None, *,
+                          level: str = "nominal") -> pd.DataFrame:
+    """Agreement between two nested granularities (e.g. fine and coarse).
+
+    Parameters
+    ----------
+    data : Annotations or long DataFrame
+        With both schemes and a taxonomy mapping ``child`` into ``parent``.
+    child, parent : str, optional
+        Default: every nested pair of the taxonomy present in the data.
+    level : str
+        Alpha metric.
+
+    Returns
+    -------
+    DataFrame, one row per (child, parent) pair
+        ``child, parent, n_both`` (ratings carrying both labels),
+        ``consistency`` (share of those whose fine label maps to the same
+        rating's coarse label), ``alpha_parent`` (coarse votes),
+        ``alpha_collapsed`` (fine votes collapsed to coarse) and
+        ``alpha_child`` (fine votes), each alpha with its ``_se``.
+
+    Examples
+    --------
+    >>> from raer_agreement import load_ratings  # doctest: +SKIP
+    >>> granularity_agreement(load_ratings("votes.csv"))  # doctest: +SKIP
+    """
+    ann = as_annotations(data)
+    if child is None and parent is None:
+        pairs = [(c, p) for c, p in ann.taxonomy.pairs() if c in ann.schemes and p in ann.schemes]
+        if not pairs:
+            raise ValueError("these annotations hold no pair of nested schemes "
+                             f"(schemes: {', '.join(ann.schemes)}); a taxonomy with a 'parent' scheme is needed")
+    elif child is None or parent is None:
+        raise ValueError("give both child and parent schemes, or neither")
+    else:
+        for sch in (child, parent):
+            if sch not in ann.schemes:
+                raise ValueError(f"no scheme {sch!r} in these annotations (schemes: {', '.join(ann.schemes)})")
+        pairs = [(child, parent)]
+    rows = []
+    for c, p in pairs:
+        collapsed = ann.collapse(c, p)
+        coarse = ann.labels[p]
+        both = (collapsed >= 0) & (coarse >= 0)
+        n_both = int(both.sum())
+        consistency = float(np.mean(collapsed[both] == coarse[both])) if n_both else np.nan
+        if not n_both:
+            warnings.warn(f"consistency of {c!r} with {p!r} is undefined (nan): no rating carries both labels",
+                          DegenerateDataWarning, stacklevel=2)
+        ap, ap_se, _ = _alpha(ann, p, level=level)
+        ac, ac_se, _ = _alpha(ann, p, labels=collapsed, level=level)
+        af, af_se, _ = _alpha(ann, c, level=level)
+        rows.append({"child": c, "parent": p, "n_both": n_both, "consistency": consistency,
+                     "alpha_parent": ap, "alpha_parent_se": ap_se,
+                     "alpha_collapsed": ac, "alpha_collapsed_se": ac_se,
+                     "alpha_child": af, "alpha_child_se": af_se})
+    return pd.DataFrame(rows)
+
+
+def granularity_by_annotator(data, child: str, parent: str) -> pd.DataFrame:
+    """Per annotator: share of fine labels consistent with the own coarse label.
+
+    Returns
+    -------
+    DataFrame (index ``annotator``)
+        ``n_both`` (ratings with both labels) and ``consistency``.
+
+    Examples
+    --------
+    >>> from raer_agreement import load_ratings  # doctest: +SKIP
+    >>> granularity_by_annotator(load_ratings("votes.csv"), "fine", "coarse")  # doctest: +SKIP
+    """
+    ann = as_annotations(data)
+    collapsed = ann.collapse(child, parent)
+    coarse = ann.labels[parent]
+    both = (collapsed >= 0) & (coarse >= 0)
+    a = ann.annotator[both]
+    agree = (collapsed[both] == coarse[both]).astype(float)
+    n = np.bincount(a, minlength=ann.n_annotators)
+    k = np.bincount(a, weights=agree, minlength=ann.n_annotators)
+    with np.errstate(invalid="ignore"):
+        share = np.where(n > 0, k / np.maximum(n, 1), np.nan)
+    return pd.DataFrame({"n_both": n, "consistency": share},
+                        index=pd.Index(list(ann.annotator_ids), name="annotator"))
