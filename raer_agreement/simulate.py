@@ -399,28 +399,28 @@ def write_corpus(corpus: SimulatedCorpus, out_dir, *, force: bool = False) -> di
     -------
     dict of str to Path
     """
-    from .io.atomic import atomic_write_text, check_writable
+    from .io.atomic import atomic_files
     from .io.listfile import write_list_file
     out = Path(out_dir)
     names = ["ratings.csv", "clips.csv", "train.txt", "test.txt", "truth.csv", "annotators.csv", "params.json"]
-    for nm in names:
-        check_writable(out / nm, force=force)
     paths = {nm: out / nm for nm in names}
-    atomic_write_text(paths["ratings.csv"], corpus.ratings.to_csv(index=False, lineterminator="\n"))
-    atomic_write_text(paths["clips.csv"], corpus.clips.to_csv(index=False, lineterminator="\n"))
-    tax = corpus.annotations.taxonomy
-    code_of = dict(zip(tax["coarse"].categories, tax["coarse"].codes))
-    truth = corpus.truth
-    for split in ("train", "test"):
-        c = corpus.clips[corpus.clips["split"] == split]
-        write_list_file(paths[f"{split}.txt"], c["clip_id"], c["num_frames"],
-                        [code_of[x] for x in truth.loc[c["clip_id"], "coarse"]])
-    atomic_write_text(paths["truth.csv"], truth.rename_axis("clip_id").reset_index().to_csv(index=False,
-                                                                                          lineterminator="\n"))
-    atomic_write_text(paths["annotators.csv"], corpus.annotator_profiles.reset_index().to_csv(
-        index=False, lineterminator="\n", float_format="%.4f"))
-    atomic_write_text(paths["params.json"], json.dumps({"seed": corpus.seed, **asdict(corpus.params)},
-                                                       indent=2, default=list) + "\n")
+    # all seven files or none: a failure part-way leaves no partial corpus
+    with atomic_files(paths.values(), force=force) as tmp:
+        def put(nm, text):
+            tmp[paths[nm]].write_text(text, encoding="utf-8", newline="\n")
+        put("ratings.csv", corpus.ratings.to_csv(index=False, lineterminator="\n"))
+        put("clips.csv", corpus.clips.to_csv(index=False, lineterminator="\n"))
+        tax = corpus.annotations.taxonomy
+        code_of = dict(zip(tax["coarse"].categories, tax["coarse"].codes))
+        truth = corpus.truth
+        for split in ("train", "test"):
+            c = corpus.clips[corpus.clips["split"] == split]
+            write_list_file(tmp[paths[f"{split}.txt"]], c["clip_id"], c["num_frames"],
+                            [code_of[x] for x in truth.loc[c["clip_id"], "coarse"]])
+        put("truth.csv", truth.rename_axis("clip_id").reset_index().to_csv(index=False, lineterminator="\n"))
+        put("annotators.csv", corpus.annotator_profiles.reset_index().to_csv(
+            index=False, lineterminator="\n", float_format="%.4f"))
+        put("params.json", json.dumps({"seed": corpus.seed, **asdict(corpus.params)}, indent=2, default=list) + "\n")
     return paths
 
 
