@@ -55,6 +55,9 @@ def run(args) -> int:
     ann = load_from_args(args)
     check_scheme(ann, args.scheme)
     scheme = args.scheme or ann.schemes[0]
+    if args.list_files and ("num_frames" not in ann.items.columns or ann.items["num_frames"].isna().all()):
+        raise InputError("--list-files needs the number of frames of each clip: pass the official list files "
+                         "with --clips (or a clip table with a num_frames column)")
     try:
         if args.method == "votes":
             soft = vote_distribution(ann, scheme, alpha=args.alpha, min_votes=args.min_votes,
