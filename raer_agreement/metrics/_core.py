@@ -73,7 +73,7 @@ def finish(estimate, se, n, confidence=0.95, *, upper=1.0, dist="t"):
     if se > 0:
         p = float(2 * ref.sf(abs(estimate) / se))
     else:
-        p = 0.0 if estimate != 0 else np.nan
+        p = 0.0 if estimate != 0 else 1.0
     return float(lo), float(hi), p
 
 

@@ -157,8 +157,21 @@ class Engine:
 
     def point(self, which=COEFFICIENTS, confidence: float = 0.95, *, warn: bool = True) -> dict:
         """Estimate, SE, CI, p-value, pa, pe, n_items, n_ratings of each coefficient."""
-        s, t = self.s, self.terms
+        s = self.s
         reasons = {name: self.reason(name) for name in which}
+        if s.n_items == 0:
+            res = {name: {"estimate": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                          "p_value": np.nan, "pa": np.nan, "pe": np.nan, "n_items": 0, "n_ratings": 0,
+                          "reason": reasons[name]} for name in which}
+            if warn:
+                for name in which:
+                    warn_degenerate(name, reasons[name], stacklevel=4)
+            return res
+        with np.errstate(all="ignore"):
+            return self._point(which, confidence, warn, reasons)
+
+    def _point(self, which, confidence, warn, reasons):
+        s, t = self.s, self.terms
         est = self.replicates(which)
         fam = _core.family_estimates(t)
         fam_se = _core.family_se(t, fam) if s.n_items else {}
