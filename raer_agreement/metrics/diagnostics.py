@@ -153,7 +153,7 @@ def paradox_diagnostics(data, scheme: str | None = None) -> pd.Series:
         ``top_category, top_prevalence`` (share of ratings),
         ``percent_agreement, fleiss_kappa, gwet_ac1, brennan_prediger``,
         ``ac1_minus_kappa``, ``conger_kappa_max`` and ``paradox`` (True when
-        agreement is high, >= 0.8, the top category holds over half the
+        agreement is high, >= 0.7, the top category holds over half the
         ratings and AC1 exceeds Fleiss' kappa by more than 0.1).
 
     Examples
@@ -178,4 +178,4 @@ def paradox_diagnostics(data, scheme: str | None = None) -> pd.Series:
                       "percent_agreement": pa, "fleiss_kappa": k, "gwet_ac1": ac1,
                       "brennan_prediger": pts["brennan_prediger"]["estimate"],
                       "ac1_minus_kappa": ac1 - k, "conger_kappa_max": mk["conger_kappa_max"],
-                      "paradox": bool(pa >= 0.8 and topp > 0.5 and (ac1 - k) > 0.1)}, name="paradox")
+                      "paradox": bool(pa >= 0.7 and topp > 0.5 and (ac1 - k) > 0.1)}, name="paradox")
