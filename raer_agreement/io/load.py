@@ -288,7 +288,8 @@ def load_clips(paths) -> pd.DataFrame:
         dup = df["item_id"].duplicated()
         if dup.any():
             k = int(np.flatnonzero(dup.to_numpy())[0])
-            raise InputError("clip listed twice", path=p, line=k + 2, column=col, value=df["item_id"].iloc[k])
+            line = int(t.line_numbers[k]) if t.line_numbers is not None else t.first_line + k
+            raise InputError("clip listed twice", path=p, line=line, column=col, value=df["item_id"].iloc[k])
         if "num_frames" in df:
             df["num_frames"] = pd.to_numeric(df["num_frames"], errors="coerce").astype("Int64")
         frames.append(df.set_index("item_id"))
