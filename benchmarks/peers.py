@@ -47,18 +47,31 @@ def current_rss_mb() -> float:
         return float("nan")
 
 
+class Times(list):
+    """Wall-clock times (s) of the repeats, with their process CPU times in
+    ``.cpu`` (CPU time is robust to other jobs sharing the cores; wall time
+    is what a user waits)."""
+
+    def __init__(self):
+        super().__init__()
+        self.cpu = []
+
+
 def measure(fn, repeat: int):
     """Call ``fn()`` ``repeat`` times; return (times in s, last result)."""
-    times, out = [], None
+    times, out = Times(), None
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         out = fn()
         times.append(time.perf_counter() - t0)
+        times.cpu.append(time.process_time() - c0)
     return times, out
 
 
 def write_result(out_path: Path, times, result: dict, rss_before: float, extra: dict | None = None) -> None:
-    payload = {"times": times, "median": float(np.median(times)), "peak_rss_mb": rss_mb(),
+    cpu = list(getattr(times, "cpu", []))
+    payload = {"times": list(times), "median": float(np.median(times)), "cpu_times": cpu,
+               "cpu_median": float(np.median(cpu)) if cpu else None, "peak_rss_mb": rss_mb(),
                "rss_before_mb": rss_before, "result": result}
     if extra:
         payload.update(extra)
