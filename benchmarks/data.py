@@ -137,9 +137,10 @@ def corpus_dir(name: str) -> Path:
     return DATA / name
 
 
-def ensure(name: str, n_ratings: int | None = None, *, seed: int = 0) -> Path:
-    """Write corpus ``name`` (``'raer'`` or a size label) once; return its folder."""
-    out = corpus_dir(name)
+def ensure(name: str, n_ratings: int | None = None, *, seed: int = 0, root=None) -> Path:
+    """Write corpus ``name`` (``'raer'`` or a size label) once, under ``root``
+    (default ``benchmarks/results/data``); return its folder."""
+    out = corpus_dir(name) if root is None else Path(root) / name
     if (out / "meta.json").exists():
         return out
     t0 = time.perf_counter()

@@ -405,10 +405,11 @@ def _iters(r) -> str:
     return f" (iterations: ours {a if a is not None else '-'}, peer {b if b is not None else '-'})"
 
 
-def write_results(rows, targets, info, scale_summary=None) -> None:
+def write_results(rows, targets, info, scale_summary=None, md_path: Path = RESULTS_MD,
+                  json_path: Path = RESULTS_JSON) -> None:
     payload = {"machine": info, "rows": rows, "targets": targets, "scale": scale_summary,
                "peer_requirements": PEER_REQUIREMENTS, "equal_tolerance": EQUAL_TOL}
-    RESULTS_JSON.write_text(json.dumps(payload, indent=1, default=float) + "\n")
+    Path(json_path).write_text(json.dumps(payload, indent=1, default=float) + "\n")
     L = ["# Benchmark results", "",
          f"Written by `make bench` (`benchmarks/run.py`) on {info['date']}.", "",
          f"Machine: {info['cpu']}, {info['cores']} cores (shared with other work, so expect noise), "
@@ -464,7 +465,7 @@ def write_results(rows, targets, info, scale_summary=None) -> None:
         L += ["", "## Scale", "", scale_summary.get("markdown", "")]
     L += ["", "Details (every repeat, parameters, versions) are in `benchmarks/results.json`; how to run and what "
           "the profiles showed is in `benchmarks/README.md`.", ""]
-    RESULTS_MD.write_text("\n".join(L))
+    Path(md_path).write_text("\n".join(L))
 
 
 def main(argv=None) -> int:

@@ -1,0 +1,64 @@
+"""Smoke test of the benchmark harness (benchmarks/): it imports, generates a
+tiny corpus, measures one of our rows and writes a well-formed table.  No
+peers, no timing assertions: speed is measured by ``make bench``, not here."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+pytestmark = pytest.mark.skipif(not (BENCH / "run.py").exists(), reason="benchmarks/ not present")
+
+
+@pytest.fixture(scope="module")
+def harness():
+    sys.path.insert(0, str(BENCH))
+    try:
+        import data
+        import run
+        yield data, run
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def test_synthetic_corpus_is_well_formed(harness):
+    data, _ = harness
+    d = data.synthetic(2_000, seed=1)
+    n_items = d["meta"]["n_items"]
+    assert n_items == 200 and len(d["item"]) == 2_000 and len(d["truth"]) == n_items
+    assert d["label"].min() >= 0 and d["label"].max() < len(data.CATEGORIES)
+    # ten distinct annotators per item
+    pairs = d["item"] * data.N_ANNOTATORS + d["annotator"]
+    assert len(np.unique(pairs)) == len(pairs)
+    assert np.all(np.bincount(d["item"]) == data.RATINGS_PER_ITEM)
+    again = data.synthetic(2_000, seed=1)
+    assert np.array_equal(again["label"], d["label"])
+
+
+def test_our_row_and_table(harness, tmp_path):
+    data, run = harness
+    folder = data.ensure("1e4", 2_000, seed=3, root=tmp_path)
+    out = tmp_path / "mv.json"
+    try:
+        run.ours_task("mv", folder, 2, out)
+    except run.Unavailable as exc:
+        pytest.skip(str(exc))
+    ours = json.loads(out.read_text())
+    assert len(ours["times"]) == 2 and ours["peak_rss_mb"] > 0
+    assert 0.5 < ours["result"]["accuracy"] <= 1.0
+    # a pretend peer that found the same labels, twice as slow
+    peer = {**ours, "median": 2 * ours["median"], "cpu_median": 2 * ours["cpu_median"]}
+    row = {"key": "mv", "size": "raer", "n_ratings": 2_000, "title": "Majority vote", "peer_name": "peer",
+           "note": "", "ours": ours, "peer": peer, "ratio": 2.0, "cpu_ratio": 2.0,
+           "compare": run.compare("mv", ours, peer)}
+    assert row["compare"]["same_labels"] == 1.0 and row["compare"]["diff"] == 0.0
+    md, js = tmp_path / "RESULTS.md", tmp_path / "results.json"
+    run.write_results([row], run.check_targets([row]), run.machine(), None, md_path=md, json_path=js)
+    text = md.read_text()
+    assert "| size | computation | ours | peer | ratio |" in text
+    assert "**2.0x**" in text
+    assert json.loads(js.read_text())["rows"][0]["key"] == "mv"
