@@ -173,15 +173,19 @@ def family_se(t: ItemTerms, est: dict) -> dict:
 
 
 # ------------------------------------------------------------------- Conger
-def conger_estimates(t: ItemTerms, R, n_annotators: int, pa, w=None) -> dict:
+def conger_estimates(t: ItemTerms, R, n_annotators: int, pa, w=None, *, rater_counts=None) -> dict:
     """Conger's kappa from the annotators' own marginals.
 
-    ``R`` is the items x (annotator, category) incidence (sparse); ``pa`` the
-    (weighted) percent agreement of each resample, shape (B,).
+    ``R`` is the items x (annotator, category) incidence; ``pa`` the
+    (weighted) percent agreement of each resample, shape (B,).  For the
+    point estimate pass ``R=None`` and ``rater_counts`` (n_annotators, q).
     """
     W = t.W
     q = W.shape[0]
-    cls = wsum(w, R).reshape(-1, n_annotators, q)            # (B, r, q)
+    if R is None:
+        cls = np.asarray(rater_counts, dtype=float)[None]
+    else:
+        cls = wsum(w, R).reshape(-1, n_annotators, q)        # (B, r, q)
     ng = cls.sum(2)                                          # (B, r)
     present = ng > 0
     r = present.sum(1).astype(float)                         # raters present per resample
@@ -217,14 +221,15 @@ def conger_se(t: ItemTerms, s: Sufficient, est: dict) -> float:
 
 
 # -------------------------------------------------------- Krippendorff alpha
-def alpha_estimates(C, level: str, values: np.ndarray, w=None) -> dict:
-    """Krippendorff's alpha from per-item coincidences ``C`` (n x q*q).
+def alpha_estimates(C, level: str, values: np.ndarray, w=None, *, O=None) -> dict:
+    """Krippendorff's alpha from per-item coincidences ``C`` (n x q*q), or
+    from the coincidence matrix ``O`` itself (point estimate).
 
     alpha = 1 - (N - 1) * sum(o * delta) / sum(n_k n_l delta), N = pairable
     values (Krippendorff 2011), equal to the ``krippendorff`` package.
     """
     q = len(values)
-    O = wsum(w, C).reshape(-1, q, q)
+    O = wsum(w, C).reshape(-1, q, q) if O is None else np.asarray(O, dtype=float).reshape(1, q, q)
     nv = O.sum(2)
     N = nv.sum(1)
     d = krippendorff_distances(level, values, nv)
@@ -288,11 +293,17 @@ class PairTables:
         self.pairs, self.tables, self.keys = pairs, tables, keys
 
 
+def _dense_pairs(s: Sufficient) -> bool:
+    """Whether (annotator pair, k, l) codes fit a dense bincount."""
+    r = max(s.n_annotators, 1)
+    return r * r * s.q * s.q <= 20_000_000
+
+
 def pair_tables(s: Sufficient) -> PairTables:
     """Accumulate the pair tables over chunks of rating pairs."""
     q, r = s.q, max(s.n_annotators, 1)
     qq = q * q
-    dense = r * r * qq <= 20_000_000
+    dense = _dense_pairs(s)
     if dense:
         acc = np.zeros(r * r * qq)
     else:
@@ -366,39 +377,79 @@ def mean_cohen_se(s: Sufficient, pt: PairTables, res: dict, W: np.ndarray, used:
 
     Each pair's kappa is linearised as in irrCAC ``cohen.kappa.raw`` over the
     items the pair shares; the mean's item terms are the average over pairs,
-    scaled by ``n / n_pair`` as irrCAC does for missing ratings.
+    scaled by ``n / n_pair`` as irrCAC does for missing ratings.  A pair's
+    item term depends only on the pair and the two labels, so it is a
+    (pair, k, l) lookup table gathered in one pass over the rating pairs.
     """
     n = s.n_items
     P = int(used.sum())
     if P == 0 or n < 2:
         return np.nan
+    q, r = s.q, max(s.n_annotators, 1)
+    qq = q * q
     kap, pe, npair = res["kappa"], res["pe"], res["n"]
     wk = np.einsum("kl,pl->pk", W, res["pl"])      # row category
     wl = np.einsum("kl,pk->pl", W, res["pk"])      # column category
+    with np.errstate(all="ignore"):
+        pe_kl = (wk[:, :, None] + wl[:, None, :]) / 2
+        x = (W[None] - pe[:, None, None]) / (1 - pe[:, None, None]) \
+            - 2 * (1 - kap[:, None, None]) * (pe_kl - pe[:, None, None]) / (1 - pe[:, None, None])
+        G = (n / npair)[:, None, None] * (x - kap[:, None, None])
+    G = np.where(used[:, None, None], G, 0.0).reshape(-1, qq)
+    dense = _dense_pairs(s)
+    if dense:
+        lookup = np.zeros((r * r, qq))
+        lookup[pt.keys] = G
+        lookup = lookup.ravel()
     z = np.zeros(n)
-    r = max(s.n_annotators, 1)
     for it, a, b, la, lb, wt in iter_rating_pairs(s):
-        p = np.searchsorted(pt.keys, a * r + b)
-        ok = used[p]
-        it, p, la, lb, wt = it[ok], p[ok], la[ok], lb[ok], wt[ok]
-        pe_p = pe[p]
-        pe_i = (wk[p, la] + wl[p, lb]) / 2
-        x = (W[la, lb] - pe_p) / (1 - pe_p) - 2 * (1 - kap[p]) * (pe_i - pe_p) / (1 - pe_p)
-        z += np.bincount(it, weights=wt * (n / npair[p]) * (x - kap[p]), minlength=n)
+        if dense:
+            g = lookup[(a * r + b) * qq + la * q + lb]
+        else:
+            g = G[np.searchsorted(pt.keys, a * r + b), la * q + lb]
+        z += np.bincount(it, weights=g if wt is None else g * wt, minlength=n)
     z /= P
     return float(np.sqrt(np.sum((z - z.mean()) ** 2) / (n * (n - 1))))
 
 
-def pair_incidence(s: Sufficient, pt: PairTables) -> sp.csr_matrix:
-    """Items x (pair, k, l) incidence, sparse shape (n_items, P*q*q), for the bootstrap."""
+def pair_incidence(s: Sufficient, pt: PairTables, W: np.ndarray, dense_limit: int = 30_000_000):
+    """Items x (pair, statistic) incidence for the bootstrap.
+
+    For each annotator pair ``p`` the ``2q + 2`` columns ``p*(2q+2) + j``
+    hold, per item: the pair's weight (1 when both rated it), the weighted
+    agreement ``w[k, l]``, one-hot ``k`` (row marginal), one-hot ``l``
+    (column marginal): every Cohen kappa of a resample follows from their
+    weighted sums.  Dense when small enough, else sparse CSR.
+
+    Returns
+    -------
+    array or sparse matrix, shape (n_items, P * (2q + 2))
+    """
     q, r = s.q, max(s.n_annotators, 1)
+    width = 2 * q + 2
+    P = len(pt.keys)
     rows, cols, vals = [], [], []
     for it, a, b, la, lb, wt in iter_rating_pairs(s):
-        p = np.searchsorted(pt.keys, a * r + b)
-        rows.append(it)
-        cols.append(p * q * q + la * q + lb)
-        vals.append(wt)
+        if wt is None:
+            wt = np.ones(len(it))
+        p = np.searchsorted(pt.keys, a * r + b) * width
+        rows.append(np.concatenate([it, it, it, it]))
+        cols.append(np.concatenate([p, p + 1, p + 2 + la, p + 2 + q + lb]))
+        vals.append(np.concatenate([wt, wt * W[la, lb], wt, wt]))
+    shape = (s.n_items, P * width)
     if not rows:
-        return sp.csr_matrix((s.n_items, 0))
-    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                         shape=(s.n_items, len(pt.keys) * q * q))
+        return np.zeros(shape)
+    m = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=shape)
+    return m.toarray() if shape[0] * shape[1] <= dense_limit else m
+
+
+def cohen_from_pair_sums(S: np.ndarray, q: int, W: np.ndarray) -> np.ndarray:
+    """Cohen kappas from summed :func:`pair_incidence` columns, shape (B, P)."""
+    S = S.reshape(S.shape[0], -1, 2 * q + 2)
+    n = S[..., 0]
+    safe = np.where(n > 0, n, 1.0)
+    pa = S[..., 1] / safe
+    pk = S[..., 2:2 + q] / safe[..., None]
+    pl = S[..., 2 + q:] / safe[..., None]
+    pe = np.einsum("bpk,kl,bpl->bp", pk, W, pl)
+    return np.where(n >= 2, _chance_corrected(pa, pe), np.nan)

@@ -97,10 +97,41 @@ class Sufficient:
                            minlength=self.n_annotators * q).reshape(self.n_annotators, q)
 
     @cached_property
+    def pair_order(self) -> np.ndarray:
+        """Rating order sorted by (item, annotator), int64 shape (n_ratings,)."""
+        key = self.item * max(self.n_annotators, 1) + self.annotator
+        return np.argsort(key, kind="stable")
+
+    @cached_property
     def has_repeats(self) -> bool:
         """True when some annotator rated some item more than once."""
-        key = self.item * max(self.n_annotators, 1) + self.annotator
-        return bool(len(np.unique(key)) != len(key))
+        o = self.pair_order
+        it, an = self.item[o], self.annotator[o]
+        return bool(np.any((it[1:] == it[:-1]) & (an[1:] == an[:-1])))
+
+    def coincidence(self) -> np.ndarray:
+        """Coincidence matrix (Krippendorff 2011), float shape (q, q).
+
+        ``sum_i (x_i x_i^T - diag(x_i)) / (m_i - 1)`` over items with
+        ``m_i >= 2``, as one dense product.
+        """
+        counts = self.counts.astype(float)
+        m = counts.sum(1)
+        inv = np.divide(1.0, m - 1, out=np.zeros_like(m), where=m >= 2)
+        return (counts * inv[:, None]).T @ counts - np.diag(inv @ counts)
+
+    def coincidence_rows(self, dense_limit: int = 30_000_000):
+        """Per-item coincidence contributions, shape (n_items, q*q): dense when
+        small enough, else the sparse :meth:`coincidence_incidence`."""
+        n, q = self.n_items, self.q
+        if n * q * q > dense_limit:
+            return self.coincidence_incidence()
+        counts = self.counts.astype(float)
+        m = counts.sum(1)
+        inv = np.divide(1.0, m - 1, out=np.zeros_like(m), where=m >= 2)
+        c = counts[:, :, None] * counts[:, None, :]
+        c[:, np.arange(q), np.arange(q)] -= counts
+        return (c * inv[:, None, None]).reshape(n, q * q)
 
     def coincidence_incidence(self) -> sp.csr_matrix:
         """Per-item coincidence contributions, sparse shape (n_items, q*q).
@@ -312,42 +343,39 @@ def krippendorff_distances(level: str, values: np.ndarray, n_v: np.ndarray) -> n
 def iter_rating_pairs(s: Sufficient, max_pairs: int = PAIR_CHUNK):
     """Every pair of ratings of one item by two different annotators.
 
-    Yields chunks ``(item, a, b, la, lb, weight)`` of int64 arrays (weight is
-    float) with ``a < b``; ``la`` is the label of annotator ``a``.  When an
-    annotator rated an item several times, each of its ratings gets weight
-    ``1 / repeats`` so that every annotator pair counts an item once.
+    Yields chunks ``(item, a, b, la, lb, weight)`` of int64 arrays with
+    ``a < b``; ``la`` is the label of annotator ``a``.  ``weight`` is None
+    (every pair counts once) unless an annotator rated an item several times:
+    then each of its ratings gets weight ``1 / repeats`` so that every
+    annotator pair counts an item once (float array).
     """
-    order = np.lexsort((s.annotator, s.item))
+    order = s.pair_order                                  # by (item, annotator): a <= b within an item
     it, an, lab = s.item[order], s.annotator[order], s.label[order]
     m = s.m
     start = np.cumsum(m) - m
     pos = np.arange(len(it)) - start[it]
     n_after = m[it] - 1 - pos                       # partners later in the same item
-    if s.has_repeats:
-        key = it * s.n_annotators + an
-        _, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
-        rep_w = 1.0 / cnt[inv]
-    else:
-        rep_w = None
+    repeats = s.has_repeats
+    if repeats:
+        # runs of equal (item, annotator) are one annotator's repeated ratings
+        new_run = np.ones(len(it), bool)
+        new_run[1:] = (it[1:] != it[:-1]) | (an[1:] != an[:-1])
+        run = np.cumsum(new_run) - 1
+        rep_w = 1.0 / np.bincount(run)[run]
     cum = np.cumsum(n_after)
-    total = int(cum[-1]) if len(cum) else 0
     lo = 0
     while lo < len(it):
         base = int(cum[lo - 1]) if lo else 0
-        hi = int(np.searchsorted(cum, base + max_pairs, side="right"))
-        hi = max(hi, lo + 1)
+        hi = max(int(np.searchsorted(cum, base + max_pairs, side="right")), lo + 1)
         na = n_after[lo:hi]
         first = np.repeat(np.arange(lo, hi), na)
-        offs = np.arange(len(first)) - np.repeat(np.cumsum(na) - na, na)
-        second = first + 1 + offs
-        a, b = an[first], an[second]
-        la, lb = lab[first], lab[second]
-        keep = a != b
-        swap = a > b
-        a2, b2 = np.where(swap, b, a), np.where(swap, a, b)
-        la2, lb2 = np.where(swap, lb, la), np.where(swap, la, lb)
-        w = np.ones(len(first)) if rep_w is None else rep_w[first] * rep_w[second]
-        yield it[first][keep], a2[keep], b2[keep], la2[keep], lb2[keep], w[keep]
+        if len(first):
+            second = np.arange(len(first)) - np.repeat(np.cumsum(na) - na, na) + first + 1
+            a, b = an[first], an[second]
+            if repeats:
+                keep = a != b
+                w = (rep_w[first] * rep_w[second])[keep]
+                yield it[first][keep], a[keep], b[keep], lab[first][keep], lab[second][keep], w
+            else:
+                yield it[first], a, b, lab[first], lab[second], None
         lo = hi
-        if base + len(first) >= total:
-            break

@@ -75,7 +75,7 @@ def bootstrap_replicates(engine: Engine, which=COEFFICIENTS, *, n_boot: int = 10
     if n == 0 or n_boot == 0:
         return out
     width = max(n, engine.s.n_annotators * engine.s.q,
-                len(engine.pairs.keys) * engine.s.q ** 2 if "mean_cohen_kappa" in which else 0)
+                len(engine.pairs.keys) * (2 * engine.s.q + 2) if "mean_cohen_kappa" in which else 0)
     block = int(max(1, min(n_boot, BLOCK_CELLS // max(width, 1))))
     import warnings
     for start in range(0, int(n_boot), block):

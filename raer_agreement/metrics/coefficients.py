@@ -82,12 +82,13 @@ class Engine:
         return _core.ItemTerms(self.s, self.W)
 
     @cached_property
-    def coincidence(self):
-        return self.s.coincidence_incidence()
+    def coincidence_rows(self):
+        return self.s.coincidence_rows()
 
     @cached_property
     def rater_incidence(self):
-        return self.s.rater_incidence()
+        R = self.s.rater_incidence()
+        return R.toarray() if R.shape[0] * R.shape[1] <= 30_000_000 else R
 
     @cached_property
     def pairs(self):
@@ -95,7 +96,12 @@ class Engine:
 
     @cached_property
     def pair_incidence(self):
-        return _core.pair_incidence(self.s, self.pairs)
+        return _core.pair_incidence(self.s, self.pairs, self.W)
+
+    @cached_property
+    def family(self):
+        """Point estimates of the Gwet family (B = 1)."""
+        return _core.family_estimates(self.terms)
 
     # ---------------------------------------------------------- reasons
     def reason(self, name: str) -> str | None:
@@ -118,8 +124,10 @@ class Engine:
     def replicates(self, which, w=None) -> dict:
         """Estimates for item weights ``w`` (B, n_items); ``None`` = point estimate."""
         out = {}
-        t = self.terms
-        fam = _core.family_estimates(t, w)
+        fam_names = ("percent_agreement", "fleiss_kappa", "brennan_prediger", "gwet_ac1", "conger_kappa")
+        fam = None
+        if any(n in fam_names or (n == "randolph_kappa" and not self.weighted) for n in which):
+            fam = self.family if w is None else _core.family_estimates(self.terms, w)
         for name in which:
             if name in ("percent_agreement", "fleiss_kappa", "brennan_prediger", "gwet_ac1"):
                 out[name] = fam[name]
@@ -130,10 +138,17 @@ class Engine:
                 else:
                     out[name] = fam["brennan_prediger"]
             elif name == "conger_kappa":
-                out[name] = _core.conger_estimates(t, self.rater_incidence, self.s.n_annotators,
-                                                   fam["pa"], w)["conger_kappa"]
+                if w is None:
+                    out[name] = _core.conger_estimates(self.terms, None, self.s.n_annotators, fam["pa"],
+                                                       rater_counts=self.s.rater_counts)["conger_kappa"]
+                else:
+                    out[name] = _core.conger_estimates(self.terms, self.rater_incidence, self.s.n_annotators,
+                                                       fam["pa"], w)["conger_kappa"]
             elif name == "krippendorff_alpha":
-                out[name] = _core.alpha_estimates(self.coincidence, self.level, self.s.values, w)[name]
+                if w is None:
+                    out[name] = _core.alpha_estimates(None, self.level, self.s.values, O=self.s.coincidence())[name]
+                else:
+                    out[name] = _core.alpha_estimates(self.coincidence_rows, self.level, self.s.values, w)[name]
             elif name == "mean_cohen_kappa":
                 out[name] = self._mean_cohen(w)
             else:
@@ -142,15 +157,13 @@ class Engine:
 
     def _mean_cohen(self, w):
         pt = self.pairs
-        q = self.s.q
         P = len(pt.keys)
         if P == 0:
             return np.full(1 if w is None else w.shape[0], np.nan)
         if w is None:
-            tables = pt.tables[None]
+            k = _core.cohen_from_tables(pt.tables[None], self.W)["kappa"]
         else:
-            tables = _core.wsum(w, self.pair_incidence).reshape(-1, P, q, q)
-        k = _core.cohen_from_tables(tables, self.W)["kappa"]
+            k = _core.cohen_from_pair_sums(_core.wsum(w, self.pair_incidence), self.s.q, self.W)
         ok = np.isfinite(k)
         cnt = ok.sum(1)
         return np.where(cnt > 0, np.where(ok, k, 0).sum(1) / np.maximum(cnt, 1), np.nan)
@@ -171,28 +184,29 @@ class Engine:
             return self._point(which, confidence, warn, reasons)
 
     def _point(self, which, confidence, warn, reasons):
-        s, t = self.s, self.terms
+        s = self.s
         est = self.replicates(which)
-        fam = _core.family_estimates(t)
-        fam_se = _core.family_se(t, fam) if s.n_items else {}
+        fam_names = ("percent_agreement", "fleiss_kappa", "brennan_prediger", "gwet_ac1")
+        fam = self.family if any(n in fam_names or n in ("randolph_kappa", "conger_kappa") for n in which) else None
+        fam_se = _core.family_se(self.terms, fam) if any(n in fam_names for n in which) else {}
         res = {}
         for name in which:
             e = float(est[name][0])
             pa, pe, se = np.nan, np.nan, np.nan
             n_items, n_ratings = s.n_items, s.n_ratings
-            if name in ("percent_agreement", "fleiss_kappa", "brennan_prediger", "gwet_ac1"):
+            if name in fam_names:
                 pa, pe, se = fam["pa"][0], fam["pe_" + name][0], fam_se.get(name, np.nan)
             elif name == "randolph_kappa":
-                t0 = _core.ItemTerms(s, np.eye(s.q)) if self.weighted else t
+                t0 = _core.ItemTerms(s, np.eye(s.q)) if self.weighted else self.terms
                 f0 = _core.family_estimates(t0) if self.weighted else fam
                 pa, pe = f0["pa"][0], f0["pe_brennan_prediger"][0]
-                se = _core.family_se(t0, f0).get("brennan_prediger", np.nan) if s.n_items else np.nan
+                se = _core.family_se(t0, f0).get("brennan_prediger", np.nan)
             elif name == "conger_kappa":
-                ce = _core.conger_estimates(t, self.rater_incidence, s.n_annotators, fam["pa"])
+                ce = _core.conger_estimates(self.terms, None, s.n_annotators, fam["pa"], rater_counts=s.rater_counts)
                 pa, pe = fam["pa"][0], ce["pe_conger_kappa"][0]
-                se = _core.conger_se(t, s, ce) if s.n_items else np.nan
+                se = _core.conger_se(self.terms, s, ce)
             elif name == "krippendorff_alpha":
-                ae = _core.alpha_estimates(self.coincidence, self.level, s.values)
+                ae = _core.alpha_estimates(None, self.level, s.values, O=s.coincidence())
                 se, pa, pe, _ = _core.alpha_se(s, ae)
                 n_ratings = int(s.m[s.m >= 2].sum())
             elif name == "mean_cohen_kappa":
