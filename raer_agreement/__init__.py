@@ -15,6 +15,7 @@ from .annotations import Annotations
 from .errors import DegenerateDataWarning, InputError
 from .io import load_clips, load_ratings
 from .ledger import Ledger
+from .metrics import agreement_summary, agreement_table  # re-exported: the agreement report API
 from .taxonomy import Scheme, Taxonomy, default_taxonomy, load_taxonomy
 
 __all__ = ["__version__", "Annotations", "InputError", "DegenerateDataWarning", "Ledger", "Scheme",

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy import stats
 
 from ._sufficient import Sufficient, iter_rating_pairs, krippendorff_distances
 
@@ -65,6 +64,7 @@ def finish(estimate, se, n, confidence=0.95, *, upper=1.0, dist="t"):
         raise ValueError(f"dist must be 't' or 'normal', got {dist!r}")
     if not np.isfinite(estimate) or not np.isfinite(se) or n < 2:
         return np.nan, np.nan, np.nan
+    from scipy import stats  # imported here: scipy.stats is slow to import and only needed for intervals
     ref = stats.norm if dist == "normal" else stats.t(n - 1)
     tq = ref.ppf(1 - (1 - confidence) / 2)
     lo, hi = estimate - tq * se, estimate + tq * se

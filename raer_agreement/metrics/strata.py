@@ -135,8 +135,19 @@ def granularity_agreement(data, child: str | None = None, parent: str | None = N
 
     Examples
     --------
-    >>> from raer_agreement import load_ratings  # doctest: +SKIP
-    >>> granularity_agreement(load_ratings("votes.csv"))  # doctest: +SKIP
+    Two annotators, the default RAER taxonomy (``fine`` nests into
+    ``coarse``); on clip c3 annotator a's fine label (Attentive, a kind of
+    Neutrality) contradicts its own coarse label (Fatigue):
+
+    >>> import pandas as pd
+    >>> from raer_agreement import Annotations
+    >>> ann = Annotations.from_long(pd.DataFrame({
+    ...     "item": ["c1", "c1", "c2", "c2", "c3", "c3"], "annotator": ["a", "b"] * 3,
+    ...     "coarse": ["Neutrality", "Neutrality", "Enjoyment", "Enjoyment", "Fatigue", "Neutrality"],
+    ...     "fine": ["Attentive", "Passive", "Smiling", "Smiling", "Attentive", "Attentive"]}))
+    >>> g = granularity_agreement(ann).iloc[0]
+    >>> [round(float(g[k]), 3) for k in ("consistency", "alpha_parent", "alpha_collapsed")]
+    [0.833, 0.545, 1.0]
     """
     ann = as_annotations(data)
     if child is None and parent is None:
@@ -181,8 +192,14 @@ def granularity_by_annotator(data, child: str, parent: str) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from raer_agreement import load_ratings  # doctest: +SKIP
-    >>> granularity_by_annotator(load_ratings("votes.csv"), "fine", "coarse")  # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from raer_agreement import Annotations
+    >>> ann = Annotations.from_long(pd.DataFrame({
+    ...     "item": ["c1", "c1", "c2", "c2"], "annotator": ["a", "b", "a", "b"],
+    ...     "coarse": ["Neutrality", "Neutrality", "Fatigue", "Enjoyment"],
+    ...     "fine": ["Attentive", "Passive", "Attentive", "Smiling"]}))
+    >>> granularity_by_annotator(ann, "fine", "coarse")["consistency"].tolist()
+    [0.5, 1.0]
     """
     ann = as_annotations(data)
     collapsed = ann.collapse(child, parent)
