@@ -1,0 +1,22 @@
+"""The agreement report: ``report.html`` (one self-contained page with
+plots), ``report.md`` and ``report.json`` (validated against
+``data_schema/report.schema.json``), plus the final-label and soft-label
+exports of the chosen aggregation method.
+
+Plots are also available one by one in :mod:`raer_agreement.report.plots`
+(each takes ``ax=None`` and returns the Axes) for notebooks.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display is needed or assumed
+
+from .builder import CONTEXT_COLUMNS, Report, build_report, human_ceiling  # noqa: E402
+from .writer import report_schema, validate_report, write_report  # noqa: E402
+
+__all__ = ["Report", "build_report", "write_report", "human_ceiling", "report_schema", "validate_report",
+           "CONTEXT_COLUMNS"]

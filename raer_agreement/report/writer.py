@@ -1,0 +1,98 @@
+"""Write a computed report and its exports: every file or none."""
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Iterable
+
+from ..errors import InputError
+from ..io.atomic import atomic_files, check_writable
+from .builder import Report
+from .pages import report_sections
+from .render import to_html, to_markdown
+
+__all__ = ["write_report", "report_schema", "validate_report", "REPORT_FILES"]
+
+REPORT_FILES = ("report.html", "report.md", "report.json")
+
+
+def report_schema() -> dict:
+    """The JSON Schema of ``report.json`` (``data_schema/report.schema.json``)."""
+    text = resources.files("raer_agreement.data_schema").joinpath("report.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def validate_report(document: dict) -> None:
+    """Raise ``jsonschema.ValidationError`` when ``document`` breaks the schema
+    (needs the optional ``jsonschema`` package)."""
+    import jsonschema
+    jsonschema.validate(document, report_schema())
+
+
+def write_report(report: Report, out_dir, *, force: bool = False, inputs: Iterable = (),
+                 exports: bool = True) -> dict:
+    """Write ``report.html``, ``report.md``, ``report.json`` and the exports.
+
+    Exports (from the chosen method, on the aggregated scheme): ``labels.csv``
+    (``clip_id, label, confidence, prob_<class>...``), soft-label targets
+    ``soft_labels.{npz,csv}`` with the JSON sidecar, and, when the clips'
+    frame counts are known, the official list files ``<split>.txt``.
+
+    Parameters
+    ----------
+    report : Report
+    out_dir : str or Path
+    force : bool
+        Overwrite existing files (otherwise any existing target stops the
+        run before anything is written).
+    inputs : iterable of paths
+        Input files, recorded with their SHA-256 in the sidecar.
+
+    Returns
+    -------
+    dict of str to Path
+    """
+    from ..aggregation import model_soft_labels
+    from ..exports import export_soft_labels, write_labels_csv, write_list_files
+
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError("--out must be a folder", path=out)
+    ann = report.annotations
+    doc = dict(report.document)
+    est = report.estimators[report.chosen]
+    soft = model_soft_labels(est, ann, report.scheme, method=report.chosen, seed=doc["seed"], fitted=True)
+    items = ann.items
+    with_lists = exports and "num_frames" in items.columns and items["num_frames"].notna().any()
+    planned = {"html": out / "report.html", "markdown": out / "report.md", "json": out / "report.json"}
+    if exports:
+        planned.update(labels=out / "labels.csv", soft_npz=out / "soft_labels.npz",
+                       soft_csv=out / "soft_labels.csv", soft_json=out / "soft_labels.json")
+        if with_lists:
+            splits = items["split"].dropna().unique() if "split" in items.columns else []
+            for s in (list(splits) or ["all"]):
+                planned[f"list_{s}"] = out / f"{s}.txt"
+    for p in planned.values():  # refuse before anything is written
+        check_writable(p, force=force)
+    doc["outputs"] = {k: p.name for k, p in planned.items()}
+    title = doc["title"]
+    subtitle = (f"{doc['data']['n_items']:,} clips · {doc['data']['n_annotators']} annotators · "
+                f"{doc['data']['n_ratings']:,} ratings · raer_agreement {doc['package']['version']} · seed "
+                f"{doc['seed']} · {doc['n_boot']} bootstrap resamples")
+    sections = report_sections(report)
+    markdown = to_markdown(title, subtitle, sections)
+    html = to_html(title, subtitle, sections)
+    text = json.dumps(doc, indent=1, allow_nan=False, ensure_ascii=False) + "\n"
+    with atomic_files([planned["html"], planned["markdown"], planned["json"]], force=True) as tmp:
+        tmp[planned["html"]].write_text(html, encoding="utf-8")
+        tmp[planned["markdown"]].write_text(markdown, encoding="utf-8")
+        tmp[planned["json"]].write_text(text, encoding="utf-8")
+        if exports:
+            write_labels_csv(est, planned["labels"], force=True)
+            export_soft_labels(soft, out, formats=("npz", "csv"), inputs=[p for p in inputs if Path(p).is_file()],
+                               extra={"report": "report.json"}, force=True)
+            if with_lists:
+                write_list_files(est.labels_, ann, out, scheme=report.scheme, force=True)
+    report.document = doc
+    return planned
