@@ -112,3 +112,51 @@ def test_real_dataset_alpha(shared_dir):
     ref = krippendorff.alpha(value_counts=counts, value_domain=np.arange(counts.shape[1]),
                              level_of_measurement="nominal")
     assert krippendorff_alpha(ann)["estimate"] == pytest.approx(ref, abs=1e-12)
+
+
+# ------------------------------------------------ per class / per annotator
+@pytest.mark.parametrize("seed", range(3))
+def test_one_vs_rest_alpha_equals_krippendorff_on_binary_recoding(seed):
+    from raer_agreement.metrics import per_class_agreement
+    q = 4
+    m = random_matrix(seed, n_items=70, n_raters=5, q=q, missing=0.25, skew=True)
+    pc = per_class_agreement(ann_of(m, q))
+    for k in range(q):
+        binary = np.where(np.isnan(m), np.nan, (m == k).astype(float))
+        ref = krippendorff.alpha(reliability_data=binary.T, value_domain=[0, 1], level_of_measurement="nominal")
+        assert pc["alpha_one_vs_rest"].iloc[k] == pytest.approx(ref, abs=1e-12)
+
+
+def test_specific_agreement_two_raters_is_2a_over_2a_b_c():
+    from raer_agreement.metrics import per_class_agreement
+    m = random_matrix(4, n_items=60, n_raters=2, q=3)
+    pc = per_class_agreement(ann_of(m, 3))
+    for k in range(3):
+        a = np.sum((m[:, 0] == k) & (m[:, 1] == k))
+        bc = np.sum((m[:, 0] == k) != (m[:, 1] == k))
+        assert pc["specific_agreement"].iloc[k] == pytest.approx(2 * a / (2 * a + bc), abs=1e-12)
+
+
+@pytest.mark.parametrize("level", ["nominal", "ordinal", "interval"])
+def test_leave_one_annotator_out_alpha_equals_krippendorff(level):
+    from raer_agreement.metrics import per_annotator_agreement
+    q = 4
+    m = random_matrix(8, n_items=50, n_raters=5, q=q, missing=0.2, skew=True)
+    pa = per_annotator_agreement(ann_of(m, q), level=level)
+    full = krippendorff.alpha(reliability_data=m.T, value_domain=np.arange(q), level_of_measurement=level)
+    for a in range(5):
+        rest = np.delete(m, a, axis=1)
+        ref = krippendorff.alpha(reliability_data=rest.T, value_domain=np.arange(q), level_of_measurement=level)
+        assert pa["alpha_without"].iloc[a] == pytest.approx(ref, abs=1e-12)
+        assert pa["alpha_influence"].iloc[a] == pytest.approx(ref - full, abs=1e-12)
+
+
+def test_kappa_vs_consensus_with_one_other_annotator_is_cohen():
+    from raer_agreement.metrics import per_annotator_agreement
+    q = 3
+    m = random_matrix(9, n_items=80, n_raters=2, q=q)
+    table = np.zeros((q, q))
+    np.add.at(table, (m[:, 0].astype(int), m[:, 1].astype(int)), 1)
+    pa = per_annotator_agreement(ann_of(m, q))
+    assert pa["kappa_vs_consensus"].iloc[0] == pytest.approx(ir.cohens_kappa(table).kappa, abs=1e-12)
+    assert pa["kappa_vs_consensus"].iloc[1] == pytest.approx(ir.cohens_kappa(table.T).kappa, abs=1e-12)

@@ -110,10 +110,15 @@ def _table(header, rows):
     return "\n".join([fmt(header), "  ".join("-" * w for w in widths)] + [fmt(r) for r in rows])
 
 
-def _coef_rows(coefs, boot):
+def _coef_rows(coefs, boot, weighted=False):
     rows = []
     for key, c in coefs.items():
-        row = [NAMES.get(key, key), _f(c["estimate"]), _f(c["se"]), _ci(c["ci_low"], c["ci_high"]), _p(c["p_value"])]
+        name = NAMES.get(key, key)
+        if weighted and key == "gwet_ac1":
+            name = "Gwet's AC2"
+        elif weighted and key not in ("randolph_kappa", "krippendorff_alpha"):
+            name += " (weighted)"
+        row = [name, _f(c["estimate"]), _f(c["se"]), _ci(c["ci_low"], c["ci_high"]), _p(c["p_value"])]
         if boot:
             row.append(_ci(c["boot_ci_low"], c["boot_ci_high"]))
         row += [c.get("landis_koch") or "-", c.get("krippendorff_band") or "-"]
@@ -136,7 +141,7 @@ def render_text(doc: dict) -> str:
         out.append("")
         out.append(f"== scheme {name}: {s['n_ratings']} ratings, {s['n_items']} clips, {s['n_annotators']} "
                    f"annotators, {len(s['categories'])} categories")
-        out.append(_table(head, _coef_rows(s["coefficients"], boot)))
+        out.append(_table(head, _coef_rows(s["coefficients"], boot, weighted=doc["weights"] is not None)))
         dg = s["diagnostics"]
         out.append("")
         out.append(f"prevalence: top category {dg['top_category']} = {_f(dg['top_prevalence'])} of ratings; "
@@ -168,5 +173,7 @@ def render_text(doc: dict) -> str:
                           [[g["child"], g["parent"], _f(g["consistency"]), _f(g["alpha_parent"]),
                             _f(g["alpha_collapsed"]), _f(g["alpha_child"])] for g in doc["granularity"]]))
     out.append("")
+    if doc["weights"] is not None:
+        out.append(f"weights: {doc['weights']}; Krippendorff's alpha level: {doc['level_of_measurement']}")
     out.append("conventions: " + doc["conventions"])
     return "\n".join(out)
