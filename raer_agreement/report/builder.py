@@ -208,15 +208,16 @@ def build_report(ann: Annotations, *, n_boot: int = 1000, seed: int = 0, method:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DegenerateDataWarning)
         agreement = agreement_summary(ann, by=contexts or None, n_boot=n_boot, rng=seed)
+        detail = {}
         for s in ann.schemes:
             pc = per_class_agreement(ann, s, n_boot=n_boot, rng=np.random.default_rng(seed))
-            entry = agreement["schemes"][s]
-            entry["per_class"] = to_jsonable(pc.reset_index().rename(
-                columns={pc.index.name or "index": "category"}).to_dict("records"))
             km = cohen_kappa_matrix(ann, s)
-            entry["pairwise_kappa"] = {"annotators": [str(a) for a in km.index],
-                                       "matrix": to_jsonable(km.to_numpy().tolist())}
-            entry["vote_distribution"] = _vote_stats(ann.counts(s))
+            detail[s] = {
+                "per_class": to_jsonable(pc.reset_index().rename(
+                    columns={pc.index.name or "index": "category"}).to_dict("records")),
+                "pairwise_kappa": {"annotators": [str(a) for a in km.index],
+                                   "matrix": to_jsonable(km.to_numpy().tolist())},
+                "vote_distribution": _vote_stats(ann.counts(s))}
 
     step("aggregation: majority vote, Dawid-Skene" + (", hierarchical" if pair else "")
          + ("" if method in ("majority", "dawid-skene", "hierarchical") else f", {method}"))
@@ -269,8 +270,8 @@ def build_report(ann: Annotations, *, n_boot: int = 1000, seed: int = 0, method:
                             "per_annotator": to_jsonable(gba.reset_index().to_dict("records"))})
     queue = review_queue(estimators)
     counts = ann.counts_frame(agg_scheme)
-    n_votes = counts.sum(1)
-    top_share = counts.max(1) / n_votes.where(n_votes > 0)
+    n_votes = counts.sum(axis=1)
+    top_share = counts.max(axis=1) / n_votes.where(n_votes > 0)
     queue = queue.assign(n_votes=n_votes.reindex(queue.index), top_vote_share=top_share.reindex(queue.index),
                          votes=counts.reindex(queue.index).apply(
                              lambda r: ", ".join(f"{c} {int(v)}" for c, v in r.items() if v), axis=1))
@@ -304,6 +305,7 @@ def build_report(ann: Annotations, *, n_boot: int = 1000, seed: int = 0, method:
                  "contexts": contexts},
         "ledger": ann.ledger.to_dict(),
         "agreement": agreement,
+        "detail": detail,
         "granularity": granularity,
         "aggregation": aggregation,
         "review": review,

@@ -89,6 +89,7 @@ def _ledger_section(doc: dict) -> Section:
 def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
     ann = report.annotations
     entry = doc["agreement"]["schemes"][scheme]
+    detail = doc["detail"][scheme]
     coefs = entry["coefficients"]
     diag = entry["diagnostics"]
     out = []
@@ -108,7 +109,7 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
                  "dashed lines mark Krippendorff's 0.667 and 0.800."))
     out.append(s)
 
-    pc = pd.DataFrame(entry["per_class"])
+    pc = pd.DataFrame(detail["per_class"])
     s = Section(f"Per class ({scheme})", anchor=f"classes-{scheme}", level=3)
     worst = pc.loc[pc["fleiss_kappa"].astype(float).idxmin()] if pc["fleiss_kappa"].notna().any() else None
     if worst is not None:
@@ -138,7 +139,7 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
                      "Cohen's kappa of each annotator against the majority of the other annotators on the same clips."))
         s.add(Table(pa, caption="alpha_without: alpha with the annotator left out; alpha_influence: that minus "
                                 "the full alpha (positive = the annotator lowers agreement)."))
-    km = entry.get("pairwise_kappa")
+    km = detail.get("pairwise_kappa")
     if km and len(km["annotators"]) <= 60:
         m = pd.DataFrame(np.array(km["matrix"], dtype=float), index=km["annotators"], columns=km["annotators"])
         s.add(Figure(plots.plot_pairwise_kappa(m, title=f"{scheme}: pairwise Cohen's kappa").figure,
@@ -152,7 +153,7 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
     out.append(s)
 
     s = Section(f"How clips split their votes ({scheme})", anchor=f"votes-{scheme}", level=3)
-    vd = entry["vote_distribution"]
+    vd = detail["vote_distribution"]
     s.add(Paragraph(f"Of {vd['n_items_with_2plus']} clips with two or more votes, {fmt(100 * (vd['unanimous_share'] or 0), 1)}% "
                     f"are unanimous and {fmt(100 * (vd['majority_share'] or 0), 1)}% have a strict majority; mean "
                     f"top-vote share {fmt(vd['mean_top_share'])}, mean normalised entropy {fmt(vd['mean_entropy'])}."))
@@ -177,8 +178,9 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
                 lo = alpha.loc[alpha["estimate"].astype(float).idxmin()]
                 s.add(Paragraph(f"By {col}: alpha is lowest for {lo['group']} ({fmt(lo['estimate'])}, "
                                 f"{int(lo['n_items'])} clips)."))
-                s.add(Figure(plots.plot_by_context(alpha, title=f"{scheme}: Krippendorff's alpha by {col}").figure,
-                             f"Krippendorff's alpha within each {col} value, with 95% CIs."))
+                s.add(Figure(plots.plot_by_context(df, title=f"{scheme}: agreement by {col}").figure,
+                             f"Krippendorff's alpha, Gwet's AC1 and Fleiss' kappa within each {col} value, with "
+                             "95% CIs (t-based)."))
             s.add(Table(df.rename(columns={"group": col}), caption=f"Coefficients within each {col} value."))
         out.append(s)
     return out

@@ -80,16 +80,14 @@ def plot_per_class(per_class: pd.DataFrame, ax=None, *, value: str = "fleiss_kap
         when available, ``<value>_ci_low``/``<value>_ci_high`` or
         ``ci_low``/``ci_high``, and ``prevalence``.
     """
-    ax = new_axes(ax, (6.4, 0.45 * len(per_class) + 1.2))
+    ax = new_axes(ax, (6.4, 0.55 * len(per_class) + 1.2))
     df = per_class.reset_index() if "class" not in per_class.columns else per_class
     names = [str(x) for x in df["class"]]
+    if "prevalence" in df:
+        names = [f"{n}\n{100 * p:.1f}% of votes" for n, p in zip(names, df["prevalence"])]
     lo = df.get(f"{value}_ci_low", df.get("ci_low", pd.Series(np.nan, index=df.index)))
     hi = df.get(f"{value}_ci_high", df.get("ci_high", pd.Series(np.nan, index=df.index)))
     _interval_rows(ax, names, df[value], lo, hi, label=value.replace("_", " "))
-    if "prevalence" in df:
-        for y, p in enumerate(df["prevalence"]):
-            ax.annotate(f"{100 * p:.1f}% of votes", (1.0, y), xycoords=("axes fraction", "data"),
-                        ha="right", va="center", fontsize=7, color="0.35")
     ax.axvline(0, color="0.6", lw=0.8)
     ax.invert_yaxis()
     ax.set_xlabel(f"{value.replace('_', ' ')} (95% CI)")
@@ -190,13 +188,31 @@ def plot_vote_distribution(counts: np.ndarray, ax=None, *, title: str | None = N
 
 def plot_by_context(table: pd.DataFrame, ax=None, *, value_col: str = "estimate", group_col: str = "group",
                     title: str | None = None):
-    """A coefficient by context value (environment, session type, split), with CIs."""
-    ax = new_axes(ax, (6.4, 0.4 * len(table) + 1.2))
-    labels = [f"{g} (n={int(n)})" if "n_items" in table else str(g)
-              for g, n in zip(table[group_col], table.get("n_items", pd.Series(0, index=table.index)))]
-    _interval_rows(ax, labels, table[value_col], table.get("ci_low", np.nan), table.get("ci_high", np.nan))
+    """Coefficients by context value (environment, session type, split), with CIs.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Columns ``group_col``, ``value_col``, ``ci_low``, ``ci_high``,
+        optionally ``n_items`` and ``coefficient`` (one marker colour per
+        coefficient).
+    """
+    groups = list(dict.fromkeys(table[group_col]))
+    coefs = list(dict.fromkeys(table["coefficient"])) if "coefficient" in table else [None]
+    ax = new_axes(ax, (6.4, 0.5 * len(groups) * max(1, len(coefs) * 0.6) + 1.2))
+    n_of = table.groupby(group_col)["n_items"].max() if "n_items" in table else None
+    labels = [f"{g} (n={int(n_of[g])})" if n_of is not None else str(g) for g in groups]
+    step = 0.8 / max(len(coefs), 1)
+    for k, c in enumerate(coefs):
+        sub = table if c is None else table[table["coefficient"] == c]
+        sub = sub.set_index(group_col).reindex(groups)
+        _interval_rows(ax, labels, sub[value_col], sub.get("ci_low", np.nan), sub.get("ci_high", np.nan),
+                       color=PALETTE[k % len(PALETTE)], offset=(k - (len(coefs) - 1) / 2) * step,
+                       label=None if c is None else str(c).replace("_", " "), marker="osD^v"[k % 5])
     ax.invert_yaxis()
     ax.set_xlabel("coefficient (95% CI)")
+    if coefs != [None]:
+        ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=len(coefs))
     if title:
         ax.set_title(title)
     return ax

@@ -27,7 +27,11 @@ def validate_report(document: dict) -> None:
     """Raise ``jsonschema.ValidationError`` when ``document`` breaks the schema
     (needs the optional ``jsonschema`` package)."""
     import jsonschema
-    jsonschema.validate(document, report_schema())
+    from referencing import Registry, Resource
+    agreement = json.loads(resources.files("raer_agreement.data_schema").joinpath("agreement.schema.json")
+                           .read_text("utf-8"))
+    registry = Registry().with_resource(agreement["$id"], Resource.from_contents(agreement))
+    jsonschema.Draft202012Validator(report_schema(), registry=registry).validate(document)
 
 
 def write_report(report: Report, out_dir, *, force: bool = False, inputs: Iterable = (),
