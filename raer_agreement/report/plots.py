@@ -76,13 +76,13 @@ def plot_per_class(per_class: pd.DataFrame, ax=None, *, value: str = "fleiss_kap
     Parameters
     ----------
     per_class : DataFrame
-        One row per class (index or ``class`` column), with ``value`` and,
+        One row per class (index, or a ``class``/``category`` column), with ``value`` and,
         when available, ``<value>_ci_low``/``<value>_ci_high`` or
         ``ci_low``/``ci_high``, and ``prevalence``.
     """
     ax = new_axes(ax, (6.4, 0.55 * len(per_class) + 1.2))
-    df = per_class.reset_index() if "class" not in per_class.columns else per_class
-    names = [str(x) for x in df["class"]]
+    df = per_class if {"class", "category"} & set(per_class.columns) else per_class.reset_index()
+    names = [str(x) for x in df["class" if "class" in df.columns else "category"]]
     if "prevalence" in df:
         names = [f"{n}\n{100 * p:.1f}% of votes" for n, p in zip(names, df["prevalence"])]
     lo = df.get(f"{value}_ci_low", df.get("ci_low", pd.Series(np.nan, index=df.index)))
