@@ -194,7 +194,10 @@ def write_csv(folder, path) -> Path:
     })
     tmp = path.with_suffix(".tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
-    pacsv.write_csv(table.cast(pa.schema([(n, pa.string()) for n in table.column_names])), tmp,
-                    pacsv.WriteOptions(quoting_style="none"))
+    # plain header and fields (no quotes), as pandas' to_csv writes such a file
+    with open(tmp, "wb") as fh:
+        fh.write((",".join(table.column_names) + "\n").encode())
+        pacsv.write_csv(table.cast(pa.schema([(n, pa.string()) for n in table.column_names])), fh,
+                        pacsv.WriteOptions(quoting_style="none", include_header=False))
     tmp.replace(path)
     return path

@@ -99,8 +99,11 @@ def crowdkit_task(name: str, d: dict, repeat: int, out: Path):
     n_items = d["meta"]["n_items"]
     make = {
         "mv": lambda: agg.MajorityVote(),
-        # tol=0: exactly n_iter EM iterations (our side runs max_iter=100, tol=0 too)
-        "ds": lambda: agg.DawidSkene(n_iter=100, tol=0.0),
+        # crowd-kit's defaults: stop when the ELBO per rating rises by less than 1e-5
+        "ds": lambda: agg.DawidSkene(n_iter=100, tol=1e-5),
+        # tol=0: iterate until the ELBO stops rising (at most 100 iterations);
+        # our side runs max_iter=100, tol=0 too: equal work per iteration
+        "ds_fixed": lambda: agg.DawidSkene(n_iter=100, tol=0.0),
         "glad": lambda: agg.GLAD(),
         "mace": lambda: agg.MACE(),
     }[name]
@@ -192,6 +195,7 @@ def fleiss_task(d: dict, repeat: int, out: Path):
 TASKS = {
     "mv": lambda d, r, o: crowdkit_task("mv", d, r, o),
     "ds": lambda d, r, o: crowdkit_task("ds", d, r, o),
+    "ds_fixed": lambda d, r, o: crowdkit_task("ds_fixed", d, r, o),
     "glad": lambda d, r, o: crowdkit_task("glad", d, r, o),
     "mace": lambda d, r, o: crowdkit_task("mace", d, r, o),
     "alpha": alpha_task,
