@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,9 +164,12 @@ def _read_clean_utf8(path: Path, *, sep: str | None, encoding: str | None) -> Ra
     header = [h.strip() for h in next(csv.reader([header_line], delimiter=sep))]
     _check_header(header, path, 1)
     try:
-        frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, engine="c",
-                            skip_blank_lines=False, index_col=False, encoding=enc, quotechar='"')
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, csv.Error):
+        with warnings.catch_warnings():
+            # a row longer than the header is truncated with only a warning
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, engine="c",
+                                skip_blank_lines=False, index_col=False, encoding=enc, quotechar='"')
+    except (pd.errors.ParserError, pd.errors.ParserWarning, UnicodeDecodeError, ValueError, csv.Error):
         return None
     if frame.shape[1] != len(header) or frame.isna().to_numpy().any():
         return None
