@@ -21,7 +21,7 @@ from .coefficients import (COEFFICIENTS, brennan_prediger, conger_kappa, fleiss_
                            gwet_ac1, gwet_ac2, krippendorff_alpha, percent_agreement, randolph_kappa)
 from .cohen import (cohen_kappa, cohen_kappa_matrix, contingency_table, light_kappa, pairwise_cohen, scott_pi,
                     two_rater_coefficients)
-from .diagnostics import krippendorff_band, landis_koch, max_kappa, paradox_diagnostics, prevalence
+from .diagnostics import krippendorff_band, landis_koch, max_kappa, paradox_diagnostics, prevalence, vote_spread
 from .per_annotator import per_annotator_agreement
 from .per_class import per_class_agreement
 from .strata import agreement_by, agreement_by_scheme, granularity_agreement, granularity_by_annotator
@@ -33,4 +33,4 @@ __all__ = ["COEFFICIENTS", "TABLE_COLUMNS", "agreement_table", "agreement_summar
            "two_rater_coefficients", "pairwise_cohen", "cohen_kappa_matrix", "light_kappa", "bootstrap_ci",
            "resample_weights", "per_class_agreement", "per_annotator_agreement", "agreement_by",
            "agreement_by_scheme", "granularity_agreement", "granularity_by_annotator", "prevalence", "max_kappa",
-           "paradox_diagnostics", "landis_koch", "krippendorff_band"]
+           "paradox_diagnostics", "landis_koch", "krippendorff_band", "vote_spread"]

@@ -17,7 +17,7 @@ from . import _core
 from ._sufficient import sufficient
 from .coefficients import Engine, as_annotations
 
-__all__ = ["prevalence", "max_kappa", "landis_koch", "krippendorff_band", "paradox_diagnostics"]
+__all__ = ["prevalence", "max_kappa", "landis_koch", "krippendorff_band", "paradox_diagnostics", "vote_spread"]
 
 _LK = ((0.0, "poor"), (0.20, "slight"), (0.40, "fair"), (0.60, "moderate"), (0.80, "substantial"),
        (np.inf, "almost perfect"))
@@ -179,3 +179,39 @@ def paradox_diagnostics(data, scheme: str | None = None) -> pd.Series:
                       "brennan_prediger": pts["brennan_prediger"]["estimate"],
                       "ac1_minus_kappa": ac1 - k, "conger_kappa_max": mk["conger_kappa_max"],
                       "paradox": bool(pa >= 0.7 and topp > 0.5 and (ac1 - k) > 0.1)}, name="paradox")
+
+
+def vote_spread(data, scheme: str | None = None) -> pd.DataFrame:
+    """How each clip's votes split: the top-vote share and the vote entropy.
+
+    Parameters
+    ----------
+    data : Annotations or long DataFrame
+    scheme : str, optional
+
+    Returns
+    -------
+    DataFrame, shape (n_items, 3)
+        Indexed by item id: ``n_votes``, ``top_share`` (share of the most
+        chosen class, 1 = unanimous) and ``entropy`` (Shannon entropy of the
+        vote shares divided by ``log q``: 0 = unanimous, 1 = all classes
+        equally chosen); nan for clips with fewer than two votes.
+
+    Examples
+    --------
+    >>> from raer_agreement import Annotations
+    >>> ann = Annotations.from_counts([[3, 0], [1, 1]], categories=["a", "b"])
+    >>> vote_spread(ann).round(3).to_dict("list")
+    {'n_votes': [3, 2], 'top_share': [1.0, 0.5], 'entropy': [0.0, 1.0]}
+    """
+    from ..aggregation.base import entropy
+    ann = as_annotations(data)
+    counts = ann.counts(scheme)
+    n = counts.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = counts / n[:, None]
+    ok = n >= 2
+    top = np.where(ok, p.max(axis=1), np.nan)
+    ent = np.where(ok, entropy(np.where(ok[:, None], p, 0.0)) / np.log(max(counts.shape[1], 2)), np.nan)
+    return pd.DataFrame({"n_votes": n, "top_share": top, "entropy": ent},
+                        index=pd.Index(ann.item_ids, name="item_id"))

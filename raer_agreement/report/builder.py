@@ -88,6 +88,9 @@ def human_ceiling(ann: Annotations, scheme: str | None = None) -> pd.DataFrame:
     one else voted, are left out).  This is the human reference for a
     model's UAR/WAR against aggregated labels.
 
+    In the example, annotator 2's ratings of clips 2, 3 and 4 can be scored
+    (the others tie on clip 1) and the last one misses the others' label 2.
+
     Returns
     -------
     DataFrame
@@ -97,7 +100,7 @@ def human_ceiling(ann: Annotations, scheme: str | None = None) -> pd.DataFrame:
     --------
     >>> ann = Annotations.from_matrix([[1, 1, 2], [2, 2, 2], [1, 1, 1], [2, 1, 2]], categories=[1, 2])
     >>> human_ceiling(ann)["war"].round(2).tolist()
-    [1.0, 0.75, 0.75]
+    [1.0, 0.67, 0.67]
     """
     sch = ann._resolve(scheme)
     it, an, lab = ann.ratings(sch)
@@ -121,18 +124,16 @@ def human_ceiling(ann: Annotations, scheme: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["annotator", "n_compared", "uar", "war"]).set_index("annotator")
 
 
-def _vote_stats(counts: np.ndarray) -> dict:
-    n = counts.sum(1)
-    ok = n >= 2
-    p = counts[ok] / n[ok, None]
-    top = p.max(1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ent = -(np.where(p > 0, p * np.log(p), 0.0)).sum(1) / np.log(counts.shape[1])
+def _vote_stats(spread: pd.DataFrame) -> dict:
+    """Summary of :func:`raer_agreement.metrics.vote_spread` over clips with 2+ votes."""
+    s = spread.dropna()
+    top, ent = s["top_share"].to_numpy(), s["entropy"].to_numpy()
     hist, edges = np.histogram(top, bins=10, range=(0, 1))
-    return {"n_items_with_2plus": int(ok.sum()), "unanimous_share": float(np.mean(top == 1.0)) if ok.any() else None,
-            "majority_share": float(np.mean(top > 0.5)) if ok.any() else None,
-            "mean_top_share": float(top.mean()) if ok.any() else None,
-            "mean_entropy": float(ent.mean()) if ok.any() else None,
+    some = len(s) > 0
+    return {"n_items_with_2plus": int(len(s)), "unanimous_share": float(np.mean(top == 1.0)) if some else None,
+            "majority_share": float(np.mean(top > 0.5)) if some else None,
+            "mean_top_share": float(top.mean()) if some else None,
+            "mean_entropy": float(ent.mean()) if some else None,
             "top_share_histogram": {"edges": edges.round(2).tolist(), "counts": hist.tolist()}}
 
 
@@ -189,7 +190,7 @@ def build_report(ann: Annotations, *, n_boot: int = 1000, seed: int = 0, method:
     Report
     """
     from ..aggregation import METHODS, evaluate, make_aggregator, review_queue
-    from ..metrics import agreement_summary, cohen_kappa_matrix, per_class_agreement
+    from ..metrics import agreement_summary, cohen_kappa_matrix, per_class_agreement, vote_spread
     from ..metrics.strata import granularity_by_annotator
     from ..metrics.table import to_jsonable
 
@@ -217,7 +218,7 @@ def build_report(ann: Annotations, *, n_boot: int = 1000, seed: int = 0, method:
                     columns={pc.index.name or "index": "category"}).to_dict("records")),
                 "pairwise_kappa": {"annotators": [str(a) for a in km.index],
                                    "matrix": to_jsonable(km.to_numpy().tolist())},
-                "vote_distribution": _vote_stats(ann.counts(s))}
+                "vote_distribution": _vote_stats(vote_spread(ann, s))}
 
     step("aggregation: majority vote, Dawid-Skene" + (", hierarchical" if pair else "")
          + ("" if method in ("majority", "dawid-skene", "hierarchical") else f", {method}"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..metrics import vote_spread
 from . import plots
 from .render import Figure, Paragraph, Section, Table, fmt
 
@@ -157,7 +158,7 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
     s.add(Paragraph(f"Of {vd['n_items_with_2plus']} clips with two or more votes, {fmt(100 * (vd['unanimous_share'] or 0), 1)}% "
                     f"are unanimous and {fmt(100 * (vd['majority_share'] or 0), 1)}% have a strict majority; mean "
                     f"top-vote share {fmt(vd['mean_top_share'])}, mean normalised entropy {fmt(vd['mean_entropy'])}."))
-    s.add(Figure(plots.plot_vote_distribution(ann.counts(scheme), title=f"{scheme}: per-clip vote spread").figure,
+    s.add(Figure(plots.plot_vote_distribution(vote_spread(ann, scheme), title=f"{scheme}: per-clip vote spread").figure,
                  "Top-vote share (1 = unanimous) and normalised vote entropy (0 = unanimous) per clip."))
     out.append(s)
 

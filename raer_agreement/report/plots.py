@@ -160,24 +160,20 @@ def plot_confusions(confusions: np.ndarray, classes: Sequence[str], annotators: 
     return fig
 
 
-def plot_vote_distribution(counts: np.ndarray, ax=None, *, title: str | None = None):
+def plot_vote_distribution(spread: pd.DataFrame, ax=None, *, title: str | None = None):
     """Histogram of per-clip top-vote share and normalised vote entropy.
 
     Parameters
     ----------
-    counts : ndarray, shape (n_items, q)
+    spread : DataFrame
+        As :func:`raer_agreement.metrics.vote_spread`: ``top_share`` and
+        ``entropy`` per clip (nan for clips with fewer than two votes).
     """
     ax = new_axes(ax)
-    counts = np.asarray(counts, float)
-    n = counts.sum(1)
-    ok = n >= 2
-    p = counts[ok] / n[ok, None]
-    top = p.max(1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ent = -(np.where(p > 0, p * np.log(p), 0)).sum(1) / np.log(counts.shape[1])
+    s = spread.dropna(subset=["top_share", "entropy"])
     bins = np.linspace(0, 1, 21)
-    ax.hist(top, bins=bins, alpha=0.75, color=PALETTE[0], label="top-vote share")
-    ax.hist(ent, bins=bins, alpha=0.6, color=PALETTE[1], label="vote entropy (normalised)")
+    ax.hist(s["top_share"], bins=bins, alpha=0.75, color=PALETTE[0], label="top-vote share")
+    ax.hist(s["entropy"], bins=bins, alpha=0.6, color=PALETTE[1], label="vote entropy (normalised)")
     ax.set_xlabel("per-clip value (0-1)")
     ax.set_ylabel("clips")
     ax.legend(fontsize=8, frameon=False)
