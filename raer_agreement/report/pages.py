@@ -133,9 +133,11 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
     pa = pd.DataFrame(entry["per_annotator"])
     if len(pa):
         low = pa.sort_values("kappa_vs_consensus").iloc[0]
+        infl = low.get("alpha_influence")
+        moves = ("" if infl is None or infl != infl else
+                 f"; leaving them out {'raises' if infl > 0 else 'lowers'} alpha by {fmt(abs(infl))}")
         s.add(Paragraph(f"{len(pa)} annotators. Lowest agreement with the others' consensus: {low['annotator']} "
-                        f"(kappa {fmt(low['kappa_vs_consensus'])}); leaving them out changes alpha by "
-                        f"{fmt(low.get('alpha_influence'))}."))
+                        f"(kappa {fmt(low['kappa_vs_consensus'])}){moves}."))
         s.add(Figure(plots.plot_annotator_agreement(pa, title=f"{scheme}: agreement with the consensus").figure,
                      "Cohen's kappa of each annotator against the majority of the other annotators on the same clips."))
         s.add(Table(pa, caption="alpha_without: alpha with the annotator left out; alpha_influence: that minus "
