@@ -411,7 +411,8 @@ def _iters(r) -> str:
     if a is None and b is None:
         return ""
     s = f" (iterations: ours {a if a is not None else '-'}, peer {b if b is not None else '-'}"
-    if a and b and "median" in r["ours"] and "median" in r["peer"]:
+    # per-iteration ratio only where an iteration is the same work on both sides
+    if r["key"].startswith("ds") and a and b and "median" in r["ours"] and "median" in r["peer"]:
         per = (r["peer"]["median"] / b) / (r["ours"]["median"] / a)
         s += f"; {per:.1f}x per iteration"
     return s + ")"
