@@ -14,8 +14,14 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 pytestmark = pytest.mark.skipif(not (BENCH / "run.py").exists(), reason="benchmarks/ not present")
 
 
+NAMES = ("data", "run", "peers", "scale")
+
+
 @pytest.fixture(scope="module")
 def harness():
+    # the harness modules have plain names (data, run, ...): import them from
+    # benchmarks/ only, and put back whatever held those names before
+    saved = {n: sys.modules.pop(n) for n in NAMES if n in sys.modules}
     sys.path.insert(0, str(BENCH))
     try:
         import data
@@ -23,6 +29,9 @@ def harness():
         yield data, run
     finally:
         sys.path.remove(str(BENCH))
+        for n in NAMES:
+            sys.modules.pop(n, None)
+        sys.modules.update(saved)
 
 
 def test_synthetic_corpus_is_well_formed(harness):
