@@ -374,7 +374,16 @@ def machine() -> dict:
     import numpy
     import pandas
     import scipy
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory": mem, "os": platform.platform(),
+    commit, dirty = "", []
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True).stdout.strip()
+        st = subprocess.run(["git", "status", "--porcelain", "--", "raer_agreement"], cwd=ROOT,
+                            capture_output=True, text=True).stdout
+        dirty = [line[3:] for line in st.splitlines() if line.strip()]
+    except OSError:
+        pass
+    return {"commit": commit, "uncommitted_package_files": dirty, "cpu": cpu, "cores": os.cpu_count(), "memory": mem, "os": platform.platform(),
             "python": platform.python_version(), "numpy": numpy.__version__, "pandas": pandas.__version__,
             "scipy": scipy.__version__, "date": _dt.datetime.now().isoformat(timespec="seconds")}
 
@@ -432,7 +441,10 @@ def write_results(rows, targets, info, scale_summary=None, md_path: Path = RESUL
                "peer_requirements": PEER_REQUIREMENTS, "equal_tolerance": EQUAL_TOL}
     Path(json_path).write_text(json.dumps(payload, indent=1, default=float) + "\n")
     L = ["# Benchmark results", "",
-         f"Written by `make bench` (`benchmarks/run.py`) on {info['date']}.", "",
+         f"Written by `make bench` (`benchmarks/run.py`) on {info['date']}, package at commit "
+         f"{info.get('commit') or '?'}" + (f" with uncommitted changes in {', '.join(info['uncommitted_package_files'])}"
+                                          if info.get("uncommitted_package_files") else "")
+         + f"; the run took {info.get('total_s', 0):.0f} s.", "",
          f"Machine: {info['cpu']}, {info['cores']} cores (shared with other work, so expect noise), "
          f"{info['memory']} RAM, {info['os']}; Python {info['python']}, numpy {info['numpy']}, "
          f"pandas {info['pandas']}, scipy {info['scipy']}. Peers: {', '.join(PEER_REQUIREMENTS)} in their own "
