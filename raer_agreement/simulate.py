@@ -330,7 +330,7 @@ def simulate_corpus(params: SimulationParams | None = None, *, seed: int = 0,
 
     # order items like the loader does (numeric-aware sort of ids)
     from .io.long import _codes
-    icodes, sorted_ids = _codes(clip_ids[item], None)
+    icodes, sorted_ids = _codes(item, clip_ids, None)
     meta = clips.set_index("clip_id").rename_axis("item_id")
     annotations = Annotations(icodes, ann, {"coarse": vote_c, "fine": vote_f},
                               sorted_ids, ann_ids, tax, meta,

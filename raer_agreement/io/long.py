@@ -54,14 +54,6 @@ def parse_label_cols(label_cols) -> dict[str, str | None]:
     return out
 
 
-def _is_na(values: pd.Series) -> np.ndarray:
-    s = values.astype(object)
-    na = s.isna().to_numpy().copy()
-    text = s[~na].astype(str).str.strip().str.casefold()
-    na[~na] = text.isin(NA_STRINGS).to_numpy()
-    return na
-
-
 def _choose_schemes(columns, label_cols, taxonomy, categories, path):
     """Decide which columns hold labels and which scheme each one is.
 
@@ -160,11 +152,10 @@ def annotations_from_long(frame: pd.DataFrame, *, source: str = "<DataFrame>", i
             raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {val!r}")
     path = source
     columns = [str(c) for c in frame.columns]
-    frame = frame.copy()
-    frame.columns = columns
     dup_cols = sorted({c for c in columns if columns.count(c) > 1})
     if dup_cols:
         raise InputError("duplicated column name", path=path, line=1, column=dup_cols[0])
+    frame = frame.set_axis(columns, axis=1)  # no copy of the data
     n_rows = len(frame)
     lines = (np.asarray(line_numbers) if line_numbers is not None
              else np.arange(first_line, first_line + n_rows))
@@ -195,29 +186,25 @@ def annotations_from_long(frame: pd.DataFrame, *, source: str = "<DataFrame>", i
             entries.append(LedgerEntry(reason, int(mask.sum()), detail, tuple(lines[mask][:20].tolist())))
             keep[mask] = False
 
-    # ids: strings exactly as given (no number parsing); surrounding spaces go
+    # Every column is factorised once: the string work (spaces, NA-like
+    # values, label lookup) runs over the distinct values, never per row,
+    # so ten million rows cost integer arrays only.
     ids = {}
     for col, what in ((item_col, "item"), (annotator_col, "annotator")):
-        v = frame[col].astype(object)
-        na = _is_na(v)
-        drop(na, f"missing_{what}_id", f"empty or NA {what} id in column {col!r}")
-        ids[what] = v.where(~na, "").astype(str).str.strip().to_numpy(dtype=object)
+        codes, values = _factorize(frame[col])
+        na = np.array([v is None for v in values], dtype=bool)
+        drop(na[codes], f"missing_{what}_id", f"empty or NA {what} id in column {col!r}")
+        ids[what] = (codes, values)
 
-    # labels
-    raw = {}
-    for col, scheme in mapping.items():
-        v = frame[col].astype(object)
-        na = _is_na(v)
-        # a plain object array: pandas may turn None into NaN in map/where
-        clean = [None if m else str(x).strip() for x, m in zip(v.to_numpy(dtype=object), na)]
-        raw[scheme] = (col, pd.Series(np.array(clean, dtype=object), index=frame.index, dtype=object))
+    raw = {scheme: (col, *_factorize(frame[col])) for col, scheme in mapping.items()}
     if tax is None:
         cats = {}
-        for scheme, (col, v) in raw.items():
+        for scheme, (col, codes, values) in raw.items():
             if categories and scheme in categories:
                 cats[scheme] = [str(c).strip() for c in categories[scheme]]
             else:
-                seen = natural_sort(v[keep & v.notna().to_numpy()].unique())
+                present = np.bincount(codes[keep], minlength=len(values)) > 0
+                seen = natural_sort(v for v, p in zip(values, present) if p and v is not None)
                 cats[scheme] = seen
                 folded = {}
                 for c in seen:
@@ -226,52 +213,54 @@ def annotations_from_long(frame: pd.DataFrame, *, source: str = "<DataFrame>", i
                     if len(group) > 1:
                         notes.append(f"scheme {scheme!r}: categories {group} differ only in case; "
                                      "declare the categories to merge them")
-            if not cats[scheme]:
-                cats[scheme] = []
         if categories:
             notes.append("categories declared by the caller")
         else:
             notes.append("categories inferred from the data (numeric-aware order); "
                          "declare them to include unused ones")
         tax = Taxonomy.from_categories(cats)
-    codes = {}
-    for scheme, (col, v) in raw.items():
+    label_codes = {}
+    for scheme, (col, codes, values) in raw.items():
         sch = tax[scheme]
+        exact, loose = sch._lookup()
         if unknown == "drop":
-            exact, loose = sch._lookup()
-            valid = np.array([x is None or x in exact or _norm(x) in loose for x in v.to_numpy(dtype=object)],
-                             dtype=bool)
-            drop(~valid, f"unknown_label_{scheme}",
+            valid = np.array([v is None or v in exact or _norm(v) in loose for v in values], dtype=bool)
+            drop(~valid[codes], f"unknown_label_{scheme}",
                  f"label is not a category of scheme {scheme!r} (column {col!r})")
-            v = pd.Series(np.where(valid, v.to_numpy(dtype=object), None), index=v.index, dtype=object)
-        c, n_norm = sch.encode(v.to_numpy(dtype=object), path=path, column=col,
-                               line_numbers=np.where(keep, lines, lines))
+            values = np.where(valid, values, None)
+        # the file line of each distinct value's first row, for the error message
+        first_row = np.zeros(len(values), dtype=np.int64)
+        u, idx = np.unique(codes, return_index=True)
+        first_row[u] = lines[idx] if len(idx) else []
+        per_value, _ = sch.encode(values, path=path, column=col, line_numbers=first_row)
+        normalised = np.array([v is not None and v not in exact for v in values], dtype=bool) & (per_value >= 0)
+        n_norm = int(np.bincount(codes, minlength=len(values))[normalised].sum())
         if n_norm:
             notes.append(f"{n_norm} label(s) in column {col!r} matched a category of {scheme!r} only after "
                          "ignoring case and spaces")
-        codes[scheme] = c
-    if not codes:
+        label_codes[scheme] = per_value[codes]
+    if not label_codes:
         raise InputError("no label column", path=path)
     any_label = np.zeros(n_rows, dtype=bool)
-    for c in codes.values():
+    for c in label_codes.values():
         any_label |= c >= 0
     drop(~any_label, "missing_label", "no label in any scheme (empty or NA-like value)")
 
     # a child label must sit under the same row's parent label
     for child, parent in tax.pairs():
-        if child in codes and parent in codes:
+        if child in label_codes and parent in label_codes:
             m = tax.mapping(child, parent)
-            both = (codes[child] >= 0) & (codes[parent] >= 0)
-            bad = both & (m[np.maximum(codes[child], 0)] != codes[parent]) & keep
+            cc, pc = label_codes[child], label_codes[parent]
+            bad = (cc >= 0) & (pc >= 0) & (m[np.maximum(cc, 0)] != pc) & keep
             if bad.any():
                 first = int(np.flatnonzero(bad)[0])
-                ccol, pcol = raw[child][0], raw[parent][0]
+                ccol, ccodes, cvalues = raw[child]
                 if inconsistent == "error":
                     raise InputError(
-                        f"{child} label {tax[child].categories[codes[child][first]]!r} does not belong to "
-                        f"{parent} label {tax[parent].categories[codes[parent][first]]!r} on the same row "
+                        f"{child} label {tax[child].categories[cc[first]]!r} does not belong to "
+                        f"{parent} label {tax[parent].categories[pc[first]]!r} on the same row "
                         "(use inconsistent='drop' or 'flag')",
-                        path=path, line=int(lines[first]), column=ccol, value=str(raw[child][1].iloc[first]))
+                        path=path, line=int(lines[first]), column=ccol, value=str(cvalues[ccodes[first]]))
                 if inconsistent == "drop":
                     drop(bad, f"inconsistent_{child}_{parent}",
                          f"{child} label outside the same row's {parent} label")
@@ -282,16 +271,17 @@ def annotations_from_long(frame: pd.DataFrame, *, source: str = "<DataFrame>", i
                         tuple(lines[bad][:20].tolist()), dropped=False))
 
     # repeated ratings of one clip by one annotator
+    (icodes, ivalues), (acodes, avalues) = ids["item"], ids["annotator"]
     kept_idx = np.flatnonzero(keep)
-    pair = pd.DataFrame({"i": ids["item"][kept_idx], "a": ids["annotator"][kept_idx]})
+    pair = pd.Series(icodes[kept_idx] * np.int64(len(avalues)) + acodes[kept_idx])
     dup_later = pair.duplicated(keep="first").to_numpy()
     if dup_later.any():
         first = kept_idx[np.flatnonzero(dup_later)[0]]
         n_dup = int(dup_later.sum())
         if duplicates == "error":
             raise InputError("annotator rated this clip more than once (duplicates policy 'error'; "
-                             "use 'last' or 'keep')", path=path, line=int(lines[first]),
-                             column=annotator_col, value=f"{ids['annotator'][first]} on {ids['item'][first]}")
+                             "use 'last' or 'keep')", path=path, line=int(lines[first]), column=annotator_col,
+                             value=f"{avalues[acodes[first]]} on {ivalues[icodes[first]]}")
         if duplicates == "last":
             earlier = pair.duplicated(keep="last").to_numpy()
             m = np.zeros(n_rows, bool)
@@ -306,13 +296,40 @@ def annotations_from_long(frame: pd.DataFrame, *, source: str = "<DataFrame>", i
                                        dropped=False))
 
     kept_idx = np.flatnonzero(keep)
-    item_codes, item_uniques = _codes(ids["item"][kept_idx], item_order)
-    ann_codes, ann_uniques = _codes(ids["annotator"][kept_idx], annotator_order)
-    labels = {s: c[kept_idx] for s, c in codes.items()}
+    item_codes, item_uniques = _codes(icodes[kept_idx], ivalues, item_order)
+    ann_codes, ann_uniques = _codes(acodes[kept_idx], avalues, annotator_order)
+    labels = {s: c[kept_idx] for s, c in label_codes.items()}
     rows_read = n_rows + extra_rows_read
     ledger = Ledger(sources=(str(source),), rows_read=rows_read, entries=tuple(entries), notes=tuple(notes))
     ann = Annotations(item_codes, ann_codes, labels, item_uniques, ann_uniques, tax, items, ledger)
     return finish_ledger(ann)
+
+
+def _factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values of a column, stripped, with NA-like values as None.
+
+    Returns
+    -------
+    codes : ndarray of int64, shape (n_rows,)
+        Index into ``values`` of each row.
+    values : ndarray of object, shape (n_distinct,)
+        Distinct values after stripping surrounding spaces (values equal
+        after stripping share one entry); None for missing or NA-like.
+    """
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    canon: dict = {}
+    values: list = []
+    remap = np.empty(len(uniques) + 1, dtype=np.int64)
+    for j, u in enumerate(list(uniques) + [None]):  # the last slot takes factorize's NA sentinel (-1)
+        text = None if u is None or (isinstance(u, float) and u != u) else str(u).strip()
+        if text is not None and _norm(text) in NA_STRINGS:
+            text = None
+        k = canon.get(text)
+        if k is None:
+            k = canon[text] = len(values)
+            values.append(text)
+        remap[j] = k
+    return remap[codes], np.array(values, dtype=object)
 
 
 def finish_ledger(ann: Annotations) -> Annotations:
@@ -324,15 +341,14 @@ def finish_ledger(ann: Annotations) -> Annotations:
                                                   ratings_per_item=stats))
 
 
-def _codes(values: np.ndarray, order: Sequence[str] | None):
-    """Integer codes; ids sorted in numeric-aware order (or as in ``order``),
-    so the row order of the input never changes an output."""
-    if order is not None:
-        cat = pd.Categorical(values, categories=list(dict.fromkeys(map(str, order))))
-        return cat.codes.astype(np.int64), list(cat.categories)
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object))
-    uniques = [str(u) for u in uniques]
-    sorted_ids = natural_sort(uniques)
-    rank = {u: k for k, u in enumerate(sorted_ids)}
-    remap = np.array([rank[u] for u in uniques], dtype=np.int64)
-    return remap[codes] if len(codes) else codes.astype(np.int64), sorted_ids
+def _codes(codes: np.ndarray, values: np.ndarray, order: Sequence[str] | None):
+    """Compact integer codes for the distinct ``values[codes]``; ids sorted in
+    numeric-aware order (or as in ``order``), so the row order of the input
+    never changes an output."""
+    used = np.unique(codes)
+    names = [str(values[u]) for u in used]
+    ordered = list(dict.fromkeys(map(str, order))) if order is not None else natural_sort(names)
+    pos = {n: k for k, n in enumerate(ordered)}
+    remap = np.full(len(values), -1, dtype=np.int64)
+    remap[used] = [pos.get(n, -1) for n in names]
+    return remap[codes], ordered
