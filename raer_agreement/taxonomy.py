@@ -40,12 +40,22 @@ def natural_sort(values: Iterable) -> list[str]:
     >>> natural_sort(["b", "a", "2"])
     ['2', 'a', 'b']
     """
-    def key(v):
+    texts = pd.unique(pd.Series([str(v) for v in values], dtype=object)).astype(str)
+    if len(texts) == 0:
+        return []
+    # numbers first (by value, then text), then the rest as text; float()
+    # decides what is a number, tried only where a regex says it could be
+    could = pd.Series(texts).str.match(r"\s*[+-]?(?:\d|\.\d|inf|nan)", case=False).to_numpy(bool)
+    number = np.zeros(len(texts))
+    is_number = np.zeros(len(texts), dtype=bool)
+    for k in np.flatnonzero(could):
         try:
-            return (0, float(v), str(v))
-        except (TypeError, ValueError):
-            return (1, 0.0, str(v))
-    return sorted({str(v) for v in values}, key=key)
+            number[k] = float(texts[k])
+            is_number[k] = True
+        except ValueError:
+            pass
+    order = np.lexsort((texts, np.where(is_number, number, 0.0), ~is_number))
+    return texts[order].tolist()
 
 
 @dataclass(frozen=True)

@@ -311,8 +311,12 @@ def attach_metadata(ann: Annotations, meta: pd.DataFrame | None) -> Annotations:
             notes.append(f"{missing} rated clip(s) are not in the clip metadata")
         if unrated:
             notes.append(f"{unrated} clip(s) in the clip metadata have no rating")
-    parsed = pd.DataFrame([parse_clip_path(i) for i in ann.item_ids], index=ids)
-    if parsed.notna().any().any():
+    # only ids that look like RAER paths are parsed (a million plain ids cost nothing)
+    raer_like = pd.Series(ids, dtype=object).str.contains(r"(?:^|[/\\])(?:Class|SelfStudy)[/\\]",
+                                                          regex=True).to_numpy(bool)
+    if raer_like.any():
+        parsed = pd.DataFrame([parse_clip_path(i) for i in np.asarray(ids, dtype=object)[raer_like]],
+                              index=ids[raer_like], columns=list(CONTEXT_COLUMNS)).reindex(ids)
         for c in CONTEXT_COLUMNS:
             if c not in items.columns:
                 items[c] = parsed[c]

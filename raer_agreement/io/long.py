@@ -228,11 +228,12 @@ def annotations_from_long(frame: pd.DataFrame, *, source: str = "<DataFrame>", i
             drop(~valid[codes], f"unknown_label_{scheme}",
                  f"label is not a category of scheme {scheme!r} (column {col!r})")
             values = np.where(valid, values, None)
-        # the file line of each distinct value's first row, for the error message
-        first_row = np.zeros(len(values), dtype=np.int64)
-        u, idx = np.unique(codes, return_index=True)
-        first_row[u] = lines[idx] if len(idx) else []
-        per_value, _ = sch.encode(values, path=path, column=col, line_numbers=first_row)
+        try:
+            per_value, _ = sch.encode(values, path=path, column=col)
+        except InputError as e:  # name the file line of the value's first row
+            j = next(k for k, v in enumerate(values) if v == e.value)
+            raise InputError(e.reason, path=path, line=int(lines[np.flatnonzero(codes == j)[0]]), column=col,
+                             value=e.value) from None
         normalised = np.array([v is not None and v not in exact for v in values], dtype=bool) & (per_value >= 0)
         n_norm = int(np.bincount(codes, minlength=len(values))[normalised].sum())
         if n_norm:
@@ -345,7 +346,7 @@ def _codes(codes: np.ndarray, values: np.ndarray, order: Sequence[str] | None):
     """Compact integer codes for the distinct ``values[codes]``; ids sorted in
     numeric-aware order (or as in ``order``), so the row order of the input
     never changes an output."""
-    used = np.unique(codes)
+    used = np.flatnonzero(np.bincount(codes, minlength=len(values)))
     names = [str(values[u]) for u in used]
     ordered = list(dict.fromkeys(map(str, order))) if order is not None else natural_sort(names)
     pos = {n: k for k, n in enumerate(ordered)}
