@@ -107,13 +107,16 @@ def normalise_log(logp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> p, z.round(4)
     (array([[0.25, 0.75]]), array([1.3863]))
     """
-    top = np.max(logp, axis=1, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)
-    p = np.exp(logp - top)
-    s = p.sum(axis=1, keepdims=True)
+    # reductions over a short last axis are slow in numpy: go column by column
+    top = logp[:, 0].copy()
+    for k in range(1, logp.shape[1]):
+        np.maximum(top, logp[:, k], out=top)
+    top[~np.isfinite(top)] = 0.0
+    p = np.exp(logp - top[:, None])
+    s = p @ np.ones(p.shape[1])
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_norm = np.log(s[:, 0]) + top[:, 0]
-        p = p / s
+        log_norm = np.log(s) + top
+        p /= s[:, None]
     return p, log_norm
 
 
