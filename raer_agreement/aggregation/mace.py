@@ -142,8 +142,9 @@ class MACE(Aggregator):
         n_iter = 0
         for n_iter in range(1, self.max_iter + 1):
             # E-step: posterior of the true class
-            spam_l = (1.0 - theta[an]) * xi[an, lab]
-            right = theta[an] + spam_l
+            th = theta[an]  # one gather per iteration; 1-D lookups below
+            spam_l = (1.0 - th) * xi.ravel()[akey]
+            right = th + spam_l
             with np.errstate(divide="ignore"):
                 base = np.log(spam_l)
                 gain = np.log(right) - base
@@ -156,9 +157,9 @@ class MACE(Aggregator):
                 lnorm[clamped] = logp[clamped, g[clamped]] - np.log(q)
             trace.append(float(lnorm[rated].sum()))
             # expected competent / spamming indicators per rating
-            t_r = post[it, lab]
+            t_r = post.ravel()[flat]
             with np.errstate(invalid="ignore", divide="ignore"):
-                comp = np.where(right > 0, t_r * theta[an] / right, 0.0)
+                comp = np.where(right > 0, t_r * th / right, 0.0)
             spam = 1.0 - comp
             comp_a = np.bincount(an, weights=comp, minlength=m)
             spam_a = np.bincount(an, weights=spam, minlength=m)
