@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -226,3 +227,17 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def run_child(cmd, out: Path, timeout: float) -> dict:
+    """Run one measurement in a fresh process; its JSON record, or an error."""
+    out.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=str(Path(__file__).parent))
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s"}
+    if r.returncode != 0 or not out.exists():
+        tail = (r.stderr or r.stdout).strip().splitlines()[-5:]
+        return {"error": f"exit {r.returncode}: " + " | ".join(tail), "wall": time.perf_counter() - t0}
+    return json.loads(out.read_text())

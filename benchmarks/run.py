@@ -41,7 +41,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import data as bdata  # noqa: E402
-from peers import current_rss_mb, measure, write_result  # noqa: E402
+from peers import current_rss_mb, measure, run_child, write_result  # noqa: E402
 
 PEERS_VENV = HERE / ".peers-venv"
 PEER_REQUIREMENTS = ["crowd-kit==1.4.2", "scikit-learn<1.6", "krippendorff", "statsmodels", "pyarrow"]
@@ -258,18 +258,6 @@ def ensure_peers_venv() -> Path:
     subprocess.run(pip + PEER_REQUIREMENTS, check=True)
     stamp.write_text(want)
     return peers_python()
-
-
-def run_child(cmd, out: Path, timeout: float) -> dict:
-    out.unlink(missing_ok=True)
-    try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=str(HERE))
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout:.0f} s"}
-    if r.returncode != 0 or not out.exists():
-        tail = (r.stderr or r.stdout).strip().splitlines()[-5:]
-        return {"error": f"exit {r.returncode}: " + " | ".join(tail)}
-    return json.loads(out.read_text())
 
 
 def compare(key: str, ours: dict, peer: dict) -> dict:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 import traceback
@@ -36,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import data as bdata  # noqa: E402
-from peers import current_rss_mb, rss_mb  # noqa: E402
+from peers import current_rss_mb, rss_mb, run_child  # noqa: E402
 
 SIZES = {"1e4": 10_000, "1e5": 100_000, "1e6": 1_000_000, "1e7": 10_000_000}
 STEPS = ("load", "mv", "ds", "table")
@@ -82,19 +81,6 @@ def pipeline_worker(csv: Path, out: Path, steps) -> None:
 
 
 # ------------------------------------------------------------ orchestration
-def _child(cmd, out: Path, timeout: float) -> dict:
-    out.unlink(missing_ok=True)
-    t0 = time.perf_counter()
-    try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=str(HERE))
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout:.0f} s"}
-    if r.returncode != 0 or not out.exists():
-        tail = (r.stderr or r.stdout).strip().splitlines()[-5:]
-        return {"error": f"exit {r.returncode}: " + " | ".join(tail), "wall": time.perf_counter() - t0}
-    return json.loads(out.read_text())
-
-
 def measure_size(name: str, timeout: float, pipeline: bool) -> dict:
     n = SIZES[name]
     folder = bdata.ensure(name, n)
@@ -102,13 +88,13 @@ def measure_size(name: str, timeout: float, pipeline: bool) -> dict:
     RUNS.mkdir(parents=True, exist_ok=True)
     res = {"n_ratings": n, "csv_mb": csv.stat().st_size / 2**20, "steps": {}}
     out = RUNS / f"load-{name}.json"
-    rec = _child([sys.executable, str(HERE / "scale.py"), "--worker", "load", str(csv), "--out", str(out)],
+    rec = run_child([sys.executable, str(HERE / "scale.py"), "--worker", "load", str(csv), "--out", str(out)],
                  out, timeout)
     res["steps"]["load"] = ({"time": rec["steps"]["load"]["time"], "peak_rss_mb": rec["peak_rss_mb"]}
                             if "load" in rec.get("steps", {}) else {"error": rec.get("error", "failed")})
     for step in ("mv", "ds", "table"):
         out = RUNS / f"{step}-{name}.json"
-        rec = _child([sys.executable, str(HERE / "run.py"), "--worker", step, str(folder), "--repeat", "1",
+        rec = run_child([sys.executable, str(HERE / "run.py"), "--worker", step, str(folder), "--repeat", "1",
                       "--out", str(out)], out, timeout)
         if "median" in rec:
             res["steps"][step] = {"time": rec["median"], "peak_rss_mb": rec["peak_rss_mb"]}
@@ -116,7 +102,7 @@ def measure_size(name: str, timeout: float, pipeline: bool) -> dict:
             res["steps"][step] = {"error": rec.get("error") or rec.get("unavailable") or "failed"}
     if pipeline:
         out = RUNS / f"pipeline-{name}.json"
-        rec = _child([sys.executable, str(HERE / "scale.py"), "--worker", "pipeline", str(csv), "--out", str(out)],
+        rec = run_child([sys.executable, str(HERE / "scale.py"), "--worker", "pipeline", str(csv), "--out", str(out)],
                      out, timeout * 2)
         res["pipeline"] = rec
     return res
