@@ -20,7 +20,7 @@ import pandas as pd
 
 from .errors import InputError
 
-__all__ = ["Scheme", "Taxonomy", "load_taxonomy", "default_taxonomy", "natural_sort"]
+__all__ = ["Scheme", "Taxonomy", "load_taxonomy", "default_taxonomy", "natural_sort", "natural_order"]
 
 #: Strings read as "no rating" in every loader.
 NA_STRINGS = frozenset({"", "na", "n/a", "nan", "null", "none", "<na>", "-"})
@@ -30,21 +30,27 @@ def _norm(s: str) -> str:
     return re.sub(r"\s+", " ", str(s).strip()).casefold()
 
 
-def natural_sort(values: Iterable) -> list[str]:
-    """Sort labels numerically where they are numbers, else as text.
+def natural_order(texts) -> np.ndarray:
+    """Permutation that sorts strings numerically where they are numbers, else
+    as text (numbers first).
+
+    Parameters
+    ----------
+    texts : sequence of str, shape (n,)
+
+    Returns
+    -------
+    ndarray of int, shape (n,)
 
     Examples
     --------
-    >>> natural_sort(["10", "2", "1"])
-    ['1', '2', '10']
-    >>> natural_sort(["b", "a", "2"])
-    ['2', 'a', 'b']
+    >>> natural_order(["10", "b", "2"]).tolist()
+    [2, 0, 1]
     """
-    texts = pd.unique(pd.Series([str(v) for v in values], dtype=object)).astype(str)
+    texts = np.asarray(texts, dtype=str)
     if len(texts) == 0:
-        return []
-    # numbers first (by value, then text), then the rest as text; float()
-    # decides what is a number, tried only where a regex says it could be
+        return np.zeros(0, dtype=np.int64)
+    # float() decides what is a number, tried only where a regex says it could be
     could = pd.Series(texts).str.match(r"\s*[+-]?(?:\d|\.\d|inf|nan)", case=False).to_numpy(bool)
     number = np.zeros(len(texts))
     is_number = np.zeros(len(texts), dtype=bool)
@@ -54,8 +60,21 @@ def natural_sort(values: Iterable) -> list[str]:
             is_number[k] = True
         except ValueError:
             pass
-    order = np.lexsort((texts, np.where(is_number, number, 0.0), ~is_number))
-    return texts[order].tolist()
+    return np.lexsort((texts, np.where(is_number, number, 0.0), ~is_number))
+
+
+def natural_sort(values: Iterable) -> list[str]:
+    """Distinct labels sorted numerically where they are numbers, else as text.
+
+    Examples
+    --------
+    >>> natural_sort(["10", "2", "1"])
+    ['1', '2', '10']
+    >>> natural_sort(["b", "a", "2"])
+    ['2', 'a', 'b']
+    """
+    texts = pd.unique(pd.Series([str(v) for v in values], dtype=object)).astype(str)
+    return texts[natural_order(texts)].tolist()
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import pandas as pd
 from ..annotations import Annotations
 from ..errors import InputError
 from ..ledger import Ledger, LedgerEntry
-from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, natural_sort
+from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, natural_order, natural_sort
 
 __all__ = ["annotations_from_long", "ITEM_COLUMNS", "ANNOTATOR_COLUMNS", "LABEL_COLUMNS",
            "find_column", "parse_label_cols"]
@@ -318,19 +318,13 @@ def _factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         after stripping share one entry); None for missing or NA-like.
     """
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    canon: dict = {}
-    values: list = []
-    remap = np.empty(len(uniques) + 1, dtype=np.int64)
-    for j, u in enumerate(list(uniques) + [None]):  # the last slot takes factorize's NA sentinel (-1)
-        text = None if u is None or (isinstance(u, float) and u != u) else str(u).strip()
-        if text is not None and _norm(text) in NA_STRINGS:
-            text = None
-        k = canon.get(text)
-        if k is None:
-            k = canon[text] = len(values)
-            values.append(text)
-        remap[j] = k
-    return remap[codes], np.array(values, dtype=object)
+    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str).str.strip()
+    na = text.str.replace(r"\s+", " ", regex=True).str.casefold().isin(NA_STRINGS).to_numpy(bool)
+    # values equal after stripping become one; NA-like ones join the missing slot (last)
+    canon, distinct = pd.factorize(text.where(~na, None), use_na_sentinel=True)
+    values = np.append(np.asarray(distinct, dtype=object), None)
+    remap = np.append(np.where(canon < 0, len(distinct), canon), len(distinct))
+    return remap[codes], values
 
 
 def finish_ledger(ann: Annotations) -> Annotations:
@@ -347,9 +341,14 @@ def _codes(codes: np.ndarray, values: np.ndarray, order: Sequence[str] | None):
     numeric-aware order (or as in ``order``), so the row order of the input
     never changes an output."""
     used = np.flatnonzero(np.bincount(codes, minlength=len(values)))
-    names = [str(values[u]) for u in used]
-    ordered = list(dict.fromkeys(map(str, order))) if order is not None else natural_sort(names)
-    pos = {n: k for k, n in enumerate(ordered)}
+    names = np.asarray([str(values[u]) for u in used], dtype=object)
     remap = np.full(len(values), -1, dtype=np.int64)
-    remap[used] = [pos.get(n, -1) for n in names]
+    if order is not None:
+        ordered = list(dict.fromkeys(map(str, order)))
+        pos = {n: k for k, n in enumerate(ordered)}
+        remap[used] = [pos.get(n, -1) for n in names]
+    else:
+        perm = natural_order(names.astype(str))
+        ordered = names[perm].tolist()
+        remap[used[perm]] = np.arange(len(perm))
     return remap[codes], ordered
