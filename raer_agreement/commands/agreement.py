@@ -79,11 +79,6 @@ def run(args) -> int:
 
 
 # ------------------------------------------------------------------ text
-NAMES = {"percent_agreement": "Percent agreement", "fleiss_kappa": "Fleiss' kappa",
-         "randolph_kappa": "Randolph's kappa", "brennan_prediger": "Brennan-Prediger", "conger_kappa": "Conger's kappa",
-         "gwet_ac1": "Gwet's AC1", "krippendorff_alpha": "Krippendorff's alpha",
-         "mean_cohen_kappa": "Mean Cohen kappa (Light)"}
-
 #: column heads of the by-context tables (Randolph's kappa equals Brennan-Prediger there)
 SHORT = {"percent_agreement": "agreement", "fleiss_kappa": "Fleiss", "brennan_prediger": "BP/Randolph",
          "conger_kappa": "Conger", "gwet_ac1": "AC1", "krippendorff_alpha": "alpha", "mean_cohen_kappa": "Cohen"}
@@ -111,9 +106,10 @@ def _table(header, rows):
 
 
 def _coef_rows(coefs, boot, weighted=False):
+    from ..metrics import COEFFICIENT_NAMES
     rows = []
     for key, c in coefs.items():
-        name = NAMES.get(key, key)
+        name = COEFFICIENT_NAMES.get(key, key)
         if weighted and key == "gwet_ac1":
             name = "Gwet's AC2"
         elif weighted and key not in ("randolph_kappa", "krippendorff_alpha"):

@@ -40,6 +40,12 @@ __all__ = ["COEFFICIENTS", "percent_agreement", "fleiss_kappa", "randolph_kappa"
 COEFFICIENTS = ("percent_agreement", "fleiss_kappa", "randolph_kappa", "brennan_prediger", "conger_kappa",
                 "gwet_ac1", "krippendorff_alpha", "mean_cohen_kappa")
 
+#: Display names of the coefficients, for tables and reports.
+COEFFICIENT_NAMES = {"percent_agreement": "Percent agreement", "fleiss_kappa": "Fleiss' kappa",
+                     "randolph_kappa": "Randolph's kappa", "brennan_prediger": "Brennan-Prediger",
+                     "conger_kappa": "Conger's kappa", "gwet_ac1": "Gwet's AC1",
+                     "krippendorff_alpha": "Krippendorff's alpha", "mean_cohen_kappa": "Mean Cohen's kappa (Light)"}
+
 #: Index of the Series returned by every coefficient function.
 RESULT_FIELDS = ("estimate", "se", "ci_low", "ci_high", "p_value", "pa", "pe", "n_items", "n_ratings")
 

@@ -5,22 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..metrics import vote_spread
+from ..metrics import COEFFICIENT_NAMES, vote_spread
 from . import plots
 from .render import Figure, Paragraph, Section, Table, fmt
 
 __all__ = ["report_sections", "reading_of_coefficients"]
 
-_COEF_LABELS = {
-    "percent_agreement": "Percent agreement",
-    "fleiss_kappa": "Fleiss' kappa",
-    "randolph_kappa": "Randolph's kappa",
-    "brennan_prediger": "Brennan-Prediger",
-    "conger_kappa": "Conger's kappa",
-    "gwet_ac1": "Gwet's AC1",
-    "krippendorff_alpha": "Krippendorff's alpha (nominal)",
-    "mean_cohen_kappa": "Mean Cohen's kappa (Light)",
-}
 
 
 def _coef_frame(coefs: dict) -> pd.DataFrame:
@@ -97,7 +87,7 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
     s = Section(f"Agreement on the {scheme} scheme", anchor=f"agreement-{scheme}")
     s.add(Paragraph(reading_of_coefficients(coefs, diag, scheme)))
     table = _coef_frame(coefs)
-    shown = table.assign(coefficient=table["coefficient"].map(lambda k: _COEF_LABELS.get(k, k)))
+    shown = table.assign(coefficient=table["coefficient"].map(lambda k: COEFFICIENT_NAMES.get(k, k)))
     shown = shown.rename(columns={"ci_low": "95% CI low", "ci_high": "95% CI high", "boot_ci_low": "bootstrap low",
                                   "boot_ci_high": "bootstrap high", "landis_koch": "Landis & Koch",
                                   "krippendorff_band": "Krippendorff band"})
