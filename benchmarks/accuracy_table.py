@@ -78,7 +78,7 @@ def main(argv=None) -> int:
         "Methods: MV (lowest) = majority vote, ties to the lowest label (crowd-kit's rule); "
         "DS (ML) = Dawid-Skene without smoothing (the 1979 estimator, as crowd-kit); "
         "DS = Dawid-Skene with the default Dirichlet smoothing 0.1 per confusion cell; "
-        "one-coin / class-cond. = the restricted confusion models; GLAD; MACE (variational, 10 restarts, seed 0).",
+        "one-coin / class-cond. = the restricted confusion models; GLAD (uniform class prior, as Whitehill et al. 2009 and crowd-kit); MACE (variational, 10 restarts, seed 0).",
         "Bold: best of the row. Nothing was tuned per data set.",
         "",
         "| " + " | ".join(head) + " |",

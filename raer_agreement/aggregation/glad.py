@@ -41,8 +41,14 @@ class GLAD(Aggregator):
         Prior mean of the expertise ``alpha`` (unit variance).
     log_beta_prior_mean : float, default 0.0
         Prior mean of ``log beta`` (unit variance).
+    fit_priors : bool, default False
+        Learn the class prior by EM. By default it stays uniform, as in
+        Whitehill et al. (2009) and crowd-kit: with one accuracy per
+        annotator, a learned prior drags ambiguous clips towards the
+        majority class (on the public sets in ``benchmarks/ACCURACY.md`` the
+        uniform prior is as accurate or better on six of seven).
     prior_smoothing : float, default 1.0
-        Dirichlet pseudo-count per class of the class prior.
+        Dirichlet pseudo-count per class of a learned class prior.
 
     Attributes
     ----------
@@ -71,12 +77,14 @@ class GLAD(Aggregator):
     """
 
     def __init__(self, *, max_iter: int = 100, tol: float = 1e-5, m_step_iter: int = 5,
-                 alpha_prior_mean: float = 1.0, log_beta_prior_mean: float = 0.0, prior_smoothing: float = 1.0):
+                 alpha_prior_mean: float = 1.0, log_beta_prior_mean: float = 0.0, fit_priors: bool = False,
+                 prior_smoothing: float = 1.0):
         self.max_iter = max_iter
         self.tol = tol
         self.m_step_iter = m_step_iter
         self.alpha_prior_mean = alpha_prior_mean
         self.log_beta_prior_mean = log_beta_prior_mean
+        self.fit_priors = fit_priors
         self.prior_smoothing = prior_smoothing
 
     def fit(self, data, scheme: str | None = None, gold=None) -> "GLAD":
@@ -149,8 +157,11 @@ class GLAD(Aggregator):
         converged = False
         n_iter = 0
         for n_iter in range(1, self.max_iter + 1):
-            pc = post[rated].sum(axis=0) + self.prior_smoothing
-            priors = pc / pc.sum()
+            if self.fit_priors:
+                pc = post[rated].sum(axis=0) + self.prior_smoothing
+                priors = pc / pc.sum()
+            else:
+                priors = np.full(q, 1.0 / q)
             p_r = post[it, lab]
             params = m_step(params, p_r)
             post, obj = e_step(params, priors)
