@@ -40,6 +40,7 @@ import pandas as pd
 from ._version import __version__
 from .errors import InputError
 from .io.atomic import atomic_path, atomic_write_text, check_writable
+from .io.listfile import write_list_file
 
 __all__ = ["file_sha256", "write_npz", "read_npz", "write_table", "write_sidecar", "write_list_files",
            "export_soft_labels", "write_labels_csv"]
@@ -200,9 +201,7 @@ def write_list_files(labels: pd.Series, ann, out_dir, *, scheme: str | None = No
         check_writable(p, force=force)
     for s, p in targets.items():
         m = ok & (split == s)
-        text = "".join(f"{d} {int(n)} {to_code[str(v)]}\n"
-                       for d, n, v in zip(frame_dir[m], items.loc[m, "num_frames"], lab[m]))
-        atomic_write_text(p, text, force=force)
+        write_list_file(p, frame_dir[m], items.loc[m, "num_frames"], [to_code[str(v)] for v in lab[m]], force=force)
         out[str(s)] = p
     return out
 

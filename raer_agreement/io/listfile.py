@@ -108,7 +108,7 @@ def read_list_file(path, *, split: str | None = None) -> pd.DataFrame:
     return df.drop(columns="_line").set_index("item_id")
 
 
-def write_list_file(path, frame_dirs, num_frames, labels) -> None:
+def write_list_file(path, frame_dirs, num_frames, labels, *, force: bool = True) -> None:
     """Write the official layout ``<frame_dir> <num_frames> <label>`` atomically.
 
     Parameters
@@ -117,8 +117,10 @@ def write_list_file(path, frame_dirs, num_frames, labels) -> None:
     num_frames : sequence of int, shape (n,)
     labels : sequence of str, shape (n,)
         Codes as the training script expects them (RAER: ``1``..``5``).
+    force : bool
+        Replace an existing file (else :class:`InputError`).
     """
     from .atomic import atomic_write_text
     nf = np.asarray(num_frames)
     lines = [f"{d} {int(n)} {lab}\n" for d, n, lab in zip(frame_dirs, nf, labels)]
-    atomic_write_text(path, "".join(lines))
+    atomic_write_text(path, "".join(lines), force=force)
