@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from .._json import to_jsonable
 from ..annotations import Annotations
 from .base import Aggregator, as_annotations, entropy
 
@@ -231,20 +232,10 @@ def model_soft_labels(estimator: Aggregator, data, scheme: str | None = None, *,
     sch = ann.scheme(scheme)
     params = {"temperature": float(temperature), "min_votes": int(min_votes),
               "n_clips_left_out": int((~keep).sum()), "estimator": repr(estimator),
-              "options": {k: _jsonable(v) for k, v in estimator.get_params().items()}}
+              "options": to_jsonable(estimator.get_params())}
     return SoftLabels(np.asarray(ann.item_ids, dtype=object)[keep], tuple(sch.categories), tuple(sch.codes),
                       counts[keep], probs, codes[keep].astype(np.int64), scheme,
                       method or type(estimator).__name__, params, seed)
-
-
-def _jsonable(v):
-    if isinstance(v, (str, int, float, bool)) or v is None:
-        return v
-    if isinstance(v, np.generic):
-        return v.item()
-    if isinstance(v, np.ndarray):
-        return v.tolist()
-    return repr(v)
 
 
 def soft_labels(data, scheme: str | None = None, *, method: str = "votes", alpha: float = 0.0,

@@ -6,12 +6,12 @@ builds the document the ``raer-agreement agreement --json`` command prints
 """
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
 import pandas as pd
 
+from .._json import to_jsonable
 from .._version import __version__
 from ..errors import DegenerateDataWarning
 from ._sufficient import sufficient
@@ -127,27 +127,6 @@ def _warn_grouped(pts: dict) -> None:
     for reason, names in by_reason.items():
         warnings.warn(f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} undefined (nan): {reason}",
                       DegenerateDataWarning, stacklevel=3)
-
-
-# ------------------------------------------------------------------ JSON
-def to_jsonable(obj):
-    """Plain Python objects: numpy scalars to int/float/bool, nan/inf to None."""
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, (np.bool_, bool)):
-        return bool(obj)
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        f = float(obj)
-        return f if math.isfinite(f) else None
-    if obj is None or isinstance(obj, (str, int)):
-        return obj
-    if obj is pd.NA or obj is pd.NaT:
-        return None
-    return str(obj)
 
 
 _COEF_FIELDS = ("estimate", "se", "ci_low", "ci_high", "p_value", "boot_ci_low", "boot_ci_high")

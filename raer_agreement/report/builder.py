@@ -17,6 +17,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from .._json import to_jsonable
 from .._version import __version__
 from ..annotations import Annotations
 from ..errors import DegenerateDataWarning, InputError
@@ -192,7 +193,6 @@ def build_report(ann: Annotations, *, n_boot: int = 1000, seed: int = 0, method:
     from ..aggregation import METHODS, evaluate, make_aggregator, review_queue
     from ..metrics import agreement_summary, cohen_kappa_matrix, per_class_agreement, vote_spread
     from ..metrics.strata import granularity_by_annotator
-    from ..metrics.table import to_jsonable
 
     agg_scheme, pair = _aggregated_scheme(ann)
     if method is None:
