@@ -134,6 +134,14 @@ def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> Lo
         return InputError(f"{msg} (Label Studio export; 'line' is the task position)", path=path,
                           line=t_idx, column=column, value=_short(value))
 
+    def list_field(obj, key, t_idx) -> list:
+        value = obj.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise bad(f"{key!r} must be a list", t_idx, key, value)
+        return value
+
     for t_idx, task in enumerate(data, start=1):
         tdata = task.get("data")
         if tdata is None:
@@ -149,12 +157,7 @@ def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> Lo
                              line=t_idx, column="data")
         if not _is_scalar(item):
             raise bad("the clip id must be a string or a number", t_idx, key or "id", item)
-        annotations = task.get("annotations")
-        if annotations is None:
-            annotations = []
-        if not isinstance(annotations, list):
-            raise bad("'annotations' must be a list", t_idx, "annotations", annotations)
-        for ann in annotations:
+        for ann in list_field(task, "annotations", t_idx):
             if not isinstance(ann, dict):
                 raise bad("each annotation must be an object", t_idx, "annotations", ann)
             who = ann.get("completed_by")
@@ -168,12 +171,7 @@ def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> Lo
                 cancelled_ex.append(t_idx)
                 continue
             row = {"item": str(item), "annotator": None if who is None else str(who)}
-            results = ann.get("result")
-            if results is None:
-                results = []
-            if not isinstance(results, list):
-                raise bad("'result' must be a list", t_idx, "result", results)
-            for res in results:
+            for res in list_field(ann, "result", t_idx):
                 if not isinstance(res, dict):
                     raise bad("each result must be an object", t_idx, "result", res)
                 value = res.get("value")
