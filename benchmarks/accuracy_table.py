@@ -7,6 +7,7 @@ Writes a Markdown table (accuracy on the gold items that have ratings).  The
 data sets are not part of the project; the script stops with a message when
 they are absent.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,8 +17,17 @@ import time
 from pathlib import Path
 
 from raer_agreement import __version__, load_ratings
-from raer_agreement.aggregation import (GLAD, MACE, ClassConditionalDawidSkene, DawidSkene, MajorityVote,
-                                        OneCoinDawidSkene, Wawa, evaluate, read_gold)
+from raer_agreement.aggregation import (
+    GLAD,
+    MACE,
+    ClassConditionalDawidSkene,
+    DawidSkene,
+    MajorityVote,
+    OneCoinDawidSkene,
+    Wawa,
+    evaluate,
+    read_gold,
+)
 from raer_agreement.io.atomic import atomic_write_text
 
 METHODS = {
@@ -36,7 +46,9 @@ def peer_figures(readme: Path) -> dict:
     """crowd-kit's (MajorityVote, DawidSkene) accuracy per folder, parsed from the README table."""
     out = {}
     for line in readme.read_text(encoding="utf-8").splitlines():
-        m = re.match(r"^\|\s*([a-z0-9_]+)\s*\|\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|$", line)
+        m = re.match(
+            r"^\|\s*([a-z0-9_]+)\s*\|\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|$", line
+        )
         if m:
             out[m.group(1)] = (float(m.group(2)), float(m.group(3)))
     return out
@@ -87,23 +99,33 @@ def main(argv=None) -> int:
     for name, ann, accs, ck in rows:
         best = max(a for a, _ in accs.values())
         cells = [f"**{a:.4f}**" if a == best else f"{a:.4f}" for a, _ in accs.values()]
-        lines.append(f"| {name} | {ann.n_items} | {ck[0]:.4f} | {ck[1]:.4f} | " + " | ".join(cells) + " |")
+        lines.append(
+            f"| {name} | {ann.n_items} | {ck[0]:.4f} | {ck[1]:.4f} | " + " | ".join(cells) + " |"
+        )
     lines += ["", "## Dawid-Skene against the peer", ""]
     for name, ann, accs, ck in rows:
         d_ml, d = accs["DS (ML)"][0] - ck[1], accs["DS"][0] - ck[1]
         lines.append(f"- {name}: DS (ML) {d_ml:+.4f}, DS {d:+.4f} against crowd-kit's DawidSkene")
     lines += ["", "## Where Dawid-Skene loses to majority vote", ""]
     if worse:
-        lines.append("Dawid-Skene (default) is *less* accurate than plain majority vote on: "
-                     + ", ".join(worse) + ". EM is not always better; measure it on your data.")
+        lines.append(
+            "Dawid-Skene (default) is *less* accurate than plain majority vote on: "
+            + ", ".join(worse)
+            + ". EM is not always better; measure it on your data."
+        )
     else:
         lines.append("Nowhere with the default smoothing on these sets.")
     ml_worse = [n for n, _, a, _ in rows if a["DS (ML)"][0] < a["MV (lowest)"][0]]
     if ml_worse:
         lines.append("")
         lines.append("Unsmoothed DS (ML) loses to majority vote on: " + ", ".join(ml_worse) + ".")
-    lines += ["", "## Seconds per fit (this machine, one run; compare ratios only)", "",
-              "| data set | " + " | ".join(METHODS) + " |", "|---|" + "---:|" * len(METHODS)]
+    lines += [
+        "",
+        "## Seconds per fit (this machine, one run; compare ratios only)",
+        "",
+        "| data set | " + " | ".join(METHODS) + " |",
+        "|---|" + "---:|" * len(METHODS),
+    ]
     for name, ann, accs, ck in rows:
         lines.append(f"| {name} | " + " | ".join(f"{t:.3f}" for _, t in accs.values()) + " |")
     atomic_write_text(args.out, "\n".join(lines) + "\n")

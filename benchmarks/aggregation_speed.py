@@ -8,6 +8,7 @@ ratios in one run, never absolute seconds.  (crowd-kit, the reference peer,
 needs its own environment with scikit-learn < 1.6; run it there on the same
 generated file, written with --write-csv, to get side-by-side ratios.)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,14 @@ def make_corpus(n_clips: int, per_clip: int, n_annotators: int, q: int = 5, seed
     right = rng.random(item.size) < acc[ann]
     lab = np.where(right, z[item], (z[item] + rng.integers(1, q, item.size)) % q)
     tax = Taxonomy.from_categories({"label": [str(k + 1) for k in range(q)]})
-    a = Annotations(item, ann, {"label": lab}, [str(i) for i in range(n_clips)],
-                    [f"w{j}" for j in range(n_annotators)], tax)
+    a = Annotations(
+        item,
+        ann,
+        {"label": lab},
+        [str(i) for i in range(n_clips)],
+        [f"w{j}" for j in range(n_annotators)],
+        tax,
+    )
     return a, z
 
 
@@ -49,17 +56,25 @@ def main(argv=None) -> int:
     ap.add_argument("--per-clip", type=int, default=10)
     ap.add_argument("--annotators", type=int, default=500)
     ap.add_argument("--methods", default="majority,dawid-skene,one-coin,glad,mace")
-    ap.add_argument("--write-csv", metavar="FILE", help="also write the corpus as item,annotator,label CSV")
+    ap.add_argument(
+        "--write-csv", metavar="FILE", help="also write the corpus as item,annotator,label CSV"
+    )
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     ann, z = make_corpus(args.clips, args.per_clip, args.annotators)
-    print(f"{ann.n_ratings:,} ratings, {ann.n_items:,} clips, {ann.n_annotators} annotators "
-          f"(built in {time.perf_counter() - t0:.1f} s, peak RSS {peak_mb():.0f} MB)")
+    print(
+        f"{ann.n_ratings:,} ratings, {ann.n_items:,} clips, {ann.n_annotators} annotators "
+        f"(built in {time.perf_counter() - t0:.1f} s, peak RSS {peak_mb():.0f} MB)"
+    )
     if args.write_csv:
         ann.to_crowdkit().to_csv(args.write_csv, index=False)
-    makers = {"majority": lambda: MajorityVote(tie_break="lowest"), "dawid-skene": lambda: DawidSkene(),
-              "one-coin": lambda: DawidSkene(model="one-coin"), "glad": lambda: GLAD(),
-              "mace": lambda: MACE()}
+    makers = {
+        "majority": lambda: MajorityVote(tie_break="lowest"),
+        "dawid-skene": lambda: DawidSkene(),
+        "one-coin": lambda: DawidSkene(model="one-coin"),
+        "glad": lambda: GLAD(),
+        "mace": lambda: MACE(),
+    }
     truth = z
     for name in args.methods.split(","):
         est = makers[name]()
@@ -68,7 +83,9 @@ def main(argv=None) -> int:
         dt = time.perf_counter() - t
         acc = float((est.label_codes_ == truth).mean())
         it = getattr(est, "n_iter_", "-")
-        print(f"{name:12s} {dt:8.2f} s  iterations {it!s:>4}  accuracy {acc:.4f}  peak RSS {peak_mb():.0f} MB")
+        print(
+            f"{name:12s} {dt:8.2f} s  iterations {it!s:>4}  accuracy {acc:.4f}  peak RSS {peak_mb():.0f} MB"
+        )
     return 0
 
 

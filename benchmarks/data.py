@@ -17,6 +17,7 @@ Each corpus is a folder with ``item.npy``, ``annotator.npy``, ``label.npy``
 ``meta.json`` (categories, sizes, seed).  This module imports nothing from
 the peers; :func:`load_annotations` needs ``raer_agreement``.
 """
+
 from __future__ import annotations
 
 import json
@@ -70,7 +71,9 @@ def annotator_confusions(n_annotators: int, q: int, rng: np.random.Generator) ->
     return conf
 
 
-def _distinct_annotators(n_items: int, k: int, n_annotators: int, rng: np.random.Generator) -> np.ndarray:
+def _distinct_annotators(
+    n_items: int, k: int, n_annotators: int, rng: np.random.Generator
+) -> np.ndarray:
     """``k`` distinct annotators per item, shape (n_items, k): redraw the rows
     holding a repeat until none does (about 9% of rows for 10 out of 500)."""
     a = rng.integers(0, n_annotators, size=(n_items, k))
@@ -84,8 +87,14 @@ def _distinct_annotators(n_items: int, k: int, n_annotators: int, rng: np.random
         a[bad] = rng.integers(0, n_annotators, size=(len(bad), k))
 
 
-def synthetic(n_ratings: int, *, seed: int = 0, ratings_per_item: int = RATINGS_PER_ITEM,
-              n_annotators: int = N_ANNOTATORS, chunk: int = 2_000_000) -> dict:
+def synthetic(
+    n_ratings: int,
+    *,
+    seed: int = 0,
+    ratings_per_item: int = RATINGS_PER_ITEM,
+    n_annotators: int = N_ANNOTATORS,
+    chunk: int = 2_000_000,
+) -> dict:
     """A large corpus with known truth, fully vectorised.
 
     Returns
@@ -110,27 +119,54 @@ def synthetic(n_ratings: int, *, seed: int = 0, ratings_per_item: int = RATINGS_
         label[lo:hi] = (u[:, None] > rows).sum(axis=1)
     # rating order as a user's file would have it: shuffled within the corpus
     order = rng.permutation(len(item))
-    meta = dict(source="benchmarks.data.synthetic", seed=seed, n_items=int(n_items), n_ratings=int(len(item)),
-                n_annotators=n_annotators, ratings_per_item=ratings_per_item, categories=list(CATEGORIES),
-                scheme="coarse")
-    return dict(item=item[order], annotator=annotator[order].astype(np.int64), label=label[order],
-                truth=truth.astype(np.int64), meta=meta)
+    meta = dict(
+        source="benchmarks.data.synthetic",
+        seed=seed,
+        n_items=int(n_items),
+        n_ratings=int(len(item)),
+        n_annotators=n_annotators,
+        ratings_per_item=ratings_per_item,
+        categories=list(CATEGORIES),
+        scheme="coarse",
+    )
+    return dict(
+        item=item[order],
+        annotator=annotator[order].astype(np.int64),
+        label=label[order],
+        truth=truth.astype(np.int64),
+        meta=meta,
+    )
 
 
 def raer(*, seed: int = 2025) -> dict:
     """The package simulator's RAER-size corpus (coarse scheme, no missing votes)."""
     from raer_agreement.simulate import SimulationParams, simulate_corpus
-    corpus = simulate_corpus(SimulationParams.scaled(RAER_CLIPS, p_missing=0.0, p_short_clip=0.0), seed=seed)
+
+    corpus = simulate_corpus(
+        SimulationParams.scaled(RAER_CLIPS, p_missing=0.0, p_short_clip=0.0), seed=seed
+    )
     ann = corpus.annotations
     it, an, lab = ann.ratings("coarse")
     cats = list(ann.categories("coarse"))
     truth = corpus.truth["coarse"].reindex(list(ann.item_ids))
     truth_codes = np.asarray(truth.map({c: i for i, c in enumerate(cats)}), dtype=np.int64)
-    meta = dict(source="raer_agreement.simulate (p_missing=0, p_short_clip=0)", seed=seed, n_items=ann.n_items,
-                n_ratings=int(len(it)), n_annotators=ann.n_annotators,
-                ratings_per_item=int(np.bincount(it).max()), categories=cats, scheme="coarse")
-    return dict(item=np.asarray(it, np.int64), annotator=np.asarray(an, np.int64),
-                label=np.asarray(lab, np.int64), truth=truth_codes, meta=meta)
+    meta = dict(
+        source="raer_agreement.simulate (p_missing=0, p_short_clip=0)",
+        seed=seed,
+        n_items=ann.n_items,
+        n_ratings=int(len(it)),
+        n_annotators=ann.n_annotators,
+        ratings_per_item=int(np.bincount(it).max()),
+        categories=cats,
+        scheme="coarse",
+    )
+    return dict(
+        item=np.asarray(it, np.int64),
+        annotator=np.asarray(an, np.int64),
+        label=np.asarray(lab, np.int64),
+        truth=truth_codes,
+        meta=meta,
+    )
 
 
 def corpus_dir(name: str) -> Path:
@@ -165,12 +201,15 @@ def load_annotations(folder):
     """Our side's input: an :class:`~raer_agreement.Annotations` built
     straight from the integer codes (the state right after loading)."""
     from raer_agreement import Annotations, Taxonomy
+
     d = load_arrays(folder)
     meta = d["meta"]
     tax = Taxonomy.from_categories({meta["scheme"]: meta["categories"]})
     item_ids = [f"clip{i:07d}" for i in range(meta["n_items"])]
     ann_ids = [f"A{a:03d}" for a in range(meta["n_annotators"])]
-    return Annotations(d["item"], d["annotator"], {meta["scheme"]: d["label"]}, item_ids, ann_ids, tax), d
+    return Annotations(
+        d["item"], d["annotator"], {meta["scheme"]: d["label"]}, item_ids, ann_ids, tax
+    ), d
 
 
 def write_csv(folder, path) -> Path:
@@ -181,23 +220,34 @@ def write_csv(folder, path) -> Path:
         return path
     import pyarrow as pa
     import pyarrow.csv as pacsv
+
     d = load_arrays(folder)
     meta = d["meta"]
     width = max(7, len(str(meta["n_items"])))
     item_ids = np.char.add("clip", np.char.zfill(np.arange(meta["n_items"]).astype(str), width))
     ann_ids = np.char.add("A", np.char.zfill(np.arange(meta["n_annotators"]).astype(str), 3))
-    table = pa.table({
-        "clip_id": pa.DictionaryArray.from_arrays(pa.array(d["item"], pa.int32()), pa.array(item_ids)),
-        "annotator_id": pa.DictionaryArray.from_arrays(pa.array(d["annotator"], pa.int32()), pa.array(ann_ids)),
-        meta["scheme"]: pa.DictionaryArray.from_arrays(pa.array(d["label"], pa.int32()),
-                                                       pa.array(meta["categories"])),
-    })
+    table = pa.table(
+        {
+            "clip_id": pa.DictionaryArray.from_arrays(
+                pa.array(d["item"], pa.int32()), pa.array(item_ids)
+            ),
+            "annotator_id": pa.DictionaryArray.from_arrays(
+                pa.array(d["annotator"], pa.int32()), pa.array(ann_ids)
+            ),
+            meta["scheme"]: pa.DictionaryArray.from_arrays(
+                pa.array(d["label"], pa.int32()), pa.array(meta["categories"])
+            ),
+        }
+    )
     tmp = path.with_suffix(".tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
     # plain header and fields (no quotes), as pandas' to_csv writes such a file
     with open(tmp, "wb") as fh:
         fh.write((",".join(table.column_names) + "\n").encode())
-        pacsv.write_csv(table.cast(pa.schema([(n, pa.string()) for n in table.column_names])), fh,
-                        pacsv.WriteOptions(quoting_style="none", include_header=False))
+        pacsv.write_csv(
+            table.cast(pa.schema([(n, pa.string()) for n in table.column_names])),
+            fh,
+            pacsv.WriteOptions(quoting_style="none", include_header=False),
+        )
     tmp.replace(path)
     return path

@@ -19,6 +19,7 @@ the process (``ru_maxrss``), its RSS before the computation, and the result
 The helpers :func:`measure` and :func:`write_result` are shared with our
 side (``run.py``), so both sides are timed by the same code.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,11 +70,19 @@ def measure(fn, repeat: int):
     return times, out
 
 
-def write_result(out_path: Path, times, result: dict, rss_before: float, extra: dict | None = None) -> None:
+def write_result(
+    out_path: Path, times, result: dict, rss_before: float, extra: dict | None = None
+) -> None:
     cpu = list(getattr(times, "cpu", []))
-    payload = {"times": list(times), "median": float(np.median(times)), "cpu_times": cpu,
-               "cpu_median": float(np.median(cpu)) if cpu else None, "peak_rss_mb": rss_mb(),
-               "rss_before_mb": rss_before, "result": result}
+    payload = {
+        "times": list(times),
+        "median": float(np.median(times)),
+        "cpu_times": cpu,
+        "cpu_median": float(np.median(cpu)) if cpu else None,
+        "peak_rss_mb": rss_mb(),
+        "rss_before_mb": rss_before,
+        "result": result,
+    }
     if extra:
         payload.update(extra)
     Path(out_path).write_text(json.dumps(payload, indent=1, default=float) + "\n")
@@ -88,13 +97,17 @@ def load(folder: Path) -> dict:
 def labels_result(labels: np.ndarray, truth: np.ndarray, out_path: Path) -> dict:
     labels = np.asarray(labels, dtype=np.int64)
     np.save(Path(out_path).with_suffix(".labels.npy"), labels)
-    return {"accuracy": float(np.mean(labels == truth)), "labels_file": str(Path(out_path).with_suffix(".labels.npy"))}
+    return {
+        "accuracy": float(np.mean(labels == truth)),
+        "labels_file": str(Path(out_path).with_suffix(".labels.npy")),
+    }
 
 
 # ---------------------------------------------------------------- crowd-kit
 def crowdkit_task(name: str, d: dict, repeat: int, out: Path):
     import pandas as pd
     from crowdkit import aggregation as agg
+
     # integer task/worker/label columns: the cheapest input crowd-kit can get
     df = pd.DataFrame({"task": d["item"], "worker": d["annotator"], "label": d["label"]})
     n_items = d["meta"]["n_items"]
@@ -122,8 +135,13 @@ def crowdkit_task(name: str, d: dict, repeat: int, out: Path):
     m = models[-1]
     if hasattr(m, "loss_history_"):
         result["n_iter"] = len(m.loss_history_)
-    params = {k: v for k, v in vars(m).items() if not k.endswith("_") and not k.startswith("_")
-              and isinstance(v, (int, float, str, bool, type(None)))}
+    params = {
+        k: v
+        for k, v in vars(m).items()
+        if not k.endswith("_")
+        and not k.startswith("_")
+        and isinstance(v, (int, float, str, bool, type(None)))
+    }
     result["params"] = params
     return times, result, rss0
 
@@ -137,12 +155,15 @@ def dense_raters_x_items(d: dict) -> np.ndarray:
 
 def alpha_task(d: dict, repeat: int, out: Path):
     import krippendorff
+
     q = len(d["meta"]["categories"])
 
     def run():
         # from raw long ratings, as a user must: dense raters x items, then alpha
         m = dense_raters_x_items(d)
-        return krippendorff.alpha(reliability_data=m, level_of_measurement="nominal", value_domain=list(range(q)))
+        return krippendorff.alpha(
+            reliability_data=m, level_of_measurement="nominal", value_domain=list(range(q))
+        )
 
     rss0 = current_rss_mb()
     times, a = measure(run, repeat)
@@ -153,30 +174,45 @@ def boot_task(d: dict, repeat: int, out: Path):
     """1,000 bootstrap resamples of clips, one ``krippendorff.alpha`` call each
     (the loop a user writes for a bootstrap CI of alpha)."""
     import krippendorff
+
     q = len(d["meta"]["categories"])
     n_items = d["meta"]["n_items"]
 
     def run():
         m = dense_raters_x_items(d)
         rng = np.random.default_rng(BOOT_SEED)
-        point = krippendorff.alpha(reliability_data=m, level_of_measurement="nominal", value_domain=list(range(q)))
+        point = krippendorff.alpha(
+            reliability_data=m, level_of_measurement="nominal", value_domain=list(range(q))
+        )
         boots = np.empty(N_BOOT)
         for b in range(N_BOOT):
             cols = rng.integers(0, n_items, n_items)
-            boots[b] = krippendorff.alpha(reliability_data=m[:, cols], level_of_measurement="nominal",
-                                          value_domain=list(range(q)))
+            boots[b] = krippendorff.alpha(
+                reliability_data=m[:, cols],
+                level_of_measurement="nominal",
+                value_domain=list(range(q)),
+            )
         return point, boots
 
     rss0 = current_rss_mb()
     times, (point, boots) = measure(run, repeat)
     lo, hi = np.nanpercentile(boots, [2.5, 97.5])
-    return times, {"value": float(point), "boot_ci_low": float(lo), "boot_ci_high": float(hi),
-                   "n_boot": N_BOOT}, rss0
+    return (
+        times,
+        {
+            "value": float(point),
+            "boot_ci_low": float(lo),
+            "boot_ci_high": float(hi),
+            "n_boot": N_BOOT,
+        },
+        rss0,
+    )
 
 
 # ------------------------------------------------------------- statsmodels
 def fleiss_task(d: dict, repeat: int, out: Path):
     from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
+
     n_items = d["meta"]["n_items"]
     q = len(d["meta"]["categories"])
 
@@ -215,13 +251,16 @@ def main(argv=None) -> int:
     d = load(a.corpus)
     times, result, rss0 = TASKS[a.task](d, a.repeat, a.out)
     import importlib.metadata as md
+
     versions = {}
     for pkg in ("crowd-kit", "krippendorff", "statsmodels", "scikit-learn", "pandas", "numpy"):
         try:
             versions[pkg] = md.version(pkg)
         except md.PackageNotFoundError:
             pass
-    write_result(a.out, times, result, rss0, {"versions": versions, "python": sys.version.split()[0]})
+    write_result(
+        a.out, times, result, rss0, {"versions": versions, "python": sys.version.split()[0]}
+    )
     return 0
 
 
@@ -234,10 +273,15 @@ def run_child(cmd, out: Path, timeout: float) -> dict:
     out.unlink(missing_ok=True)
     t0 = time.perf_counter()
     try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=str(Path(__file__).parent))
+        r = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=timeout, cwd=str(Path(__file__).parent)
+        )
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout:.0f} s"}
     if r.returncode != 0 or not out.exists():
         tail = (r.stderr or r.stdout).strip().splitlines()[-5:]
-        return {"error": f"exit {r.returncode}: " + " | ".join(tail), "wall": time.perf_counter() - t0}
+        return {
+            "error": f"exit {r.returncode}: " + " | ".join(tail),
+            "wall": time.perf_counter() - t0,
+        }
     return json.loads(out.read_text())

@@ -21,6 +21,7 @@
 Options: ``--quick`` (RAER size only, no scale run), ``--sizes``, ``--only``
 (row keys), ``--no-scale``, ``--repeat-scale`` (multiplies repeats).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,7 +45,13 @@ import data as bdata  # noqa: E402
 from peers import current_rss_mb, measure, run_child, write_result  # noqa: E402
 
 PEERS_VENV = HERE / ".peers-venv"
-PEER_REQUIREMENTS = ["crowd-kit==1.4.2", "scikit-learn<1.6", "krippendorff", "statsmodels", "pyarrow"]
+PEER_REQUIREMENTS = [
+    "crowd-kit==1.4.2",
+    "scikit-learn<1.6",
+    "krippendorff",
+    "statsmodels",
+    "pyarrow",
+]
 RESULTS_MD = HERE / "RESULTS.md"
 RESULTS_JSON = HERE / "results.json"
 RUNS = bdata.RESULTS / "runs"
@@ -55,45 +62,100 @@ SIZE_NAMES = {"raer": "RAER (2,649 x 10)", "1e6": "1,000,000", "1e7": "10,000,00
 
 # Row key -> (title, peer name, {size: (our repeats, peer repeats or None, note when the peer is skipped)})
 ROWS = {
-    "mv": ("Majority vote", "crowd-kit MajorityVote",
-           {"raer": (5, 5, ""), "1e6": (3, 3, ""), "1e7": (1, 1, "")}),
-    "ds": ("Dawid-Skene to convergence (tol 1e-5, at most 100 iterations)", "crowd-kit DawidSkene(n_iter=100)",
-           {"raer": (5, 3, ""), "1e6": (3, 3, ""),
-            "1e7": (1, None, "peer skipped: about 10x its 1M time")}),
-    "ds_fixed": ("Dawid-Skene until the likelihood stops moving (tol 0, at most 100 iterations)",
-                 "crowd-kit DawidSkene(n_iter=100, tol=0)",
-                 {"raer": (5, 3, ""), "1e6": (3, 1, "")}),
-    "glad": ("GLAD", "crowd-kit GLAD",
-             {"raer": (3, 3, ""),
-              "1e6": (1, None, "peer skipped: crowd-kit GLAD takes about 6 s at RAER size, minutes at 1M")}),
-    "mace": ("MACE (10 restarts x 50 iterations)", "crowd-kit MACE",
-             {"raer": (3, 3, ""),
-              "1e6": (1, None, "peer skipped: crowd-kit MACE takes about 11 s at RAER size, ~40x that at 1M")}),
-    "alpha": ("Krippendorff's alpha (nominal) from raw ratings", "krippendorff.alpha (+ dense raters x items)",
-              {"raer": (5, 5, ""), "1e6": (3, 3, ""),
-               "1e7": (1, None, "peer skipped: its dense 500 x 1,000,000 float matrix alone is 4 GB")}),
-    "fleiss": ("Fleiss' kappa", "statsmodels aggregate_raters + fleiss_kappa",
-               {"raer": (5, 5, ""), "1e6": (3, 3, ""), "1e7": (1, 1, "")}),
-    "boot": ("Coefficient table + 1,000 bootstrap resamples", "1,000 x krippendorff.alpha (bootstrap of alpha only)",
-             {"raer": (3, 3, "")}),
-    "table": ("Coefficient table, no bootstrap", None,
-              {"raer": (3, None, "no peer computes the table"), "1e6": (1, None, "no peer computes the table"),
-               "1e7": (1, None, "no peer computes the table")}),
-    "report": ("Full report (`raer-agreement report` on the bundled sample, defaults)", None,
-               {"raer": (3, None, "no peer; wall time of the command, start-up included")}),
+    "mv": (
+        "Majority vote",
+        "crowd-kit MajorityVote",
+        {"raer": (5, 5, ""), "1e6": (3, 3, ""), "1e7": (1, 1, "")},
+    ),
+    "ds": (
+        "Dawid-Skene to convergence (tol 1e-5, at most 100 iterations)",
+        "crowd-kit DawidSkene(n_iter=100)",
+        {
+            "raer": (5, 3, ""),
+            "1e6": (3, 3, ""),
+            "1e7": (1, None, "peer skipped: about 10x its 1M time"),
+        },
+    ),
+    "ds_fixed": (
+        "Dawid-Skene until the likelihood stops moving (tol 0, at most 100 iterations)",
+        "crowd-kit DawidSkene(n_iter=100, tol=0)",
+        {"raer": (5, 3, ""), "1e6": (3, 1, "")},
+    ),
+    "glad": (
+        "GLAD",
+        "crowd-kit GLAD",
+        {
+            "raer": (3, 3, ""),
+            "1e6": (
+                1,
+                None,
+                "peer skipped: crowd-kit GLAD takes about 6 s at RAER size, minutes at 1M",
+            ),
+        },
+    ),
+    "mace": (
+        "MACE (10 restarts x 50 iterations)",
+        "crowd-kit MACE",
+        {
+            "raer": (3, 3, ""),
+            "1e6": (
+                1,
+                None,
+                "peer skipped: crowd-kit MACE takes about 11 s at RAER size, ~40x that at 1M",
+            ),
+        },
+    ),
+    "alpha": (
+        "Krippendorff's alpha (nominal) from raw ratings",
+        "krippendorff.alpha (+ dense raters x items)",
+        {
+            "raer": (5, 5, ""),
+            "1e6": (3, 3, ""),
+            "1e7": (1, None, "peer skipped: its dense 500 x 1,000,000 float matrix alone is 4 GB"),
+        },
+    ),
+    "fleiss": (
+        "Fleiss' kappa",
+        "statsmodels aggregate_raters + fleiss_kappa",
+        {"raer": (5, 5, ""), "1e6": (3, 3, ""), "1e7": (1, 1, "")},
+    ),
+    "boot": (
+        "Coefficient table + 1,000 bootstrap resamples",
+        "1,000 x krippendorff.alpha (bootstrap of alpha only)",
+        {"raer": (3, 3, "")},
+    ),
+    "table": (
+        "Coefficient table, no bootstrap",
+        None,
+        {
+            "raer": (3, None, "no peer computes the table"),
+            "1e6": (1, None, "no peer computes the table"),
+            "1e7": (1, None, "no peer computes the table"),
+        },
+    ),
+    "report": (
+        "Full report (`raer-agreement report` on the bundled sample, defaults)",
+        None,
+        {"raer": (3, None, "no peer; wall time of the command, start-up included")},
+    ),
 }
 
 #: Why a speed target may be missed (shown only when it is; profiles in README.md).
 WHY_MISSED = {
     "ds": "row max/sum in aggregation.base.normalise_log (numpy reductions over a 5-wide last axis) take ~40% "
-          "of an EM iteration",
+    "of an EM iteration",
     "mace": "per-iteration gathers (theta[an] three times, 2-D fancy indexing) and normalise_log",
     "alpha": "building the sufficient statistics and the linearised SE on every call",
 }
 
 #: Speed targets (issues 3, 4 and 6): row, size, minimum peer/ours ratio.
-TARGETS = [("ds", "1e6", 20.0), ("glad", "raer", 50.0), ("mace", "raer", 50.0), ("alpha", "1e6", 5.0),
-           ("boot", "raer", 1.0)]
+TARGETS = [
+    ("ds", "1e6", 20.0),
+    ("glad", "raer", 50.0),
+    ("mace", "raer", 50.0),
+    ("alpha", "1e6", 5.0),
+    ("boot", "raer", 1.0),
+]
 
 
 # =================================================================== our side
@@ -103,6 +165,7 @@ class Unavailable(Exception):
 
 def _import(module: str, *names):
     import importlib
+
     try:
         mod = importlib.import_module(module)
     except ImportError as exc:
@@ -163,10 +226,15 @@ def ours_task(task: str, folder: Path, repeat: int, out: Path) -> dict:
         times, m = measure(fn, repeat)
         codes = np.asarray(m.label_codes_, dtype=np.int64)
         np.save(out.with_suffix(".labels.npy"), codes)
-        result = {"accuracy": float(np.mean(codes == truth)), "labels_file": str(out.with_suffix(".labels.npy"))}
+        result = {
+            "accuracy": float(np.mean(codes == truth)),
+            "labels_file": str(out.with_suffix(".labels.npy")),
+        }
         if hasattr(m, "n_iter_"):
             result["n_iter"] = int(m.n_iter_)
-        result["params"] = {k: v for k, v in m.get_params().items() if isinstance(v, (int, float, str, bool))}
+        result["params"] = {
+            k: v for k, v in m.get_params().items() if isinstance(v, (int, float, str, bool))
+        }
     elif task == "alpha":
         f = _import("raer_agreement.metrics", "krippendorff_alpha")
         rss0 = current_rss_mb()
@@ -187,7 +255,9 @@ def ours_task(task: str, folder: Path, repeat: int, out: Path) -> dict:
             t2 = t.reset_index() if "coefficient" not in t.columns else t
             row = t2[t2["coefficient"].astype(str).str.contains("krippendorff", case=False)].iloc[0]
             if "boot_ci_low" in t2.columns:
-                result.update(boot_ci_low=float(row["boot_ci_low"]), boot_ci_high=float(row["boot_ci_high"]))
+                result.update(
+                    boot_ci_low=float(row["boot_ci_low"]), boot_ci_high=float(row["boot_ci_high"])
+                )
     elif task == "report":
         times, rss0, result = _report_task(folder, repeat, out)
         extra["peak_rss_note"] = "peak RSS of the report command (child process)"
@@ -205,6 +275,7 @@ def ours_task(task: str, folder: Path, repeat: int, out: Path) -> dict:
 def _report_task(folder: Path, repeat: int, out: Path):
     import resource
     import shutil
+
     exe = Path(sys.executable).with_name("raer-agreement")
     if not exe.exists():
         raise Unavailable("raer-agreement command not installed")
@@ -219,8 +290,11 @@ def _report_task(folder: Path, repeat: int, out: Path):
     for _ in range(repeat):
         shutil.rmtree(target, ignore_errors=True)
         t0 = time.perf_counter()
-        r = subprocess.run([str(exe), "report", "--out", str(target), "--force", "--quiet"],
-                           capture_output=True, text=True)
+        r = subprocess.run(
+            [str(exe), "report", "--out", str(target), "--force", "--quiet"],
+            capture_output=True,
+            text=True,
+        )
         times.append(time.perf_counter() - t0)
         if r.returncode != 0:
             raise RuntimeError(f"report failed ({r.returncode}): {r.stderr.strip()[-800:]}")
@@ -235,8 +309,15 @@ def worker_main(task: str, folder: Path, repeat: int, out: Path) -> int:
     except Unavailable as exc:
         out.write_text(json.dumps({"unavailable": str(exc)}) + "\n")
     except Exception as exc:  # recorded in the table rather than aborting the run
-        out.write_text(json.dumps({"error": f"{type(exc).__name__}: {exc}",
-                                   "traceback": traceback.format_exc()[-3000:]}) + "\n")
+        out.write_text(
+            json.dumps(
+                {
+                    "error": f"{type(exc).__name__}: {exc}",
+                    "traceback": traceback.format_exc()[-3000:],
+                }
+            )
+            + "\n"
+        )
     return 0
 
 
@@ -251,7 +332,10 @@ def ensure_peers_venv() -> Path:
     want = "\n".join(PEER_REQUIREMENTS)
     if stamp.exists() and stamp.read_text() == want and peers_python().exists():
         return peers_python()
-    print(f"creating the peers' environment in {PEERS_VENV} ({', '.join(PEER_REQUIREMENTS)}) ...", flush=True)
+    print(
+        f"creating the peers' environment in {PEERS_VENV} ({', '.join(PEER_REQUIREMENTS)}) ...",
+        flush=True,
+    )
     subprocess.run([sys.executable, "-m", "venv", "--clear", str(PEERS_VENV)], check=True)
     pip = [str(peers_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     subprocess.run(pip + ["--upgrade", "pip"], check=True)
@@ -267,13 +351,26 @@ def compare(key: str, ours: dict, peer: dict) -> dict:
         return {}
     if "accuracy" in a and "accuracy" in b:
         la, lb = np.load(a["labels_file"]), np.load(b["labels_file"])
-        return {"kind": "accuracy", "ours": a["accuracy"], "peer": b["accuracy"],
-                "diff": a["accuracy"] - b["accuracy"], "same_labels": float(np.mean(la == lb))}
+        return {
+            "kind": "accuracy",
+            "ours": a["accuracy"],
+            "peer": b["accuracy"],
+            "diff": a["accuracy"] - b["accuracy"],
+            "same_labels": float(np.mean(la == lb)),
+        }
     if "value" in a and "value" in b:
         diff = abs(a["value"] - b["value"])
-        out = {"kind": "value", "ours": a["value"], "peer": b["value"], "abs_diff": diff, "equal": bool(diff <= EQUAL_TOL)}
+        out = {
+            "kind": "value",
+            "ours": a["value"],
+            "peer": b["value"],
+            "abs_diff": diff,
+            "equal": bool(diff <= EQUAL_TOL),
+        }
         if key == "boot":
-            out["note"] = "point estimates compared; bootstrap CIs differ by resampling (shown, not compared)"
+            out["note"] = (
+                "point estimates compared; bootstrap CIs differ by resampling (shown, not compared)"
+            )
             out["ours_ci"] = [a.get("boot_ci_low"), a.get("boot_ci_high")]
             out["peer_ci"] = [b.get("boot_ci_low"), b.get("boot_ci_high")]
         return out
@@ -293,21 +390,65 @@ def run_rows(sizes, only, repeat_scale: float, timeout: float) -> list[dict]:
             r_ours = max(1, round(r_ours * repeat_scale))
             print(f"[{size:>4}] {title} ...", end=" ", flush=True)
             o_out = RUNS / f"{key}-{size}-ours.json"
-            ours = run_child([sys.executable, str(HERE / "run.py"), "--worker", key, str(folder),
-                              "--repeat", str(r_ours), "--out", str(o_out)], o_out, timeout)
+            ours = run_child(
+                [
+                    sys.executable,
+                    str(HERE / "run.py"),
+                    "--worker",
+                    key,
+                    str(folder),
+                    "--repeat",
+                    str(r_ours),
+                    "--out",
+                    str(o_out),
+                ],
+                o_out,
+                timeout,
+            )
             peer = {}
-            if r_peer is not None and key in ("mv", "ds", "ds_fixed", "glad", "mace", "alpha", "fleiss", "boot"):
+            if r_peer is not None and key in (
+                "mv",
+                "ds",
+                "ds_fixed",
+                "glad",
+                "mace",
+                "alpha",
+                "fleiss",
+                "boot",
+            ):
                 r_peer = max(1, round(r_peer * repeat_scale))
                 p_out = RUNS / f"{key}-{size}-peer.json"
-                peer = run_child([str(py_peer), str(HERE / "peers.py"), key, str(folder), "--repeat", str(r_peer),
-                                  "--out", str(p_out)], p_out, timeout)
-            row = {"key": key, "size": size, "n_ratings": SIZES[size], "title": title, "peer_name": peer_name,
-                   "note": note, "ours": ours, "peer": peer}
+                peer = run_child(
+                    [
+                        str(py_peer),
+                        str(HERE / "peers.py"),
+                        key,
+                        str(folder),
+                        "--repeat",
+                        str(r_peer),
+                        "--out",
+                        str(p_out),
+                    ],
+                    p_out,
+                    timeout,
+                )
+            row = {
+                "key": key,
+                "size": size,
+                "n_ratings": SIZES[size],
+                "title": title,
+                "peer_name": peer_name,
+                "note": note,
+                "ours": ours,
+                "peer": peer,
+            }
             if "median" in ours and "median" in peer:
                 row["ratio"] = peer["median"] / ours["median"]
                 if ours.get("cpu_median") and peer.get("cpu_median"):
                     row["cpu_ratio"] = peer["cpu_median"] / ours["cpu_median"]
-            row["compare"] = compare(key, ours, peer) if "median" in ours and "median" in peer else {}
+            row["compare"] = (
+                compare(key, ours, peer) if "median" in ours and "median" in peer else {}
+            )
             rows.append(row)
             msg = ours.get("unavailable") or ours.get("error") or f"ours {ours['median']:.4g} s"
             if peer:
@@ -327,7 +468,12 @@ def check_targets(rows) -> list[dict]:
             continue
         t = {"row": key, "size": size, "target": need}
         if "ratio" not in r:
-            why = r["ours"].get("unavailable") or r["ours"].get("error") or r["peer"].get("error") or "not measured"
+            why = (
+                r["ours"].get("unavailable")
+                or r["ours"].get("error")
+                or r["peer"].get("error")
+                or "not measured"
+            )
             t.update(status="not measured", why=why)
         else:
             t["ratio"] = r["ratio"]
@@ -355,25 +501,47 @@ def machine() -> dict:
         pass
     mem = ""
     try:
-        kb = int(next(l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")).split()[1])
+        kb = int(
+            next(
+                l
+                for l in Path("/proc/meminfo").read_text().splitlines()
+                if l.startswith("MemTotal")
+            ).split()[1]
+        )
         mem = f"{kb / 2**20:.0f} GB"
     except (OSError, StopIteration):
         pass
     import numpy
     import pandas
     import scipy
+
     commit, dirty = "", []
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True).stdout.strip()
-        st = subprocess.run(["git", "status", "--porcelain", "--", "raer_agreement"], cwd=ROOT,
-                            capture_output=True, text=True).stdout
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        st = subprocess.run(
+            ["git", "status", "--porcelain", "--", "raer_agreement"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout
         dirty = [line[3:] for line in st.splitlines() if line.strip()]
     except OSError:
         pass
-    return {"commit": commit, "uncommitted_package_files": dirty, "cpu": cpu, "cores": os.cpu_count(), "memory": mem, "os": platform.platform(),
-            "python": platform.python_version(), "numpy": numpy.__version__, "pandas": pandas.__version__,
-            "scipy": scipy.__version__, "date": _dt.datetime.now().isoformat(timespec="seconds")}
+    return {
+        "commit": commit,
+        "uncommitted_package_files": dirty,
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": mem,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "pandas": pandas.__version__,
+        "scipy": scipy.__version__,
+        "date": _dt.datetime.now().isoformat(timespec="seconds"),
+    }
 
 
 def _fmt_t(x) -> str:
@@ -423,30 +591,59 @@ def _iters(r) -> str:
     return s + ")"
 
 
-def write_results(rows, targets, info, scale_summary=None, md_path: Path = RESULTS_MD,
-                  json_path: Path = RESULTS_JSON) -> None:
-    payload = {"machine": info, "rows": rows, "targets": targets, "scale": scale_summary,
-               "peer_requirements": PEER_REQUIREMENTS, "equal_tolerance": EQUAL_TOL}
+def write_results(
+    rows,
+    targets,
+    info,
+    scale_summary=None,
+    md_path: Path = RESULTS_MD,
+    json_path: Path = RESULTS_JSON,
+) -> None:
+    payload = {
+        "machine": info,
+        "rows": rows,
+        "targets": targets,
+        "scale": scale_summary,
+        "peer_requirements": PEER_REQUIREMENTS,
+        "equal_tolerance": EQUAL_TOL,
+    }
     Path(json_path).write_text(json.dumps(payload, indent=1, default=float) + "\n")
-    L = ["# Benchmark results", "",
-         f"Written by `make bench` (`benchmarks/run.py`) on {info['date']}, package at commit "
-         f"{info.get('commit') or '?'}" + (f" with uncommitted changes in {', '.join(info['uncommitted_package_files'])}"
-                                          if info.get("uncommitted_package_files") else "")
-         + f"; the run took {info.get('total_s', 0):.0f} s.", "",
-         f"Machine: {info['cpu']}, {info['cores']} cores (shared with other work, so expect noise), "
-         f"{info['memory']} RAM, {info['os']}; Python {info['python']}, numpy {info['numpy']}, "
-         f"pandas {info['pandas']}, scipy {info['scipy']}. Peers: {', '.join(PEER_REQUIREMENTS)} in their own "
-         "virtual environment.", "",
-         "Times are medians over repeated runs of the computation only (data loaded and inputs built before the "
-         "clock starts), each side in its own fresh process. Ratio = peer time / our time (higher is better for "
-         "us); the CPU-time ratio (process CPU time, insensitive to other jobs on the cores) is beside it. "
-         "Peak memory is the process's peak RSS in MB, with the rise during the computation in "
-         "parentheses (the crowd-kit process starts at about 220 MB because of its imports).", ""]
-    L += ["| size | computation | ours | peer | ratio | ratio (CPU) | peak MB ours | peak MB peer | results |",
-          "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    L = [
+        "# Benchmark results",
+        "",
+        f"Written by `make bench` (`benchmarks/run.py`) on {info['date']}, package at commit "
+        f"{info.get('commit') or '?'}"
+        + (
+            f" with uncommitted changes in {', '.join(info['uncommitted_package_files'])}"
+            if info.get("uncommitted_package_files")
+            else ""
+        )
+        + f"; the run took {info.get('total_s', 0):.0f} s.",
+        "",
+        f"Machine: {info['cpu']}, {info['cores']} cores (shared with other work, so expect noise), "
+        f"{info['memory']} RAM, {info['os']}; Python {info['python']}, numpy {info['numpy']}, "
+        f"pandas {info['pandas']}, scipy {info['scipy']}. Peers: {', '.join(PEER_REQUIREMENTS)} in their own "
+        "virtual environment.",
+        "",
+        "Times are medians over repeated runs of the computation only (data loaded and inputs built before the "
+        "clock starts), each side in its own fresh process. Ratio = peer time / our time (higher is better for "
+        "us); the CPU-time ratio (process CPU time, insensitive to other jobs on the cores) is beside it. "
+        "Peak memory is the process's peak RSS in MB, with the rise during the computation in "
+        "parentheses (the crowd-kit process starts at about 220 MB because of its imports).",
+        "",
+    ]
+    L += [
+        "| size | computation | ours | peer | ratio | ratio (CPU) | peak MB ours | peak MB peer | results |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for r in rows:
         o, p = r["ours"], r["peer"]
-        ours_t = o.get("unavailable") and "not available yet" or (o.get("error") and "error") or _fmt_t(o.get("median"))
+        ours_t = (
+            o.get("unavailable")
+            and "not available yet"
+            or (o.get("error") and "error")
+            or _fmt_t(o.get("median"))
+        )
         if r["peer_name"] is None:
             peer_t = "no peer"
         elif not p:
@@ -463,50 +660,88 @@ def write_results(rows, targets, info, scale_summary=None, md_path: Path = RESUL
         if p and "error" in p:
             res = (res + "; " if res else "") + "peer: " + p["error"][:200]
         title = r["title"] + (f" vs {r['peer_name']}" if r["peer_name"] else "")
-        L.append(f"| {SIZE_NAMES[r['size']]} | {title} | {ours_t} | {peer_t} | {ratio} | {cpu_ratio} | {_fmt_mb(o)} | "
-                 f"{_fmt_mb(p) if p else '-'} | {res} |")
-    L += ["", "## Targets", "", "Judged on the wall-clock ratio; the CPU-time ratio is shown beside it because other "
-          "jobs share the two cores.", "", "| target | needed | measured (CPU) | status |", "|---|---:|---:|---|"]
-    names = {"ds": "Dawid-Skene vs crowd-kit (same tolerance)", "glad": "GLAD vs crowd-kit", "mace": "MACE vs crowd-kit",
-             "alpha": "Krippendorff's alpha vs krippendorff", "boot": "table + 1,000 bootstrap vs 1,000 alpha calls"}
+        L.append(
+            f"| {SIZE_NAMES[r['size']]} | {title} | {ours_t} | {peer_t} | {ratio} | {cpu_ratio} | {_fmt_mb(o)} | "
+            f"{_fmt_mb(p) if p else '-'} | {res} |"
+        )
+    L += [
+        "",
+        "## Targets",
+        "",
+        "Judged on the wall-clock ratio; the CPU-time ratio is shown beside it because other "
+        "jobs share the two cores.",
+        "",
+        "| target | needed | measured (CPU) | status |",
+        "|---|---:|---:|---|",
+    ]
+    names = {
+        "ds": "Dawid-Skene vs crowd-kit (same tolerance)",
+        "glad": "GLAD vs crowd-kit",
+        "mace": "MACE vs crowd-kit",
+        "alpha": "Krippendorff's alpha vs krippendorff",
+        "boot": "table + 1,000 bootstrap vs 1,000 alpha calls",
+    }
     for t in targets:
-        meas = f"{t['ratio']:.1f}x ({t['cpu_ratio']:.1f}x)" if t.get("cpu_ratio") else (
-            f"{t['ratio']:.1f}x" if "ratio" in t else "-")
+        meas = (
+            f"{t['ratio']:.1f}x ({t['cpu_ratio']:.1f}x)"
+            if t.get("cpu_ratio")
+            else (f"{t['ratio']:.1f}x" if "ratio" in t else "-")
+        )
         status = t["status"]
         if status == "missed":
             status += f" ({t['missed_by']})"
             if t["row"] in WHY_MISSED:
                 status += f": {WHY_MISSED[t['row']]}"
         if "equal_within_1e-9" in t:
-            status += "; results " + ("equal within 1e-9" if t["equal_within_1e-9"] else "NOT equal within 1e-9")
+            status += "; results " + (
+                "equal within 1e-9" if t["equal_within_1e-9"] else "NOT equal within 1e-9"
+            )
         if "accuracy_diff" in t:
             d = round(t["accuracy_diff"], 4) + 0.0
-            status += f"; accuracy ours - peer = {d:+.4f}" + (" (equal within 0.001)" if abs(d) <= 0.001 else "")
+            status += f"; accuracy ours - peer = {d:+.4f}" + (
+                " (equal within 0.001)" if abs(d) <= 0.001 else ""
+            )
         if "why" in t:
             status += f": {t['why']}"
-        L.append(f"| {names[t['row']]} at {SIZE_NAMES[t['size']]} | {t['target']:.0f}x | {meas} | {status} |")
+        L.append(
+            f"| {names[t['row']]} at {SIZE_NAMES[t['size']]} | {t['target']:.0f}x | {meas} | {status} |"
+        )
     for t in (scale_summary or {}).get("targets", []):
         status = t["status"] + (f" ({t['missed_by']})" if "missed_by" in t else "")
         if "why" in t:
             status += f": {t['why']}"
         meas = f"{t['peak_mb']:.0f} MB" if "peak_mb" in t else "-"
-        L.append(f"| {t['name']} at {t['n_ratings']:,} ratings | < {t['limit_mb'] / 1024:.0f} GB | {meas} | {status} |")
+        L.append(
+            f"| {t['name']} at {t['n_ratings']:,} ratings | < {t['limit_mb'] / 1024:.0f} GB | {meas} | {status} |"
+        )
     if scale_summary:
         L += ["", "## Scale", "", scale_summary.get("markdown", "")]
-    L += ["", "Details (every repeat, parameters, versions) are in `benchmarks/results.json`; how to run and what "
-          "the profiles showed is in `benchmarks/README.md`.", ""]
+    L += [
+        "",
+        "Details (every repeat, parameters, versions) are in `benchmarks/results.json`; how to run and what "
+        "the profiles showed is in `benchmarks/README.md`.",
+        "",
+    ]
     Path(md_path).write_text("\n".join(L))
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description="raer_agreement benchmarks against crowd-kit, krippendorff, statsmodels")
+    p = argparse.ArgumentParser(
+        description="raer_agreement benchmarks against crowd-kit, krippendorff, statsmodels"
+    )
     p.add_argument("--quick", action="store_true", help="RAER size only, no scale run")
     p.add_argument("--sizes", nargs="+", choices=list(SIZES), help="sizes to run (default: all)")
     p.add_argument("--only", nargs="+", choices=list(ROWS), help="rows to run (default: all)")
     p.add_argument("--no-scale", action="store_true", help="skip scale.py")
     p.add_argument("--repeat-scale", type=float, default=1.0, help="multiply every repeat count")
-    p.add_argument("--timeout", type=float, default=900.0, help="seconds per measurement before giving up")
-    p.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md and results.json alone")
+    p.add_argument(
+        "--timeout", type=float, default=900.0, help="seconds per measurement before giving up"
+    )
+    p.add_argument(
+        "--no-write",
+        action="store_true",
+        help="print only; leave RESULTS.md and results.json alone",
+    )
     p.add_argument("--worker", nargs=2, metavar=("TASK", "CORPUS"), help=argparse.SUPPRESS)
     p.add_argument("--repeat", type=int, default=3, help=argparse.SUPPRESS)
     p.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -520,13 +755,16 @@ def main(argv=None) -> int:
     scale_summary = None
     if not (a.quick or a.no_scale):
         import scale
+
         scale_summary = scale.main([])
     info = machine()
     info["total_s"] = round(time.perf_counter() - t0, 1)
     if not a.no_write:
         write_results(rows, targets, info, scale_summary)
-        print(f"wrote {RESULTS_MD.relative_to(ROOT)} and {RESULTS_JSON.relative_to(ROOT)} "
-              f"in {info['total_s']:.0f} s")
+        print(
+            f"wrote {RESULTS_MD.relative_to(ROOT)} and {RESULTS_JSON.relative_to(ROOT)} "
+            f"in {info['total_s']:.0f} s"
+        )
     for t in targets:
         print(f"target {t['row']} at {t['size']}: {t['status']} {t.get('ratio', '')}")
     return 0

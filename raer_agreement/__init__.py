@@ -10,6 +10,7 @@ load_ratings : read and validate ratings files into :class:`Annotations`.
 load_sample : the bundled synthetic RAER-like corpus.
 simulate_corpus : a synthetic corpus with known truth.
 """
+
 from ._version import __version__
 from .annotations import Annotations
 from .errors import DegenerateDataWarning, InputError
@@ -18,5 +19,16 @@ from .ledger import Ledger
 from .metrics import agreement_summary, agreement_table  # re-exported: the agreement report API
 from .taxonomy import Scheme, Taxonomy, default_taxonomy, load_taxonomy
 
-__all__ = ["__version__", "Annotations", "InputError", "DegenerateDataWarning", "Ledger", "Scheme",
-           "Taxonomy", "default_taxonomy", "load_taxonomy", "load_ratings", "load_clips"]
+__all__ = [
+    "__version__",
+    "Annotations",
+    "InputError",
+    "DegenerateDataWarning",
+    "Ledger",
+    "Scheme",
+    "Taxonomy",
+    "default_taxonomy",
+    "load_taxonomy",
+    "load_ratings",
+    "load_clips",
+]

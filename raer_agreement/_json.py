@@ -1,4 +1,5 @@
 """Plain JSON values from numpy and pandas objects (one converter for every output)."""
+
 from __future__ import annotations
 
 import math

@@ -13,9 +13,10 @@ a new object.  Its arrays are integer codes:
 Repeated ratings (an annotator who rated the same clip twice, as in the
 Dawid & Skene 1979 data) are separate rows.
 """
+
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -67,8 +68,17 @@ class Annotations:
            [1, 1]])
     """
 
-    def __init__(self, item, annotator, labels: Mapping[str, Sequence[int]], item_ids, annotator_ids,
-                 taxonomy: Taxonomy, items: pd.DataFrame | None = None, ledger: Ledger | None = None):
+    def __init__(
+        self,
+        item,
+        annotator,
+        labels: Mapping[str, Sequence[int]],
+        item_ids,
+        annotator_ids,
+        taxonomy: Taxonomy,
+        items: pd.DataFrame | None = None,
+        ledger: Ledger | None = None,
+    ):
         self._item = _frozen(item)
         self._annotator = _frozen(annotator)
         self._item_ids = tuple(map(str, item_ids))
@@ -170,13 +180,17 @@ class Annotations:
         if scheme is None:
             return self.schemes[0]
         if scheme not in self._labels:
-            raise KeyError(f"no scheme {scheme!r} in these annotations (schemes: {', '.join(self.schemes)})")
+            raise KeyError(
+                f"no scheme {scheme!r} in these annotations (schemes: {', '.join(self.schemes)})"
+            )
         return scheme
 
     def __repr__(self) -> str:
         sch = ", ".join(f"{s}: {self.n_categories(s)} categories" for s in self.schemes)
-        return (f"<Annotations: {self.n_ratings} ratings, {self.n_items} items, "
-                f"{self.n_annotators} annotators; {sch}>")
+        return (
+            f"<Annotations: {self.n_ratings} ratings, {self.n_items} items, "
+            f"{self.n_annotators} annotators; {sch}>"
+        )
 
     # ------------------------------------------------------------- views
     def ratings(self, scheme: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -207,15 +221,20 @@ class Annotations:
 
     def counts_frame(self, scheme: str | None = None) -> pd.DataFrame:
         """:meth:`counts` as a DataFrame (index item ids, columns category names)."""
-        return pd.DataFrame(self.counts(scheme), index=pd.Index(self._item_ids, name="item_id"),
-                            columns=pd.Index(self.categories(scheme), name=self._resolve(scheme)))
+        return pd.DataFrame(
+            self.counts(scheme),
+            index=pd.Index(self._item_ids, name="item_id"),
+            columns=pd.Index(self.categories(scheme), name=self._resolve(scheme)),
+        )
 
     def _single_rating_matrix(self, scheme):
         it, an, lab = self.ratings(scheme)
         key = it * self.n_annotators + an
         if len(np.unique(key)) != len(key):
-            raise ValueError("some annotator rated an item more than once: a one-cell-per-pair matrix "
-                             "cannot hold repeated ratings (load with duplicates='last' or use the long form)")
+            raise ValueError(
+                "some annotator rated an item more than once: a one-cell-per-pair matrix "
+                "cannot hold repeated ratings (load with duplicates='last' or use the long form)"
+            )
         m = np.full((self.n_items, self.n_annotators), np.nan)
         m[it, an] = lab
         return m
@@ -252,19 +271,23 @@ class Annotations:
         """
         it, an, lab = self.ratings(scheme)
         cats = self.categories(scheme)
-        return pd.DataFrame({
-            "task": np.asarray(self._item_ids, dtype=object)[it],
-            "worker": np.asarray(self._annotator_ids, dtype=object)[an],
-            "label": pd.Categorical.from_codes(lab, categories=list(cats)),
-        })
+        return pd.DataFrame(
+            {
+                "task": np.asarray(self._item_ids, dtype=object)[it],
+                "worker": np.asarray(self._annotator_ids, dtype=object)[an],
+                "label": pd.Categorical.from_codes(lab, categories=list(cats)),
+            }
+        )
 
     def to_long(self) -> pd.DataFrame:
         """One row per rating: ``item_id, annotator_id`` and one column per
         scheme holding category names (missing = NA)."""
-        df = pd.DataFrame({
-            "item_id": np.asarray(self._item_ids, dtype=object)[self._item],
-            "annotator_id": np.asarray(self._annotator_ids, dtype=object)[self._annotator],
-        })
+        df = pd.DataFrame(
+            {
+                "item_id": np.asarray(self._item_ids, dtype=object)[self._item],
+                "annotator_id": np.asarray(self._annotator_ids, dtype=object)[self._annotator],
+            }
+        )
         for s in self.schemes:
             df[s] = pd.Categorical.from_codes(self._labels[s], categories=list(self.categories(s)))
         return df
@@ -287,7 +310,7 @@ class Annotations:
         return np.bincount(it, minlength=self.n_items)
 
     # --------------------------------------------------------- new objects
-    def select(self, ratings_mask=None, *, items=None, drop_unused: bool = True) -> "Annotations":
+    def select(self, ratings_mask=None, *, items=None, drop_unused: bool = True) -> Annotations:
         """A subset, with codes renumbered compactly.
 
         Parameters
@@ -298,7 +321,11 @@ class Annotations:
             Renumber items and annotators that keep at least one rating
             (items named in ``items`` are kept even without ratings).
         """
-        keep = np.ones(self.n_ratings, dtype=bool) if ratings_mask is None else np.asarray(ratings_mask, bool)
+        keep = (
+            np.ones(self.n_ratings, dtype=bool)
+            if ratings_mask is None
+            else np.asarray(ratings_mask, bool)
+        )
         item_keep = np.ones(self.n_items, dtype=bool)
         if items is not None:
             items = np.asarray(list(items) if not isinstance(items, np.ndarray) else items)
@@ -320,40 +347,71 @@ class Annotations:
         inew = np.cumsum(used_items) - 1
         anew = np.cumsum(used_ann) - 1
         ids = np.asarray(self._item_ids, dtype=object)[used_items]
-        return Annotations(inew[self._item[keep]], anew[self._annotator[keep]],
-                           {s: lab[keep] for s, lab in self._labels.items()},
-                           ids, np.asarray(self._annotator_ids, dtype=object)[used_ann],
-                           self._taxonomy, self._items.loc[list(ids)] if len(self._items.columns) else None,
-                           self._ledger)
+        return Annotations(
+            inew[self._item[keep]],
+            anew[self._annotator[keep]],
+            {s: lab[keep] for s, lab in self._labels.items()},
+            ids,
+            np.asarray(self._annotator_ids, dtype=object)[used_ann],
+            self._taxonomy,
+            self._items.loc[list(ids)] if len(self._items.columns) else None,
+            self._ledger,
+        )
 
-    def with_items(self, items: pd.DataFrame) -> "Annotations":
+    def with_items(self, items: pd.DataFrame) -> Annotations:
         """Same ratings with item metadata replaced (indexed by item id)."""
-        return Annotations(self._item, self._annotator, self._labels, self._item_ids,
-                           self._annotator_ids, self._taxonomy, items, self._ledger)
+        return Annotations(
+            self._item,
+            self._annotator,
+            self._labels,
+            self._item_ids,
+            self._annotator_ids,
+            self._taxonomy,
+            items,
+            self._ledger,
+        )
 
-    def with_ledger(self, ledger: Ledger) -> "Annotations":
-        return Annotations(self._item, self._annotator, self._labels, self._item_ids,
-                           self._annotator_ids, self._taxonomy, self._items, ledger)
+    def with_ledger(self, ledger: Ledger) -> Annotations:
+        return Annotations(
+            self._item,
+            self._annotator,
+            self._labels,
+            self._item_ids,
+            self._annotator_ids,
+            self._taxonomy,
+            self._items,
+            ledger,
+        )
 
-    def only(self, scheme: str) -> "Annotations":
+    def only(self, scheme: str) -> Annotations:
         """Annotations holding one scheme (ratings without a label in it dropped)."""
         s = self._resolve(scheme)
         keep = self._labels[s] >= 0
-        sub = Annotations(self._item[keep], self._annotator[keep], {s: self._labels[s][keep]},
-                          self._item_ids, self._annotator_ids, self._taxonomy, self._items, self._ledger)
+        sub = Annotations(
+            self._item[keep],
+            self._annotator[keep],
+            {s: self._labels[s][keep]},
+            self._item_ids,
+            self._annotator_ids,
+            self._taxonomy,
+            self._items,
+            self._ledger,
+        )
         return sub
 
-    def groups(self, column: str) -> Iterable[tuple[str, "Annotations"]]:
+    def groups(self, column: str) -> Iterable[tuple[str, Annotations]]:
         """Split by an item-metadata column: yields ``(value, subset)``."""
         if column not in self._items.columns:
-            raise KeyError(f"no item metadata column {column!r} (columns: {', '.join(self._items.columns) or 'none'})")
+            raise KeyError(
+                f"no item metadata column {column!r} (columns: {', '.join(self._items.columns) or 'none'})"
+            )
         values = self._items[column].astype("string").fillna("<missing>").to_numpy()
         for v in pd.unique(values):
             yield str(v), self.select(items=values == v)
 
     # ----------------------------------------------------- construction
     @classmethod
-    def from_long(cls, frame: pd.DataFrame, **options) -> "Annotations":
+    def from_long(cls, frame: pd.DataFrame, **options) -> Annotations:
         """Build from a long DataFrame (one row per rating), validating it.
 
         Takes the options of :func:`raer_agreement.io.load_ratings`
@@ -361,11 +419,17 @@ class Annotations:
         ``categories``, ``duplicates``, ``inconsistent``, ...).
         """
         from .io.long import annotations_from_long
+
         return annotations_from_long(frame, source="<DataFrame>", **options)
 
     @classmethod
-    def from_counts(cls, counts, categories: Sequence | None = None, item_ids: Sequence | None = None,
-                    scheme: str = "label") -> "Annotations":
+    def from_counts(
+        cls,
+        counts,
+        categories: Sequence | None = None,
+        item_ids: Sequence | None = None,
+        scheme: str = "label",
+    ) -> Annotations:
         """Build from a counts matrix (items x categories, cell = votes).
 
         Annotator identities are unknown in such tables: the votes of each
@@ -375,7 +439,9 @@ class Annotations:
         """
         counts = np.asarray(counts)
         if counts.ndim != 2 or (counts < 0).any() or not np.all(np.equal(np.mod(counts, 1), 0)):
-            raise ValueError("counts must be a 2-D array of non-negative integers (items x categories)")
+            raise ValueError(
+                "counts must be a 2-D array of non-negative integers (items x categories)"
+            )
         counts = counts.astype(np.int64)
         n, q = counts.shape
         categories = [str(c) for c in (categories if categories is not None else range(1, q + 1))]
@@ -391,8 +457,16 @@ class Annotations:
         return cls(item, pos, {scheme: label}, item_ids, [f"vote_{k + 1}" for k in range(m)], tax)
 
     @classmethod
-    def from_matrix(cls, matrix, *, orientation: str = "items_x_raters", categories: Sequence | None = None,
-                    item_ids=None, annotator_ids=None, scheme: str = "label") -> "Annotations":
+    def from_matrix(
+        cls,
+        matrix,
+        *,
+        orientation: str = "items_x_raters",
+        categories: Sequence | None = None,
+        item_ids=None,
+        annotator_ids=None,
+        scheme: str = "label",
+    ) -> Annotations:
         """Build from a ratings matrix with missing values (None/NaN).
 
         Parameters
@@ -408,16 +482,27 @@ class Annotations:
         elif orientation != "items_x_raters":
             raise ValueError("orientation must be 'items_x_raters' or 'raters_x_items'")
         m.index = [str(i) for i in (item_ids if item_ids is not None else range(1, m.shape[0] + 1))]
-        m.columns = [str(a) for a in (annotator_ids if annotator_ids is not None else range(1, m.shape[1] + 1))]
+        m.columns = [
+            str(a)
+            for a in (annotator_ids if annotator_ids is not None else range(1, m.shape[1] + 1))
+        ]
         long = m.stack(future_stack=True).rename("label").reset_index()
         long.columns = ["item", "annotator", "label"]
         long = long[long["label"].notna()]
         long["label"] = long["label"].map(_label_str)
         from .io.long import annotations_from_long
+
         cats = None if categories is None else {scheme: [_label_str(c) for c in categories]}
-        return annotations_from_long(long, source="<matrix>", item_col="item", annotator_col="annotator",
-                                     label_cols={"label": scheme}, categories=cats,
-                                     item_order=list(m.index), annotator_order=list(m.columns))
+        return annotations_from_long(
+            long,
+            source="<matrix>",
+            item_col="item",
+            annotator_col="annotator",
+            label_cols={"label": scheme},
+            categories=cats,
+            item_order=list(m.index),
+            annotator_order=list(m.columns),
+        )
 
 
 def _label_str(v) -> str:

@@ -4,6 +4,7 @@ Each subcommand lives in :mod:`raer_agreement.commands` as a module with
 ``register(subparsers)`` and ``run(args) -> int``.  A user error is one line
 on stderr and exit code 2, never a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,7 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="raer-agreement",
         description="Agreement reports, aggregated labels and soft-label targets for multi-annotator data "
-                    "(RAER and similar). With no input, commands use the bundled synthetic RAER-like corpus.")
+        "(RAER and similar). With no input, commands use the bundled synthetic RAER-like corpus.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module in COMMANDS.items():

@@ -5,6 +5,7 @@ Every problem with the input is raised as :class:`InputError`, a
 and what was expected, in one line.  The CLI prints that line and exits with
 code 2.
 """
+
 from __future__ import annotations
 
 __all__ = ["InputError", "DegenerateDataWarning"]

@@ -26,13 +26,14 @@ Examples
 >>> z["clip_ids"].tolist(), z["classes"].tolist(), z["probs"].tolist()
 (['c1', 'c2'], ['x', 'y'], [[0.5, 0.5], [0.0, 1.0]])
 """
+
 from __future__ import annotations
 
 import hashlib
 import io
 import json
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -42,8 +43,16 @@ from .errors import InputError
 from .io.atomic import atomic_path, atomic_write_text, check_writable
 from .io.listfile import write_list_file
 
-__all__ = ["file_sha256", "write_npz", "read_npz", "write_table", "write_sidecar", "write_list_files",
-           "export_soft_labels", "write_labels_csv"]
+__all__ = [
+    "file_sha256",
+    "write_npz",
+    "read_npz",
+    "write_table",
+    "write_sidecar",
+    "write_list_files",
+    "export_soft_labels",
+    "write_labels_csv",
+]
 
 
 def file_sha256(path) -> str:
@@ -78,10 +87,16 @@ def write_npz(soft, path, *, force: bool = False) -> Path:
     Path
     """
     buf = io.BytesIO()
-    np.savez_compressed(buf, clip_ids=np.asarray(soft.clip_ids, dtype=str),
-                        classes=np.asarray(soft.classes, dtype=str), codes=np.asarray(soft.codes, dtype=str),
-                        counts=np.asarray(soft.counts, dtype=np.int64), probs=_probs32(soft.probs),
-                        labels=np.asarray(soft.labels, dtype=np.int64), scheme=np.asarray(soft.scheme))
+    np.savez_compressed(
+        buf,
+        clip_ids=np.asarray(soft.clip_ids, dtype=str),
+        classes=np.asarray(soft.classes, dtype=str),
+        codes=np.asarray(soft.codes, dtype=str),
+        counts=np.asarray(soft.counts, dtype=np.int64),
+        probs=_probs32(soft.probs),
+        labels=np.asarray(soft.labels, dtype=np.int64),
+        scheme=np.asarray(soft.scheme),
+    )
     with atomic_path(path, force=force) as tmp:
         tmp.write_bytes(buf.getvalue())
     return Path(path)
@@ -90,15 +105,26 @@ def write_npz(soft, path, *, force: bool = False) -> Path:
 def read_npz(path):
     """Read an NPZ written by :func:`write_npz` back as :class:`SoftLabels`."""
     from .aggregation.soft_labels import SoftLabels
+
     with np.load(path, allow_pickle=False) as z:
-        return SoftLabels(z["clip_ids"].astype(object), tuple(z["classes"].tolist()), tuple(z["codes"].tolist()),
-                          z["counts"], z["probs"].astype(np.float64), z["labels"], str(z["scheme"]), "npz")
+        return SoftLabels(
+            z["clip_ids"].astype(object),
+            tuple(z["classes"].tolist()),
+            tuple(z["codes"].tolist()),
+            z["counts"],
+            z["probs"].astype(np.float64),
+            z["labels"],
+            str(z["scheme"]),
+            "npz",
+        )
 
 
 def _table(soft) -> pd.DataFrame:
     df = soft.to_frame().reset_index()
     codes = np.asarray(list(soft.codes) + [None], dtype=object)
-    df["code"] = pd.array(codes[np.where(soft.labels >= 0, soft.labels, len(soft.codes))], dtype="string")
+    df["code"] = pd.array(
+        codes[np.where(soft.labels >= 0, soft.labels, len(soft.codes))], dtype="string"
+    )
     df["clip_id"] = df["clip_id"].astype("string")
     return df
 
@@ -117,8 +143,11 @@ def write_table(soft, path, *, format: str | None = None, force: bool = False) -
             try:
                 df.to_parquet(tmp, index=False)
             except ImportError as e:
-                raise InputError(f"writing Parquet needs pyarrow ({e}); install raer_agreement[parquet] or "
-                                 "write CSV", path=p) from None
+                raise InputError(
+                    f"writing Parquet needs pyarrow ({e}); install raer_agreement[parquet] or "
+                    "write CSV",
+                    path=p,
+                ) from None
         elif fmt == "csv":
             df.to_csv(tmp, index=False, float_format="%.8g", lineterminator="\n")
         else:
@@ -126,8 +155,15 @@ def write_table(soft, path, *, format: str | None = None, force: bool = False) -
     return p
 
 
-def write_sidecar(soft, path, *, inputs: Iterable = (), files: Sequence = (), extra: dict | None = None,
-                  force: bool = False) -> Path:
+def write_sidecar(
+    soft,
+    path,
+    *,
+    inputs: Iterable = (),
+    files: Sequence = (),
+    extra: dict | None = None,
+    force: bool = False,
+) -> Path:
     """Write the JSON sidecar describing how the targets were made.
 
     Parameters
@@ -142,13 +178,22 @@ def write_sidecar(soft, path, *, inputs: Iterable = (), files: Sequence = (), ex
         Further entries.
     """
     meta = {
-        "package": "raer_agreement", "version": __version__,
-        "scheme": soft.scheme, "classes": list(soft.classes), "codes": list(soft.codes),
-        "method": soft.method, "parameters": soft.params, "seed": soft.seed, "n_clips": int(len(soft.clip_ids)),
+        "package": "raer_agreement",
+        "version": __version__,
+        "scheme": soft.scheme,
+        "classes": list(soft.classes),
+        "codes": list(soft.codes),
+        "method": soft.method,
+        "parameters": soft.params,
+        "seed": soft.seed,
+        "n_clips": int(len(soft.clip_ids)),
         "inputs": [{"path": str(p), "sha256": file_sha256(p)} for p in inputs],
         "files": [Path(f).name for f in files],
-        "layout": {"probs": "float32, rows sum to 1, columns in 'classes' order",
-                   "counts": "int64 votes per clip and class", "labels": "hard label index, -1 = unresolved"},
+        "layout": {
+            "probs": "float32, rows sum to 1, columns in 'classes' order",
+            "counts": "int64 votes per clip and class",
+            "labels": "hard label index, -1 = unresolved",
+        },
     }
     if extra:
         meta.update(extra)
@@ -156,8 +201,15 @@ def write_sidecar(soft, path, *, inputs: Iterable = (), files: Sequence = (), ex
     return Path(path)
 
 
-def write_list_files(labels: pd.Series, ann, out_dir, *, scheme: str | None = None, prefix: str = "",
-                     force: bool = False) -> dict:
+def write_list_files(
+    labels: pd.Series,
+    ann,
+    out_dir,
+    *,
+    scheme: str | None = None,
+    prefix: str = "",
+    force: bool = False,
+) -> dict:
     """Write the official list layout with aggregated labels, one file per split.
 
     Parameters
@@ -180,20 +232,34 @@ def write_list_files(labels: pd.Series, ann, out_dir, *, scheme: str | None = No
     """
     items = ann.items
     if "num_frames" not in items.columns or items["num_frames"].isna().all():
-        raise InputError("writing list files needs the number of frames of each clip: pass the official list "
-                         "files with --clips (or item metadata with a num_frames column)")
+        raise InputError(
+            "writing list files needs the number of frames of each clip: pass the official list "
+            "files with --clips (or item metadata with a num_frames column)"
+        )
     sch = ann.scheme(scheme)
     to_code = {str(n): str(c) for n, c in zip(sch.categories, sch.codes)}
     to_code.update({str(c): str(c) for c in sch.codes})
     lab = labels.astype(object)
     lab.index = lab.index.map(str)
     lab = lab.reindex(items.index)
-    frame_dir = items["frame_dir"].astype(object) if "frame_dir" in items.columns else pd.Series(
-        items.index.to_numpy(dtype=object), index=items.index)
-    frame_dir = frame_dir.where(frame_dir.notna(), pd.Series(items.index.to_numpy(dtype=object), index=items.index))
-    split = items["split"].astype(object).fillna("all") if "split" in items.columns else pd.Series(
-        "all", index=items.index, dtype=object)
-    ok = lab.notna() & items["num_frames"].notna() & lab.map(lambda v: str(v) in to_code if pd.notna(v) else False)
+    frame_dir = (
+        items["frame_dir"].astype(object)
+        if "frame_dir" in items.columns
+        else pd.Series(items.index.to_numpy(dtype=object), index=items.index)
+    )
+    frame_dir = frame_dir.where(
+        frame_dir.notna(), pd.Series(items.index.to_numpy(dtype=object), index=items.index)
+    )
+    split = (
+        items["split"].astype(object).fillna("all")
+        if "split" in items.columns
+        else pd.Series("all", index=items.index, dtype=object)
+    )
+    ok = (
+        lab.notna()
+        & items["num_frames"].notna()
+        & lab.map(lambda v: str(v) in to_code if pd.notna(v) else False)
+    )
     out: dict = {"left_out": int((~ok).sum())}
     out_dir = Path(out_dir)
     targets = {s: out_dir / f"{prefix}{s}.txt" for s in pd.unique(split[ok])}
@@ -201,7 +267,13 @@ def write_list_files(labels: pd.Series, ann, out_dir, *, scheme: str | None = No
         check_writable(p, force=force)
     for s, p in targets.items():
         m = ok & (split == s)
-        write_list_file(p, frame_dir[m], items.loc[m, "num_frames"], [to_code[str(v)] for v in lab[m]], force=force)
+        write_list_file(
+            p,
+            frame_dir[m],
+            items.loc[m, "num_frames"],
+            [to_code[str(v)] for v in lab[m]],
+            force=force,
+        )
         out[str(s)] = p
     return out
 
@@ -212,9 +284,13 @@ def write_labels_csv(estimator, path, *, force: bool = False) -> Path:
     Clip ids are written as given; unresolved labels are empty.
     """
     post = estimator.posteriors_
-    df = pd.DataFrame({"clip_id": pd.array(post.index.to_numpy(dtype=object), dtype="string"),
-                       "label": estimator.labels_.astype("string").to_numpy(),
-                       "confidence": estimator.confidence_.to_numpy()})
+    df = pd.DataFrame(
+        {
+            "clip_id": pd.array(post.index.to_numpy(dtype=object), dtype="string"),
+            "label": estimator.labels_.astype("string").to_numpy(),
+            "confidence": estimator.confidence_.to_numpy(),
+        }
+    )
     for c in post.columns:
         df[f"prob_{c}"] = post[c].to_numpy()
     with atomic_path(path, force=force) as tmp:
@@ -222,8 +298,16 @@ def write_labels_csv(estimator, path, *, force: bool = False) -> Path:
     return Path(path)
 
 
-def export_soft_labels(soft, out_dir, *, stem: str = "soft_labels", formats: Sequence[str] = ("npz", "csv", "parquet"),
-                       inputs: Iterable = (), extra: dict | None = None, force: bool = False) -> dict:
+def export_soft_labels(
+    soft,
+    out_dir,
+    *,
+    stem: str = "soft_labels",
+    formats: Sequence[str] = ("npz", "csv", "parquet"),
+    inputs: Iterable = (),
+    extra: dict | None = None,
+    force: bool = False,
+) -> dict:
     """Write soft labels in every requested format plus the JSON sidecar.
 
     Parameters
@@ -251,8 +335,17 @@ def export_soft_labels(soft, out_dir, *, stem: str = "soft_labels", formats: Seq
         check_writable(p, force=force)
     written = {}
     for f in formats:
-        written[f] = write_npz(soft, paths[f], force=force) if f == "npz" else write_table(soft, paths[f],
-                                                                                            format=f, force=force)
-    written["json"] = write_sidecar(soft, paths["json"], inputs=list(inputs), files=list(written.values()),
-                                    extra=extra, force=force)
+        written[f] = (
+            write_npz(soft, paths[f], force=force)
+            if f == "npz"
+            else write_table(soft, paths[f], format=f, force=force)
+        )
+    written["json"] = write_sidecar(
+        soft,
+        paths["json"],
+        inputs=list(inputs),
+        files=list(written.values()),
+        extra=extra,
+        force=force,
+    )
     return written

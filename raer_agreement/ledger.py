@@ -3,6 +3,7 @@
 Rows read = rows used + rows dropped, always; the loaders build a
 :class:`Ledger` and every output carries it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -36,8 +37,13 @@ class LedgerEntry:
     dropped: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {"reason": self.reason, "count": int(self.count), "detail": self.detail,
-                "example_lines": [int(x) for x in self.lines], "dropped": self.dropped}
+        return {
+            "reason": self.reason,
+            "count": int(self.count),
+            "detail": self.detail,
+            "example_lines": [int(x) for x in self.lines],
+            "dropped": self.dropped,
+        }
 
 
 @dataclass(frozen=True)
@@ -76,14 +82,25 @@ class Ledger:
     def dropped_by_reason(self) -> dict[str, int]:
         return {e.reason: int(e.count) for e in self.entries if e.dropped}
 
-    def with_counts(self, *, n_items, n_annotators, ratings_per_item) -> "Ledger":
-        return Ledger(self.sources, self.rows_read, self.entries, self.notes,
-                      int(n_items), int(n_annotators), dict(ratings_per_item))
+    def with_counts(self, *, n_items, n_annotators, ratings_per_item) -> Ledger:
+        return Ledger(
+            self.sources,
+            self.rows_read,
+            self.entries,
+            self.notes,
+            int(n_items),
+            int(n_annotators),
+            dict(ratings_per_item),
+        )
 
-    def merged(self, other: "Ledger") -> "Ledger":
+    def merged(self, other: Ledger) -> Ledger:
         """Ledger of two inputs read one after the other."""
-        return Ledger(self.sources + other.sources, self.rows_read + other.rows_read,
-                      self.entries + other.entries, self.notes + other.notes)
+        return Ledger(
+            self.sources + other.sources,
+            self.rows_read + other.rows_read,
+            self.entries + other.entries,
+            self.notes + other.notes,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary (used by every output)."""
@@ -102,10 +119,12 @@ class Ledger:
 
     def summary(self) -> str:
         """Plain-text account, as ``raer-agreement validate`` prints it."""
-        lines = [f"sources: {', '.join(self.sources) or '-'}",
-                 f"rows read: {self.rows_read}",
-                 f"rows used: {self.rows_used}",
-                 f"rows dropped: {self.rows_dropped}"]
+        lines = [
+            f"sources: {', '.join(self.sources) or '-'}",
+            f"rows read: {self.rows_read}",
+            f"rows used: {self.rows_used}",
+            f"rows dropped: {self.rows_dropped}",
+        ]
         for e in self.entries:
             tag = "dropped" if e.dropped else "flagged"
             ex = f" (e.g. line {', '.join(map(str, e.lines[:5]))})" if e.lines else ""
@@ -114,7 +133,11 @@ class Ledger:
         lines.append(f"annotators: {self.n_annotators}")
         if self.ratings_per_item:
             r = self.ratings_per_item
-            lines.append("ratings per item: min {min:g}, median {median:g}, mean {mean:.2f}, max {max:g}".format(**r))
+            lines.append(
+                "ratings per item: min {min:g}, median {median:g}, mean {mean:.2f}, max {max:g}".format(
+                    **r
+                )
+            )
         for n in self.notes:
             lines.append(f"note: {n}")
         return "\n".join(lines)

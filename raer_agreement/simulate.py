@@ -12,6 +12,7 @@ classes, mostly consistent with each annotator's own coarse label.
 
 Everything follows from a seed and a :class:`SimulationParams`.
 """
+
 from __future__ import annotations
 
 import functools
@@ -27,8 +28,16 @@ from .annotations import Annotations
 from .ledger import Ledger
 from .taxonomy import Taxonomy, default_taxonomy
 
-__all__ = ["SimulationParams", "SimulatedCorpus", "simulate_corpus", "write_corpus", "load_sample",
-           "sample_path", "RAER_TRAIN_COUNTS", "RAER_TEST_COUNTS"]
+__all__ = [
+    "SimulationParams",
+    "SimulatedCorpus",
+    "simulate_corpus",
+    "write_corpus",
+    "load_sample",
+    "sample_path",
+    "RAER_TRAIN_COUNTS",
+    "RAER_TEST_COUNTS",
+]
 
 #: Published RAER class counts (Neutrality, Enjoyment, Confusion, Fatigue, Distraction).
 RAER_TRAIN_COUNTS = (1383, 129, 30, 157, 422)
@@ -37,13 +46,15 @@ RAER_TEST_COUNTS = (345, 32, 7, 39, 105)
 ENVIRONMENTS = ("Classroom", "Library", "Laboratory", "Dormitory")
 
 # Where a decent annotator's errors go, row = true coarse class (RAER order).
-_CONFUSION_AFFINITY = np.array([
-    [0.00, 0.15, 0.10, 0.30, 0.45],   # Neutrality -> mostly Distraction, Fatigue
-    [0.60, 0.00, 0.05, 0.05, 0.30],   # Enjoyment -> Neutrality
-    [0.45, 0.10, 0.00, 0.15, 0.30],   # Confusion -> Neutrality, Distraction
-    [0.50, 0.02, 0.08, 0.00, 0.40],   # Fatigue -> Neutrality, Distraction
-    [0.60, 0.08, 0.07, 0.25, 0.00],   # Distraction -> Neutrality, Fatigue
-])
+_CONFUSION_AFFINITY = np.array(
+    [
+        [0.00, 0.15, 0.10, 0.30, 0.45],  # Neutrality -> mostly Distraction, Fatigue
+        [0.60, 0.00, 0.05, 0.05, 0.30],  # Enjoyment -> Neutrality
+        [0.45, 0.10, 0.00, 0.15, 0.30],  # Confusion -> Neutrality, Distraction
+        [0.50, 0.02, 0.08, 0.00, 0.40],  # Fatigue -> Neutrality, Distraction
+        [0.60, 0.08, 0.07, 0.25, 0.00],  # Distraction -> Neutrality, Fatigue
+    ]
+)
 
 
 @dataclass
@@ -100,14 +111,20 @@ class SimulationParams:
     skill_spread: float = 0.05
     n_biased: int = 1
     n_spammers: int = 1
-    environment_difficulty: dict = field(default_factory=lambda: {
-        "Classroom": 1.0, "Library": 0.97, "Laboratory": 0.95, "Dormitory": 0.88})
+    environment_difficulty: dict = field(
+        default_factory=lambda: {
+            "Classroom": 1.0,
+            "Library": 0.97,
+            "Laboratory": 0.95,
+            "Dormitory": 0.88,
+        }
+    )
     fine_accuracy: float = 0.75
     fine_consistency: float = 0.95
     p_fine_missing: float = 0.03
 
     @classmethod
-    def scaled(cls, n_clips: int, **overrides) -> "SimulationParams":
+    def scaled(cls, n_clips: int, **overrides) -> SimulationParams:
         """RAER proportions at another size (train 80%, test 20%)."""
         train = _apportion(round(n_clips * 2121 / 2649), RAER_TRAIN_COUNTS)
         test = _apportion(n_clips - sum(train), RAER_TEST_COUNTS)
@@ -170,7 +187,7 @@ def _annotator_confusions(params: SimulationParams, rng: np.random.Generator, q:
     order = rng.permutation(n)
     for k in order[: params.n_biased]:
         kinds[k] = "biased"
-    for k in order[params.n_biased: params.n_biased + params.n_spammers]:
+    for k in order[params.n_biased : params.n_biased + params.n_spammers]:
         kinds[k] = "spammer"
     skills = np.clip(rng.normal(1.0, params.skill_spread, n), 0.6, 1.25)
     conf = np.empty((n, q, q))
@@ -191,8 +208,9 @@ def _annotator_confusions(params: SimulationParams, rng: np.random.Generator, q:
     return conf, kinds, skills
 
 
-def simulate_corpus(params: SimulationParams | None = None, *, seed: int = 0,
-                    taxonomy: Taxonomy | None = None) -> SimulatedCorpus:
+def simulate_corpus(
+    params: SimulationParams | None = None, *, seed: int = 0, taxonomy: Taxonomy | None = None
+) -> SimulatedCorpus:
     """Simulate a RAER-like corpus with known truth.
 
     Parameters
@@ -264,8 +282,12 @@ def simulate_corpus(params: SimulationParams | None = None, *, seed: int = 0,
         rooms.append(room)
     num_frames = rng.choice([16, 24, 32, 32, 32, 48, 64], n)
     fine_share = np.array([0.6, 0.4])
-    true_f = np.array([children[k][rng.choice(len(children[k]), p=_child_p(len(children[k]), fine_share))]
-                       for k in true_c])
+    true_f = np.array(
+        [
+            children[k][rng.choice(len(children[k]), p=_child_p(len(children[k]), fine_share))]
+            for k in true_c
+        ]
+    )
 
     # --- annotators and who rates what
     conf, kinds, skills = _annotator_confusions(params, rng, q)
@@ -306,7 +328,9 @@ def simulate_corpus(params: SimulationParams | None = None, *, seed: int = 0,
         c = vote_c[r]
         kids = children[c]
         if u[r] < params.fine_consistency:
-            if c == tc[r] and rng.random() < params.fine_accuracy * (1 if kinds[ann[r]] != "spammer" else 0.5):
+            if c == tc[r] and rng.random() < params.fine_accuracy * (
+                1 if kinds[ann[r]] != "spammer" else 0.5
+            ):
                 vote_f[r] = true_f[item[r]]
             else:
                 vote_f[r] = kids[rng.choice(len(kids), p=_child_p(len(kids), fine_share))]
@@ -320,33 +344,75 @@ def simulate_corpus(params: SimulationParams | None = None, *, seed: int = 0,
     clip_ids = np.asarray(paths, dtype=object)
     cat_c = np.asarray(coarse.categories, dtype=object)
     cat_f = np.asarray(list(fine.categories) + [""], dtype=object)
-    ratings = pd.DataFrame({"clip_id": clip_ids[item], "annotator_id": np.asarray(ann_ids, dtype=object)[ann],
-                            "coarse": cat_c[vote_c], "fine": cat_f[vote_f]})
+    ratings = pd.DataFrame(
+        {
+            "clip_id": clip_ids[item],
+            "annotator_id": np.asarray(ann_ids, dtype=object)[ann],
+            "coarse": cat_c[vote_c],
+            "fine": cat_f[vote_f],
+        }
+    )
     session = np.where(is_class, "class", "self_study")
-    clips = pd.DataFrame({"clip_id": clip_ids, "split": splits, "session_type": session,
-                          "environment": env.astype(str), "room": rooms,
-                          "student": [f"P{s + 1:03d}" for s in student], "num_frames": num_frames})
-    truth = pd.DataFrame({"coarse": cat_c[true_c], "fine": cat_f[true_f]}, index=pd.Index(clip_ids, name="item_id"))
+    clips = pd.DataFrame(
+        {
+            "clip_id": clip_ids,
+            "split": splits,
+            "session_type": session,
+            "environment": env.astype(str),
+            "room": rooms,
+            "student": [f"P{s + 1:03d}" for s in student],
+            "num_frames": num_frames,
+        }
+    )
+    truth = pd.DataFrame(
+        {"coarse": cat_c[true_c], "fine": cat_f[true_f]}, index=pd.Index(clip_ids, name="item_id")
+    )
 
     # order items like the loader does (numeric-aware sort of ids)
     from .io.long import _codes
+
     icodes, sorted_ids = _codes(item, clip_ids, None)
     meta = clips.set_index("clip_id").rename_axis("item_id")
-    annotations = Annotations(icodes, ann, {"coarse": vote_c, "fine": vote_f},
-                              sorted_ids, ann_ids, tax, meta,
-                              Ledger(sources=(f"<simulate seed={seed}>",), rows_read=len(item)))
+    annotations = Annotations(
+        icodes,
+        ann,
+        {"coarse": vote_c, "fine": vote_f},
+        sorted_ids,
+        ann_ids,
+        tax,
+        meta,
+        Ledger(sources=(f"<simulate seed={seed}>",), rows_read=len(item)),
+    )
     from .io.long import finish_ledger
+
     annotations = finish_ledger(annotations)
     truth = truth.reindex(sorted_ids)
 
     # true fine confusion, implied by the generating process (averaged over environments)
     conf_f = _fine_confusions(conf, kinds, children, parent, true_share=fine_share, params=params)
-    priors = {"coarse": np.bincount(true_c, minlength=q) / n, "fine": np.bincount(true_f, minlength=qf) / n}
-    profiles = pd.DataFrame({"kind": kinds, "skill": skills,
-                             "coarse_accuracy": [float(np.diag(c) @ priors["coarse"]) for c in conf]},
-                            index=pd.Index(ann_ids, name="annotator_id"))
-    return SimulatedCorpus(annotations, ratings, clips, truth, {"coarse": conf, "fine": conf_f}, priors,
-                           profiles, params, seed)
+    priors = {
+        "coarse": np.bincount(true_c, minlength=q) / n,
+        "fine": np.bincount(true_f, minlength=qf) / n,
+    }
+    profiles = pd.DataFrame(
+        {
+            "kind": kinds,
+            "skill": skills,
+            "coarse_accuracy": [float(np.diag(c) @ priors["coarse"]) for c in conf],
+        },
+        index=pd.Index(ann_ids, name="annotator_id"),
+    )
+    return SimulatedCorpus(
+        annotations,
+        ratings,
+        clips,
+        truth,
+        {"coarse": conf, "fine": conf_f},
+        priors,
+        profiles,
+        params,
+        seed,
+    )
 
 
 def _child_p(k: int, share: np.ndarray) -> np.ndarray:
@@ -401,13 +467,24 @@ def write_corpus(corpus: SimulatedCorpus, out_dir, *, force: bool = False) -> di
     """
     from .io.atomic import atomic_files
     from .io.listfile import write_list_file
+
     out = Path(out_dir)
-    names = ["ratings.csv", "clips.csv", "train.txt", "test.txt", "truth.csv", "annotators.csv", "params.json"]
+    names = [
+        "ratings.csv",
+        "clips.csv",
+        "train.txt",
+        "test.txt",
+        "truth.csv",
+        "annotators.csv",
+        "params.json",
+    ]
     paths = {nm: out / nm for nm in names}
     # all seven files or none: a failure part-way leaves no partial corpus
     with atomic_files(paths.values(), force=force) as tmp:
+
         def put(nm, text):
             tmp[paths[nm]].write_text(text, encoding="utf-8", newline="\n")
+
         put("ratings.csv", corpus.ratings.to_csv(index=False, lineterminator="\n"))
         put("clips.csv", corpus.clips.to_csv(index=False, lineterminator="\n"))
         tax = corpus.annotations.taxonomy
@@ -415,12 +492,27 @@ def write_corpus(corpus: SimulatedCorpus, out_dir, *, force: bool = False) -> di
         truth = corpus.truth
         for split in ("train", "test"):
             c = corpus.clips[corpus.clips["split"] == split]
-            write_list_file(tmp[paths[f"{split}.txt"]], c["clip_id"], c["num_frames"],
-                            [code_of[x] for x in truth.loc[c["clip_id"], "coarse"]])
-        put("truth.csv", truth.rename_axis("clip_id").reset_index().to_csv(index=False, lineterminator="\n"))
-        put("annotators.csv", corpus.annotator_profiles.reset_index().to_csv(
-            index=False, lineterminator="\n", float_format="%.4f"))
-        put("params.json", json.dumps({"seed": corpus.seed, **asdict(corpus.params)}, indent=2, default=list) + "\n")
+            write_list_file(
+                tmp[paths[f"{split}.txt"]],
+                c["clip_id"],
+                c["num_frames"],
+                [code_of[x] for x in truth.loc[c["clip_id"], "coarse"]],
+            )
+        put(
+            "truth.csv",
+            truth.rename_axis("clip_id").reset_index().to_csv(index=False, lineterminator="\n"),
+        )
+        put(
+            "annotators.csv",
+            corpus.annotator_profiles.reset_index().to_csv(
+                index=False, lineterminator="\n", float_format="%.4f"
+            ),
+        )
+        put(
+            "params.json",
+            json.dumps({"seed": corpus.seed, **asdict(corpus.params)}, indent=2, default=list)
+            + "\n",
+        )
     return paths
 
 
@@ -444,5 +536,6 @@ def load_sample() -> Annotations:
     (2649, ('coarse', 'fine'))
     """
     from .io import load_ratings
+
     d = sample_path()
     return load_ratings(d / "ratings.csv", clips=[d / "clips.csv"])

@@ -6,21 +6,29 @@ replace it (``--taxonomy FILE`` at the CLI).  A scheme is one label set (a
 granularity); a scheme may name a ``parent`` scheme, in which case every one
 of its categories names its parent category (a many-to-one mapping).
 """
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from .errors import InputError
 
-__all__ = ["Scheme", "Taxonomy", "load_taxonomy", "default_taxonomy", "natural_sort", "natural_order"]
+__all__ = [
+    "Scheme",
+    "Taxonomy",
+    "load_taxonomy",
+    "default_taxonomy",
+    "natural_sort",
+    "natural_order",
+]
 
 #: Strings read as "no rating" in every loader.
 NA_STRINGS = frozenset({"", "na", "n/a", "nan", "null", "none", "<na>", "-"})
@@ -128,8 +136,15 @@ class Scheme:
                 pass
         return exact, loose
 
-    def encode(self, values: Sequence, *, path=None, column=None, first_line: int = 2,
-               line_numbers: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    def encode(
+        self,
+        values: Sequence,
+        *,
+        path=None,
+        column=None,
+        first_line: int = 2,
+        line_numbers: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, int]:
         """Map raw labels to integer codes.
 
         Parameters
@@ -170,15 +185,24 @@ class Scheme:
             else:
                 first = int(np.flatnonzero(inv == j)[0])
                 line = int(line_numbers[first]) if line_numbers is not None else first_line + first
-                shown = ", ".join(f"{c} ({n})" if c != n else str(n)
-                                  for c, n in zip(self.codes, self.categories))
-                raise InputError(f"unknown label for scheme {self.name!r}; expected one of: {shown}",
-                                 path=path, line=line, column=column, value=u)
+                shown = ", ".join(
+                    f"{c} ({n})" if c != n else str(n) for c, n in zip(self.codes, self.categories)
+                )
+                raise InputError(
+                    f"unknown label for scheme {self.name!r}; expected one of: {shown}",
+                    path=path,
+                    line=line,
+                    column=column,
+                    value=u,
+                )
         return out[inv], int(normalised[inv].sum())
 
     def to_dict(self) -> dict:
-        d = {"name": self.name, "description": self.description,
-             "categories": [{"code": c, "name": n} for c, n in zip(self.codes, self.categories)]}
+        d = {
+            "name": self.name,
+            "description": self.description,
+            "categories": [{"code": c, "name": n} for c, n in zip(self.codes, self.categories)],
+        }
         if self.parent is not None:
             d["parent"] = self.parent
             for cat, p in zip(d["categories"], self.parent_index):
@@ -220,7 +244,9 @@ class Taxonomy:
         for s in self.schemes:
             if s.name == name:
                 return s
-        raise KeyError(f"scheme {name!r} is not in the taxonomy (schemes: {', '.join(self.scheme_names)})")
+        raise KeyError(
+            f"scheme {name!r} is not in the taxonomy (schemes: {', '.join(self.scheme_names)})"
+        )
 
     def __contains__(self, name) -> bool:
         return name in self.scheme_names
@@ -246,26 +272,39 @@ class Taxonomy:
         return [(s.name, s.parent) for s in self.schemes if s.parent is not None]
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "description": self.description,
-                "schemes": [s.to_dict() for s in self.schemes]}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "schemes": [s.to_dict() for s in self.schemes],
+        }
 
     @classmethod
-    def from_categories(cls, categories: Mapping[str, Sequence]) -> "Taxonomy":
+    def from_categories(cls, categories: Mapping[str, Sequence]) -> Taxonomy:
         """Flat taxonomy from ``{scheme: [category, ...]}`` (names are codes)."""
-        return cls(tuple(Scheme(name, tuple(map(str, cats)), tuple(map(str, cats)))
-                         for name, cats in categories.items()))
+        return cls(
+            tuple(
+                Scheme(name, tuple(map(str, cats)), tuple(map(str, cats)))
+                for name, cats in categories.items()
+            )
+        )
 
     @classmethod
-    def from_dict(cls, d: Mapping, *, path=None) -> "Taxonomy":
+    def from_dict(cls, d: Mapping, *, path=None) -> Taxonomy:
         """Build from the JSON layout of ``data_schema/raer_taxonomy.json``."""
+
         def bad(msg, column=None, value=None):
             return InputError(msg, path=path, column=column, value=value)
+
         if not isinstance(d, Mapping) or not isinstance(d.get("schemes"), list) or not d["schemes"]:
             raise bad("a taxonomy needs a non-empty 'schemes' list", column="schemes")
         raw = {}
         for s in d["schemes"]:
             if not isinstance(s, Mapping) or "name" not in s or not s.get("categories"):
-                raise bad("each scheme needs 'name' and a non-empty 'categories' list", column="schemes", value=s)
+                raise bad(
+                    "each scheme needs 'name' and a non-empty 'categories' list",
+                    column="schemes",
+                    value=s,
+                )
             raw[str(s["name"])] = s
         schemes = []
         for name, s in raw.items():
@@ -286,26 +325,49 @@ class Taxonomy:
             pidx = None
             if parent is not None:
                 if parent not in raw:
-                    raise bad(f"scheme {name!r} names unknown parent scheme", column="parent", value=parent)
-                pcats = [str(c.get("name", c.get("code"))) if isinstance(c, Mapping) else str(c)
-                         for c in raw[parent]["categories"]]
-                pcodes = [str(c.get("code", c.get("name"))) if isinstance(c, Mapping) else str(c)
-                          for c in raw[parent]["categories"]]
+                    raise bad(
+                        f"scheme {name!r} names unknown parent scheme",
+                        column="parent",
+                        value=parent,
+                    )
+                pcats = [
+                    str(c.get("name", c.get("code"))) if isinstance(c, Mapping) else str(c)
+                    for c in raw[parent]["categories"]
+                ]
+                pcodes = [
+                    str(c.get("code", c.get("name"))) if isinstance(c, Mapping) else str(c)
+                    for c in raw[parent]["categories"]
+                ]
                 pidx = []
                 for cname, p in zip(cats, parents):
                     if p is None:
-                        raise bad(f"category {cname!r} of scheme {name!r} needs a 'parent'", column="parent")
+                        raise bad(
+                            f"category {cname!r} of scheme {name!r} needs a 'parent'",
+                            column="parent",
+                        )
                     p = str(p)
                     if p in pcats:
                         pidx.append(pcats.index(p))
                     elif p in pcodes:
                         pidx.append(pcodes.index(p))
                     else:
-                        raise bad(f"category {cname!r}: parent is not a category of {parent!r}",
-                                  column="parent", value=p)
+                        raise bad(
+                            f"category {cname!r}: parent is not a category of {parent!r}",
+                            column="parent",
+                            value=p,
+                        )
                 pidx = tuple(pidx)
-            schemes.append(Scheme(name, tuple(cats), tuple(codes), parent, pidx,
-                                  str(s.get("description", "")), bool(s.get("placeholder", False))))
+            schemes.append(
+                Scheme(
+                    name,
+                    tuple(cats),
+                    tuple(codes),
+                    parent,
+                    pidx,
+                    str(s.get("description", "")),
+                    bool(s.get("placeholder", False)),
+                )
+            )
         return cls(tuple(schemes), str(d.get("name", "")), str(d.get("description", "")))
 
 
@@ -328,5 +390,9 @@ def default_taxonomy() -> Taxonomy:
     official order; ``fine`` is a documented placeholder nested into them
     (the real second label set is unpublished).
     """
-    text = resources.files("raer_agreement.data_schema").joinpath("raer_taxonomy.json").read_text("utf-8")
+    text = (
+        resources.files("raer_agreement.data_schema")
+        .joinpath("raer_taxonomy.json")
+        .read_text("utf-8")
+    )
     return Taxonomy.from_dict(json.loads(text), path="data_schema/raer_taxonomy.json")

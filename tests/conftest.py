@@ -3,6 +3,7 @@
 ``../shared`` (beside the checkout) holds public data sets and published
 reference values; tests that read it skip with a reason when it is absent.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Dawid-Skene: the published 1979 estimate, known-truth recovery, invariances."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -55,7 +56,9 @@ def test_reproduces_published_estimate(ds1979):
     assert ds.log_likelihood_[-1] == pytest.approx(PUBLISHED_LOG_LIKELIHOOD, abs=5e-4)
     np.testing.assert_allclose(ds.priors_.to_numpy(), PUBLISHED_MARGINALS, atol=0.005)
     assert "".join(ds.labels_.astype(str)) == PUBLISHED_MAP
-    np.testing.assert_allclose(ds.posteriors_.loc["38"].to_numpy(), PUBLISHED_POSTERIOR_38, atol=5e-5)
+    np.testing.assert_allclose(
+        ds.posteriors_.loc["38"].to_numpy(), PUBLISHED_POSTERIOR_38, atol=5e-5
+    )
 
 
 def test_likelihood_trace_is_monotone_for_ml_em(ds1979):
@@ -81,8 +84,13 @@ def test_accepts_long_dataframe(ds1979):
 
 def test_init_from_given_confusions_reaches_same_estimate(ds1979):
     ref = DawidSkene(smoothing=0, tol=1e-10, max_iter=1000).fit(ds1979)
-    ds = DawidSkene(smoothing=0, tol=1e-10, max_iter=1000, init_confusions=ref.confusions_,
-                    init_priors=ref.priors_.to_numpy()).fit(ds1979)
+    ds = DawidSkene(
+        smoothing=0,
+        tol=1e-10,
+        max_iter=1000,
+        init_confusions=ref.confusions_,
+        init_priors=ref.priors_.to_numpy(),
+    ).fit(ds1979)
     assert ds.log_likelihood_[-1] == pytest.approx(PUBLISHED_LOG_LIKELIHOOD, abs=5e-4)
     with pytest.raises(ValueError, match="init_confusions must have shape"):
         DawidSkene(init_confusions=np.ones((2, 2, 2))).fit(ds1979)
@@ -97,7 +105,12 @@ def test_gold_clamps_items(ds1979):
 
 
 def test_options_are_validated(ds1979):
-    for bad in (dict(model="two-coin"), dict(smoothing=-1), dict(max_iter=0), dict(prior_smoothing=-0.1)):
+    for bad in (
+        dict(model="two-coin"),
+        dict(smoothing=-1),
+        dict(max_iter=0),
+        dict(prior_smoothing=-0.1),
+    ):
         with pytest.raises(ValueError):
             DawidSkene(**bad).fit(ds1979)
 
@@ -107,7 +120,9 @@ def test_sklearn_conventions():
     assert est.get_params()["smoothing"] == 0.5
     assert not [k for k in vars(est) if k.endswith("_")]  # no work in __init__
     assert repr(est) == "DawidSkene(smoothing=0.5)"
-    assert OneCoinDawidSkene().model == "one-coin" and ClassConditionalDawidSkene().model == "diagonal"
+    assert (
+        OneCoinDawidSkene().model == "one-coin" and ClassConditionalDawidSkene().model == "diagonal"
+    )
 
 
 def test_confusion_models_structure():
@@ -136,10 +151,17 @@ def _ds_corpus(rng, n_items=3000, n_ann=12, per_item=6, priors=(0.5, 0.3, 0.15, 
     ann = np.concatenate([rng.choice(n_ann, per_item, replace=False) for _ in range(n_items)])
     cum = conf[ann, z[item]].cumsum(axis=1)
     lab = (rng.random(len(item))[:, None] > cum).sum(axis=1)
-    df = pd.DataFrame({"item": item.astype(str), "annotator": ann.astype(str), "label": lab.astype(str)})
+    df = pd.DataFrame(
+        {"item": item.astype(str), "annotator": ann.astype(str), "label": lab.astype(str)}
+    )
     ann_obj = Annotations.from_long(df, categories={"label": [str(k) for k in range(q)]})
     order = np.array([int(a) for a in ann_obj.annotator_ids])
-    return ann_obj, conf[order], np.bincount(z, minlength=q) / n_items, pd.Series(z.astype(str), index=item[::per_item].astype(str))
+    return (
+        ann_obj,
+        conf[order],
+        np.bincount(z, minlength=q) / n_items,
+        pd.Series(z.astype(str), index=item[::per_item].astype(str)),
+    )
 
 
 def test_recovers_known_confusions_and_priors():
@@ -157,6 +179,7 @@ def test_recovers_known_confusions_and_priors():
 
 def test_simulated_raer_corpus_recovery():
     from raer_agreement.simulate import simulate_corpus
+
     c = simulate_corpus(seed=3)
     ds = DawidSkene().fit(c.annotations, "coarse")
     # priors: the realised class shares, within 0.01
@@ -177,13 +200,20 @@ def test_permutation_invariance():
     base = DawidSkene().fit(Annotations.from_long(df, categories=cats)).posteriors_
     shuffled = df.sample(frac=1.0, random_state=3)
     other = DawidSkene().fit(Annotations.from_long(shuffled, categories=cats)).posteriors_
-    pd.testing.assert_frame_equal(base.sort_index(), other.sort_index(), atol=1e-8, check_exact=False)
+    pd.testing.assert_frame_equal(
+        base.sort_index(), other.sort_index(), atol=1e-8, check_exact=False
+    )
     # relabelling the classes permutes the output columns
     perm = {"0": "c", "1": "a", "2": "d", "3": "b"}
     relab = df.assign(label=df["label"].map(perm))
-    post = DawidSkene().fit(Annotations.from_long(relab, categories={"label": ["a", "b", "c", "d"]})).posteriors_
-    np.testing.assert_allclose(post[["c", "a", "d", "b"]].sort_index().to_numpy(), base.sort_index().to_numpy(),
-                               atol=1e-6)
+    post = (
+        DawidSkene()
+        .fit(Annotations.from_long(relab, categories={"label": ["a", "b", "c", "d"]}))
+        .posteriors_
+    )
+    np.testing.assert_allclose(
+        post[["c", "a", "d", "b"]].sort_index().to_numpy(), base.sort_index().to_numpy(), atol=1e-6
+    )
 
 
 def test_one_coin_and_diagonal_recover_accuracies():
@@ -196,10 +226,16 @@ def test_one_coin_and_diagonal_recover_accuracies():
     right = rng.random(len(item)) < acc[ann]
     wrong = (z[item] + rng.integers(1, q, len(item))) % q
     lab = np.where(right, z[item], wrong)
-    df = pd.DataFrame({"item": item.astype(str), "annotator": [f"w{a}" for a in ann], "label": lab.astype(str)})
+    df = pd.DataFrame(
+        {"item": item.astype(str), "annotator": [f"w{a}" for a in ann], "label": lab.astype(str)}
+    )
     a = Annotations.from_long(df, categories={"label": ["0", "1", "2"]})
     order = np.array([int(s[1:]) for s in a.annotator_ids])
     one = OneCoinDawidSkene().fit(a)
-    np.testing.assert_allclose(np.diagonal(one.confusions_, axis1=1, axis2=2)[:, 0], acc[order], atol=0.05)
+    np.testing.assert_allclose(
+        np.diagonal(one.confusions_, axis1=1, axis2=2)[:, 0], acc[order], atol=0.05
+    )
     diag = ClassConditionalDawidSkene().fit(a)
-    np.testing.assert_allclose(np.diagonal(diag.confusions_, axis1=1, axis2=2).mean(axis=1), acc[order], atol=0.05)
+    np.testing.assert_allclose(
+        np.diagonal(diag.confusions_, axis1=1, axis2=2).mean(axis=1), acc[order], atol=0.05
+    )

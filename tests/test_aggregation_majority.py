@@ -1,4 +1,5 @@
 """Majority vote tie policies, weights, Wawa."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,8 +8,13 @@ import pytest
 
 from raer_agreement.aggregation import MajorityVote, Wawa
 
-TIED = pd.DataFrame({"item": ["t"] * 4 + ["u"] * 3, "annotator": list("abcdabc"),
-                     "label": ["y", "y", "z", "z", "x", "x", "z"]})
+TIED = pd.DataFrame(
+    {
+        "item": ["t"] * 4 + ["u"] * 3,
+        "annotator": list("abcdabc"),
+        "label": ["y", "y", "z", "z", "x", "x", "z"],
+    }
+)
 
 
 def test_tie_policies_are_applied_and_recorded():
@@ -23,8 +29,13 @@ def test_tie_policies_are_applied_and_recorded():
 
 
 def test_random_ties_are_seeded_and_uniform():
-    df = pd.DataFrame({"item": np.repeat(np.arange(2000).astype(str), 2), "annotator": ["a", "b"] * 2000,
-                       "label": ["x", "y"] * 2000})
+    df = pd.DataFrame(
+        {
+            "item": np.repeat(np.arange(2000).astype(str), 2),
+            "annotator": ["a", "b"] * 2000,
+            "label": ["x", "y"] * 2000,
+        }
+    )
     a = MajorityVote(random_state=5).fit_predict(df)
     b = MajorityVote(random_state=5).fit_predict(df)
     assert a.equals(b)
@@ -33,7 +44,9 @@ def test_random_ties_are_seeded_and_uniform():
 
 
 def test_weights_change_the_vote():
-    mv = MajorityVote(weights={"a": 3.0, "b": 1.0, "c": 1.0, "d": 1.0}, tie_break="unresolved").fit(TIED)
+    mv = MajorityVote(weights={"a": 3.0, "b": 1.0, "c": 1.0, "d": 1.0}, tie_break="unresolved").fit(
+        TIED
+    )
     assert mv.labels_["t"] == "y"
     with pytest.raises(ValueError, match="lack annotator"):
         MajorityVote(weights={"a": 1.0}).fit(TIED)

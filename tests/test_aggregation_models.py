@@ -1,4 +1,5 @@
 """GLAD, MACE and the two-granularity model against simulated truth."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +7,14 @@ import pandas as pd
 import pytest
 
 from raer_agreement import Annotations
-from raer_agreement.aggregation import (GLAD, MACE, DawidSkene, HierarchicalDawidSkene, MajorityVote, evaluate)
+from raer_agreement.aggregation import (
+    GLAD,
+    MACE,
+    DawidSkene,
+    HierarchicalDawidSkene,
+    MajorityVote,
+    evaluate,
+)
 from raer_agreement.simulate import SimulationParams, simulate_corpus
 
 
@@ -31,7 +39,10 @@ def test_mace_finds_spammers_and_beats_majority():
     assert m.skills_.filter(like="spam").max() < 0.2 < m.skills_.filter(like="good").min()
     assert m.strategies_.loc["spam0", "a"] > 0.9
     acc = (m.labels_.astype(str) == truth.reindex(m.labels_.index)).mean()
-    acc_mv = (MajorityVote(tie_break="lowest").fit_predict(df).astype(str) == truth.reindex(m.labels_.index)).mean()
+    acc_mv = (
+        MajorityVote(tie_break="lowest").fit_predict(df).astype(str)
+        == truth.reindex(m.labels_.index)
+    ).mean()
     assert acc > acc_mv + 0.05
 
 
@@ -49,7 +60,11 @@ def test_glad_learns_expertise_order():
     rng = np.random.default_rng(2)
     n, acc = 500, {"w1": 0.95, "w2": 0.8, "w3": 0.6, "w4": 0.4}
     z = rng.integers(0, 2, n)
-    rows = [(str(i), a, str(z[i] if rng.random() < p else 1 - z[i])) for i in range(n) for a, p in acc.items()]
+    rows = [
+        (str(i), a, str(z[i] if rng.random() < p else 1 - z[i]))
+        for i in range(n)
+        for a, p in acc.items()
+    ]
     g = GLAD().fit(pd.DataFrame(rows, columns=["item", "annotator", "label"]))
     s = g.skills_
     assert s["w1"] > s["w2"] > s["w3"] > s["w4"]
@@ -79,7 +94,9 @@ def test_hierarchical_levels_are_consistent(corpus):
     # joint prior sits on the taxonomy: no mass on (coarse, fine) pairs that do not nest
     joint = h.joint_priors_.to_numpy()
     assert joint[mapping, np.arange(len(mapping))].sum() == pytest.approx(1.0)
-    np.testing.assert_allclose(h.joint_priors_.sum(axis=1).to_numpy(), corpus.priors["coarse"], atol=0.02)
+    np.testing.assert_allclose(
+        h.joint_priors_.sum(axis=1).to_numpy(), corpus.priors["coarse"], atol=0.02
+    )
 
 
 def test_hierarchical_without_mapping_uses_product_space(corpus):
@@ -89,10 +106,13 @@ def test_hierarchical_without_mapping_uses_product_space(corpus):
     ev = evaluate(h.labels_by_scheme_["coarse"], corpus.truth["coarse"])
     assert ev.accuracy > 0.95
     # a flat taxonomy (no mapping at all) works the same way
-    df = corpus.annotations.to_long().rename(columns={"item_id": "item", "annotator_id": "annotator"})
+    df = corpus.annotations.to_long().rename(
+        columns={"item_id": "item", "annotator_id": "annotator"}
+    )
     cats = {s: list(corpus.annotations.categories(s)) for s in ("coarse", "fine")}
-    flat = Annotations.from_long(df.astype({"coarse": str, "fine": object}), label_cols=["coarse", "fine"],
-                                 categories=cats)
+    flat = Annotations.from_long(
+        df.astype({"coarse": str, "fine": object}), label_cols=["coarse", "fine"], categories=cats
+    )
     assert not flat.taxonomy.pairs()
     h2 = HierarchicalDawidSkene().fit(flat)
     assert h2.product_space_
@@ -110,17 +130,25 @@ def test_hierarchical_beats_separate_runs_on_simulated_truth():
         c = simulate_corpus(SimulationParams(ratings_per_clip=4), seed=seed)
         ann, truth = c.annotations, c.truth
         h = HierarchicalDawidSkene().fit(ann)
-        kids = [f for f, p in zip(ann.categories("fine"), ann.taxonomy.mapping("fine", "coarse")) if p == 2]
-        for name, (lc, lf) in {"ds": (DawidSkene().fit_predict(ann, "coarse"), DawidSkene().fit_predict(ann, "fine")),
-                               "h": (h.labels_by_scheme_["coarse"], h.labels_by_scheme_["fine"])}.items():
+        kids = [
+            f
+            for f, p in zip(ann.categories("fine"), ann.taxonomy.mapping("fine", "coarse"))
+            if p == 2
+        ]
+        for name, (lc, lf) in {
+            "ds": (DawidSkene().fit_predict(ann, "coarse"), DawidSkene().fit_predict(ann, "fine")),
+            "h": (h.labels_by_scheme_["coarse"], h.labels_by_scheme_["fine"]),
+        }.items():
             ec, ef = evaluate(lc, truth["coarse"]), evaluate(lf, truth["fine"])
-            rows[name].append([ec.accuracy, ec.recall["Confusion"], ef.accuracy, ef.uar, ef.recall[kids].mean()])
+            rows[name].append(
+                [ec.accuracy, ec.recall["Confusion"], ef.accuracy, ef.uar, ef.recall[kids].mean()]
+            )
     ds, hi = np.mean(rows["ds"], axis=0), np.mean(rows["h"], axis=0)
-    assert hi[2] > ds[2] + 0.01      # fine accuracy
-    assert hi[3] > ds[3]             # fine UAR
-    assert hi[4] > ds[4]             # fine recall of the rare class's children
-    assert hi[1] >= ds[1]            # coarse recall of Confusion (1.4% of clips)
-    assert hi[0] >= ds[0] - 0.005    # coarse accuracy kept
+    assert hi[2] > ds[2] + 0.01  # fine accuracy
+    assert hi[3] > ds[3]  # fine UAR
+    assert hi[4] > ds[4]  # fine recall of the rare class's children
+    assert hi[1] >= ds[1]  # coarse recall of Confusion (1.4% of clips)
+    assert hi[0] >= ds[0] - 0.005  # coarse accuracy kept
 
 
 def test_hierarchical_needs_two_schemes():

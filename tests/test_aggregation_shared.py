@@ -4,6 +4,7 @@ The reference figures are crowd-kit 1.4.2's accuracies on gold items as
 listed in ../shared/datasets/README.md ("What a peer gets on them"); the data
 sets themselves are not redistributed, so these tests skip without ../shared.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,7 +31,9 @@ CROWDKIT = {
 
 def _load(name):
     if not (DATASETS / name / "gold.csv").is_file():
-        pytest.skip(f"../shared/datasets/{name} is absent ({DATASETS}); the public data sets are not here")
+        pytest.skip(
+            f"../shared/datasets/{name} is absent ({DATASETS}); the public data sets are not here"
+        )
     return load_ratings(DATASETS / name / "labels.csv"), read_gold(DATASETS / name / "gold.csv")
 
 

@@ -1,18 +1,33 @@
 """Soft labels, evaluation and the review queue."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from raer_agreement.aggregation import (DawidSkene, HierarchicalDawidSkene, MajorityVote, coarse_from_fine,
-                                        confidence_table, evaluate, model_soft_labels, review_queue, soft_labels,
-                                        vote_distribution)
+from raer_agreement.aggregation import (
+    DawidSkene,
+    HierarchicalDawidSkene,
+    MajorityVote,
+    coarse_from_fine,
+    confidence_table,
+    evaluate,
+    model_soft_labels,
+    review_queue,
+    soft_labels,
+    vote_distribution,
+)
 from raer_agreement.aggregation.soft_labels import apply_temperature
 from raer_agreement.simulate import SimulationParams, simulate_corpus
 
-DF = pd.DataFrame({"item": ["c1"] * 4 + ["c2"] * 2 + ["c3"], "annotator": list("abcdabc"),
-                   "label": ["x", "x", "x", "y", "y", "z", "z"]})
+DF = pd.DataFrame(
+    {
+        "item": ["c1"] * 4 + ["c2"] * 2 + ["c3"],
+        "annotator": list("abcdabc"),
+        "label": ["x", "x", "x", "y", "y", "z", "z"],
+    }
+)
 
 
 def test_vote_distribution_smoothing_and_min_votes():
@@ -58,8 +73,11 @@ def test_coarse_targets_are_marginalised_fine_targets():
     np.testing.assert_allclose(coarse.probs, expected)
     h = HierarchicalDawidSkene().fit(ann)
     hs = model_soft_labels(h, ann, "fine", fitted=True)
-    np.testing.assert_allclose(coarse_from_fine(hs, ann).probs,
-                               h.posteriors_by_scheme_["coarse"].reindex(hs.clip_ids).to_numpy(), atol=1e-12)
+    np.testing.assert_allclose(
+        coarse_from_fine(hs, ann).probs,
+        h.posteriors_by_scheme_["coarse"].reindex(hs.clip_ids).to_numpy(),
+        atol=1e-12,
+    )
 
 
 def test_evaluate_uar_war_against_hand_counts():
@@ -83,5 +101,8 @@ def test_confidence_and_review_queue():
     assert ((t["confidence"] >= 1 / 3) & (t["confidence"] <= 1)).all()
     q = review_queue({"mv": mv, "ds": ds}, min_confidence=0.6)
     assert "c2" in q.index  # a tie: unresolved by MV, low confidence
-    assert q.loc["c2", "reason"].startswith("disagreement") or "low confidence" in q.loc["c2", "reason"]
+    assert (
+        q.loc["c2", "reason"].startswith("disagreement")
+        or "low confidence" in q.loc["c2", "reason"]
+    )
     assert "c1" not in review_queue({"mv": mv}, min_confidence=0.5).index

@@ -5,6 +5,7 @@ says, through the library (:func:`load_ratings`) and the command line
 The files are written by ``tests/bad_inputs/make_corpus.py``; the expected
 outcomes are written from the files' known content.
 """
+
 from __future__ import annotations
 
 import json
@@ -90,7 +91,11 @@ def check_loaded(ann, exp) -> None:
 
 def test_corpus_is_complete():
     """At least 25 files, each one used by a case, each case's files present."""
-    files = {p.name for p in HERE.iterdir() if p.name not in ("cases.json", "make_corpus.py", "__pycache__")}
+    files = {
+        p.name
+        for p in HERE.iterdir()
+        if p.name not in ("cases.json", "make_corpus.py", "__pycache__")
+    }
     used = {f for c in CASES for f in c["files"]}
     assert len(files) >= 25
     assert used == files
@@ -100,6 +105,7 @@ def test_corpus_is_complete():
 def test_corpus_matches_its_script(tmp_path):
     """The committed files are what make_corpus.py writes (byte for byte)."""
     import importlib.util
+
     spec = importlib.util.spec_from_file_location("make_corpus", HERE / "make_corpus.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -152,16 +158,36 @@ def test_cli_validate(case, capsys):
 
 
 # one case per kind of failure, run as a real process: exit code 2, one line, no traceback
-PROCESS_CASES = ["latin1_default", "utf16_nobom", "ragged_row", "missing_column", "unknown_label",
-                 "duplicates_error", "batches_label_renamed", "labelstudio_truncated", "truncated_parquet", "empty"]
+PROCESS_CASES = [
+    "latin1_default",
+    "utf16_nobom",
+    "ragged_row",
+    "missing_column",
+    "unknown_label",
+    "duplicates_error",
+    "batches_label_renamed",
+    "labelstudio_truncated",
+    "truncated_parquet",
+    "empty",
+]
 
 
 @pytest.mark.parametrize("case_id", PROCESS_CASES)
 def test_cli_process_exit_code(case_id):
     case = next(c for c in CASES if c["id"] == case_id)
     assert not case["expect"]["ok"]
-    proc = subprocess.run([sys.executable, "-m", "raer_agreement", "validate", *map(str, case_paths(case)),
-                           *cli_options(case["options"])], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "raer_agreement",
+            "validate",
+            *map(str, case_paths(case)),
+            *cli_options(case["options"]),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1

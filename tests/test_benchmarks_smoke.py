@@ -1,6 +1,7 @@
 """Smoke test of the benchmark harness (benchmarks/): it imports, generates a
 tiny corpus, measures one of our rows and writes a well-formed table.  No
 peers, no timing assertions: speed is measured by ``make bench``, not here."""
+
 from __future__ import annotations
 
 import json
@@ -26,6 +27,7 @@ def harness():
     try:
         import data
         import run
+
         yield data, run
     finally:
         sys.path.remove(str(BENCH))
@@ -61,12 +63,24 @@ def test_our_row_and_table(harness, tmp_path):
     assert 0.5 < ours["result"]["accuracy"] <= 1.0
     # a pretend peer that found the same labels, twice as slow
     peer = {**ours, "median": 2 * ours["median"], "cpu_median": 2 * ours["cpu_median"]}
-    row = {"key": "mv", "size": "raer", "n_ratings": 2_000, "title": "Majority vote", "peer_name": "peer",
-           "note": "", "ours": ours, "peer": peer, "ratio": 2.0, "cpu_ratio": 2.0,
-           "compare": run.compare("mv", ours, peer)}
+    row = {
+        "key": "mv",
+        "size": "raer",
+        "n_ratings": 2_000,
+        "title": "Majority vote",
+        "peer_name": "peer",
+        "note": "",
+        "ours": ours,
+        "peer": peer,
+        "ratio": 2.0,
+        "cpu_ratio": 2.0,
+        "compare": run.compare("mv", ours, peer),
+    }
     assert row["compare"]["same_labels"] == 1.0 and row["compare"]["diff"] == 0.0
     md, js = tmp_path / "RESULTS.md", tmp_path / "results.json"
-    run.write_results([row], run.check_targets([row]), run.machine(), None, md_path=md, json_path=js)
+    run.write_results(
+        [row], run.check_targets([row]), run.machine(), None, md_path=md, json_path=js
+    )
     text = md.read_text()
     assert "| size | computation | ours | peer | ratio |" in text
     assert "**2.0x**" in text

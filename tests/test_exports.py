@@ -1,4 +1,5 @@
 """Exports round-trip: NPZ, CSV, Parquet, sidecar, list files."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,13 @@ import pytest
 import raer_agreement
 from raer_agreement.aggregation import DawidSkene, model_soft_labels, vote_distribution
 from raer_agreement.errors import InputError
-from raer_agreement.exports import (export_soft_labels, file_sha256, read_npz, write_labels_csv, write_list_files)
+from raer_agreement.exports import (
+    export_soft_labels,
+    file_sha256,
+    read_npz,
+    write_labels_csv,
+    write_list_files,
+)
 from raer_agreement.io.listfile import read_list_file
 from raer_agreement.simulate import SimulationParams, simulate_corpus
 
@@ -26,7 +33,13 @@ def test_npz_loads_with_plain_numpy(tmp_path, corpus):
     with np.load(tmp_path / "soft_labels.npz", allow_pickle=False) as z:
         assert z["probs"].dtype == np.float32
         np.testing.assert_allclose(z["probs"].sum(axis=1), 1.0, atol=1e-6)
-        assert z["classes"].tolist() == ["Neutrality", "Enjoyment", "Confusion", "Fatigue", "Distraction"]
+        assert z["classes"].tolist() == [
+            "Neutrality",
+            "Enjoyment",
+            "Confusion",
+            "Fatigue",
+            "Distraction",
+        ]
         assert z["codes"].tolist() == ["1", "2", "3", "4", "5"]
         ids = z["clip_ids"].tolist()
         counts = z["counts"]
@@ -43,7 +56,14 @@ def test_tables_round_trip(tmp_path, corpus):
     csv = pd.read_csv(written["csv"], dtype={"clip_id": str, "code": str})
     pq = pd.read_parquet(written["parquet"])
     for t in (csv, pq):
-        assert list(t.columns) == ["clip_id", *soft.classes, "n_ratings", "entropy", "label", "code"]
+        assert list(t.columns) == [
+            "clip_id",
+            *soft.classes,
+            "n_ratings",
+            "entropy",
+            "label",
+            "code",
+        ]
         assert t["clip_id"].tolist() == list(soft.clip_ids)
         np.testing.assert_allclose(t[list(soft.classes)].to_numpy(), soft.probs, atol=1e-7)
         np.testing.assert_array_equal(t["n_ratings"].to_numpy(), soft.counts.sum(axis=1))
@@ -62,6 +82,7 @@ def test_sidecar_records_provenance(tmp_path, corpus):
     assert meta["parameters"]["alpha"] == 1.0
     assert meta["inputs"][0]["sha256"] == file_sha256(src)
     import hashlib
+
     assert meta["inputs"][0]["sha256"] == hashlib.sha256(src.read_bytes()).hexdigest()
 
 
@@ -84,7 +105,9 @@ def test_list_files_round_trip(tmp_path, corpus):
     back = pd.concat([read_list_file(res["train"]), read_list_file(res["test"])])
     items = ann.items
     assert len(back) + res["left_out"] == ann.n_items
-    np.testing.assert_array_equal(back["num_frames"].to_numpy(), items.loc[back.index, "num_frames"].to_numpy())
+    np.testing.assert_array_equal(
+        back["num_frames"].to_numpy(), items.loc[back.index, "num_frames"].to_numpy()
+    )
     codes = dict(zip(ann.categories("coarse"), ann.scheme("coarse").codes))
     assert (back["list_label"] == ds.labels_.astype(str).loc[back.index].map(codes)).all()
     assert set(back["list_label"]) <= {"1", "2", "3", "4", "5"}
@@ -92,7 +115,9 @@ def test_list_files_round_trip(tmp_path, corpus):
 
 
 def test_labels_csv(tmp_path):
-    df = pd.DataFrame({"item": ["007", "007", "10"], "annotator": ["a", "b", "a"], "label": ["x", "y", "y"]})
+    df = pd.DataFrame(
+        {"item": ["007", "007", "10"], "annotator": ["a", "b", "a"], "label": ["x", "y", "y"]}
+    )
     ds = DawidSkene().fit(df)
     write_labels_csv(ds, tmp_path / "l.csv")
     t = pd.read_csv(tmp_path / "l.csv", dtype={"clip_id": str})

@@ -1,4 +1,5 @@
 """The core object and its converters, checked against peers and published tables."""
+
 import krippendorff
 import numpy as np
 import pandas as pd
@@ -10,28 +11,64 @@ from raer_agreement import Annotations
 NAN = np.nan
 # Krippendorff (2011) "Computing Krippendorff's Alpha-Reliability", reliability data
 # matrix C: 4 coders (rows) x 12 units; nominal alpha = 0.743 (krippendorff doctests).
-K2011 = [[1, 2, 3, 3, 2, 1, 4, 1, 2, NAN, NAN, NAN],
-         [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, NAN, 3],
-         [NAN, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, NAN],
-         [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, NAN]]
+K2011 = [
+    [1, 2, 3, 3, 2, 1, 4, 1, 2, NAN, NAN, NAN],
+    [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, NAN, 3],
+    [NAN, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, NAN],
+    [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, NAN],
+]
 K2011_ALPHA_NOMINAL = 0.743421052631579
 
 # Fleiss (1971), psychiatric diagnoses: 30 subjects x 6 raters, categories 1..5;
 # published kappa 0.430 (statsmodels test value 0.4302445), category totals below.
-FLEISS_1971 = [[4, 4, 4, 4, 4, 4], [2, 2, 2, 5, 5, 5], [2, 3, 3, 3, 3, 5], [5, 5, 5, 5, 5, 5],
-               [2, 2, 2, 4, 4, 4], [1, 1, 3, 3, 3, 3], [3, 3, 3, 3, 5, 5], [1, 1, 3, 3, 3, 4],
-               [1, 1, 4, 4, 4, 4], [5, 5, 5, 5, 5, 5], [1, 4, 4, 4, 4, 4], [1, 2, 4, 4, 4, 4],
-               [2, 2, 2, 3, 3, 3], [1, 4, 4, 4, 4, 4], [2, 2, 4, 4, 4, 5], [3, 3, 3, 3, 3, 5],
-               [1, 1, 1, 4, 5, 5], [1, 1, 1, 1, 1, 2], [2, 2, 4, 4, 4, 4], [1, 3, 3, 5, 5, 5],
-               [5, 5, 5, 5, 5, 5], [2, 4, 4, 4, 4, 4], [2, 2, 4, 5, 5, 5], [1, 1, 4, 4, 4, 4],
-               [1, 4, 4, 4, 4, 5], [2, 2, 2, 2, 2, 4], [1, 1, 1, 1, 5, 5], [2, 2, 4, 4, 4, 4],
-               [1, 3, 3, 3, 3, 3], [5, 5, 5, 5, 5, 5]]
+FLEISS_1971 = [
+    [4, 4, 4, 4, 4, 4],
+    [2, 2, 2, 5, 5, 5],
+    [2, 3, 3, 3, 3, 5],
+    [5, 5, 5, 5, 5, 5],
+    [2, 2, 2, 4, 4, 4],
+    [1, 1, 3, 3, 3, 3],
+    [3, 3, 3, 3, 5, 5],
+    [1, 1, 3, 3, 3, 4],
+    [1, 1, 4, 4, 4, 4],
+    [5, 5, 5, 5, 5, 5],
+    [1, 4, 4, 4, 4, 4],
+    [1, 2, 4, 4, 4, 4],
+    [2, 2, 2, 3, 3, 3],
+    [1, 4, 4, 4, 4, 4],
+    [2, 2, 4, 4, 4, 5],
+    [3, 3, 3, 3, 3, 5],
+    [1, 1, 1, 4, 5, 5],
+    [1, 1, 1, 1, 1, 2],
+    [2, 2, 4, 4, 4, 4],
+    [1, 3, 3, 5, 5, 5],
+    [5, 5, 5, 5, 5, 5],
+    [2, 4, 4, 4, 4, 4],
+    [2, 2, 4, 5, 5, 5],
+    [1, 1, 4, 4, 4, 4],
+    [1, 4, 4, 4, 4, 5],
+    [2, 2, 2, 2, 2, 4],
+    [1, 1, 1, 1, 5, 5],
+    [2, 2, 4, 4, 4, 4],
+    [1, 3, 3, 3, 3, 3],
+    [5, 5, 5, 5, 5, 5],
+]
 FLEISS_1971_KAPPA = 0.43024452006014074
 FLEISS_1971_TOTALS = [26, 26, 30, 55, 43]
 
 # Wikipedia "Fleiss' kappa" worked example: 10 subjects x 14 raters, counts; kappa 0.210.
-WIKI_COUNTS = [[0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1],
-               [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7]]
+WIKI_COUNTS = [
+    [0, 0, 0, 0, 14],
+    [0, 2, 6, 4, 2],
+    [0, 0, 3, 5, 6],
+    [0, 3, 9, 2, 0],
+    [2, 2, 8, 1, 1],
+    [7, 7, 0, 0, 0],
+    [3, 2, 6, 3, 0],
+    [2, 5, 3, 2, 2],
+    [6, 5, 2, 1, 0],
+    [0, 2, 2, 3, 7],
+]
 WIKI_KAPPA = 0.20993070442195522
 
 
@@ -72,8 +109,13 @@ def test_unused_categories_are_kept_everywhere():
 
 
 def test_ids_stay_strings_as_given():
-    df = pd.DataFrame({"item": ["003", "3", "1e3", "0x1"], "annotator": ["007", "7", "7", "7"],
-                       "label": ["a", "b", "a", "b"]})
+    df = pd.DataFrame(
+        {
+            "item": ["003", "3", "1e3", "0x1"],
+            "annotator": ["007", "7", "7", "7"],
+            "label": ["a", "b", "a", "b"],
+        }
+    )
     ann = Annotations.from_long(df)
     assert set(ann.item_ids) == {"003", "3", "1e3", "0x1"}
     assert set(ann.annotator_ids) == {"007", "7"}
@@ -88,7 +130,9 @@ def test_object_is_immutable():
 
 
 def test_repeated_ratings_refuse_one_cell_matrices():
-    df = pd.DataFrame({"item": ["c", "c", "c"], "annotator": ["a", "a", "b"], "label": ["x", "y", "x"]})
+    df = pd.DataFrame(
+        {"item": ["c", "c", "c"], "annotator": ["a", "a", "b"], "label": ["x", "y", "x"]}
+    )
     ann = Annotations.from_long(df)
     assert ann.n_ratings == 3  # both ratings of annotator a are kept
     np.testing.assert_array_equal(ann.counts(), [[2, 1]])
@@ -98,7 +142,9 @@ def test_repeated_ratings_refuse_one_cell_matrices():
 
 def test_select_and_groups_partition_the_items():
     items = pd.DataFrame({"env": ["lib", "dorm", "lib"]}, index=["i1", "i2", "i3"])
-    ann = Annotations.from_matrix([[1, 2], [2, 2], [1, 1]], item_ids=["i1", "i2", "i3"]).with_items(items)
+    ann = Annotations.from_matrix([[1, 2], [2, 2], [1, 1]], item_ids=["i1", "i2", "i3"]).with_items(
+        items
+    )
     parts = dict(ann.groups("env"))
     assert sorted(parts) == ["dorm", "lib"]
     assert parts["lib"].item_ids == ("i1", "i3")
@@ -107,8 +153,14 @@ def test_select_and_groups_partition_the_items():
 
 
 def test_collapse_fine_to_coarse_uses_the_taxonomy():
-    df = pd.DataFrame({"clip_id": ["c1", "c1", "c2"], "annotator": ["a", "b", "a"],
-                       "coarse": ["Fatigue", "Neutrality", "Distraction"], "fine": ["Yawning", "", "Drowsy"]})
+    df = pd.DataFrame(
+        {
+            "clip_id": ["c1", "c1", "c2"],
+            "annotator": ["a", "b", "a"],
+            "coarse": ["Fatigue", "Neutrality", "Distraction"],
+            "fine": ["Yawning", "", "Drowsy"],
+        }
+    )
     ann = Annotations.from_long(df)
     assert ann.schemes == ("coarse", "fine")
     collapsed = ann.collapse("fine", "coarse")

@@ -1,5 +1,6 @@
 """`validate` on the public data sets in ../shared/datasets gives the counts
 published in ../shared/datasets/README.md (labels, items, annotators, classes)."""
+
 import pytest
 
 from raer_agreement import load_ratings

@@ -1,4 +1,5 @@
 """Each loader reads the same ratings back, whatever the layout."""
+
 import json
 
 import numpy as np
@@ -6,36 +7,58 @@ import pandas as pd
 import pytest
 
 from raer_agreement import InputError, load_ratings, load_taxonomy
-from raer_agreement.io import load_clips, parse_clip_path, read_list_file
+from raer_agreement.io import load_clips, parse_clip_path
 
 # a small long table: 3 clips x up to 3 annotators, one missing rating
-LONG = pd.DataFrame({
-    "clip_id": ["RAER/images/Class/Classroom/Class005/P002/003"] * 3
-    + ["RAER/images/SelfStudy/Library/P017/012"] * 2 + ["RAER/images/SelfStudy/Dormitory/P017/013"] * 3,
-    "annotator_id": ["A1", "A2", "A3", "A1", "A3", "A1", "A2", "A3"],
-    "coarse": ["Fatigue", "Fatigue", "Neutrality", "Distraction", "Distraction", "Neutrality", "Neutrality",
-               "Confusion"],
-})
+LONG = pd.DataFrame(
+    {
+        "clip_id": ["RAER/images/Class/Classroom/Class005/P002/003"] * 3
+        + ["RAER/images/SelfStudy/Library/P017/012"] * 2
+        + ["RAER/images/SelfStudy/Dormitory/P017/013"] * 3,
+        "annotator_id": ["A1", "A2", "A3", "A1", "A3", "A1", "A2", "A3"],
+        "coarse": [
+            "Fatigue",
+            "Fatigue",
+            "Neutrality",
+            "Distraction",
+            "Distraction",
+            "Neutrality",
+            "Neutrality",
+            "Confusion",
+        ],
+    }
+)
 # expected votes per clip (Neutrality, Enjoyment, Confusion, Fatigue, Distraction), in id order
-EXPECTED = {"RAER/images/Class/Classroom/Class005/P002/003": [1, 0, 0, 2, 0],
-            "RAER/images/SelfStudy/Dormitory/P017/013": [2, 0, 1, 0, 0],
-            "RAER/images/SelfStudy/Library/P017/012": [0, 0, 0, 0, 2]}
+EXPECTED = {
+    "RAER/images/Class/Classroom/Class005/P002/003": [1, 0, 0, 2, 0],
+    "RAER/images/SelfStudy/Dormitory/P017/013": [2, 0, 1, 0, 0],
+    "RAER/images/SelfStudy/Library/P017/012": [0, 0, 0, 0, 2],
+}
 
 
 def _check(ann):
     counts = ann.counts_frame("coarse")
-    assert list(counts.columns) == ["Neutrality", "Enjoyment", "Confusion", "Fatigue", "Distraction"]
+    assert list(counts.columns) == [
+        "Neutrality",
+        "Enjoyment",
+        "Confusion",
+        "Fatigue",
+        "Distraction",
+    ]
     assert {i: list(counts.loc[i]) for i in counts.index} == EXPECTED
     assert ann.ledger.rows_used == 8
 
 
-@pytest.mark.parametrize("suffix,writer", [
-    (".csv", lambda df, p: df.to_csv(p, index=False)),
-    (".tsv", lambda df, p: df.to_csv(p, index=False, sep="\t")),
-    (".parquet", lambda df, p: df.to_parquet(p, index=False)),
-    (".jsonl", lambda df, p: df.to_json(p, orient="records", lines=True)),
-    (".json", lambda df, p: df.to_json(p, orient="records")),
-])
+@pytest.mark.parametrize(
+    "suffix,writer",
+    [
+        (".csv", lambda df, p: df.to_csv(p, index=False)),
+        (".tsv", lambda df, p: df.to_csv(p, index=False, sep="\t")),
+        (".parquet", lambda df, p: df.to_parquet(p, index=False)),
+        (".jsonl", lambda df, p: df.to_json(p, orient="records", lines=True)),
+        (".json", lambda df, p: df.to_json(p, orient="records")),
+    ],
+)
 def test_long_layouts(tmp_path, suffix, writer):
     p = tmp_path / f"ratings{suffix}"
     writer(LONG, p)
@@ -43,7 +66,13 @@ def test_long_layouts(tmp_path, suffix, writer):
 
 
 def test_codes_instead_of_names(tmp_path):
-    codes = {"Neutrality": "1", "Enjoyment": "2", "Confusion": "3", "Fatigue": "4", "Distraction": "5"}
+    codes = {
+        "Neutrality": "1",
+        "Enjoyment": "2",
+        "Confusion": "3",
+        "Fatigue": "4",
+        "Distraction": "5",
+    }
     df = LONG.assign(coarse=LONG["coarse"].map(codes))
     p = tmp_path / "r.csv"
     df.to_csv(p, index=False)
@@ -55,31 +84,47 @@ def test_generic_column_names_with_taxonomy(tmp_path):
     p = tmp_path / "r.csv"
     df.to_csv(p, index=False)
     from raer_agreement import default_taxonomy
+
     _check(load_ratings(p, taxonomy=default_taxonomy()))
     # explicit columns override the guess
     df2 = LONG.rename(columns={"clip_id": "video_path", "annotator_id": "who", "coarse": "emo"})
     df2.to_csv(p, index=False)
-    _check(load_ratings(p, item_col="video_path", annotator_col="who", label_cols=["emo=coarse"],
-                        taxonomy=default_taxonomy()))
+    _check(
+        load_ratings(
+            p,
+            item_col="video_path",
+            annotator_col="who",
+            label_cols=["emo=coarse"],
+            taxonomy=default_taxonomy(),
+        )
+    )
 
 
 def test_wide_layout(tmp_path):
     wide = LONG.pivot(index="clip_id", columns="annotator_id", values="coarse").reset_index()
     p = tmp_path / "wide.csv"
     wide.to_csv(p, index=False)
-    ann = load_ratings(p, format="wide", label_cols=["label=coarse"], taxonomy=load_taxonomy_default())
+    ann = load_ratings(
+        p, format="wide", label_cols=["label=coarse"], taxonomy=load_taxonomy_default()
+    )
     _check(ann)
     assert ann.annotator_ids == ("A1", "A2", "A3")
 
 
 def load_taxonomy_default():
     from raer_agreement import default_taxonomy
+
     return default_taxonomy()
 
 
 def test_counts_layout(tmp_path):
-    rows = [{"clip_id": k, **dict(zip(["Neutrality", "Enjoyment", "Confusion", "Fatigue", "Distraction"], v))}
-            for k, v in EXPECTED.items()]
+    rows = [
+        {
+            "clip_id": k,
+            **dict(zip(["Neutrality", "Enjoyment", "Confusion", "Fatigue", "Distraction"], v)),
+        }
+        for k, v in EXPECTED.items()
+    ]
     p = tmp_path / "counts.csv"
     pd.DataFrame(rows).to_csv(p, index=False)
     ann = load_ratings(p, taxonomy=load_taxonomy_default())  # detected as counts
@@ -89,9 +134,21 @@ def test_counts_layout(tmp_path):
 def test_label_studio_export(tmp_path):
     tasks = []
     for k, (clip, grp) in enumerate(LONG.groupby("clip_id", sort=False), start=1):
-        anns = [{"completed_by": a, "was_cancelled": False,
-                 "result": [{"type": "choices", "from_name": "coarse", "to_name": "video",
-                             "value": {"choices": [lab]}}]} for a, lab in zip(grp["annotator_id"], grp["coarse"])]
+        anns = [
+            {
+                "completed_by": a,
+                "was_cancelled": False,
+                "result": [
+                    {
+                        "type": "choices",
+                        "from_name": "coarse",
+                        "to_name": "video",
+                        "value": {"choices": [lab]},
+                    }
+                ],
+            }
+            for a, lab in zip(grp["annotator_id"], grp["coarse"])
+        ]
         anns.append({"completed_by": "A9", "was_cancelled": True, "result": []})
         tasks.append({"id": k, "data": {"clip_id": clip}, "annotations": anns})
     p = tmp_path / "export.json"
@@ -104,8 +161,10 @@ def test_label_studio_export(tmp_path):
 
 
 def test_list_files_give_metadata(tmp_path):
-    (tmp_path / "train.txt").write_text("RAER/images/Class/Classroom/Class005/P002/003 32 4\n"
-                                        "RAER/images/SelfStudy/Library/P017/012 16 5\n")
+    (tmp_path / "train.txt").write_text(
+        "RAER/images/Class/Classroom/Class005/P002/003 32 4\n"
+        "RAER/images/SelfStudy/Library/P017/012 16 5\n"
+    )
     (tmp_path / "test.txt").write_text("RAER/images/SelfStudy/Dormitory/P017/013 48 1\n")
     meta = load_clips([tmp_path / "train.txt", tmp_path / "test.txt"])
     assert meta.loc["RAER/images/SelfStudy/Library/P017/012", "split"] == "train"
@@ -121,26 +180,40 @@ def test_list_files_give_metadata(tmp_path):
 
 def test_parse_clip_path_layouts():
     assert parse_clip_path("RAER/images/Class/Classroom/Class005/P002/003") == {
-        "session_type": "class", "environment": "Classroom", "room": "Class005", "student": "P002"}
-    assert parse_clip_path("RAER/images/SelfStudy/Laboratory/P100/001")["session_type"] == "self_study"
-    assert parse_clip_path("clip_42") == dict.fromkeys(["session_type", "environment", "room", "student"])
+        "session_type": "class",
+        "environment": "Classroom",
+        "room": "Class005",
+        "student": "P002",
+    }
+    assert (
+        parse_clip_path("RAER/images/SelfStudy/Laboratory/P100/001")["session_type"] == "self_study"
+    )
+    assert parse_clip_path("clip_42") == dict.fromkeys(
+        ["session_type", "environment", "room", "student"]
+    )
 
 
 def test_dirty_file_every_row_accounted_for(tmp_path):
-    text = ("clip_id,annotator_id,coarse,fine\n"
-            "c1,A1,Neutrality,Attentive\n"      # used
-            "c1,A2, neutrality ,Passive\n"      # used after case/space normalisation
-            "c1,A3,NA,\n"                       # dropped: no label
-            ",A4,Fatigue,Drowsy\n"              # dropped: no clip id
-            "c2,A1,Fatigue,Smiling\n"           # kept, flagged: fine outside coarse
-            "c2,A1,Fatigue,Yawning\n"           # kept, flagged: repeated rating
-            "c2,,Enjoyment,Smiling\n")          # dropped: no annotator
+    text = (
+        "clip_id,annotator_id,coarse,fine\n"
+        "c1,A1,Neutrality,Attentive\n"  # used
+        "c1,A2, neutrality ,Passive\n"  # used after case/space normalisation
+        "c1,A3,NA,\n"  # dropped: no label
+        ",A4,Fatigue,Drowsy\n"  # dropped: no clip id
+        "c2,A1,Fatigue,Smiling\n"  # kept, flagged: fine outside coarse
+        "c2,A1,Fatigue,Yawning\n"  # kept, flagged: repeated rating
+        "c2,,Enjoyment,Smiling\n"
+    )  # dropped: no annotator
     p = tmp_path / "dirty.csv"
     p.write_text(text)
     ann = load_ratings(p)
     led = ann.ledger
     assert led.rows_read == 7 and led.rows_used == 4 and led.rows_dropped == 3
-    assert led.dropped_by_reason == {"missing_item_id": 1, "missing_annotator_id": 1, "missing_label": 1}
+    assert led.dropped_by_reason == {
+        "missing_item_id": 1,
+        "missing_annotator_id": 1,
+        "missing_label": 1,
+    }
     flagged = {e.reason: e.count for e in led.entries if not e.dropped}
     assert flagged == {"inconsistent_fine_coarse": 1, "repeated_rating": 1}
     with pytest.raises(InputError) as e:
@@ -169,10 +242,20 @@ def test_declared_categories_keep_unused_ones(tmp_path):
 
 
 def test_custom_taxonomy_file(tmp_path):
-    tax = {"schemes": [{"name": "valence", "categories": ["neg", "neu", "pos"]},
-                       {"name": "emotion", "parent": "valence", "categories": [
-                           {"name": "anger", "parent": "neg"}, {"name": "calm", "parent": "neu"},
-                           {"name": "joy", "parent": "pos"}]}]}
+    tax = {
+        "schemes": [
+            {"name": "valence", "categories": ["neg", "neu", "pos"]},
+            {
+                "name": "emotion",
+                "parent": "valence",
+                "categories": [
+                    {"name": "anger", "parent": "neg"},
+                    {"name": "calm", "parent": "neu"},
+                    {"name": "joy", "parent": "pos"},
+                ],
+            },
+        ]
+    }
     tp = tmp_path / "tax.json"
     tp.write_text(json.dumps(tax))
     p = tmp_path / "r.csv"

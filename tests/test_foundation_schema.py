@@ -1,4 +1,5 @@
 """data_schema/ stays consistent with the taxonomy and the loader."""
+
 import json
 from pathlib import Path
 

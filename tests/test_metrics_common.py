@@ -4,6 +4,7 @@ Invariances (row order, annotator and item relabelling, class relabelling
 for nominal coefficients), perfect agreement, bounds, degenerate data, and
 the vectorised bootstrap against a plain loop.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -14,9 +15,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from raer_agreement import Annotations, DegenerateDataWarning, Taxonomy
-from raer_agreement.metrics import (COEFFICIENTS, agreement_table, brennan_prediger, cohen_kappa, conger_kappa,
-                                    fleiss_kappa, gwet_ac1, gwet_ac2, krippendorff_alpha, light_kappa,
-                                    percent_agreement, randolph_kappa, scott_pi)
+from raer_agreement.metrics import (
+    COEFFICIENTS,
+    agreement_table,
+    brennan_prediger,
+    cohen_kappa,
+    conger_kappa,
+    fleiss_kappa,
+    gwet_ac1,
+    gwet_ac2,
+    krippendorff_alpha,
+    light_kappa,
+    percent_agreement,
+    randolph_kappa,
+    scott_pi,
+)
 from raer_agreement.metrics._sufficient import sufficient
 from raer_agreement.metrics.bootstrap import bootstrap_replicates, resample_weights
 from raer_agreement.metrics.coefficients import Engine
@@ -40,16 +53,28 @@ MULTI = {
 }
 TWO = {"cohen_kappa": cohen_kappa, "scott_pi": scott_pi}
 #: defined (= 1) when every rating is the same category: their chance agreement is not total
-DEFINED_ON_ONE_CATEGORY = {"percent_agreement", "randolph_kappa", "brennan_prediger", "gwet_ac1",
-                           "gwet_ac2_quadratic", "percent_agreement_linear"}
+DEFINED_ON_ONE_CATEGORY = {
+    "percent_agreement",
+    "randolph_kappa",
+    "brennan_prediger",
+    "gwet_ac1",
+    "gwet_ac2_quadratic",
+    "percent_agreement_linear",
+}
 
 
 def build(item, annotator, label, q, n_items=None, n_annotators=None):
     n_items = n_items or int(max(item) + 1)
     n_annotators = n_annotators or int(max(annotator) + 1)
     tax = Taxonomy.from_categories({"label": [f"c{k}" for k in range(q)]})
-    return Annotations(item, annotator, {"label": label}, [f"i{i}" for i in range(n_items)],
-                       [f"a{a}" for a in range(n_annotators)], tax)
+    return Annotations(
+        item,
+        annotator,
+        {"label": label},
+        [f"i{i}" for i in range(n_items)],
+        [f"a{a}" for a in range(n_annotators)],
+        tax,
+    )
 
 
 @st.composite
@@ -81,26 +106,32 @@ SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 
 @pytest.mark.parametrize("name", sorted(MULTI))
 @SETTINGS
-@given(data=ratings(), perm_seed=st.integers(0, 2 ** 16))
+@given(data=ratings(), perm_seed=st.integers(0, 2**16))
 def test_invariant_to_row_order_and_relabelling(name, data, perm_seed):
     fn, nominal = MULTI[name]
     item, an, lab, q, n_items, n_ann = data
     base = estimate(fn, build(item, an, lab, q, n_items, n_ann))
     rng = np.random.default_rng(perm_seed)
     rows = rng.permutation(len(item))
-    assert same(estimate(fn, build(item[rows], an[rows], lab[rows], q, n_items, n_ann)), base), "row order"
+    assert same(estimate(fn, build(item[rows], an[rows], lab[rows], q, n_items, n_ann)), base), (
+        "row order"
+    )
     ip = rng.permutation(n_items)
     assert same(estimate(fn, build(ip[item], an, lab, q, n_items, n_ann)), base), "item relabelling"
     ap = rng.permutation(n_ann)
-    assert same(estimate(fn, build(item, ap[an], lab, q, n_items, n_ann)), base), "annotator relabelling"
+    assert same(estimate(fn, build(item, ap[an], lab, q, n_items, n_ann)), base), (
+        "annotator relabelling"
+    )
     if nominal:
         cp = rng.permutation(q)
-        assert same(estimate(fn, build(item, an, cp[lab], q, n_items, n_ann)), base), "class relabelling"
+        assert same(estimate(fn, build(item, an, cp[lab], q, n_items, n_ann)), base), (
+            "class relabelling"
+        )
 
 
 @pytest.mark.parametrize("name", sorted(TWO))
 @SETTINGS
-@given(data=ratings(max_annotators=2), perm_seed=st.integers(0, 2 ** 16))
+@given(data=ratings(max_annotators=2), perm_seed=st.integers(0, 2**16))
 def test_two_rater_invariances(name, data, perm_seed):
     fn = TWO[name]
     item, an, lab, q, n_items, n_ann = data
@@ -203,8 +234,11 @@ def test_two_rater_degenerate(name):
     item = np.repeat(np.arange(4), 2)
     an = np.tile(np.arange(2), 4)
     _expect_warning(fn, build(item, an, np.zeros(8, int), 3), "only one category")
-    _expect_warning(fn, build(np.arange(4), np.array([0, 1, 0, 1]), np.array([0, 1, 2, 0]), 3),
-                    "fewer than two shared items")
+    _expect_warning(
+        fn,
+        build(np.arange(4), np.array([0, 1, 0, 1]), np.array([0, 1, 2, 0]), 3),
+        "fewer than two shared items",
+    )
 
 
 def test_table_warns_once_per_reason_and_never_crashes():
@@ -225,9 +259,14 @@ def test_empty_annotations_do_not_crash():
 # ------------------------------------------------------------ bootstrap
 def _resampled(item, an, lab, drawn):
     """Ratings of the drawn items, each draw a new item (the plain bootstrap)."""
-    parts = [(np.full((item == i).sum(), k), an[item == i], lab[item == i]) for k, i in enumerate(drawn)]
-    return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
-            np.concatenate([p[2] for p in parts]))
+    parts = [
+        (np.full((item == i).sum(), k), an[item == i], lab[item == i]) for k, i in enumerate(drawn)
+    ]
+    return (
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        np.concatenate([p[2] for p in parts]),
+    )
 
 
 def test_vectorised_bootstrap_equals_plain_loop():
@@ -251,7 +290,9 @@ def test_vectorised_bootstrap_equals_plain_loop():
         it2, an2, lab2 = _resampled(item, an, lab, used_items[idx[b]])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DegenerateDataWarning)
-            t = agreement_table(build(it2, an2, lab2, q, n_used, n_ann), n_boot=0).set_index("coefficient")
+            t = agreement_table(build(it2, an2, lab2, q, n_used, n_ann), n_boot=0).set_index(
+                "coefficient"
+            )
         for name in COEFFICIENTS:
             assert same(reps[name][b], t.loc[name, "estimate"]), (name, b)
 

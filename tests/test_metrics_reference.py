@@ -2,28 +2,38 @@
 
 The tables live in ``tests/metric_cases.py`` with their sources.
 """
+
 from __future__ import annotations
 
+import metric_cases as mc
 import numpy as np
 import pytest
 
 from raer_agreement import Annotations
-from raer_agreement.metrics import (agreement_table, cohen_kappa, fleiss_kappa, fleiss_kappa_h0, krippendorff_alpha,
-                                    per_class_agreement, percent_agreement, randolph_kappa, two_rater_coefficients)
-
-import metric_cases as mc
+from raer_agreement.metrics import (
+    agreement_table,
+    cohen_kappa,
+    fleiss_kappa,
+    fleiss_kappa_h0,
+    krippendorff_alpha,
+    per_class_agreement,
+    percent_agreement,
+    randolph_kappa,
+    two_rater_coefficients,
+)
 
 
 def printed_tol(expected: float) -> float:
     """Half a unit in the last printed decimal of ``expected``."""
     text = repr(float(expected))
     decimals = len(text.split(".")[1]) if "." in text and "e" not in text else 12
-    return max(0.5 * 10.0 ** -decimals, 1e-12) * (1 + 1e-9)
+    return max(0.5 * 10.0**-decimals, 1e-12) * (1 + 1e-9)
 
 
 def check(actual, expected, what=""):
-    assert abs(float(actual) - float(expected)) <= printed_tol(expected), \
+    assert abs(float(actual) - float(expected)) <= printed_tol(expected), (
         f"{what}: {actual!r} differs from published {expected!r}"
+    )
 
 
 def matrix(rows, orientation="items_x_raters", categories=(1, 2, 3, 4, 5)):
@@ -44,13 +54,19 @@ def from_table(table, categories=None):
 @pytest.mark.parametrize("level", ["nominal", "ordinal", "interval", "ratio"])
 def test_krippendorff_2011_alpha(level):
     ann = matrix(mc.KRIPPENDORFF_2011, "raters_x_items")
-    check(krippendorff_alpha(ann, level=level)["estimate"], mc.KRIPPENDORFF_2011_ALPHA[level], level)
+    check(
+        krippendorff_alpha(ann, level=level)["estimate"], mc.KRIPPENDORFF_2011_ALPHA[level], level
+    )
 
 
 @pytest.mark.parametrize("level", ["nominal", "interval"])
 def test_wikipedia_krippendorff_alpha(level):
     ann = matrix(mc.WIKIPEDIA_KRIPPENDORFF, "raters_x_items", categories=(1, 2, 3, 4))
-    check(krippendorff_alpha(ann, level=level)["estimate"], mc.WIKIPEDIA_KRIPPENDORFF_ALPHA[level], level)
+    check(
+        krippendorff_alpha(ann, level=level)["estimate"],
+        mc.WIKIPEDIA_KRIPPENDORFF_ALPHA[level],
+        level,
+    )
 
 
 # ---------------------------------------------------------------- irrCAC
@@ -72,8 +88,16 @@ def test_irrcac_raw4raters(coef):
 
 def test_krippendorff_layout_gives_same_pooled_values():
     """The Krippendorff layout differs only in who cast unit 12's single vote."""
-    a = agreement_table(matrix(mc.KRIPPENDORFF_2011, "raters_x_items"), n_boot=0).set_index("coefficient")
-    for coef in ("percent_agreement", "gwet_ac1", "fleiss_kappa", "krippendorff_alpha", "brennan_prediger"):
+    a = agreement_table(matrix(mc.KRIPPENDORFF_2011, "raters_x_items"), n_boot=0).set_index(
+        "coefficient"
+    )
+    for coef in (
+        "percent_agreement",
+        "gwet_ac1",
+        "fleiss_kappa",
+        "krippendorff_alpha",
+        "brennan_prediger",
+    ):
         exp = mc.CAC_RAW4RATERS_EXPECTED[coef]
         check(a.loc[coef, "estimate"], exp["estimate"], coef)
         check(a.loc[coef, "se"], exp["se"], coef)
@@ -82,8 +106,11 @@ def test_krippendorff_layout_gives_same_pooled_values():
 # ---------------------------------------------------------------- Fleiss
 def test_wikipedia_fleiss():
     ann = Annotations.from_counts(mc.WIKIPEDIA_FLEISS_COUNTS)
-    for name, fn in (("fleiss_kappa", fleiss_kappa), ("randolph_kappa", randolph_kappa),
-                     ("percent_agreement", percent_agreement)):
+    for name, fn in (
+        ("fleiss_kappa", fleiss_kappa),
+        ("randolph_kappa", randolph_kappa),
+        ("percent_agreement", percent_agreement),
+    ):
         check(fn(ann)["estimate"], mc.WIKIPEDIA_FLEISS_EXPECTED[name], name)
 
 
@@ -128,11 +155,19 @@ def test_gwet_abstractors_multi_rater_path_agrees():
     ann = from_table(mc.GWET_ABSTRACTORS)
     t = agreement_table(ann, n_boot=0).set_index("coefficient")
     exp = mc.GWET_ABSTRACTORS_EXPECTED
-    check(t.loc["fleiss_kappa", "estimate"], exp["scott_pi"]["estimate"], "Fleiss = Scott for two raters")
+    check(
+        t.loc["fleiss_kappa", "estimate"],
+        exp["scott_pi"]["estimate"],
+        "Fleiss = Scott for two raters",
+    )
     check(t.loc["gwet_ac1", "estimate"], exp["gwet_ac1"]["estimate"], "AC1")
     check(t.loc["krippendorff_alpha", "estimate"], exp["krippendorff_alpha"]["estimate"], "alpha")
     check(t.loc["mean_cohen_kappa", "estimate"], exp["cohen_kappa"]["estimate"], "Cohen")
-    check(t.loc["conger_kappa", "estimate"], exp["cohen_kappa"]["estimate"], "Conger = Cohen for two raters")
+    check(
+        t.loc["conger_kappa", "estimate"],
+        exp["cohen_kappa"]["estimate"],
+        "Conger = Cohen for two raters",
+    )
     check(t.loc["brennan_prediger", "estimate"], exp["brennan_prediger"]["estimate"], "BP")
 
 

@@ -6,6 +6,7 @@ The library helpers are tested under exceptions; every command that writes
 files is tested through :func:`raer_agreement.cli.main`.  Commands that are
 not part of this build are skipped with the reason.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,15 +18,26 @@ from raer_agreement.cli import build_parser, main
 from raer_agreement.errors import InputError
 from raer_agreement.io.atomic import atomic_files, atomic_path, atomic_write_text
 
-SIM_FILES = {"ratings.csv", "clips.csv", "train.txt", "test.txt", "truth.csv", "annotators.csv", "params.json"}
+SIM_FILES = {
+    "ratings.csv",
+    "clips.csv",
+    "train.txt",
+    "test.txt",
+    "truth.csv",
+    "annotators.csv",
+    "params.json",
+}
 
 
 def tree(root: Path) -> dict:
     """Relative path -> SHA-256 of every file under ``root`` (hidden files too)."""
     if not root.exists():
         return {}
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def available_commands() -> set:
@@ -95,7 +107,11 @@ def test_atomic_files_all_or_none(tmp_path):
     with atomic_files(targets) as tmp:
         for t in targets:
             tmp[t].write_text(t.name)
-    assert {p: t.read_text() for p, t in zip("abc", targets)} == {"a": "a.csv", "b": "b.csv", "c": "c.json"}
+    assert {p: t.read_text() for p, t in zip("abc", targets)} == {
+        "a": "a.csv",
+        "b": "b.csv",
+        "c": "c.json",
+    }
     assert sorted(tree(tmp_path)) == ["a.csv", "c.json", "sub/b.csv"]
 
 
@@ -155,6 +171,7 @@ def test_simulate_into_unwritable_target(tmp_path, capsys):
 def test_simulate_failing_midway_leaves_nothing(tmp_path, monkeypatch, exc):
     """The list files are written after ratings.csv and clips.csv: fail there."""
     import raer_agreement.io.listfile as listfile
+
     real = listfile.write_list_file
 
     def failing(path, *args, **kw):

@@ -7,6 +7,7 @@
   counts CSV -> load_ratings give the same data back;
 * ids that look numeric (``003``, ``1e3``, ``0x1``) come back exactly as written.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,18 +26,41 @@ from hypothesis import strategies as st
 from raer_agreement.io import load_ratings
 from raer_agreement.taxonomy import NA_STRINGS, default_taxonomy
 
-PROPS = settings(max_examples=30, deadline=None, derandomize=True,
-                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPS = settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 TAX = default_taxonomy()
 COARSE = list(TAX["coarse"].categories)
 FINE = list(TAX["fine"].categories)
 PARENT = dict(zip(FINE, (COARSE[k] for k in TAX.mapping("fine", "coarse"))))
-TRICKY_IDS = ["003", "3", "1e3", "0x1", "00", "1.50", "-1", "+7", "1,000", "P002/003", "a b", 'say "x"',
-              "RAER/images/Class/Classroom/Class005/P002/003", "Zoë", "1.0", "true"]
+TRICKY_IDS = [
+    "003",
+    "3",
+    "1e3",
+    "0x1",
+    "00",
+    "1.50",
+    "-1",
+    "+7",
+    "1,000",
+    "P002/003",
+    "a b",
+    'say "x"',
+    "RAER/images/Class/Classroom/Class005/P002/003",
+    "Zoë",
+    "1.0",
+    "true",
+]
 
-id_text = st.text(alphabet="abcXYZ0123456789._-/ ,é", min_size=1, max_size=8).map(str.strip).filter(
-    lambda s: s != "" and s.casefold() not in NA_STRINGS)
+id_text = (
+    st.text(alphabet="abcXYZ0123456789._-/ ,é", min_size=1, max_size=8)
+    .map(str.strip)
+    .filter(lambda s: s != "" and s.casefold() not in NA_STRINGS)
+)
 ids = st.one_of(st.sampled_from(TRICKY_IDS), id_text)
 
 
@@ -50,8 +74,14 @@ def corpora(draw, *, max_rows=25, repeats=False):
     if repeats:
         chosen = draw(st.lists(st.sampled_from(pairs), min_size=1, max_size=max_rows))
     else:
-        idx = draw(st.lists(st.integers(0, len(pairs) - 1), min_size=1, max_size=min(max_rows, len(pairs)),
-                            unique=True))
+        idx = draw(
+            st.lists(
+                st.integers(0, len(pairs) - 1),
+                min_size=1,
+                max_size=min(max_rows, len(pairs)),
+                unique=True,
+            )
+        )
         chosen = [pairs[k] for k in idx]
     rows = []
     for c, a in chosen:
@@ -73,12 +103,26 @@ def content(ann):
     triples = Counter()
     lab = {s: ann.labels[s] for s in ann.schemes}
     for r in range(ann.n_ratings):
-        triples[(ann.item_ids[ann.item[r]], ann.annotator_ids[ann.annotator[r]],
-                 tuple(ann.categories(s)[lab[s][r]] if lab[s][r] >= 0 else None for s in ann.schemes))] += 1
+        triples[
+            (
+                ann.item_ids[ann.item[r]],
+                ann.annotator_ids[ann.annotator[r]],
+                tuple(
+                    ann.categories(s)[lab[s][r]] if lab[s][r] >= 0 else None for s in ann.schemes
+                ),
+            )
+        ] += 1
     led = ann.ledger
-    return (ann.item_ids, ann.annotator_ids, {s: ann.counts(s).tolist() for s in ann.schemes}, triples,
-            led.rows_read, led.rows_used, led.dropped_by_reason,
-            {e.reason: e.count for e in led.entries if not e.dropped})
+    return (
+        ann.item_ids,
+        ann.annotator_ids,
+        {s: ann.counts(s).tolist() for s in ann.schemes},
+        triples,
+        led.rows_read,
+        led.rows_used,
+        led.dropped_by_reason,
+        {e.reason: e.count for e in led.entries if not e.dropped},
+    )
 
 
 def expected_triples(rows):
@@ -86,8 +130,11 @@ def expected_triples(rows):
 
 
 @PROPS
-@given(rows=corpora(repeats=True), perm_seed=st.integers(0, 2**31 - 1),
-       duplicates=st.sampled_from(["keep", "last"]))
+@given(
+    rows=corpora(repeats=True),
+    perm_seed=st.integers(0, 2**31 - 1),
+    duplicates=st.sampled_from(["keep", "last"]),
+)
 def test_permuting_rows_changes_nothing(rows, perm_seed, duplicates):
     if duplicates == "last":
         # "last" depends on row order by definition: keep pairs unique for it
@@ -110,7 +157,9 @@ def dirty_rows(draw):
     n = draw(st.integers(1, 30))
     out = []
     for _ in range(n):
-        kind = draw(st.sampled_from(["ok", "ok", "ok", "no_item", "no_annotator", "no_label", "unknown"]))
+        kind = draw(
+            st.sampled_from(["ok", "ok", "ok", "no_item", "no_annotator", "no_label", "unknown"])
+        )
         clip = draw(ids)
         rater = draw(st.sampled_from(["A1", "A2", "A3", "007"]))
         label = draw(st.sampled_from(COARSE + ["1", "5", " fatigue "]))
@@ -127,8 +176,12 @@ def dirty_rows(draw):
     return out
 
 
-REASON = {"no_item": "missing_item_id", "no_annotator": "missing_annotator_id", "no_label": "missing_label",
-          "unknown": "unknown_label_coarse"}
+REASON = {
+    "no_item": "missing_item_id",
+    "no_annotator": "missing_annotator_id",
+    "no_label": "missing_label",
+    "unknown": "unknown_label_coarse",
+}
 
 
 @PROPS
@@ -190,19 +243,25 @@ def test_roundtrip_wide(rows):
     cell = {(c, a): co for c, a, co, _ in rows}
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "wide.csv"
-        write_csv(p, ["clip_id", *raters], [[c, *(cell.get((c, a), "") for a in raters)] for c in clips])
+        write_csv(
+            p, ["clip_id", *raters], [[c, *(cell.get((c, a), "") for a in raters)] for c in clips]
+        )
         ann = load_ratings(p, format="wide", label_cols=["coarse"], taxonomy=TAX)
     assert set(ann.item_ids) == set(clips)
     assert set(ann.annotator_ids) == set(raters)
     assert ann.ledger.rows_used == len(rows)
-    got = {(ann.item_ids[i], ann.annotator_ids[a]): COARSE[k]
-           for i, a, k in zip(ann.item, ann.annotator, ann.labels["coarse"])}
+    got = {
+        (ann.item_ids[i], ann.annotator_ids[a]): COARSE[k]
+        for i, a, k in zip(ann.item, ann.annotator, ann.labels["coarse"])
+    }
     assert got == cell
 
 
 @PROPS
-@given(counts=st.lists(st.lists(st.integers(0, 4), min_size=5, max_size=5), min_size=1, max_size=6),
-       clip_ids=st.lists(ids, min_size=6, max_size=6, unique=True))
+@given(
+    counts=st.lists(st.lists(st.integers(0, 4), min_size=5, max_size=5), min_size=1, max_size=6),
+    clip_ids=st.lists(ids, min_size=6, max_size=6, unique=True),
+)
 def test_roundtrip_counts(counts, clip_ids):
     clips = clip_ids[: len(counts)]
     with tempfile.TemporaryDirectory() as d:
@@ -219,15 +278,23 @@ def test_roundtrip_counts(counts, clip_ids):
 
 
 @PROPS
-@given(clip=st.sampled_from(TRICKY_IDS), rater=st.sampled_from(TRICKY_IDS),
-       fmt=st.sampled_from(["csv", "tsv", "semicolon", "jsonl", "crlf"]))
+@given(
+    clip=st.sampled_from(TRICKY_IDS),
+    rater=st.sampled_from(TRICKY_IDS),
+    fmt=st.sampled_from(["csv", "tsv", "semicolon", "jsonl", "crlf"]),
+)
 def test_numeric_looking_ids_survive(clip, rater, fmt):
     rows = [(clip, rater, "Fatigue"), (clip, rater + "_2", "4")]
     with tempfile.TemporaryDirectory() as d:
         if fmt == "jsonl":
             p = Path(d) / "r.jsonl"
-            p.write_text("".join(json.dumps(dict(zip(["clip_id", "annotator_id", "coarse"], r))) + "\n"
-                                 for r in rows), encoding="utf-8")
+            p.write_text(
+                "".join(
+                    json.dumps(dict(zip(["clip_id", "annotator_id", "coarse"], r))) + "\n"
+                    for r in rows
+                ),
+                encoding="utf-8",
+            )
         else:
             p = Path(d) / ("r.tsv" if fmt == "tsv" else "r.csv")
             kw = {"delimiter": {"tsv": "\t", "semicolon": ";"}.get(fmt, ",")}
@@ -243,7 +310,15 @@ def test_numeric_looking_ids_survive(clip, rater, fmt):
 def test_numeric_ids_from_dataframe_strings():
     """A frame of strings keeps leading zeros; nothing is parsed as a number."""
     from raer_agreement.annotations import Annotations
-    ann = Annotations.from_long(pd.DataFrame({"item": ["003", "3", "1e3", "0x1"], "annotator": ["01", "1", "01", "1"],
-                                              "coarse": ["1", "2", "3", "4"]}))
+
+    ann = Annotations.from_long(
+        pd.DataFrame(
+            {
+                "item": ["003", "3", "1e3", "0x1"],
+                "annotator": ["01", "1", "01", "1"],
+                "coarse": ["1", "2", "3", "4"],
+            }
+        )
+    )
     assert set(ann.item_ids) == {"003", "3", "1e3", "0x1"}
     assert set(ann.annotator_ids) == {"01", "1"}

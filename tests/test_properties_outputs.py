@@ -7,6 +7,7 @@
   coefficient and permutes the aggregators' posteriors the same way;
 * posteriors are probabilities that sum to 1 for every clip.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -18,13 +19,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from raer_agreement.annotations import Annotations
-from raer_agreement.taxonomy import Taxonomy
 
 metrics = pytest.importorskip("raer_agreement.metrics")
 aggregation = pytest.importorskip("raer_agreement.aggregation")
 
-PROPS = settings(max_examples=25, deadline=None, derandomize=True,
-                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPS = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 # aggregators run EM on every example: fewer examples keep the module fast
 PROPS_AGG = settings(PROPS, max_examples=12)
 CATS = ["Neutrality", "Enjoyment", "Confusion", "Fatigue", "Distraction"]
@@ -36,19 +40,35 @@ def ratings(draw, *, min_items=2, max_items=10, max_raters=5, q=len(CATS)):
     """(item, annotator, label) code triples, each pair at most once."""
     n_items = draw(st.integers(min_items, max_items))
     n_raters = draw(st.integers(2, max_raters))
-    cells = draw(st.lists(st.tuples(st.integers(0, n_items - 1), st.integers(0, n_raters - 1)),
-                          min_size=2, max_size=n_items * n_raters, unique=True))
+    cells = draw(
+        st.lists(
+            st.tuples(st.integers(0, n_items - 1), st.integers(0, n_raters - 1)),
+            min_size=2,
+            max_size=n_items * n_raters,
+            unique=True,
+        )
+    )
     labels = draw(st.lists(st.integers(0, q - 1), min_size=len(cells), max_size=len(cells)))
     return [(i, a, k) for (i, a), k in zip(cells, labels)]
 
 
-def build(triples, *, cats=CATS, item_name=lambda i: f"clip{i:02d}", rater_name=lambda a: f"A{a}",
-          label_map=None):
+def build(
+    triples,
+    *,
+    cats=CATS,
+    item_name=lambda i: f"clip{i:02d}",
+    rater_name=lambda a: f"A{a}",
+    label_map=None,
+):
     """Annotations from code triples through the public long-frame entry point."""
     label_map = label_map or (lambda k: cats[k])
-    frame = pd.DataFrame({"item": [item_name(i) for i, _, _ in triples],
-                          "annotator": [rater_name(a) for _, a, _ in triples],
-                          "label": [label_map(k) for _, _, k in triples]})
+    frame = pd.DataFrame(
+        {
+            "item": [item_name(i) for i, _, _ in triples],
+            "annotator": [rater_name(a) for _, a, _ in triples],
+            "label": [label_map(k) for _, _, k in triples],
+        }
+    )
     return Annotations.from_long(frame, categories=list(cats))
 
 
@@ -61,8 +81,13 @@ def table(ann):
 
 def same_numbers(a: pd.DataFrame, b: pd.DataFrame) -> None:
     cols = [c for c in NUMERIC if c in a.columns]
-    np.testing.assert_allclose(a.loc[b.index, cols].to_numpy(float), b[cols].to_numpy(float),
-                               rtol=1e-9, atol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(
+        a.loc[b.index, cols].to_numpy(float),
+        b[cols].to_numpy(float),
+        rtol=1e-9,
+        atol=1e-12,
+        equal_nan=True,
+    )
 
 
 def has_pair(triples) -> bool:
@@ -105,7 +130,11 @@ def test_permuting_rows_items_annotators_changes_nothing(triples, seed):
     shuffled = [triples[k] for k in rng.permutation(len(triples))]
     item_perm = rng.permutation(100)
     rater_perm = rng.permutation(100)
-    other = build(shuffled, item_name=lambda i: f"z{item_perm[i]:03d}", rater_name=lambda a: f"r{rater_perm[a]:03d}")
+    other = build(
+        shuffled,
+        item_name=lambda i: f"z{item_perm[i]:03d}",
+        rater_name=lambda a: f"r{rater_perm[a]:03d}",
+    )
     same_numbers(base, table(other))
 
 
@@ -121,9 +150,11 @@ def test_relabelling_classes_changes_no_nominal_coefficient(triples, seed):
 
 def aggregators():
     agg = aggregation
-    out = [("dawid-skene", lambda: agg.DawidSkene()),
-           ("one-coin", lambda: agg.OneCoinDawidSkene()),
-           ("majority-unresolved", lambda: agg.MajorityVote(tie_break="unresolved"))]
+    out = [
+        ("dawid-skene", lambda: agg.DawidSkene()),
+        ("one-coin", lambda: agg.OneCoinDawidSkene()),
+        ("majority-unresolved", lambda: agg.MajorityVote(tie_break="unresolved")),
+    ]
     if hasattr(agg, "ClassConditionalDawidSkene"):
         out.append(("class-conditional", lambda: agg.ClassConditionalDawidSkene()))
     if hasattr(agg, "GLAD"):
@@ -157,8 +188,11 @@ def test_posteriors_are_probabilities(name, make, triples):
     np.testing.assert_allclose(v.sum(axis=1), 1.0, atol=1e-9)
 
 
-EQUIVARIANT = [(n, m) for n, m in AGGREGATORS if n in ("dawid-skene", "one-coin", "class-conditional",
-                                                       "majority-unresolved")]
+EQUIVARIANT = [
+    (n, m)
+    for n, m in AGGREGATORS
+    if n in ("dawid-skene", "one-coin", "class-conditional", "majority-unresolved")
+]
 
 
 @pytest.mark.parametrize("name,make", EQUIVARIANT, ids=[n for n, _ in EQUIVARIANT])

@@ -1,5 +1,6 @@
 """The report end to end: files, schema, determinism, and numbers checked
 against the simulated truth and independent computations."""
+
 import json
 import re
 
@@ -11,14 +12,25 @@ from raer_agreement.cli import main
 from raer_agreement.report import validate_report
 from raer_agreement.simulate import sample_path
 
-FILES = {"report.html", "report.md", "report.json", "labels.csv", "soft_labels.npz", "soft_labels.csv",
-         "soft_labels.json", "train.txt", "test.txt"}
+FILES = {
+    "report.html",
+    "report.md",
+    "report.json",
+    "labels.csv",
+    "soft_labels.npz",
+    "soft_labels.csv",
+    "soft_labels.json",
+    "train.txt",
+    "test.txt",
+}
 
 
 @pytest.fixture(scope="module")
 def sample_report(tmp_path_factory):
     out = tmp_path_factory.mktemp("rep")
-    assert main(["report", "--out", str(out / "a"), "--n-boot", "50", "--seed", "3", "--quiet"]) == 0
+    assert (
+        main(["report", "--out", str(out / "a"), "--n-boot", "50", "--seed", "3", "--quiet"]) == 0
+    )
     return out / "a"
 
 
@@ -37,8 +49,16 @@ def test_html_is_self_contained(sample_report):
     assert not re.search(r'(src|href)="(https?:|//|file:)', html)
     n_img = html.count('src="data:image/png;base64,')
     assert n_img >= 15
-    for heading in ("What was read", "Agreement on the coarse scheme", "Per class (coarse)", "Two granularities",
-                    "Aggregated labels", "Clips to review", "Human ceiling", "Agreement by context (coarse)"):
+    for heading in (
+        "What was read",
+        "Agreement on the coarse scheme",
+        "Per class (coarse)",
+        "Two granularities",
+        "Aggregated labels",
+        "Clips to review",
+        "Human ceiling",
+        "Agreement by context (coarse)",
+    ):
         assert f">{heading}</h" in html
     md = (sample_report / "report.md").read_text()
     assert "## Agreement on the coarse scheme" in md and "| Gwet's AC1 |" in md
@@ -51,24 +71,41 @@ def test_same_input_and_seed_same_json(sample_report, tmp_path):
 
 def test_aggregated_labels_recover_the_simulated_truth(sample_report):
     truth = pd.read_csv(sample_path() / "truth.csv", dtype=str).set_index("clip_id")["coarse"]
-    labels = pd.read_csv(sample_report / "labels.csv", dtype=str, keep_default_na=False).set_index("clip_id")
+    labels = pd.read_csv(sample_report / "labels.csv", dtype=str, keep_default_na=False).set_index(
+        "clip_id"
+    )
     assert labels.index.equals(labels.index.unique()) and set(labels.index) == set(truth.index)
     acc = (labels["label"] == truth.reindex(labels.index)).mean()
     assert acc > 0.95
     probs = labels[[c for c in labels.columns if c.startswith("prob_")]].astype(float)
     assert np.allclose(probs.sum(axis=1), 1, atol=1e-6)
     # the list files carry the same labels as RAER codes 1-5, for a training script
-    codes = {"1": "Neutrality", "2": "Enjoyment", "3": "Confusion", "4": "Fatigue", "5": "Distraction"}
-    train = pd.read_csv(sample_report / "train.txt", sep=" ", header=None, names=["dir", "n", "code"], dtype=str)
+    codes = {
+        "1": "Neutrality",
+        "2": "Enjoyment",
+        "3": "Confusion",
+        "4": "Fatigue",
+        "5": "Distraction",
+    }
+    train = pd.read_csv(
+        sample_report / "train.txt", sep=" ", header=None, names=["dir", "n", "code"], dtype=str
+    )
     assert len(train) == 2121
-    assert (train["code"].map(codes).to_numpy() == labels.loc[train["dir"], "label"].to_numpy()).all()
+    assert (
+        train["code"].map(codes).to_numpy() == labels.loc[train["dir"], "label"].to_numpy()
+    ).all()
 
 
 def test_class_distribution_beside_published_counts(sample_report):
     agg = json.loads((sample_report / "report.json").read_text())["aggregation"]
     # RAER's published counts, train + test (ICCV 2025 paper)
-    assert agg["published_counts"] == {"Neutrality": 1728, "Enjoyment": 161, "Confusion": 37, "Fatigue": 196,
-                                       "Distraction": 527}
+    assert agg["published_counts"] == {
+        "Neutrality": 1728,
+        "Enjoyment": 161,
+        "Confusion": 37,
+        "Fatigue": 196,
+        "Distraction": 527,
+    }
     for method, dist in agg["class_distribution"].items():
         assert sum(dist.values()) <= 2649
 
@@ -78,11 +115,27 @@ def test_predictions_scored_against_labels_beside_humans(tmp_path, sample_report
     truth = truth.rename(columns={"coarse": "predicted"})[["clip_id", "predicted"]]
     truth.to_csv(tmp_path / "preds.csv", index=False)
     out = tmp_path / "r"
-    assert main(["report", "--out", str(out), "--n-boot", "0", "--quiet", "--no-exports",
-                 "--predictions", str(tmp_path / "preds.csv")]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "--out",
+                str(out),
+                "--n-boot",
+                "0",
+                "--quiet",
+                "--no-exports",
+                "--predictions",
+                str(tmp_path / "preds.csv"),
+            ]
+        )
+        == 0
+    )
     doc = json.loads((out / "report.json").read_text())
     pred = doc["predictions"]
-    labels = pd.read_csv(sample_report / "labels.csv", dtype=str, keep_default_na=False).set_index("clip_id")["label"]
+    labels = pd.read_csv(sample_report / "labels.csv", dtype=str, keep_default_na=False).set_index(
+        "clip_id"
+    )["label"]
     t = truth.set_index("clip_id")["predicted"].reindex(labels.index)
     assert pred["war"] == pytest.approx((t == labels).mean(), abs=1e-12)
     recalls = [(t[labels == c] == c).mean() for c in labels.unique()]
@@ -93,8 +146,20 @@ def test_predictions_scored_against_labels_beside_humans(tmp_path, sample_report
 
 def test_public_dataset_report(shared_dir, tmp_path):
     out = tmp_path / "dog"
-    assert main(["report", str(shared_dir / "datasets" / "zheng_dog" / "labels.csv"), "--out", str(out),
-                 "--n-boot", "20", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "report",
+                str(shared_dir / "datasets" / "zheng_dog" / "labels.csv"),
+                "--out",
+                str(out),
+                "--n-boot",
+                "20",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     doc = json.loads((out / "report.json").read_text())
     validate_report(doc)
     assert doc["aggregation"]["chosen"] == "dawid-skene"

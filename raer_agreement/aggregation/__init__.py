@@ -13,6 +13,7 @@ Helpers: :func:`make_aggregator` (by CLI method name), :func:`evaluate`,
 :func:`read_gold`, :func:`review_queue`, :func:`confidence_table` and the
 soft-label functions of :mod:`raer_agreement.aggregation.soft_labels`.
 """
+
 from .base import Aggregator, as_annotations, entropy
 from .dawid_skene import ClassConditionalDawidSkene, DawidSkene, OneCoinDawidSkene
 from .evaluate import Evaluation, evaluate, read_gold
@@ -21,15 +22,51 @@ from .hierarchical import HierarchicalDawidSkene
 from .mace import MACE
 from .majority import MajorityVote, Wawa
 from .review import confidence_table, review_queue
-from .soft_labels import SoftLabels, coarse_from_fine, model_soft_labels, soft_labels, vote_distribution
+from .soft_labels import (
+    SoftLabels,
+    coarse_from_fine,
+    model_soft_labels,
+    soft_labels,
+    vote_distribution,
+)
 
-__all__ = ["Aggregator", "as_annotations", "entropy", "MajorityVote", "Wawa", "DawidSkene", "OneCoinDawidSkene",
-           "ClassConditionalDawidSkene", "GLAD", "MACE", "HierarchicalDawidSkene", "Evaluation", "evaluate",
-           "read_gold", "review_queue", "confidence_table", "SoftLabels", "soft_labels", "vote_distribution",
-           "model_soft_labels", "coarse_from_fine", "METHODS", "make_aggregator"]
+__all__ = [
+    "Aggregator",
+    "as_annotations",
+    "entropy",
+    "MajorityVote",
+    "Wawa",
+    "DawidSkene",
+    "OneCoinDawidSkene",
+    "ClassConditionalDawidSkene",
+    "GLAD",
+    "MACE",
+    "HierarchicalDawidSkene",
+    "Evaluation",
+    "evaluate",
+    "read_gold",
+    "review_queue",
+    "confidence_table",
+    "SoftLabels",
+    "soft_labels",
+    "vote_distribution",
+    "model_soft_labels",
+    "coarse_from_fine",
+    "METHODS",
+    "make_aggregator",
+]
 
 #: Method names of the command line, in the order shown.
-METHODS = ("majority", "wawa", "dawid-skene", "one-coin", "class-conditional", "glad", "mace", "hierarchical")
+METHODS = (
+    "majority",
+    "wawa",
+    "dawid-skene",
+    "one-coin",
+    "class-conditional",
+    "glad",
+    "mace",
+    "hierarchical",
+)
 
 
 def make_aggregator(method: str, *, seed: int = 0, **options) -> Aggregator:
@@ -66,4 +103,6 @@ def make_aggregator(method: str, *, seed: int = 0, **options) -> Aggregator:
         return MACE(random_state=seed, **options)
     if method == "hierarchical":
         return HierarchicalDawidSkene(**options)
-    raise ValueError(f"unknown aggregation method {method!r}; expected one of: {', '.join(METHODS)}")
+    raise ValueError(
+        f"unknown aggregation method {method!r}; expected one of: {', '.join(METHODS)}"
+    )

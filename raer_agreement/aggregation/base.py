@@ -7,6 +7,7 @@ work, :meth:`Aggregator.fit` returns ``self`` and every fitted attribute ends
 in ``_``.  Aggregators take an :class:`~raer_agreement.Annotations` or a plain
 long DataFrame (one row per rating: item, annotator, label columns).
 """
+
 from __future__ import annotations
 
 import inspect
@@ -18,7 +19,14 @@ from scipy import sparse
 
 from ..annotations import Annotations
 
-__all__ = ["Aggregator", "as_annotations", "incidence_matrix", "normalise_log", "entropy", "gold_codes"]
+__all__ = [
+    "Aggregator",
+    "as_annotations",
+    "incidence_matrix",
+    "normalise_log",
+    "entropy",
+    "gold_codes",
+]
 
 
 def as_annotations(data, scheme: str | None = None) -> tuple[Annotations, str]:
@@ -49,15 +57,21 @@ def as_annotations(data, scheme: str | None = None) -> tuple[Annotations, str]:
     elif isinstance(data, pd.DataFrame):
         ann = Annotations.from_long(data)
     else:
-        raise TypeError(f"expected Annotations or a long pandas DataFrame, got {type(data).__name__}")
+        raise TypeError(
+            f"expected Annotations or a long pandas DataFrame, got {type(data).__name__}"
+        )
     if scheme is None:
         scheme = ann.schemes[0]
     elif scheme not in ann.schemes:
-        raise ValueError(f"no scheme {scheme!r} in these annotations (schemes: {', '.join(ann.schemes)})")
+        raise ValueError(
+            f"no scheme {scheme!r} in these annotations (schemes: {', '.join(ann.schemes)})"
+        )
     return ann, scheme
 
 
-def incidence_matrix(item: np.ndarray, column: np.ndarray, n_items: int, n_columns: int) -> sparse.csr_matrix:
+def incidence_matrix(
+    item: np.ndarray, column: np.ndarray, n_items: int, n_columns: int
+) -> sparse.csr_matrix:
     """Sparse counts of ``(item, column)`` pairs.
 
     Parameters
@@ -81,8 +95,10 @@ def incidence_matrix(item: np.ndarray, column: np.ndarray, n_items: int, n_colum
     item = np.asarray(item)
     column = np.asarray(column)
     idx = np.int32 if max(n_items, n_columns) < 2**31 - 1 else np.int64
-    m = sparse.csr_matrix((np.ones(len(item)), (item.astype(idx, copy=False), column.astype(idx, copy=False))),
-                          shape=(n_items, n_columns))
+    m = sparse.csr_matrix(
+        (np.ones(len(item)), (item.astype(idx, copy=False), column.astype(idx, copy=False))),
+        shape=(n_items, n_columns),
+    )
     m.sum_duplicates()
     return m
 
@@ -178,10 +194,14 @@ def gold_codes(gold, ann: Annotations, scheme: str) -> np.ndarray:
     for i, v in enumerate(vals):
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
             continue
-        key = str(int(v)) if isinstance(v, (float, np.floating)) and float(v).is_integer() else str(v)
+        key = (
+            str(int(v)) if isinstance(v, (float, np.floating)) and float(v).is_integer() else str(v)
+        )
         if key not in lookup:
-            raise ValueError(f"gold label {v!r} of item {ann.item_ids[i]!r} is not a category of scheme "
-                             f"{scheme!r} (expected one of: {', '.join(sch.categories)})")
+            raise ValueError(
+                f"gold label {v!r} of item {ann.item_ids[i]!r} is not a category of scheme "
+                f"{scheme!r} (expected one of: {', '.join(sch.categories)})"
+            )
         out[i] = lookup[key]
     return out
 
@@ -204,24 +224,31 @@ class Aggregator:
     @classmethod
     def _param_names(cls) -> list[str]:
         sig = inspect.signature(cls.__init__)
-        return [p.name for p in sig.parameters.values()
-                if p.name != "self" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        return [
+            p.name
+            for p in sig.parameters.values()
+            if p.name != "self" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Options as given to ``__init__``."""
         return {k: getattr(self, k) for k in self._param_names()}
 
-    def set_params(self, **params) -> "Aggregator":
+    def set_params(self, **params) -> Aggregator:
         """Change options (scikit-learn convention); returns self."""
         names = self._param_names()
         for k, v in params.items():
             if k not in names:
-                raise ValueError(f"{type(self).__name__} has no option {k!r} (options: {', '.join(names)})")
+                raise ValueError(
+                    f"{type(self).__name__} has no option {k!r} (options: {', '.join(names)})"
+                )
             setattr(self, k, v)
         return self
 
     def __repr__(self) -> str:
-        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
+        defaults = {
+            p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()
+        }
         shown = []
         for k, v in self.get_params().items():
             d = defaults.get(k, inspect.Parameter.empty)
@@ -234,7 +261,7 @@ class Aggregator:
         return f"{type(self).__name__}({', '.join(shown)})"
 
     # --------------------------------------------------------------- fit
-    def fit(self, data, scheme: str | None = None, **fit_params) -> "Aggregator":
+    def fit(self, data, scheme: str | None = None, **fit_params) -> Aggregator:
         """Estimate the model from ratings.
 
         Parameters
@@ -280,8 +307,13 @@ class Aggregator:
         self.posteriors_ = pd.DataFrame(post, index=idx, columns=pd.Index(cats, name=scheme))
         codes = self._label_codes(post) if codes is None else np.asarray(codes, dtype=np.int64)
         self.label_codes_ = codes
-        self.labels_ = pd.Series(pd.Categorical.from_codes(codes, categories=cats), index=idx, name=scheme)
+        self.labels_ = pd.Series(
+            pd.Categorical.from_codes(codes, categories=cats), index=idx, name=scheme
+        )
         with np.errstate(invalid="ignore"):
-            self.confidence_ = pd.Series(np.where(codes >= 0, np.max(np.nan_to_num(post, nan=0.0), axis=1),
-                                                  np.nan), index=idx, name="confidence")
+            self.confidence_ = pd.Series(
+                np.where(codes >= 0, np.max(np.nan_to_num(post, nan=0.0), axis=1), np.nan),
+                index=idx,
+                name="confidence",
+            )
         self.entropy_ = pd.Series(entropy(post), index=idx, name="entropy")

@@ -22,10 +22,11 @@ The same engine, :func:`run_em`, serves the two-granularity model in
 :mod:`raer_agreement.aggregation.hierarchical`: a *view* is one label scheme
 whose confusion is indexed by a function of the latent state.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,14 @@ from scipy import sparse
 from ..annotations import Annotations
 from .base import Aggregator, gold_codes, incidence_matrix, normalise_log
 
-__all__ = ["DawidSkene", "OneCoinDawidSkene", "ClassConditionalDawidSkene", "run_em", "View", "CONFUSION_MODELS"]
+__all__ = [
+    "DawidSkene",
+    "OneCoinDawidSkene",
+    "ClassConditionalDawidSkene",
+    "run_em",
+    "View",
+    "CONFUSION_MODELS",
+]
 
 CONFUSION_MODELS = ("full", "diagonal", "one-coin")
 
@@ -70,17 +78,24 @@ class View:
 
     def __post_init__(self):
         self.state_class = np.asarray(self.state_class, dtype=np.int64)
-        self.identity = (len(self.state_class) == self.n_classes
-                         and np.array_equal(self.state_class, np.arange(self.n_classes)))
+        self.identity = len(self.state_class) == self.n_classes and np.array_equal(
+            self.state_class, np.arange(self.n_classes)
+        )
         if self.model not in CONFUSION_MODELS:
-            raise ValueError(f"confusion model must be one of {', '.join(CONFUSION_MODELS)}; got {self.model!r}")
+            raise ValueError(
+                f"confusion model must be one of {', '.join(CONFUSION_MODELS)}; got {self.model!r}"
+            )
         if self.model != "full" and self.n_classes != self.q:
-            raise ValueError(f"the {self.model!r} confusion model needs as many true classes as vote categories "
-                             f"({self.n_classes} != {self.q}); use model='full'")
+            raise ValueError(
+                f"the {self.model!r} confusion model needs as many true classes as vote categories "
+                f"({self.n_classes} != {self.q}); use model='full'"
+            )
 
     def state_loglik(self, log_theta: np.ndarray) -> np.ndarray:
         """``sum_votes log theta[a, class(s), l]`` per item and state, shape (n_items, n_states)."""
-        L = np.ascontiguousarray(log_theta.transpose(0, 2, 1)).reshape(self.n_annotators * self.q, self.n_classes)
+        L = np.ascontiguousarray(log_theta.transpose(0, 2, 1)).reshape(
+            self.n_annotators * self.q, self.n_classes
+        )
         out = self.X @ L
         return out if self.identity else out[:, self.state_class]
 
@@ -142,7 +157,9 @@ def confusion_from_counts(counts: np.ndarray, model: str = "full", pseudo=0.0) -
         acc1 = np.where(tot > 0, diag.sum(axis=1) / np.where(tot > 0, tot, 1.0), 1.0 / q)
         acc = np.repeat(acc1[:, None], k, axis=1)
     else:
-        raise ValueError(f"confusion model must be one of {', '.join(CONFUSION_MODELS)}; got {model!r}")
+        raise ValueError(
+            f"confusion model must be one of {', '.join(CONFUSION_MODELS)}; got {model!r}"
+        )
     off = (1.0 - acc) / max(q - 1, 1)
     theta = np.repeat(off[:, :, None], q, axis=2)
     ii = np.arange(k)
@@ -169,10 +186,20 @@ class EMResult:
     converged: bool
 
 
-def run_em(views: Sequence[View], n_states: int, *, init_posteriors: np.ndarray | None = None,
-           init_thetas: Sequence[np.ndarray] | None = None, init_priors: np.ndarray | None = None,
-           prior_smoothing: float = 0.0, gold: np.ndarray | None = None, max_iter: int = 100,
-           tol: float = 1e-6, m_step: Callable | None = None, update_priors: bool = True) -> EMResult:
+def run_em(
+    views: Sequence[View],
+    n_states: int,
+    *,
+    init_posteriors: np.ndarray | None = None,
+    init_thetas: Sequence[np.ndarray] | None = None,
+    init_priors: np.ndarray | None = None,
+    prior_smoothing: float = 0.0,
+    gold: np.ndarray | None = None,
+    max_iter: int = 100,
+    tol: float = 1e-6,
+    m_step: Callable | None = None,
+    update_priors: bool = True,
+) -> EMResult:
     """EM over one or more views of the same latent state.
 
     Parameters
@@ -210,8 +237,11 @@ def run_em(views: Sequence[View], n_states: int, *, init_posteriors: np.ndarray 
     gold_onehot[np.arange(gold_onehot.shape[0]), gold[clamped]] = 1.0
 
     if m_step is None:
+
         def m_step(post):
-            return [confusion_from_counts(v.expected_counts(post), v.model, v.smoothing) for v in views]
+            return [
+                confusion_from_counts(v.expected_counts(post), v.model, v.smoothing) for v in views
+            ]
 
     def maximise(post):
         pc = post[rated].sum(axis=0) + prior_smoothing
@@ -230,8 +260,11 @@ def run_em(views: Sequence[View], n_states: int, *, init_posteriors: np.ndarray 
 
     if init_thetas is not None:
         thetas = [np.asarray(t, dtype=float) for t in init_thetas]
-        priors = (np.full(n_states, 1.0 / n_states) if init_priors is None
-                  else np.asarray(init_priors, dtype=float))
+        priors = (
+            np.full(n_states, 1.0 / n_states)
+            if init_priors is None
+            else np.asarray(init_priors, dtype=float)
+        )
         post, ll = expect(priors, thetas)
         trace = [ll]
     elif init_posteriors is not None:
@@ -241,8 +274,15 @@ def run_em(views: Sequence[View], n_states: int, *, init_posteriors: np.ndarray 
         trace = []
     else:
         raise ValueError("run_em needs init_posteriors or init_thetas")
-    fixed_priors = None if update_priors else (np.full(n_states, 1.0 / n_states) if init_priors is None
-                                               else np.asarray(init_priors, dtype=float))
+    fixed_priors = (
+        None
+        if update_priors
+        else (
+            np.full(n_states, 1.0 / n_states)
+            if init_priors is None
+            else np.asarray(init_priors, dtype=float)
+        )
+    )
     converged = False
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
@@ -253,7 +293,11 @@ def run_em(views: Sequence[View], n_states: int, *, init_posteriors: np.ndarray 
         trace.append(ll)
         if len(trace) >= 2:
             prev = trace[-2]
-            if np.isfinite(ll) and np.isfinite(prev) and abs(ll - prev) <= tol * max(abs(prev), 1e-300):
+            if (
+                np.isfinite(ll)
+                and np.isfinite(prev)
+                and abs(ll - prev) <= tol * max(abs(prev), 1e-300)
+            ):
                 converged = True
                 break
     return EMResult(post, priors, thetas, np.asarray(trace), n_iter, converged)
@@ -262,9 +306,13 @@ def run_em(views: Sequence[View], n_states: int, *, init_posteriors: np.ndarray 
 def soft_majority(X: sparse.csr_matrix, n_annotators: int, q: int) -> np.ndarray:
     """Vote shares per item from an incidence matrix, shape (n_items, q);
     items without votes get the uniform distribution."""
-    fold = sparse.csr_matrix((np.ones(n_annotators * q), (np.arange(n_annotators * q),
-                                                           np.tile(np.arange(q), n_annotators))),
-                             shape=(n_annotators * q, q))
+    fold = sparse.csr_matrix(
+        (
+            np.ones(n_annotators * q),
+            (np.arange(n_annotators * q), np.tile(np.arange(q), n_annotators)),
+        ),
+        shape=(n_annotators * q, q),
+    )
     c = (X @ fold).toarray()
     tot = c.sum(axis=1, keepdims=True)
     return np.where(tot > 0, c / np.where(tot > 0, tot, 1.0), 1.0 / q)
@@ -327,8 +375,17 @@ class DawidSkene(Aggregator):
     (3, 2)
     """
 
-    def __init__(self, *, model: str = "full", smoothing: float = 0.1, prior_smoothing: float = 0.0,
-                 max_iter: int = 100, tol: float = 1e-6, init_confusions=None, init_priors=None):
+    def __init__(
+        self,
+        *,
+        model: str = "full",
+        smoothing: float = 0.1,
+        prior_smoothing: float = 0.0,
+        max_iter: int = 100,
+        tol: float = 1e-6,
+        init_confusions=None,
+        init_priors=None,
+    ):
         self.model = model
         self.smoothing = smoothing
         self.prior_smoothing = prior_smoothing
@@ -339,17 +396,21 @@ class DawidSkene(Aggregator):
 
     def _check(self):
         if self.model not in CONFUSION_MODELS:
-            raise ValueError(f"model must be one of {', '.join(CONFUSION_MODELS)}; got {self.model!r}")
+            raise ValueError(
+                f"model must be one of {', '.join(CONFUSION_MODELS)}; got {self.model!r}"
+            )
         if not (np.isscalar(self.smoothing) and self.smoothing >= 0):
             raise ValueError(f"smoothing must be a non-negative number; got {self.smoothing!r}")
         if not (np.isscalar(self.prior_smoothing) and self.prior_smoothing >= 0):
-            raise ValueError(f"prior_smoothing must be a non-negative number; got {self.prior_smoothing!r}")
+            raise ValueError(
+                f"prior_smoothing must be a non-negative number; got {self.prior_smoothing!r}"
+            )
         if not (isinstance(self.max_iter, (int, np.integer)) and self.max_iter >= 1):
             raise ValueError(f"max_iter must be a positive integer; got {self.max_iter!r}")
         if not (self.tol >= 0):
             raise ValueError(f"tol must be >= 0; got {self.tol!r}")
 
-    def fit(self, data, scheme: str | None = None, gold=None) -> "DawidSkene":
+    def fit(self, data, scheme: str | None = None, gold=None) -> DawidSkene:
         """Run EM.
 
         Parameters
@@ -376,21 +437,41 @@ class DawidSkene(Aggregator):
         if self.init_confusions is not None:
             th = np.asarray(self.init_confusions, dtype=float)
             if th.shape != (ann.n_annotators, q, q):
-                raise ValueError(f"init_confusions must have shape ({ann.n_annotators}, {q}, {q}) "
-                                 f"(annotators, true class, vote); got {th.shape}")
+                raise ValueError(
+                    f"init_confusions must have shape ({ann.n_annotators}, {q}, {q}) "
+                    f"(annotators, true class, vote); got {th.shape}"
+                )
             pri = None if self.init_priors is None else np.asarray(self.init_priors, dtype=float)
             if pri is not None and pri.shape != (q,):
                 raise ValueError(f"init_priors must have shape ({q},); got {pri.shape}")
-            res = run_em([view], q, init_thetas=[th], init_priors=pri, prior_smoothing=self.prior_smoothing,
-                         gold=g, max_iter=self.max_iter, tol=self.tol)
+            res = run_em(
+                [view],
+                q,
+                init_thetas=[th],
+                init_priors=pri,
+                prior_smoothing=self.prior_smoothing,
+                gold=g,
+                max_iter=self.max_iter,
+                tol=self.tol,
+            )
         else:
-            res = run_em([view], q, init_posteriors=soft_majority(X, ann.n_annotators, q),
-                         prior_smoothing=self.prior_smoothing, gold=g, max_iter=self.max_iter, tol=self.tol)
+            res = run_em(
+                [view],
+                q,
+                init_posteriors=soft_majority(X, ann.n_annotators, q),
+                prior_smoothing=self.prior_smoothing,
+                gold=g,
+                max_iter=self.max_iter,
+                tol=self.tol,
+            )
         cats = list(ann.categories(scheme))
         self.confusions_ = res.thetas[0]
         self.priors_ = pd.Series(res.priors, index=pd.Index(cats, name=scheme), name="prior")
-        self.skills_ = pd.Series(np.einsum("k,akk->a", res.priors, res.thetas[0]),
-                                 index=pd.Index(ann.annotator_ids, name="annotator_id"), name="skill")
+        self.skills_ = pd.Series(
+            np.einsum("k,akk->a", res.priors, res.thetas[0]),
+            index=pd.Index(ann.annotator_ids, name="annotator_id"),
+            name="skill",
+        )
         self.log_likelihood_ = res.log_likelihood
         self.n_iter_ = res.n_iter
         self.converged_ = res.converged
@@ -401,8 +482,14 @@ class DawidSkene(Aggregator):
         th = self.confusions_
         n_ann, k, q = th.shape
         a, t, l_ = np.meshgrid(np.arange(n_ann), np.arange(k), np.arange(q), indexing="ij")
-        return pd.DataFrame({"annotator_id": self.annotator_ids_[a.ravel()], "true": self.classes_[t.ravel()],
-                             "label": self.classes_[l_.ravel()], "probability": th.ravel()})
+        return pd.DataFrame(
+            {
+                "annotator_id": self.annotator_ids_[a.ravel()],
+                "true": self.classes_[t.ravel()],
+                "label": self.classes_[l_.ravel()],
+                "probability": th.ravel(),
+            }
+        )
 
 
 class OneCoinDawidSkene(DawidSkene):
@@ -418,10 +505,25 @@ class OneCoinDawidSkene(DawidSkene):
     ['p', 'n']
     """
 
-    def __init__(self, *, smoothing: float = 0.1, prior_smoothing: float = 0.0, max_iter: int = 100,
-                 tol: float = 1e-6, init_confusions=None, init_priors=None):
-        super().__init__(model="one-coin", smoothing=smoothing, prior_smoothing=prior_smoothing,
-                         max_iter=max_iter, tol=tol, init_confusions=init_confusions, init_priors=init_priors)
+    def __init__(
+        self,
+        *,
+        smoothing: float = 0.1,
+        prior_smoothing: float = 0.0,
+        max_iter: int = 100,
+        tol: float = 1e-6,
+        init_confusions=None,
+        init_priors=None,
+    ):
+        super().__init__(
+            model="one-coin",
+            smoothing=smoothing,
+            prior_smoothing=prior_smoothing,
+            max_iter=max_iter,
+            tol=tol,
+            init_confusions=init_confusions,
+            init_priors=init_priors,
+        )
 
     def get_params(self, deep: bool = True):
         return {k: getattr(self, k) for k in self._param_names()}
@@ -441,7 +543,22 @@ class ClassConditionalDawidSkene(DawidSkene):
     ['p', 'n']
     """
 
-    def __init__(self, *, smoothing: float = 0.1, prior_smoothing: float = 0.0, max_iter: int = 100,
-                 tol: float = 1e-6, init_confusions=None, init_priors=None):
-        super().__init__(model="diagonal", smoothing=smoothing, prior_smoothing=prior_smoothing,
-                         max_iter=max_iter, tol=tol, init_confusions=init_confusions, init_priors=init_priors)
+    def __init__(
+        self,
+        *,
+        smoothing: float = 0.1,
+        prior_smoothing: float = 0.0,
+        max_iter: int = 100,
+        tol: float = 1e-6,
+        init_confusions=None,
+        init_priors=None,
+    ):
+        super().__init__(
+            model="diagonal",
+            smoothing=smoothing,
+            prior_smoothing=prior_smoothing,
+            max_iter=max_iter,
+            tol=tol,
+            init_confusions=init_confusions,
+            init_priors=init_priors,
+        )

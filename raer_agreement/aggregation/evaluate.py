@@ -6,11 +6,12 @@ per-class recalls, primary) and WAR (weighted average recall, which equals
 accuracy).  Classes without any gold item are left out of UAR and get a
 NaN recall.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -52,20 +53,33 @@ class Evaluation:
     n_unresolved: int
 
     def to_dict(self) -> dict:
-        return {"accuracy": self.accuracy, "uar": self.uar, "war": self.war, "n_items": self.n_items,
-                "n_unresolved": self.n_unresolved,
-                "recall": {str(k): (None if np.isnan(v) else float(v)) for k, v in self.recall.items()},
-                "confusion": {str(r): {str(c): int(v) for c, v in row.items()}
-                              for r, row in self.confusion.iterrows()}}
+        return {
+            "accuracy": self.accuracy,
+            "uar": self.uar,
+            "war": self.war,
+            "n_items": self.n_items,
+            "n_unresolved": self.n_unresolved,
+            "recall": {str(k): (None if np.isnan(v) else float(v)) for k, v in self.recall.items()},
+            "confusion": {
+                str(r): {str(c): int(v) for c, v in row.items()}
+                for r, row in self.confusion.iterrows()
+            },
+        }
 
     def summary(self) -> str:
         """Plain-text report (what ``raer-agreement aggregate --gold`` prints)."""
-        lines = [f"evaluated on {self.n_items} items with gold labels"
-                 + (f" ({self.n_unresolved} without a label, counted wrong)" if self.n_unresolved else ""),
-                 f"accuracy  {self.accuracy:.4f}",
-                 f"UAR       {self.uar:.4f}",
-                 f"WAR       {self.war:.4f}",
-                 "per-class recall:"]
+        lines = [
+            f"evaluated on {self.n_items} items with gold labels"
+            + (
+                f" ({self.n_unresolved} without a label, counted wrong)"
+                if self.n_unresolved
+                else ""
+            ),
+            f"accuracy  {self.accuracy:.4f}",
+            f"UAR       {self.uar:.4f}",
+            f"WAR       {self.war:.4f}",
+            "per-class recall:",
+        ]
         width = max(len(str(c)) for c in self.recall.index)
         for c, r in self.recall.items():
             lines.append(f"  {str(c):<{width}}  " + ("   n/a" if np.isnan(r) else f"{r:.4f}"))
@@ -134,10 +148,20 @@ def evaluate(predicted, gold, classes: Sequence | None = None) -> Evaluation:
     uar = float(np.nanmean(recall)) if np.isfinite(recall).any() else float("nan")
     war = float(np.nansum(recall * support) / support.sum())
     cols = classes + (["<unresolved>"] if (pi < 0).any() else [])
-    confusion = pd.DataFrame(conf[:, :len(cols)], index=pd.Index(classes, name="gold"),
-                             columns=pd.Index(cols, name="predicted"))
-    return Evaluation(acc, uar, war, pd.Series(recall, index=pd.Index(classes, name="class"), name="recall"),
-                      confusion, int(len(common)), int((pi < 0).sum()))
+    confusion = pd.DataFrame(
+        conf[:, : len(cols)],
+        index=pd.Index(classes, name="gold"),
+        columns=pd.Index(cols, name="predicted"),
+    )
+    return Evaluation(
+        acc,
+        uar,
+        war,
+        pd.Series(recall, index=pd.Index(classes, name="class"), name="recall"),
+        confusion,
+        int(len(common)),
+        int((pi < 0).sum()),
+    )
 
 
 def _norm_label(v) -> str:
@@ -162,6 +186,7 @@ def read_gold(path, *, item_col: str | None = None, label_col: str | None = None
     Series of str indexed by item id (as written)
     """
     from ..io.long import ITEM_COLUMNS, find_column
+
     p = Path(path)
     if not p.exists():
         raise InputError("gold file not found", path=p)
@@ -172,8 +197,11 @@ def read_gold(path, *, item_col: str | None = None, label_col: str | None = None
     if df.shape[1] < 2:
         raise InputError("gold labels need two columns: item id and label", path=p)
     ic = item_col or find_column(df.columns, ITEM_COLUMNS) or df.columns[0]
-    lc = label_col or find_column(df.columns, ("label", "gold", "truth", "true_label", "coarse", "answer")) \
+    lc = (
+        label_col
+        or find_column(df.columns, ("label", "gold", "truth", "true_label", "coarse", "answer"))
         or [c for c in df.columns if c != ic][0]
+    )
     for c in (ic, lc):
         if c not in df.columns:
             raise InputError("column not found in the gold file", path=p, column=c)
@@ -184,6 +212,11 @@ def read_gold(path, *, item_col: str | None = None, label_col: str | None = None
     dup = s.index.duplicated()
     if dup.any():
         line = int(np.flatnonzero(dup)[0]) + 2
-        raise InputError("item listed twice in the gold labels", path=p, line=line, column=ic,
-                         value=s.index[dup][0])
+        raise InputError(
+            "item listed twice in the gold labels",
+            path=p,
+            line=line,
+            column=ic,
+            value=s.index[dup][0],
+        )
     return s.rename("gold")

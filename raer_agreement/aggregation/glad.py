@@ -14,6 +14,7 @@ by block-coordinate Newton sweeps, warm-started (each parameter's gradient
 and curvature are one ``np.bincount`` over the ratings).  Everything is vectorised over ratings with
 ``np.bincount``; no pandas inside the loop.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -76,9 +77,17 @@ class GLAD(Aggregator):
     True
     """
 
-    def __init__(self, *, max_iter: int = 100, tol: float = 1e-5, m_step_iter: int = 5,
-                 alpha_prior_mean: float = 1.0, log_beta_prior_mean: float = 0.0, fit_priors: bool = False,
-                 prior_smoothing: float = 1.0):
+    def __init__(
+        self,
+        *,
+        max_iter: int = 100,
+        tol: float = 1e-5,
+        m_step_iter: int = 5,
+        alpha_prior_mean: float = 1.0,
+        log_beta_prior_mean: float = 0.0,
+        fit_priors: bool = False,
+        prior_smoothing: float = 1.0,
+    ):
         self.max_iter = max_iter
         self.tol = tol
         self.m_step_iter = m_step_iter
@@ -87,7 +96,7 @@ class GLAD(Aggregator):
         self.fit_priors = fit_priors
         self.prior_smoothing = prior_smoothing
 
-    def fit(self, data, scheme: str | None = None, gold=None) -> "GLAD":
+    def fit(self, data, scheme: str | None = None, gold=None) -> GLAD:
         """Run EM; ``gold`` (clip id -> label) clamps known clips."""
         return super().fit(data, scheme, gold=gold)
 
@@ -132,7 +141,10 @@ class GLAD(Aggregator):
                 w = s_ * (1.0 - s_)
                 gb = np.bincount(it, weights=(p_r - s_) * z, minlength=n) - (lb - mu_b)
                 # the larger of the Gauss-Newton and the exact curvature: never an overshooting step
-                hb = np.bincount(it, weights=w * z ** 2 + np.abs(p_r - s_) * np.abs(z), minlength=n) + 1.0
+                hb = (
+                    np.bincount(it, weights=w * z**2 + np.abs(p_r - s_) * np.abs(z), minlength=n)
+                    + 1.0
+                )
                 step = np.clip(gb / hb, -1.0, 1.0)
                 lb += step
                 if np.abs(step).max() < 1e-8:
@@ -171,9 +183,12 @@ class GLAD(Aggregator):
                 break
         cats = list(ann.categories(scheme))
         self.priors_ = pd.Series(priors, index=pd.Index(cats, name=scheme), name="prior")
-        self.skills_ = pd.Series(params[:m], index=pd.Index(ann.annotator_ids, name="annotator_id"), name="alpha")
-        self.difficulties_ = pd.Series(np.exp(-params[m:]), index=pd.Index(ann.item_ids, name="item_id"),
-                                       name="difficulty")
+        self.skills_ = pd.Series(
+            params[:m], index=pd.Index(ann.annotator_ids, name="annotator_id"), name="alpha"
+        )
+        self.difficulties_ = pd.Series(
+            np.exp(-params[m:]), index=pd.Index(ann.item_ids, name="item_id"), name="difficulty"
+        )
         self.log_likelihood_ = np.asarray(trace)
         self.n_iter_ = n_iter
         self.converged_ = converged

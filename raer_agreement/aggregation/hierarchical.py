@@ -31,6 +31,7 @@ Output
 The engine is :func:`raer_agreement.aggregation.dawid_skene.run_em` (two
 views of one latent state); an iteration is four sparse-dense products.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -108,9 +109,18 @@ class HierarchicalDawidSkene(Aggregator):
     (['pos', 'neg'], ['joy', 'anger'])
     """
 
-    def __init__(self, *, coarse: str | None = None, fine: str | None = None, use_mapping: bool = True,
-                 smoothing: float = 0.1, shrinkage: float = 5.0, prior_smoothing: float = 0.0,
-                 max_iter: int = 100, tol: float = 1e-6):
+    def __init__(
+        self,
+        *,
+        coarse: str | None = None,
+        fine: str | None = None,
+        use_mapping: bool = True,
+        smoothing: float = 0.1,
+        shrinkage: float = 5.0,
+        prior_smoothing: float = 0.0,
+        max_iter: int = 100,
+        tol: float = 1e-6,
+    ):
         self.coarse = coarse
         self.fine = fine
         self.use_mapping = use_mapping
@@ -125,18 +135,26 @@ class HierarchicalDawidSkene(Aggregator):
         coarse, fine = self.coarse, self.fine
         if coarse is None or fine is None:
             pairs = [(c, p) for c, p in ann.taxonomy.pairs() if c in present and p in present]
-            if pairs and (fine is None or fine == pairs[0][0]) and (coarse is None or coarse == pairs[0][1]):
+            if (
+                pairs
+                and (fine is None or fine == pairs[0][0])
+                and (coarse is None or coarse == pairs[0][1])
+            ):
                 fine, coarse = pairs[0]
             elif len(present) >= 2:
                 rest = [s for s in present if s not in (coarse, fine)]
                 coarse = coarse or rest.pop(0)
                 fine = fine or rest.pop(0)
             else:
-                raise ValueError("the hierarchical model needs two label schemes (e.g. coarse and fine); "
-                                 f"these annotations hold only {', '.join(present)}")
+                raise ValueError(
+                    "the hierarchical model needs two label schemes (e.g. coarse and fine); "
+                    f"these annotations hold only {', '.join(present)}"
+                )
         for s in (coarse, fine):
             if s not in present:
-                raise ValueError(f"no scheme {s!r} in these annotations (schemes: {', '.join(present)})")
+                raise ValueError(
+                    f"no scheme {s!r} in these annotations (schemes: {', '.join(present)})"
+                )
         if coarse == fine:
             raise ValueError("coarse and fine must be different schemes")
         mapping = None
@@ -147,7 +165,7 @@ class HierarchicalDawidSkene(Aggregator):
                 mapping = None
         return coarse, fine, mapping
 
-    def fit(self, data, scheme: str | None = None, gold=None) -> "HierarchicalDawidSkene":
+    def fit(self, data, scheme: str | None = None, gold=None) -> HierarchicalDawidSkene:
         """Run joint EM.
 
         Parameters
@@ -191,14 +209,18 @@ class HierarchicalDawidSkene(Aggregator):
             vf = View(Xf, m, kf, state_f, kf, "full", self.smoothing)
 
             def m_step(post):
-                return [confusion_from_counts(vc.expected_counts(post), "full", self.smoothing),
-                        confusion_from_counts(vf.expected_counts(post), "full", self.smoothing)]
+                return [
+                    confusion_from_counts(vc.expected_counts(post), "full", self.smoothing),
+                    confusion_from_counts(vf.expected_counts(post), "full", self.smoothing),
+                ]
         else:
             # coarse level of every rating: its coarse label, else the parent of its fine label
             parent_f = np.where(has_f, mapping[np.maximum(lab_f, 0)], -1)
             extra = has_f & ~has_c
-            Xc_level = (Xc_all + incidence_matrix(item[extra], ann_code[extra] * kc + parent_f[extra],
-                                                  n, m * kc)).tocsr()
+            Xc_level = (
+                Xc_all
+                + incidence_matrix(item[extra], ann_code[extra] * kc + parent_f[extra], n, m * kc)
+            ).tocsr()
             vc = View(Xc_level, m, kc, state_c, kc, "full", self.smoothing)
             vf = View(Xf, m, kf, state_f, kf, "full", self.smoothing)
             group = np.zeros((kf, kc))
@@ -226,8 +248,16 @@ class HierarchicalDawidSkene(Aggregator):
             if mapping is None:
                 raise ValueError("gold labels in the hierarchical model need a taxonomy mapping")
             g = gold_codes(gold, ann, fine)
-        res = run_em([vc, vf], n_states, init_posteriors=init, prior_smoothing=self.prior_smoothing, gold=g,
-                     max_iter=self.max_iter, tol=self.tol, m_step=m_step)
+        res = run_em(
+            [vc, vf],
+            n_states,
+            init_posteriors=init,
+            prior_smoothing=self.prior_smoothing,
+            gold=g,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            m_step=m_step,
+        )
         post = res.posteriors
         pc_post = np.zeros((n, kc))
         pf_post = np.zeros((n, kf))
@@ -236,17 +266,34 @@ class HierarchicalDawidSkene(Aggregator):
             pf_post[:, state_f[s]] += post[:, s]
         idx = pd.Index(ann.item_ids, name="item_id")
         self.posteriors_by_scheme_ = {
-            coarse: pd.DataFrame(pc_post, index=idx, columns=pd.Index(ann.categories(coarse), name=coarse)),
-            fine: pd.DataFrame(pf_post, index=idx, columns=pd.Index(ann.categories(fine), name=fine))}
+            coarse: pd.DataFrame(
+                pc_post, index=idx, columns=pd.Index(ann.categories(coarse), name=coarse)
+            ),
+            fine: pd.DataFrame(
+                pf_post, index=idx, columns=pd.Index(ann.categories(fine), name=fine)
+            ),
+        }
         self.labels_by_scheme_ = {
-            s: pd.Series(pd.Categorical.from_codes(np.argmax(p.to_numpy(), axis=1), categories=list(p.columns)),
-                         index=idx, name=s) for s, p in self.posteriors_by_scheme_.items()}
-        self.entropy_by_scheme_ = {s: pd.Series(entropy(p.to_numpy()), index=idx, name="entropy")
-                                   for s, p in self.posteriors_by_scheme_.items()}
+            s: pd.Series(
+                pd.Categorical.from_codes(
+                    np.argmax(p.to_numpy(), axis=1), categories=list(p.columns)
+                ),
+                index=idx,
+                name=s,
+            )
+            for s, p in self.posteriors_by_scheme_.items()
+        }
+        self.entropy_by_scheme_ = {
+            s: pd.Series(entropy(p.to_numpy()), index=idx, name="entropy")
+            for s, p in self.posteriors_by_scheme_.items()
+        }
         joint = np.zeros((kc, kf))
         joint[state_c, state_f] = res.priors
-        self.joint_priors_ = pd.DataFrame(joint, index=pd.Index(ann.categories(coarse), name=coarse),
-                                          columns=pd.Index(ann.categories(fine), name=fine))
+        self.joint_priors_ = pd.DataFrame(
+            joint,
+            index=pd.Index(ann.categories(coarse), name=coarse),
+            columns=pd.Index(ann.categories(fine), name=fine),
+        )
         if mapping is None:
             self.confusions_ = {coarse: res.thetas[0], fine: res.thetas[1]}
             self.within_parent_ = None
@@ -261,13 +308,18 @@ class HierarchicalDawidSkene(Aggregator):
         self.converged_ = res.converged
         self._set_outputs(ann, scheme, self.posteriors_by_scheme_[scheme].to_numpy())
         pri = joint.sum(axis=1) if scheme == coarse else joint.sum(axis=0)
-        self.priors_ = pd.Series(pri, index=pd.Index(ann.categories(scheme), name=scheme), name="prior")
+        self.priors_ = pd.Series(
+            pri, index=pd.Index(ann.categories(scheme), name=scheme), name="prior"
+        )
         return self
 
 
 def _fold(m: int, q: int):
     from scipy import sparse
-    return sparse.csr_matrix((np.ones(m * q), (np.arange(m * q), np.tile(np.arange(q), m))), shape=(m * q, q))
+
+    return sparse.csr_matrix(
+        (np.ones(m * q), (np.arange(m * q), np.tile(np.arange(q), m))), shape=(m * q, q)
+    )
 
 
 def _within_parent_prior(cf, mapping, group, n_children, same_parent):
@@ -278,15 +330,25 @@ def _within_parent_prior(cf, mapping, group, n_children, same_parent):
     choice of child in that group.  Shape (n_annotators, q_fine, q_fine).
     """
     n_ann, kf, _ = cf.shape
-    diag = np.einsum("azz->a", cf[:, n_children > 1][:, :, n_children > 1]) if (n_children > 1).any() else 0.0
-    own = (cf * same_parent).sum(axis=2)[:, n_children > 1].sum(axis=1) if (n_children > 1).any() else 0.0
+    diag = (
+        np.einsum("azz->a", cf[:, n_children > 1][:, :, n_children > 1])
+        if (n_children > 1).any()
+        else 0.0
+    )
+    own = (
+        (cf * same_parent).sum(axis=2)[:, n_children > 1].sum(axis=1)
+        if (n_children > 1).any()
+        else 0.0
+    )
     acc = np.where(own > 0, (diag + 1.0) / (np.asarray(own) + 2.0), 0.5)  # Laplace: never 0 or 1
-    pooled = cf.sum(axis=1)                                     # (n_ann, kf): child chosen, any truth
+    pooled = cf.sum(axis=1)  # (n_ann, kf): child chosen, any truth
     gs = (pooled @ group)[:, mapping]
     choice = np.where(gs > 0, pooled / np.where(gs > 0, gs, 1.0), 1.0 / n_children)
     out = np.repeat(choice[:, None, :], kf, axis=1)
     eye = np.eye(kf, dtype=bool)
-    inside = np.where(eye, acc[:, None, None], (1.0 - acc[:, None, None]) / np.maximum(n_children - 1, 1))
+    inside = np.where(
+        eye, acc[:, None, None], (1.0 - acc[:, None, None]) / np.maximum(n_children - 1, 1)
+    )
     single = n_children == 1
     inside = np.where(single[None, None, :] & same_parent[None], 1.0, inside)
     return np.where(same_parent[None], inside, out)

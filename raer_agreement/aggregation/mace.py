@@ -16,6 +16,7 @@ posteriors.  Several restarts from random parameters (distinct seeds drawn
 from one seeded ``numpy.random.Generator``) keep the run with the highest
 log-likelihood.  Every step is array code over ratings (``np.bincount``).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -75,8 +76,18 @@ class MACE(Aggregator):
     3
     """
 
-    def __init__(self, *, n_restarts: int = 10, max_iter: int = 50, tol: float = 1e-6, alpha: float = 0.5,
-                 beta: float = 0.5, strategy_prior: float = 1.0, method: str = "vb", random_state=0):
+    def __init__(
+        self,
+        *,
+        n_restarts: int = 10,
+        max_iter: int = 50,
+        tol: float = 1e-6,
+        alpha: float = 0.5,
+        beta: float = 0.5,
+        strategy_prior: float = 1.0,
+        method: str = "vb",
+        random_state=0,
+    ):
         self.n_restarts = n_restarts
         self.max_iter = max_iter
         self.tol = tol
@@ -86,7 +97,7 @@ class MACE(Aggregator):
         self.method = method
         self.random_state = random_state
 
-    def fit(self, data, scheme: str | None = None, gold=None) -> "MACE":
+    def fit(self, data, scheme: str | None = None, gold=None) -> MACE:
         """Fit; ``gold`` (clip id -> label) clamps known clips."""
         return super().fit(data, scheme, gold=gold)
 
@@ -117,11 +128,17 @@ class MACE(Aggregator):
             if best is None or finals[-1] > best[3][-1]:
                 best = run
         post, theta, xi, trace, n_iter, converged = best
-        self.skills_ = pd.Series(theta, index=pd.Index(ann.annotator_ids, name="annotator_id"), name="competence")
-        self.strategies_ = pd.DataFrame(xi, index=pd.Index(ann.annotator_ids, name="annotator_id"),
-                                        columns=pd.Index(ann.categories(scheme), name=scheme))
-        self.priors_ = pd.Series(np.full(q, 1.0 / q), index=pd.Index(ann.categories(scheme), name=scheme),
-                                 name="prior")
+        self.skills_ = pd.Series(
+            theta, index=pd.Index(ann.annotator_ids, name="annotator_id"), name="competence"
+        )
+        self.strategies_ = pd.DataFrame(
+            xi,
+            index=pd.Index(ann.annotator_ids, name="annotator_id"),
+            columns=pd.Index(ann.categories(scheme), name=scheme),
+        )
+        self.priors_ = pd.Series(
+            np.full(q, 1.0 / q), index=pd.Index(ann.categories(scheme), name=scheme), name="prior"
+        )
         self.log_likelihood_ = np.asarray(trace)
         self.restart_log_likelihoods_ = np.asarray(finals)
         self.seeds_ = np.asarray(seeds)
@@ -149,8 +166,9 @@ class MACE(Aggregator):
                 base = np.log(spam_l)
                 gain = np.log(right) - base
             base = np.maximum(base, -700.0)
-            logp = np.bincount(it, weights=base, minlength=n)[:, None] \
-                + np.bincount(flat, weights=np.minimum(gain, 1400.0), minlength=n * q).reshape(n, q)
+            logp = np.bincount(it, weights=base, minlength=n)[:, None] + np.bincount(
+                flat, weights=np.minimum(gain, 1400.0), minlength=n * q
+            ).reshape(n, q)
             post, lnorm = normalise_log(logp - np.log(q))
             if clamped.any():
                 post[clamped] = np.eye(q)[g[clamped]]

@@ -5,6 +5,7 @@ With about ten votes and five classes, RAER clips tie often: the policy is
 the caller's choice and is recorded on the fitted estimator (``tie_break_``,
 ``ties_``), never hidden.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,7 +36,11 @@ def weighted_counts(ann: Annotations, scheme: str, weights=None) -> np.ndarray:
     q = ann.n_categories(scheme)
     it, an, lab = ann.ratings(scheme)
     w = None if weights is None else np.asarray(weights, dtype=float)[an]
-    return np.bincount(it * q + lab, weights=w, minlength=ann.n_items * q).reshape(ann.n_items, q).astype(float)
+    return (
+        np.bincount(it * q + lab, weights=w, minlength=ann.n_items * q)
+        .reshape(ann.n_items, q)
+        .astype(float)
+    )
 
 
 def break_ties(scores: np.ndarray, policy: str, *, rng=None, prior=None, rtol: float = 1e-9):
@@ -151,14 +156,18 @@ class MajorityVote(Aggregator):
             w = s.reindex(pd.Index(ann.annotator_ids)).to_numpy(dtype=float)
         w = np.asarray(w, dtype=float)
         if w.shape != (ann.n_annotators,):
-            raise ValueError(f"weights must have one value per annotator ({ann.n_annotators}); got shape {w.shape}")
+            raise ValueError(
+                f"weights must have one value per annotator ({ann.n_annotators}); got shape {w.shape}"
+            )
         if (w < 0).any() or not np.isfinite(w).all():
             raise ValueError("weights must be finite and non-negative")
         return w
 
     def _fit(self, ann: Annotations, scheme: str):
         if self.tie_break not in TIE_POLICIES:
-            raise ValueError(f"tie_break must be one of {', '.join(TIE_POLICIES)}; got {self.tie_break!r}")
+            raise ValueError(
+                f"tie_break must be one of {', '.join(TIE_POLICIES)}; got {self.tie_break!r}"
+            )
         counts = weighted_counts(ann, scheme, self._weights(ann))
         return self._from_counts(counts)
 
@@ -166,7 +175,11 @@ class MajorityVote(Aggregator):
         q = counts.shape[1]
         prior = None
         if self.tie_break == "prior":
-            prior = np.asarray(self.prior, dtype=float) if self.prior is not None else counts.sum(axis=0)
+            prior = (
+                np.asarray(self.prior, dtype=float)
+                if self.prior is not None
+                else counts.sum(axis=0)
+            )
             if prior.shape != (q,):
                 raise ValueError(f"prior must have shape ({q},); got {prior.shape}")
         rng = np.random.default_rng(self.random_state)
@@ -219,7 +232,9 @@ class Wawa(MajorityVote):
 
     def _fit(self, ann: Annotations, scheme: str):
         if self.tie_break not in TIE_POLICIES:
-            raise ValueError(f"tie_break must be one of {', '.join(TIE_POLICIES)}; got {self.tie_break!r}")
+            raise ValueError(
+                f"tie_break must be one of {', '.join(TIE_POLICIES)}; got {self.tie_break!r}"
+            )
         if not (isinstance(self.n_iter, (int, np.integer)) and self.n_iter >= 1):
             raise ValueError(f"n_iter must be a positive integer; got {self.n_iter!r}")
         it, an, lab = ann.ratings(scheme)
@@ -229,8 +244,11 @@ class Wawa(MajorityVote):
         for _ in range(self.n_iter):
             codes = out[1]
             has = codes[it] >= 0
-            agree = np.bincount(an[has], weights=(lab[has] == codes[it][has]).astype(float),
-                                minlength=ann.n_annotators)
+            agree = np.bincount(
+                an[has],
+                weights=(lab[has] == codes[it][has]).astype(float),
+                minlength=ann.n_annotators,
+            )
             seen = np.bincount(an[has], minlength=ann.n_annotators)
             skills = np.where(seen > 0, agree / np.maximum(seen, 1), 0.0)
             wc = weighted_counts(ann, scheme, skills)
@@ -238,5 +256,7 @@ class Wawa(MajorityVote):
             zero = wc.sum(axis=1) == 0
             wc[zero] = plain[zero]
             out = self._from_counts(wc)
-        self.skills_ = pd.Series(skills, index=pd.Index(ann.annotator_ids, name="annotator_id"), name="skill")
+        self.skills_ = pd.Series(
+            skills, index=pd.Index(ann.annotator_ids, name="annotator_id"), name="skill"
+        )
         return out

@@ -1,9 +1,10 @@
 """Which clips deserve a second look: per-clip confidence and entropy, and a
 review queue of clips whose label differs across methods or whose
 confidence is low."""
+
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -46,14 +47,21 @@ def confidence_table(posteriors: pd.DataFrame) -> pd.DataFrame:
     cols = np.asarray(posteriors.columns, dtype=object)
     lab = np.where(bad, None, cols[np.argmax(filled, axis=1)])
     ent = entropy(p)
-    return pd.DataFrame({"label": pd.array(lab, dtype="string"), "confidence": top,
-                         "margin": np.where(bad, np.nan, top - second), "entropy": ent,
-                         "normalised_entropy": ent / np.log(q) if q > 1 else np.zeros(len(p))},
-                        index=posteriors.index)
+    return pd.DataFrame(
+        {
+            "label": pd.array(lab, dtype="string"),
+            "confidence": top,
+            "margin": np.where(bad, np.nan, top - second),
+            "entropy": ent,
+            "normalised_entropy": ent / np.log(q) if q > 1 else np.zeros(len(p)),
+        },
+        index=posteriors.index,
+    )
 
 
-def review_queue(results: Mapping[str, object], *, min_confidence: float = 0.6,
-                 disagreement: bool = True) -> pd.DataFrame:
+def review_queue(
+    results: Mapping[str, object], *, min_confidence: float = 0.6, disagreement: bool = True
+) -> pd.DataFrame:
     """Clips to review: labels differ across methods, or confidence is low.
 
     Parameters
@@ -96,8 +104,10 @@ def review_queue(results: Mapping[str, object], *, min_confidence: float = 0.6,
         elif isinstance(r, pd.Series):
             lab, post = r.astype("string"), None
         else:
-            raise TypeError(f"results[{name!r}] must be a fitted aggregator, a posterior DataFrame or a "
-                            f"label Series; got {type(r).__name__}")
+            raise TypeError(
+                f"results[{name!r}] must be a fitted aggregator, a posterior DataFrame or a "
+                f"label Series; got {type(r).__name__}"
+            )
         index = lab.index if index is None else index
         labels[name] = lab.reindex(index)
         if post is not None:
@@ -110,9 +120,18 @@ def review_queue(results: Mapping[str, object], *, min_confidence: float = 0.6,
     ent = pd.DataFrame(ents, index=index).max(axis=1) if ents else pd.Series(np.nan, index=index)
     dis = (n_distinct > 1) if disagreement else pd.Series(False, index=index)
     low = conf < min_confidence
-    reason = np.where(dis & low, "disagreement; low confidence", np.where(dis, "disagreement",
-                                                                          np.where(low, "low confidence", "")))
-    out = lab_df.assign(n_distinct_labels=n_distinct, min_confidence=conf, max_entropy=ent,
-                        reason=pd.array(reason, dtype="string"))
+    reason = np.where(
+        dis & low,
+        "disagreement; low confidence",
+        np.where(dis, "disagreement", np.where(low, "low confidence", "")),
+    )
+    out = lab_df.assign(
+        n_distinct_labels=n_distinct,
+        min_confidence=conf,
+        max_entropy=ent,
+        reason=pd.array(reason, dtype="string"),
+    )
     out = out[dis | low]
-    return out.sort_values(["min_confidence", "n_distinct_labels"], ascending=[True, False], na_position="first")
+    return out.sort_values(
+        ["min_confidence", "n_distinct_labels"], ascending=[True, False], na_position="first"
+    )

@@ -13,6 +13,7 @@ Granularities
     through the taxonomy (:func:`coarse_from_fine`), so the two never
     contradict each other.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -24,8 +25,14 @@ from .._json import to_jsonable
 from ..annotations import Annotations
 from .base import Aggregator, as_annotations, entropy
 
-__all__ = ["SoftLabels", "vote_distribution", "model_soft_labels", "soft_labels", "coarse_from_fine",
-           "apply_temperature"]
+__all__ = [
+    "SoftLabels",
+    "vote_distribution",
+    "model_soft_labels",
+    "soft_labels",
+    "coarse_from_fine",
+    "apply_temperature",
+]
 
 
 @dataclass(frozen=True)
@@ -95,8 +102,9 @@ class SoftLabels:
         >>> vote_distribution(df).to_frame().round(3).to_dict("index")
         {'c1': {'x': 0.5, 'y': 0.5, 'n_ratings': 2, 'entropy': 0.693, 'label': 'x'}, 'c2': {'x': 0.0, 'y': 1.0, 'n_ratings': 1, 'entropy': 0.0, 'label': 'y'}}
         """
-        out = pd.DataFrame(self.probs, columns=list(self.classes),
-                           index=pd.Index(self.clip_ids, name="clip_id"))
+        out = pd.DataFrame(
+            self.probs, columns=list(self.classes), index=pd.Index(self.clip_ids, name="clip_id")
+        )
         out["n_ratings"] = self.n_ratings
         out["entropy"] = self.entropy
         out["label"] = pd.array(self.hard_labels(), dtype="string")
@@ -135,8 +143,14 @@ def _argmax_or_unresolved(p: np.ndarray) -> np.ndarray:
     return np.argmax(p, axis=1).astype(np.int64)
 
 
-def vote_distribution(data, scheme: str | None = None, *, alpha: float = 0.0, min_votes: int = 1,
-                      temperature: float = 1.0) -> SoftLabels:
+def vote_distribution(
+    data,
+    scheme: str | None = None,
+    *,
+    alpha: float = 0.0,
+    min_votes: int = 1,
+    temperature: float = 1.0,
+) -> SoftLabels:
     """Empirical vote distribution per clip.
 
     Parameters
@@ -176,15 +190,35 @@ def vote_distribution(data, scheme: str | None = None, *, alpha: float = 0.0, mi
     sm = c + float(alpha)
     probs = apply_temperature(sm / sm.sum(axis=1, keepdims=True), temperature)
     sch = ann.scheme(scheme)
-    return SoftLabels(np.asarray(ann.item_ids, dtype=object)[keep], tuple(sch.categories), tuple(sch.codes),
-                      c, probs, _argmax_or_unresolved(c.astype(float)), scheme, "votes",
-                      {"alpha": float(alpha), "min_votes": int(min_votes), "temperature": float(temperature),
-                       "n_clips_left_out": int((~keep).sum())})
+    return SoftLabels(
+        np.asarray(ann.item_ids, dtype=object)[keep],
+        tuple(sch.categories),
+        tuple(sch.codes),
+        c,
+        probs,
+        _argmax_or_unresolved(c.astype(float)),
+        scheme,
+        "votes",
+        {
+            "alpha": float(alpha),
+            "min_votes": int(min_votes),
+            "temperature": float(temperature),
+            "n_clips_left_out": int((~keep).sum()),
+        },
+    )
 
 
-def model_soft_labels(estimator: Aggregator, data, scheme: str | None = None, *, temperature: float = 1.0,
-                      min_votes: int = 0, method: str | None = None, seed: int | None = None,
-                      fitted: bool = False) -> SoftLabels:
+def model_soft_labels(
+    estimator: Aggregator,
+    data,
+    scheme: str | None = None,
+    *,
+    temperature: float = 1.0,
+    min_votes: int = 0,
+    method: str | None = None,
+    seed: int | None = None,
+    fitted: bool = False,
+) -> SoftLabels:
     """Posteriors of an aggregator as soft labels.
 
     Parameters
@@ -222,7 +256,9 @@ def model_soft_labels(estimator: Aggregator, data, scheme: str | None = None, *,
         codes = np.argmax(post.to_numpy(), axis=1)
     else:
         if estimator.scheme_ != scheme:
-            raise ValueError(f"the estimator was fitted on scheme {estimator.scheme_!r}, not {scheme!r}")
+            raise ValueError(
+                f"the estimator was fitted on scheme {estimator.scheme_!r}, not {scheme!r}"
+            )
         post = estimator.posteriors_
         codes = np.asarray(estimator.label_codes_)
     p = post.to_numpy(dtype=float)
@@ -230,16 +266,38 @@ def model_soft_labels(estimator: Aggregator, data, scheme: str | None = None, *,
     keep = (counts.sum(axis=1) >= min_votes) & ~np.isnan(p).any(axis=1)
     probs = apply_temperature(p[keep], temperature)
     sch = ann.scheme(scheme)
-    params = {"temperature": float(temperature), "min_votes": int(min_votes),
-              "n_clips_left_out": int((~keep).sum()), "estimator": repr(estimator),
-              "options": to_jsonable(estimator.get_params())}
-    return SoftLabels(np.asarray(ann.item_ids, dtype=object)[keep], tuple(sch.categories), tuple(sch.codes),
-                      counts[keep], probs, codes[keep].astype(np.int64), scheme,
-                      method or type(estimator).__name__, params, seed)
+    params = {
+        "temperature": float(temperature),
+        "min_votes": int(min_votes),
+        "n_clips_left_out": int((~keep).sum()),
+        "estimator": repr(estimator),
+        "options": to_jsonable(estimator.get_params()),
+    }
+    return SoftLabels(
+        np.asarray(ann.item_ids, dtype=object)[keep],
+        tuple(sch.categories),
+        tuple(sch.codes),
+        counts[keep],
+        probs,
+        codes[keep].astype(np.int64),
+        scheme,
+        method or type(estimator).__name__,
+        params,
+        seed,
+    )
 
 
-def soft_labels(data, scheme: str | None = None, *, method: str = "votes", alpha: float = 0.0,
-                min_votes: int = 1, temperature: float = 1.0, seed: int = 0, **options) -> SoftLabels:
+def soft_labels(
+    data,
+    scheme: str | None = None,
+    *,
+    method: str = "votes",
+    alpha: float = 0.0,
+    min_votes: int = 1,
+    temperature: float = 1.0,
+    seed: int = 0,
+    **options,
+) -> SoftLabels:
     """Soft labels by method name: ``votes`` or any aggregation method.
 
     Parameters
@@ -264,14 +322,22 @@ def soft_labels(data, scheme: str | None = None, *, method: str = "votes", alpha
     [[0.0, 1.0], [0.5, 0.5]]
     """
     if method == "votes":
-        return replace(vote_distribution(data, scheme, alpha=alpha, min_votes=min_votes,
-                                         temperature=temperature), seed=seed)
+        return replace(
+            vote_distribution(
+                data, scheme, alpha=alpha, min_votes=min_votes, temperature=temperature
+            ),
+            seed=seed,
+        )
     if alpha:
-        raise ValueError("alpha (vote smoothing) applies to method='votes' only; models have their own smoothing")
+        raise ValueError(
+            "alpha (vote smoothing) applies to method='votes' only; models have their own smoothing"
+        )
     from . import make_aggregator
+
     est = make_aggregator(method, seed=seed, **options)
-    return model_soft_labels(est, data, scheme, temperature=temperature, min_votes=min_votes, method=method,
-                             seed=seed)
+    return model_soft_labels(
+        est, data, scheme, temperature=temperature, min_votes=min_votes, method=method, seed=seed
+    )
 
 
 def coarse_from_fine(soft: SoftLabels, ann_or_taxonomy, parent: str | None = None) -> SoftLabels:
@@ -314,5 +380,15 @@ def coarse_from_fine(soft: SoftLabels, ann_or_taxonomy, parent: str | None = Non
     probs = soft.probs @ g
     counts = (soft.counts @ g).round().astype(np.int64)
     params = dict(soft.params, marginalised_from=soft.scheme)
-    return SoftLabels(soft.clip_ids, tuple(psch.categories), tuple(psch.codes), counts, probs,
-                      np.argmax(probs, axis=1).astype(np.int64), parent, soft.method, params, soft.seed)
+    return SoftLabels(
+        soft.clip_ids,
+        tuple(psch.categories),
+        tuple(psch.codes),
+        counts,
+        probs,
+        np.argmax(probs, axis=1).astype(np.int64),
+        parent,
+        soft.method,
+        params,
+        soft.seed,
+    )

@@ -1,4 +1,5 @@
 """Arguments shared by every subcommand that reads ratings or writes files."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,36 +12,80 @@ from ..io.long import DUPLICATE_POLICIES, INCONSISTENT_POLICIES, UNKNOWN_POLICIE
 __all__ = ["add_input_arguments", "add_output_arguments", "load_from_args"]
 
 
-def add_input_arguments(p: argparse.ArgumentParser, *, optional_input: bool = True, many: bool = True) -> None:
+def add_input_arguments(
+    p: argparse.ArgumentParser, *, optional_input: bool = True, many: bool = True
+) -> None:
     """INPUT and the options of :func:`raer_agreement.io.load_ratings`."""
-    p.add_argument("input", nargs="*" if (optional_input and many) else ("?" if optional_input else "+"),
-                   metavar="INPUT",
-                   help="ratings file(s): long CSV/TSV/Parquet/JSONL, wide CSV, counts CSV or a Label Studio "
-                        "JSON export" + (" (default: the bundled synthetic RAER-like corpus)" if optional_input else ""))
+    p.add_argument(
+        "input",
+        nargs="*" if (optional_input and many) else ("?" if optional_input else "+"),
+        metavar="INPUT",
+        help="ratings file(s): long CSV/TSV/Parquet/JSONL, wide CSV, counts CSV or a Label Studio "
+        "JSON export"
+        + (" (default: the bundled synthetic RAER-like corpus)" if optional_input else ""),
+    )
     g = p.add_argument_group("reading the ratings")
-    g.add_argument("--format", default="auto",
-                   choices=["auto", "long", "wide", "counts", "labelstudio", "parquet", "jsonl"],
-                   help="input layout (default: decided by extension and content)")
-    g.add_argument("--item-col", metavar="COL", help="clip id column (default: clip_id/item/task/...)")
-    g.add_argument("--annotator-col", metavar="COL", help="annotator column (default: annotator_id/worker/rater/...)")
-    g.add_argument("--label-col", metavar="COL[=SCHEME]", action="append",
-                   help="label column, repeatable, one per scheme (default: coarse/fine or label/answer/response)")
-    g.add_argument("--taxonomy", metavar="FILE", help="taxonomy JSON (schemes, categories, mapping)")
-    g.add_argument("--categories", metavar="A,B,C",
-                   help="every category in order, unused ones included (when there is no taxonomy)")
-    g.add_argument("--clips", metavar="FILE", action="append",
-                   help="clip metadata: official list files or a CSV with clip ids (repeatable)")
-    g.add_argument("--duplicates", choices=DUPLICATE_POLICIES, default="keep",
-                   help="an annotator rating a clip twice: keep both, keep the last, or stop (default: keep)")
-    g.add_argument("--inconsistent", choices=INCONSISTENT_POLICIES, default="flag",
-                   help="a fine label outside the same row's coarse label (default: flag)")
-    g.add_argument("--unknown", choices=UNKNOWN_POLICIES, default="error",
-                   help="a label that is no declared category (default: error)")
-    g.add_argument("--encoding", help="text encoding (default: from the byte-order mark, else UTF-8)")
+    g.add_argument(
+        "--format",
+        default="auto",
+        choices=["auto", "long", "wide", "counts", "labelstudio", "parquet", "jsonl"],
+        help="input layout (default: decided by extension and content)",
+    )
+    g.add_argument(
+        "--item-col", metavar="COL", help="clip id column (default: clip_id/item/task/...)"
+    )
+    g.add_argument(
+        "--annotator-col",
+        metavar="COL",
+        help="annotator column (default: annotator_id/worker/rater/...)",
+    )
+    g.add_argument(
+        "--label-col",
+        metavar="COL[=SCHEME]",
+        action="append",
+        help="label column, repeatable, one per scheme (default: coarse/fine or label/answer/response)",
+    )
+    g.add_argument(
+        "--taxonomy", metavar="FILE", help="taxonomy JSON (schemes, categories, mapping)"
+    )
+    g.add_argument(
+        "--categories",
+        metavar="A,B,C",
+        help="every category in order, unused ones included (when there is no taxonomy)",
+    )
+    g.add_argument(
+        "--clips",
+        metavar="FILE",
+        action="append",
+        help="clip metadata: official list files or a CSV with clip ids (repeatable)",
+    )
+    g.add_argument(
+        "--duplicates",
+        choices=DUPLICATE_POLICIES,
+        default="keep",
+        help="an annotator rating a clip twice: keep both, keep the last, or stop (default: keep)",
+    )
+    g.add_argument(
+        "--inconsistent",
+        choices=INCONSISTENT_POLICIES,
+        default="flag",
+        help="a fine label outside the same row's coarse label (default: flag)",
+    )
+    g.add_argument(
+        "--unknown",
+        choices=UNKNOWN_POLICIES,
+        default="error",
+        help="a label that is no declared category (default: error)",
+    )
+    g.add_argument(
+        "--encoding", help="text encoding (default: from the byte-order mark, else UTF-8)"
+    )
     g.add_argument("--sep", help="delimiter (default: sniffed)")
 
 
-def add_output_arguments(p: argparse.ArgumentParser, *, out_help: str, required: bool = False) -> None:
+def add_output_arguments(
+    p: argparse.ArgumentParser, *, out_help: str, required: bool = False
+) -> None:
     p.add_argument("--out", required=required, metavar="PATH", help=out_help)
     p.add_argument("--force", action="store_true", help="overwrite existing output")
 
@@ -50,13 +95,25 @@ def load_from_args(args) -> Annotations:
     inputs = args.input if isinstance(args.input, list) else ([args.input] if args.input else [])
     if not inputs:
         from ..simulate import load_sample
+
         return load_sample()
     categories = None
     if args.categories:
         categories = [c.strip() for c in args.categories.split(",") if c.strip()]
         if not categories:
             raise InputError("--categories is empty", value=args.categories)
-    return load_ratings(inputs, format=args.format, item_col=args.item_col, annotator_col=args.annotator_col,
-                        label_cols=args.label_col, taxonomy=args.taxonomy, categories=categories,
-                        duplicates=args.duplicates, inconsistent=args.inconsistent, unknown=args.unknown,
-                        encoding=args.encoding, sep=args.sep, clips=args.clips)
+    return load_ratings(
+        inputs,
+        format=args.format,
+        item_col=args.item_col,
+        annotator_col=args.annotator_col,
+        label_cols=args.label_col,
+        taxonomy=args.taxonomy,
+        categories=categories,
+        duplicates=args.duplicates,
+        inconsistent=args.inconsistent,
+        unknown=args.unknown,
+        encoding=args.encoding,
+        sep=args.sep,
+        clips=args.clips,
+    )

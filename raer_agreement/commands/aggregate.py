@@ -1,28 +1,61 @@
 """``raer-agreement aggregate``: one final label per clip, with its posterior."""
+
 from __future__ import annotations
 
-from ._common import add_input_arguments, add_output_arguments, load_from_args
 from ..errors import InputError
+from ._common import add_input_arguments, add_output_arguments, load_from_args
 
-METHOD_CHOICES = ("majority", "wawa", "dawid-skene", "one-coin", "class-conditional", "glad", "mace", "hierarchical")
+METHOD_CHOICES = (
+    "majority",
+    "wawa",
+    "dawid-skene",
+    "one-coin",
+    "class-conditional",
+    "glad",
+    "mace",
+    "hierarchical",
+)
 
 
 def add_method_arguments(p) -> None:
     g = p.add_argument_group("aggregation")
-    g.add_argument("--method", choices=METHOD_CHOICES, default="dawid-skene",
-                   help="aggregation model (default: dawid-skene)")
-    g.add_argument("--scheme", metavar="NAME", help="label scheme to aggregate (default: the first, e.g. coarse)")
-    g.add_argument("--seed", type=int, default=0,
-                   help="seed of majority-vote tie breaking and MACE restarts (default: 0)")
-    g.add_argument("--tie-break", choices=("random", "lowest", "unresolved", "prior"), default="random",
-                   help="majority/wawa: how tied clips are labelled (default: random, seeded)")
-    g.add_argument("--max-iter", type=int, metavar="N", help="EM iterations at most (model default otherwise)")
-    g.add_argument("--smoothing", type=float, metavar="A",
-                   help="Dawid-Skene family: Dirichlet pseudo-count per confusion cell (default 0.1)")
+    g.add_argument(
+        "--method",
+        choices=METHOD_CHOICES,
+        default="dawid-skene",
+        help="aggregation model (default: dawid-skene)",
+    )
+    g.add_argument(
+        "--scheme",
+        metavar="NAME",
+        help="label scheme to aggregate (default: the first, e.g. coarse)",
+    )
+    g.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of majority-vote tie breaking and MACE restarts (default: 0)",
+    )
+    g.add_argument(
+        "--tie-break",
+        choices=("random", "lowest", "unresolved", "prior"),
+        default="random",
+        help="majority/wawa: how tied clips are labelled (default: random, seeded)",
+    )
+    g.add_argument(
+        "--max-iter", type=int, metavar="N", help="EM iterations at most (model default otherwise)"
+    )
+    g.add_argument(
+        "--smoothing",
+        type=float,
+        metavar="A",
+        help="Dawid-Skene family: Dirichlet pseudo-count per confusion cell (default 0.1)",
+    )
 
 
 def make_estimator(args):
     from ..aggregation import make_aggregator
+
     opts = {}
     if args.method in ("majority", "wawa"):
         opts["tie_break"] = args.tie_break
@@ -41,19 +74,29 @@ def make_estimator(args):
 
 def check_scheme(ann, scheme):
     if scheme is not None and scheme not in ann.schemes:
-        raise InputError(f"no scheme {scheme!r} in the ratings (schemes: {', '.join(ann.schemes)})",
-                         column="--scheme", value=scheme)
+        raise InputError(
+            f"no scheme {scheme!r} in the ratings (schemes: {', '.join(ann.schemes)})",
+            column="--scheme",
+            value=scheme,
+        )
 
 
 def register(sub, name):
-    p = sub.add_parser(name, help="aggregate votes into one label per clip (CSV with posteriors)",
-                       description="Aggregate the votes of each clip into one label with a posterior, and "
-                                   "optionally score it against gold labels (accuracy, UAR, WAR, per-class "
-                                   "recall, confusion matrix).")
+    p = sub.add_parser(
+        name,
+        help="aggregate votes into one label per clip (CSV with posteriors)",
+        description="Aggregate the votes of each clip into one label with a posterior, and "
+        "optionally score it against gold labels (accuracy, UAR, WAR, per-class "
+        "recall, confusion matrix).",
+    )
     add_input_arguments(p)
     add_method_arguments(p)
-    add_output_arguments(p, out_help="CSV to write: clip_id, label, confidence, prob_<class>...", required=True)
-    p.add_argument("--gold", metavar="FILE", help="CSV of gold labels (item id, label): print the scores")
+    add_output_arguments(
+        p, out_help="CSV to write: clip_id, label, confidence, prob_<class>...", required=True
+    )
+    p.add_argument(
+        "--gold", metavar="FILE", help="CSV of gold labels (item id, label): print the scores"
+    )
     p.add_argument("--gold-item-col", metavar="COL", help="item column of the gold file")
     p.add_argument("--gold-label-col", metavar="COL", help="label column of the gold file")
     p.set_defaults(run=run)
@@ -63,10 +106,15 @@ def run(args) -> int:
     from ..aggregation import evaluate, read_gold
     from ..exports import write_labels_csv
     from ..io.atomic import check_writable
+
     check_writable(args.out, force=args.force)  # fail before the work
     ann = load_from_args(args)
     check_scheme(ann, args.scheme)
-    gold = read_gold(args.gold, item_col=args.gold_item_col, label_col=args.gold_label_col) if args.gold else None
+    gold = (
+        read_gold(args.gold, item_col=args.gold_item_col, label_col=args.gold_label_col)
+        if args.gold
+        else None
+    )
     est = make_estimator(args)
     try:
         est.fit(ann, args.scheme)

@@ -4,6 +4,7 @@ A thin shell over :func:`raer_agreement.metrics.agreement_summary`: the JSON
 document (``--json``, schema ``data_schema/agreement.schema.json``) and the
 plain-text tables hold the same numbers.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,31 +20,66 @@ WEIGHTS = ("identity", "linear", "quadratic", "ordinal", "radical", "ratio")
 
 def register(sub, name):
     p = sub.add_parser(
-        name, help="agreement coefficients with SE, CIs and p-values, per class, per annotator and by context",
+        name,
+        help="agreement coefficients with SE, CIs and p-values, per class, per annotator and by context",
         description="Percent agreement, Fleiss' kappa, Randolph/Brennan-Prediger, Conger's kappa, Gwet's AC1, "
-                    "Krippendorff's alpha and the mean pairwise Cohen kappa for every scheme, with Gwet's "
-                    "linearised SEs, t(n-1) CIs, p-values and bootstrap CIs over items (conventions of Gwet's "
-                    "irrCAC R package); per-class, per-annotator and paradox diagnostics.")
+        "Krippendorff's alpha and the mean pairwise Cohen kappa for every scheme, with Gwet's "
+        "linearised SEs, t(n-1) CIs, p-values and bootstrap CIs over items (conventions of Gwet's "
+        "irrCAC R package); per-class, per-annotator and paradox diagnostics.",
+    )
     add_input_arguments(p)
     g = p.add_argument_group("agreement")
-    g.add_argument("--json", action="store_true", help="print the JSON report (data_schema/agreement.schema.json)")
-    g.add_argument("--by", metavar="COLUMN", action="append",
-                   help="also compute every coefficient within each value of this clip-metadata column "
-                        "(split, session_type, environment, ...); repeatable")
-    g.add_argument("--n-boot", type=int, default=1000, metavar="N",
-                   help="bootstrap resamples over clips (default 1000; 0 skips the bootstrap)")
+    g.add_argument(
+        "--json",
+        action="store_true",
+        help="print the JSON report (data_schema/agreement.schema.json)",
+    )
+    g.add_argument(
+        "--by",
+        metavar="COLUMN",
+        action="append",
+        help="also compute every coefficient within each value of this clip-metadata column "
+        "(split, session_type, environment, ...); repeatable",
+    )
+    g.add_argument(
+        "--n-boot",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="bootstrap resamples over clips (default 1000; 0 skips the bootstrap)",
+    )
     g.add_argument("--seed", type=int, default=0, metavar="S", help="bootstrap seed (default 0)")
-    g.add_argument("--scheme", action="append", metavar="NAME", help="only this scheme (repeatable; default all)")
-    g.add_argument("--level", choices=LEVELS, default="nominal",
-                   help="Krippendorff's alpha level of measurement (default nominal)")
-    g.add_argument("--weights", choices=WEIGHTS, default="identity",
-                   help="partial-agreement weights for ordered scales (default identity = unweighted)")
-    g.add_argument("--confidence", type=float, default=0.95, metavar="C", help="confidence level (default 0.95)")
+    g.add_argument(
+        "--scheme",
+        action="append",
+        metavar="NAME",
+        help="only this scheme (repeatable; default all)",
+    )
+    g.add_argument(
+        "--level",
+        choices=LEVELS,
+        default="nominal",
+        help="Krippendorff's alpha level of measurement (default nominal)",
+    )
+    g.add_argument(
+        "--weights",
+        choices=WEIGHTS,
+        default="identity",
+        help="partial-agreement weights for ordered scales (default identity = unweighted)",
+    )
+    g.add_argument(
+        "--confidence",
+        type=float,
+        default=0.95,
+        metavar="C",
+        help="confidence level (default 0.95)",
+    )
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
     from ..metrics import agreement_summary
+
     if args.n_boot < 0:
         raise InputError("--n-boot must be 0 or more", value=args.n_boot)
     if not 0 < args.confidence < 1:
@@ -52,22 +88,40 @@ def run(args) -> int:
     if args.scheme:
         for s in args.scheme:
             if s not in ann.schemes:
-                raise InputError(f"no scheme {s!r} in the ratings (schemes: {', '.join(ann.schemes)})",
-                                 column="--scheme", value=s)
+                raise InputError(
+                    f"no scheme {s!r} in the ratings (schemes: {', '.join(ann.schemes)})",
+                    column="--scheme",
+                    value=s,
+                )
     if args.by:
         cols = list(ann.items.columns)
         for col in args.by:
             if col not in cols:
-                raise InputError(f"no clip metadata column to group by (columns: {', '.join(cols) or 'none'}; "
-                                 "pass --clips to attach metadata)", column="--by", value=col)
+                raise InputError(
+                    f"no clip metadata column to group by (columns: {', '.join(cols) or 'none'}; "
+                    "pass --clips to attach metadata)",
+                    column="--by",
+                    value=col,
+                )
     import warnings
+
     from ..errors import DegenerateDataWarning
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DegenerateDataWarning)
-        doc = agreement_summary(ann, by=args.by, n_boot=args.n_boot, rng=args.seed, confidence=args.confidence,
-                                weights=None if args.weights == "identity" else args.weights, level=args.level,
-                                schemes=args.scheme)
-    notes = sorted({str(w.message) for w in caught if issubclass(w.category, DegenerateDataWarning)})
+        doc = agreement_summary(
+            ann,
+            by=args.by,
+            n_boot=args.n_boot,
+            rng=args.seed,
+            confidence=args.confidence,
+            weights=None if args.weights == "identity" else args.weights,
+            level=args.level,
+            schemes=args.scheme,
+        )
+    notes = sorted(
+        {str(w.message) for w in caught if issubclass(w.category, DegenerateDataWarning)}
+    )
     for n in notes:
         print(f"raer-agreement agreement: warning: {n}", file=sys.stderr)
     if args.json:
@@ -80,8 +134,15 @@ def run(args) -> int:
 
 # ------------------------------------------------------------------ text
 #: column heads of the by-context tables (Randolph's kappa equals Brennan-Prediger there)
-SHORT = {"percent_agreement": "agreement", "fleiss_kappa": "Fleiss", "brennan_prediger": "BP/Randolph",
-         "conger_kappa": "Conger", "gwet_ac1": "AC1", "krippendorff_alpha": "alpha", "mean_cohen_kappa": "Cohen"}
+SHORT = {
+    "percent_agreement": "agreement",
+    "fleiss_kappa": "Fleiss",
+    "brennan_prediger": "BP/Randolph",
+    "conger_kappa": "Conger",
+    "gwet_ac1": "AC1",
+    "krippendorff_alpha": "alpha",
+    "mean_cohen_kappa": "Cohen",
+}
 
 
 def _f(x, nd=3):
@@ -99,14 +160,19 @@ def _ci(lo, hi):
 
 
 def _table(header, rows):
-    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h))
-              for i, h in enumerate(header)]
-    fmt = lambda r: "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+    widths = [
+        max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h))
+        for i, h in enumerate(header)
+    ]
+    fmt = lambda r: "  ".join(
+        str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths))
+    )
     return "\n".join([fmt(header), "  ".join("-" * w for w in widths)] + [fmt(r) for r in rows])
 
 
 def _coef_rows(coefs, boot, weighted=False):
     from ..metrics import COEFFICIENT_NAMES
+
     rows = []
     for key, c in coefs.items():
         name = COEFFICIENT_NAMES.get(key, key)
@@ -114,7 +180,13 @@ def _coef_rows(coefs, boot, weighted=False):
             name = "Gwet's AC2"
         elif weighted and key not in ("randolph_kappa", "krippendorff_alpha"):
             name += " (weighted)"
-        row = [name, _f(c["estimate"]), _f(c["se"]), _ci(c["ci_low"], c["ci_high"]), _p(c["p_value"])]
+        row = [
+            name,
+            _f(c["estimate"]),
+            _f(c["se"]),
+            _ci(c["ci_low"], c["ci_high"]),
+            _p(c["p_value"]),
+        ]
         if boot:
             row.append(_ci(c["boot_ci_low"], c["boot_ci_high"]))
         row += [c.get("landis_koch") or "-", c.get("krippendorff_band") or "-"]
@@ -126,50 +198,119 @@ def render_text(doc: dict) -> str:
     """The plain-text report of an agreement summary."""
     boot = doc["bootstrap"]["n_boot"] > 0
     conf = int(round(doc["confidence"] * 100))
-    head = ["coefficient", "estimate", "SE", f"{conf}% CI (t)", "p"] + ([f"{conf}% boot CI"] if boot else []) + \
-        ["Landis-Koch", "Krippendorff"]
+    head = (
+        ["coefficient", "estimate", "SE", f"{conf}% CI (t)", "p"]
+        + ([f"{conf}% boot CI"] if boot else [])
+        + ["Landis-Koch", "Krippendorff"]
+    )
     out = []
     d = doc["data"]
     out.append(f"{d['n_ratings']} ratings, {d['n_items']} clips, {d['n_annotators']} annotators")
     if boot:
-        out.append(f"bootstrap: {doc['bootstrap']['n_boot']} resamples of clips, seed {doc['bootstrap']['seed']}")
+        out.append(
+            f"bootstrap: {doc['bootstrap']['n_boot']} resamples of clips, seed {doc['bootstrap']['seed']}"
+        )
     for name, s in doc["schemes"].items():
         out.append("")
-        out.append(f"== scheme {name}: {s['n_ratings']} ratings, {s['n_items']} clips, {s['n_annotators']} "
-                   f"annotators, {len(s['categories'])} categories")
-        out.append(_table(head, _coef_rows(s["coefficients"], boot, weighted=doc["weights"] is not None)))
+        out.append(
+            f"== scheme {name}: {s['n_ratings']} ratings, {s['n_items']} clips, {s['n_annotators']} "
+            f"annotators, {len(s['categories'])} categories"
+        )
+        out.append(
+            _table(head, _coef_rows(s["coefficients"], boot, weighted=doc["weights"] is not None))
+        )
         dg = s["diagnostics"]
         out.append("")
-        out.append(f"prevalence: top category {dg['top_category']} = {_f(dg['top_prevalence'])} of ratings; "
-                   f"AC1 - Fleiss kappa = {_f(dg['ac1_minus_kappa'])}; max Conger kappa under the annotators' "
-                   f"marginals = {_f(dg['conger_kappa_max'])}" + ("  (kappa paradox)" if dg["paradox"] else ""))
+        out.append(
+            f"prevalence: top category {dg['top_category']} = {_f(dg['top_prevalence'])} of ratings; "
+            f"AC1 - Fleiss kappa = {_f(dg['ac1_minus_kappa'])}; max Conger kappa under the annotators' "
+            f"marginals = {_f(dg['conger_kappa_max'])}"
+            + ("  (kappa paradox)" if dg["paradox"] else "")
+        )
         out.append("")
         out.append("per class:")
-        out.append(_table(["category", "ratings", "prevalence", "kappa", "alpha 1-vs-rest", "specific agr."],
-                          [[r["category"], r["n_ratings"], _f(r["prevalence"]), _f(r["fleiss_kappa"]),
-                            _f(r["alpha_one_vs_rest"]), _f(r["specific_agreement"])] for r in s["per_class"]]))
+        out.append(
+            _table(
+                ["category", "ratings", "prevalence", "kappa", "alpha 1-vs-rest", "specific agr."],
+                [
+                    [
+                        r["category"],
+                        r["n_ratings"],
+                        _f(r["prevalence"]),
+                        _f(r["fleiss_kappa"]),
+                        _f(r["alpha_one_vs_rest"]),
+                        _f(r["specific_agreement"]),
+                    ]
+                    for r in s["per_class"]
+                ],
+            )
+        )
         out.append("")
         out.append("per annotator:")
-        out.append(_table(["annotator", "ratings", "agree w/ others", "kappa vs others", "mean Cohen",
-                           "alpha without", "influence"],
-                          [[r["annotator"], r["n_ratings"], _f(r["consensus_agreement"]), _f(r["kappa_vs_consensus"]),
-                            _f(r["mean_cohen_kappa"]), _f(r["alpha_without"]), _f(r["alpha_influence"], 4)]
-                           for r in s["per_annotator"]]))
+        out.append(
+            _table(
+                [
+                    "annotator",
+                    "ratings",
+                    "agree w/ others",
+                    "kappa vs others",
+                    "mean Cohen",
+                    "alpha without",
+                    "influence",
+                ],
+                [
+                    [
+                        r["annotator"],
+                        r["n_ratings"],
+                        _f(r["consensus_agreement"]),
+                        _f(r["kappa_vs_consensus"]),
+                        _f(r["mean_cohen_kappa"]),
+                        _f(r["alpha_without"]),
+                        _f(r["alpha_influence"], 4),
+                    ]
+                    for r in s["per_annotator"]
+                ],
+            )
+        )
         for col, groups in s["by"].items():
             out.append("")
             out.append(f"by {col}:")
             keys = [k for k in SHORT if groups and k in groups[0]["coefficients"]]
-            rows = [[g["value"], g["n_items"]] + [_f(g["coefficients"][k]["estimate"]) for k in keys]
-                    for g in groups]
+            rows = [
+                [g["value"], g["n_items"]] + [_f(g["coefficients"][k]["estimate"]) for k in keys]
+                for g in groups
+            ]
             out.append(_table([col, "clips"] + [SHORT[k] for k in keys], rows))
     if doc.get("granularity"):
         out.append("")
         out.append("granularities:")
-        out.append(_table(["child", "parent", "consistency", "alpha parent", "alpha collapsed child", "alpha child"],
-                          [[g["child"], g["parent"], _f(g["consistency"]), _f(g["alpha_parent"]),
-                            _f(g["alpha_collapsed"]), _f(g["alpha_child"])] for g in doc["granularity"]]))
+        out.append(
+            _table(
+                [
+                    "child",
+                    "parent",
+                    "consistency",
+                    "alpha parent",
+                    "alpha collapsed child",
+                    "alpha child",
+                ],
+                [
+                    [
+                        g["child"],
+                        g["parent"],
+                        _f(g["consistency"]),
+                        _f(g["alpha_parent"]),
+                        _f(g["alpha_collapsed"]),
+                        _f(g["alpha_child"]),
+                    ]
+                    for g in doc["granularity"]
+                ],
+            )
+        )
     out.append("")
     if doc["weights"] is not None:
-        out.append(f"weights: {doc['weights']}; Krippendorff's alpha level: {doc['level_of_measurement']}")
+        out.append(
+            f"weights: {doc['weights']}; Krippendorff's alpha level: {doc['level_of_measurement']}"
+        )
     out.append("conventions: " + doc["conventions"])
     return "\n".join(out)

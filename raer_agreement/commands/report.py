@@ -1,4 +1,5 @@
 """``raer-agreement report``: the agreement report (HTML, Markdown, JSON) and exports."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,24 +10,46 @@ from ._common import add_input_arguments, load_from_args
 
 def register(sub, name):
     from ..aggregation import METHODS
-    p = sub.add_parser(name, help="write the agreement report (report.html, report.md, report.json) and the "
-                                  "final-label and soft-label exports",
-                       description="The state of the annotation at a glance: coefficients with CIs, per class, "
-                                   "per annotator, per context, both granularities, aggregation compared, clips "
-                                   "to review. With no INPUT it uses the bundled synthetic RAER-like corpus.")
+
+    p = sub.add_parser(
+        name,
+        help="write the agreement report (report.html, report.md, report.json) and the "
+        "final-label and soft-label exports",
+        description="The state of the annotation at a glance: coefficients with CIs, per class, "
+        "per annotator, per context, both granularities, aggregation compared, clips "
+        "to review. With no INPUT it uses the bundled synthetic RAER-like corpus.",
+    )
     add_input_arguments(p)
-    p.add_argument("--out", default="agreement_report", metavar="DIR",
-                   help="output folder (default: agreement_report)")
+    p.add_argument(
+        "--out",
+        default="agreement_report",
+        metavar="DIR",
+        help="output folder (default: agreement_report)",
+    )
     p.add_argument("--force", action="store_true", help="overwrite existing files")
-    p.add_argument("--n-boot", type=int, default=1000, metavar="N",
-                   help="bootstrap resamples over clips (default 1000; 0 = analytic CIs only)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap, ties and restarts (default 0)")
-    p.add_argument("--method", choices=METHODS, default=None,
-                   help="aggregation whose labels are exported (default: hierarchical with two nested "
-                        "schemes, else dawid-skene)")
-    p.add_argument("--predictions", metavar="FILE",
-                   help="CSV of clip id and predicted class: scored (UAR, WAR) against the aggregated labels "
-                        "beside the human ceiling")
+    p.add_argument(
+        "--n-boot",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="bootstrap resamples over clips (default 1000; 0 = analytic CIs only)",
+    )
+    p.add_argument(
+        "--seed", type=int, default=0, help="seed of the bootstrap, ties and restarts (default 0)"
+    )
+    p.add_argument(
+        "--method",
+        choices=METHODS,
+        default=None,
+        help="aggregation whose labels are exported (default: hierarchical with two nested "
+        "schemes, else dawid-skene)",
+    )
+    p.add_argument(
+        "--predictions",
+        metavar="FILE",
+        help="CSV of clip id and predicted class: scored (UAR, WAR) against the aggregated labels "
+        "beside the human ceiling",
+    )
     p.add_argument("--title", help="report title")
     p.add_argument("--no-exports", action="store_true", help="write only the three report files")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
@@ -35,15 +58,24 @@ def register(sub, name):
 
 def run(args) -> int:
     from ..report import build_report, write_report
+
     if args.n_boot < 0:
         raise InputError("--n-boot must be >= 0", value=args.n_boot)
     if args.predictions and not Path(args.predictions).is_file():
         raise InputError("predictions file not found", path=args.predictions)
     ann = load_from_args(args)
-    report = build_report(ann, n_boot=args.n_boot, seed=args.seed, method=args.method,
-                          predictions=args.predictions, progress=False if args.quiet else None, title=args.title)
-    paths = write_report(report, args.out, force=args.force, inputs=args.input or [],
-                         exports=not args.no_exports)
+    report = build_report(
+        ann,
+        n_boot=args.n_boot,
+        seed=args.seed,
+        method=args.method,
+        predictions=args.predictions,
+        progress=False if args.quiet else None,
+        title=args.title,
+    )
+    paths = write_report(
+        report, args.out, force=args.force, inputs=args.input or [], exports=not args.no_exports
+    )
     if not args.quiet:
         for key, p in paths.items():
             if key != "html":

@@ -1,19 +1,23 @@
 """``raer-agreement soft-labels``: soft-label targets (NPZ, CSV, Parquet, JSON sidecar)
 and, optionally, the official list files with the aggregated labels."""
+
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
 
+from ..errors import InputError
 from ._common import add_input_arguments, load_from_args
 from .aggregate import add_method_arguments, check_scheme, make_estimator
-from ..errors import InputError
 
 
 def register(sub, name):
-    p = sub.add_parser(name, help="write soft-label targets (NPZ/CSV/Parquet + JSON sidecar) and list files",
-                       description="Soft-label targets per clip: the vote distribution (--method votes) or a "
-                                   "model's posteriors, with clip ids and class order inside every file.")
+    p = sub.add_parser(
+        name,
+        help="write soft-label targets (NPZ/CSV/Parquet + JSON sidecar) and list files",
+        description="Soft-label targets per clip: the vote distribution (--method votes) or a "
+        "model's posteriors, with clip ids and class order inside every file.",
+    )
     add_input_arguments(p)
     add_method_arguments(p)
     for a in p._actions:
@@ -24,21 +28,39 @@ def register(sub, name):
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--force", action="store_true", help="overwrite existing output")
     g = p.add_argument_group("targets")
-    g.add_argument("--alpha", type=float, default=0.0, help="votes: Dirichlet pseudo-votes per class (default 0)")
-    g.add_argument("--min-votes", type=int, default=1, help="leave out clips with fewer votes (default 1)")
-    g.add_argument("--temperature", type=float, default=1.0, help="p**(1/T), renormalised (default 1)")
-    g.add_argument("--formats", default="npz,csv,parquet", help="comma list of npz,csv,parquet (default: all)")
+    g.add_argument(
+        "--alpha",
+        type=float,
+        default=0.0,
+        help="votes: Dirichlet pseudo-votes per class (default 0)",
+    )
+    g.add_argument(
+        "--min-votes", type=int, default=1, help="leave out clips with fewer votes (default 1)"
+    )
+    g.add_argument(
+        "--temperature", type=float, default=1.0, help="p**(1/T), renormalised (default 1)"
+    )
+    g.add_argument(
+        "--formats", default="npz,csv,parquet", help="comma list of npz,csv,parquet (default: all)"
+    )
     g.add_argument("--stem", default="soft_labels", help="file stem (default: soft_labels)")
-    g.add_argument("--coarse-from-fine", action="store_true",
-                   help="also write parent-scheme targets by summing the child scheme's over children")
-    g.add_argument("--list-files", action="store_true",
-                   help="also write <split>.txt in the official layout '<frame_dir> <num_frames> <label>' with the top-level (parent) classes")
+    g.add_argument(
+        "--coarse-from-fine",
+        action="store_true",
+        help="also write parent-scheme targets by summing the child scheme's over children",
+    )
+    g.add_argument(
+        "--list-files",
+        action="store_true",
+        help="also write <split>.txt in the official layout '<frame_dir> <num_frames> <label>' with the top-level (parent) classes",
+    )
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
     from ..aggregation import coarse_from_fine, model_soft_labels, vote_distribution
     from ..exports import export_soft_labels, write_list_files
+
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     bad = [f for f in formats if f not in ("npz", "csv", "parquet")]
     if bad or not formats:
@@ -55,48 +77,89 @@ def run(args) -> int:
     ann = load_from_args(args)
     check_scheme(ann, args.scheme)
     scheme = args.scheme or ann.schemes[0]
-    if args.list_files and ("num_frames" not in ann.items.columns or ann.items["num_frames"].isna().all()):
-        raise InputError("--list-files needs the number of frames of each clip: pass the official list files "
-                         "with --clips (or a clip table with a num_frames column)")
+    if args.list_files and (
+        "num_frames" not in ann.items.columns or ann.items["num_frames"].isna().all()
+    ):
+        raise InputError(
+            "--list-files needs the number of frames of each clip: pass the official list files "
+            "with --clips (or a clip table with a num_frames column)"
+        )
     try:
         if args.method == "votes":
-            soft = vote_distribution(ann, scheme, alpha=args.alpha, min_votes=args.min_votes,
-                                     temperature=args.temperature)
+            soft = vote_distribution(
+                ann,
+                scheme,
+                alpha=args.alpha,
+                min_votes=args.min_votes,
+                temperature=args.temperature,
+            )
             soft = replace(soft, seed=args.seed)
             labels = None
         else:
             if args.alpha:
-                raise InputError("--alpha smooths the vote distribution; use it with --method votes "
-                                 "(models take --smoothing)")
+                raise InputError(
+                    "--alpha smooths the vote distribution; use it with --method votes "
+                    "(models take --smoothing)"
+                )
             est = make_estimator(args)
-            soft = model_soft_labels(est, ann, scheme, temperature=args.temperature, min_votes=args.min_votes,
-                                     method=args.method, seed=args.seed)
+            soft = model_soft_labels(
+                est,
+                ann,
+                scheme,
+                temperature=args.temperature,
+                min_votes=args.min_votes,
+                method=args.method,
+                seed=args.seed,
+            )
             labels = est.labels_
     except InputError:
         raise
     except ValueError as e:
         raise InputError(str(e)) from None
     inputs = [p for p in (args.input or []) if Path(p).is_file()]
-    written = export_soft_labels(soft, out, stem=args.stem, formats=formats, inputs=inputs, force=args.force)
-    lines = [f"{len(soft.clip_ids)} clips, scheme {soft.scheme}, method {soft.method}"
-             + (f" ({soft.params.get('n_clips_left_out', 0)} left out: fewer than {args.min_votes} votes)"
-                if soft.params.get("n_clips_left_out") else "")]
+    written = export_soft_labels(
+        soft, out, stem=args.stem, formats=formats, inputs=inputs, force=args.force
+    )
+    lines = [
+        f"{len(soft.clip_ids)} clips, scheme {soft.scheme}, method {soft.method}"
+        + (
+            f" ({soft.params.get('n_clips_left_out', 0)} left out: fewer than {args.min_votes} votes)"
+            if soft.params.get("n_clips_left_out")
+            else ""
+        )
+    ]
     lines += [f"  {f}: {p}" for f, p in written.items()]
     parent = ann.scheme(scheme).parent
     parent_soft = coarse_from_fine(soft, ann) if parent is not None else None
     if args.coarse_from_fine:
         if parent is None:
-            raise InputError(f"--coarse-from-fine: scheme {scheme!r} has no parent scheme in the taxonomy")
-        w2 = export_soft_labels(parent_soft, out, stem=f"{args.stem}_{parent}", formats=formats, inputs=inputs,
-                                extra={"marginalised_from": scheme}, force=args.force)
+            raise InputError(
+                f"--coarse-from-fine: scheme {scheme!r} has no parent scheme in the taxonomy"
+            )
+        w2 = export_soft_labels(
+            parent_soft,
+            out,
+            stem=f"{args.stem}_{parent}",
+            formats=formats,
+            inputs=inputs,
+            extra={"marginalised_from": scheme},
+            force=args.force,
+        )
         lines += [f"  {f}: {p}" for f, p in w2.items()]
     if args.list_files:
         import pandas as pd
+
         # the official layout holds the top-level classes (RAER: codes 1-5)
         if parent_soft is not None:
-            labels, list_scheme = pd.Series(parent_soft.hard_labels(), index=pd.Index(parent_soft.clip_ids)), parent
+            labels, list_scheme = (
+                pd.Series(parent_soft.hard_labels(), index=pd.Index(parent_soft.clip_ids)),
+                parent,
+            )
         elif labels is None:
-            labels, list_scheme = pd.Series(soft.hard_labels(), index=pd.Index(soft.clip_ids)), scheme
+            labels, list_scheme = (
+                pd.Series(soft.hard_labels(), index=pd.Index(soft.clip_ids)),
+                scheme,
+            )
         else:
             list_scheme = scheme
         res = write_list_files(labels, ann, out, scheme=list_scheme, force=args.force)
@@ -104,6 +167,8 @@ def run(args) -> int:
             if k != "left_out":
                 lines.append(f"  list file ({k}): {v}")
         if res["left_out"]:
-            lines.append(f"  {res['left_out']} clips left out of the list files (no label or no frame count)")
+            lines.append(
+                f"  {res['left_out']} clips left out of the list files (no label or no frame count)"
+            )
     print("\n".join(lines))
     return 0

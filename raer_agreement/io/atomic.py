@@ -5,17 +5,24 @@ existing file is replaced only when the caller says so (``--force``).
 :func:`atomic_files` extends this to a set of files written together
 (all of them or none).
 """
+
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from ..errors import InputError
 
-__all__ = ["atomic_path", "atomic_files", "atomic_write_text", "atomic_write_bytes", "check_writable"]
+__all__ = [
+    "atomic_path",
+    "atomic_files",
+    "atomic_write_text",
+    "atomic_write_bytes",
+    "check_writable",
+]
 
 
 def check_writable(path, *, force: bool = True) -> Path:
@@ -35,7 +42,9 @@ def check_writable(path, *, force: bool = True) -> Path:
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise InputError(f"cannot create the output folder ({e.strerror or e})", path=p.parent) from None
+        raise InputError(
+            f"cannot create the output folder ({e.strerror or e})", path=p.parent
+        ) from None
     return p
 
 

@@ -3,6 +3,7 @@
 Each function returns the long frame plus what the ledger must know about
 rows that never became ratings (cancelled annotations, empty cells).
 """
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,15 @@ class LongForm:
     annotator_order: list | None = None
 
 
-def wide_to_long(frame: pd.DataFrame, *, path: str, item_col: str | None = None, first_line: int = 2,
-                 scheme: str = "label", line_numbers=None) -> LongForm:
+def wide_to_long(
+    frame: pd.DataFrame,
+    *,
+    path: str,
+    item_col: str | None = None,
+    first_line: int = 2,
+    scheme: str = "label",
+    line_numbers=None,
+) -> LongForm:
     """Rows are clips, columns annotators; an empty cell is no rating.
 
     Each non-empty cell becomes one rating; ``rows_read`` counts cells, and
@@ -46,23 +54,52 @@ def wide_to_long(frame: pd.DataFrame, *, path: str, item_col: str | None = None,
         raise InputError("item column not found", path=path, line=1, column=item_col)
     raters = [c for c in cols if c != item_col]
     if not raters:
-        raise InputError("a wide table needs annotator columns after the clip id", path=path, line=1)
-    lines = np.asarray(line_numbers) if line_numbers is not None else np.arange(first_line, first_line + len(frame))
+        raise InputError(
+            "a wide table needs annotator columns after the clip id", path=path, line=1
+        )
+    lines = (
+        np.asarray(line_numbers)
+        if line_numbers is not None
+        else np.arange(first_line, first_line + len(frame))
+    )
     values = frame[raters].astype(object).to_numpy()
-    present = np.array([[v is not None and not (isinstance(v, float) and np.isnan(v))
-                         and str(v).strip().casefold() not in NA_STRINGS for v in row] for row in values],
-                       dtype=bool).reshape(values.shape)
+    present = np.array(
+        [
+            [
+                v is not None
+                and not (isinstance(v, float) and np.isnan(v))
+                and str(v).strip().casefold() not in NA_STRINGS
+                for v in row
+            ]
+            for row in values
+        ],
+        dtype=bool,
+    ).reshape(values.shape)
     r, c = np.nonzero(present)
-    long = pd.DataFrame({"item": frame[item_col].astype(str).to_numpy()[r],
-                         "annotator": np.asarray(raters, dtype=object)[c],
-                         scheme: values[r, c]})
-    notes = [f"wide layout: rows are clips ({item_col!r}), {len(raters)} annotator columns; "
-             f"{int(present.sum())} filled cells became ratings, {int((~present).sum())} empty cells are no rating"]
+    long = pd.DataFrame(
+        {
+            "item": frame[item_col].astype(str).to_numpy()[r],
+            "annotator": np.asarray(raters, dtype=object)[c],
+            scheme: values[r, c],
+        }
+    )
+    notes = [
+        f"wide layout: rows are clips ({item_col!r}), {len(raters)} annotator columns; "
+        f"{int(present.sum())} filled cells became ratings, {int((~present).sum())} empty cells are no rating"
+    ]
     return LongForm(long, lines[r], notes=notes, annotator_order=[str(x) for x in raters])
 
 
-def counts_to_long(frame: pd.DataFrame, *, path: str, categories: list, item_col: str | None = None,
-                   first_line: int = 2, scheme: str = "label", line_numbers=None) -> LongForm:
+def counts_to_long(
+    frame: pd.DataFrame,
+    *,
+    path: str,
+    categories: list,
+    item_col: str | None = None,
+    first_line: int = 2,
+    scheme: str = "label",
+    line_numbers=None,
+) -> LongForm:
     """Rows are clips, columns categories, cells vote counts (FER+, CIFAR-10H).
 
     Annotator identities are unknown: the votes of a clip get placeholder
@@ -79,16 +116,29 @@ def counts_to_long(frame: pd.DataFrame, *, path: str, categories: list, item_col
             raise InputError(f"counts table has no column for category {cat!r}", path=path, line=1)
         cat_cols.append(c)
     ignored = [c for c in cols if c != item_col and c not in cat_cols]
-    lines = np.asarray(line_numbers) if line_numbers is not None else np.arange(first_line, first_line + len(frame))
+    lines = (
+        np.asarray(line_numbers)
+        if line_numbers is not None
+        else np.arange(first_line, first_line + len(frame))
+    )
     counts = np.zeros((len(frame), len(cat_cols)), dtype=np.int64)
     for j, c in enumerate(cat_cols):
-        v = frame[c].astype(object).map(lambda x: "0" if x is None or str(x).strip() == "" else str(x).strip())
+        v = (
+            frame[c]
+            .astype(object)
+            .map(lambda x: "0" if x is None or str(x).strip() == "" else str(x).strip())
+        )
         num = pd.to_numeric(v, errors="coerce")
         bad = num.isna() | (num < 0) | (num % 1 != 0)
         if bad.any():
             k = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError("expected a non-negative whole number of votes", path=path,
-                             line=int(lines[k]), column=str(c), value=frame[c].iloc[k])
+            raise InputError(
+                "expected a non-negative whole number of votes",
+                path=path,
+                line=int(lines[k]),
+                column=str(c),
+                value=frame[c].iloc[k],
+            )
         counts[:, j] = num.to_numpy().astype(np.int64)
     flat = counts.ravel()
     n, q = counts.shape
@@ -96,17 +146,27 @@ def counts_to_long(frame: pd.DataFrame, *, path: str, categories: list, item_col
     lab = np.repeat(np.tile(np.arange(q), n), flat)
     tot = counts.sum(1)
     pos = np.arange(len(row)) - np.repeat(np.cumsum(tot) - tot, tot)
-    long = pd.DataFrame({"item": frame[item_col].astype(str).to_numpy()[row],
-                         "annotator": np.char.add("vote_", (pos + 1).astype(str)).astype(object),
-                         scheme: np.asarray([str(c) for c in categories], dtype=object)[lab]})
-    notes = [f"counts layout: {n} clips x {q} categories expanded into {len(long)} votes; annotator "
-             "identities are unknown (placeholders vote_1, vote_2, ...)"]
+    long = pd.DataFrame(
+        {
+            "item": frame[item_col].astype(str).to_numpy()[row],
+            "annotator": np.char.add("vote_", (pos + 1).astype(str)).astype(object),
+            scheme: np.asarray([str(c) for c in categories], dtype=object)[lab],
+        }
+    )
+    notes = [
+        f"counts layout: {n} clips x {q} categories expanded into {len(long)} votes; annotator "
+        "identities are unknown (placeholders vote_1, vote_2, ...)"
+    ]
     if ignored:
-        notes.append(f"counts layout: columns ignored (not categories): {', '.join(map(str, ignored))}")
+        notes.append(
+            f"counts layout: columns ignored (not categories): {', '.join(map(str, ignored))}"
+        )
     empty = tot == 0
     if empty.any():
-        notes.append(f"counts layout: {int(empty.sum())} clip row(s) with zero votes "
-                     f"(e.g. line {', '.join(map(str, lines[empty][:5]))}) give no rating")
+        notes.append(
+            f"counts layout: {int(empty.sum())} clip row(s) with zero votes "
+            f"(e.g. line {', '.join(map(str, lines[empty][:5]))}) give no rating"
+        )
     # the ledger counts votes here: each vote is one rating read
     return LongForm(long, lines[row], notes=notes)
 
@@ -131,8 +191,13 @@ def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> Lo
     cancelled_ex, empty_ex = [], []
 
     def bad(msg, t_idx, column, value):
-        return InputError(f"{msg} (Label Studio export; 'line' is the task position)", path=path,
-                          line=t_idx, column=column, value=_short(value))
+        return InputError(
+            f"{msg} (Label Studio export; 'line' is the task position)",
+            path=path,
+            line=t_idx,
+            column=column,
+            value=_short(value),
+        )
 
     def list_field(obj, key, t_idx) -> list:
         value = obj.get(key)
@@ -153,8 +218,12 @@ def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> Lo
         if item is None:
             item = task.get("id")
         if item is None:
-            raise InputError("task has neither a clip id in 'data' nor an 'id'", path=path,
-                             line=t_idx, column="data")
+            raise InputError(
+                "task has neither a clip id in 'data' nor an 'id'",
+                path=path,
+                line=t_idx,
+                column="data",
+            )
         if not _is_scalar(item):
             raise bad("the clip id must be a string or a number", t_idx, key or "id", item)
         for ann in list_field(task, "annotations", t_idx):
@@ -164,8 +233,12 @@ def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> Lo
             if isinstance(who, dict):
                 who = who.get("email") or who.get("id")
             if who is not None and not _is_scalar(who):
-                raise bad("'completed_by' must be a user id, an e-mail or a user object", t_idx,
-                          "completed_by", who)
+                raise bad(
+                    "'completed_by' must be a user id, an e-mail or a user object",
+                    t_idx,
+                    "completed_by",
+                    who,
+                )
             if ann.get("was_cancelled") or ann.get("skipped"):
                 n_cancelled += 1
                 cancelled_ex.append(t_idx)
@@ -175,8 +248,11 @@ def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> Lo
                 if not isinstance(res, dict):
                     raise bad("each result must be an object", t_idx, "result", res)
                 value = res.get("value")
-                if res.get("type") not in (None, "choices") or not isinstance(value, dict) \
-                        or "choices" not in value:
+                if (
+                    res.get("type") not in (None, "choices")
+                    or not isinstance(value, dict)
+                    or "choices" not in value
+                ):
                     continue
                 choices = value["choices"]
                 if not isinstance(choices, list) or not all(_is_scalar(c) for c in choices):
@@ -192,18 +268,36 @@ def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> Lo
             rows.append(row)
             lines.append(t_idx)
     if not rows:
-        raise InputError("the Label Studio export holds no completed annotation with a choice", path=path)
+        raise InputError(
+            "the Label Studio export holds no completed annotation with a choice", path=path
+        )
     entries = []
     if n_cancelled:
-        entries.append(LedgerEntry("cancelled_annotation", n_cancelled,
-                                   "annotation cancelled or skipped in Label Studio (task numbers given)",
-                                   tuple(cancelled_ex[:20])))
+        entries.append(
+            LedgerEntry(
+                "cancelled_annotation",
+                n_cancelled,
+                "annotation cancelled or skipped in Label Studio (task numbers given)",
+                tuple(cancelled_ex[:20]),
+            )
+        )
     if n_empty:
-        entries.append(LedgerEntry("annotation_without_choice", n_empty,
-                                   "annotation with no choices result (task numbers given)", tuple(empty_ex[:20])))
+        entries.append(
+            LedgerEntry(
+                "annotation_without_choice",
+                n_empty,
+                "annotation with no choices result (task numbers given)",
+                tuple(empty_ex[:20]),
+            )
+        )
     notes = ["Label Studio export: 'line' numbers are task positions (1-based) in the JSON list"]
-    return LongForm(pd.DataFrame(rows, dtype=object), np.asarray(lines), entries=entries, notes=notes,
-                    extra_rows_read=n_cancelled + n_empty)
+    return LongForm(
+        pd.DataFrame(rows, dtype=object),
+        np.asarray(lines),
+        entries=entries,
+        notes=notes,
+        extra_rows_read=n_cancelled + n_empty,
+    )
 
 
 def _is_scalar(v) -> bool:

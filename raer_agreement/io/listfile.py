@@ -8,6 +8,7 @@ path carries the context:
 * ``RAER/images/SelfStudy/{Classroom,Library,Laboratory,Dormitory}/PNNN/clip``
   - individual study.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,13 @@ import pandas as pd
 from ..errors import InputError
 from .tables import read_text
 
-__all__ = ["parse_clip_path", "read_list_file", "looks_like_list_file", "write_list_file", "CONTEXT_COLUMNS"]
+__all__ = [
+    "parse_clip_path",
+    "read_list_file",
+    "looks_like_list_file",
+    "write_list_file",
+    "CONTEXT_COLUMNS",
+]
 
 #: Item-metadata columns derived from RAER-style paths.
 CONTEXT_COLUMNS = ("session_type", "environment", "room", "student")
@@ -49,7 +56,7 @@ def parse_clip_path(path: str) -> dict:
     out = dict.fromkeys(CONTEXT_COLUMNS)
     for k, p in enumerate(parts):
         if p in ("Class", "SelfStudy") and k + 1 < len(parts):
-            rest = parts[k + 1:]
+            rest = parts[k + 1 :]
             out["session_type"] = "class" if p == "Class" else "self_study"
             out["environment"] = rest[0]
             if p == "Class" and len(rest) >= 3:
@@ -94,17 +101,37 @@ def read_list_file(path, *, split: str | None = None) -> pd.DataFrame:
             continue
         m = _LINE.match(line)
         if not m:
-            raise InputError("expected '<frame_dir> <num_frames> <label>'", path=p, line=i, value=line.strip()[:80])
+            raise InputError(
+                "expected '<frame_dir> <num_frames> <label>'",
+                path=p,
+                line=i,
+                value=line.strip()[:80],
+            )
         frame_dir, n, label = m.groups()
-        rows.append({"item_id": frame_dir, "frame_dir": frame_dir, "num_frames": int(n),
-                     "list_label": label, "split": split, **parse_clip_path(frame_dir), "_line": i})
+        rows.append(
+            {
+                "item_id": frame_dir,
+                "frame_dir": frame_dir,
+                "num_frames": int(n),
+                "list_label": label,
+                "split": split,
+                **parse_clip_path(frame_dir),
+                "_line": i,
+            }
+        )
     if not rows:
         raise InputError("the list file is empty", path=p)
     df = pd.DataFrame(rows)
     dup = df["item_id"].duplicated()
     if dup.any():
         r = df[dup].iloc[0]
-        raise InputError("clip listed twice", path=p, line=int(r["_line"]), column="frame_dir", value=r["item_id"])
+        raise InputError(
+            "clip listed twice",
+            path=p,
+            line=int(r["_line"]),
+            column="frame_dir",
+            value=r["item_id"],
+        )
     return df.drop(columns="_line").set_index("item_id")
 
 
@@ -121,6 +148,7 @@ def write_list_file(path, frame_dirs, num_frames, labels, *, force: bool = True)
         Replace an existing file (else :class:`InputError`).
     """
     from .atomic import atomic_write_text
+
     nf = np.asarray(num_frames)
     lines = [f"{d} {int(n)} {lab}\n" for d, n, lab in zip(frame_dirs, nf, labels)]
     atomic_write_text(path, "".join(lines), force=force)

@@ -1,9 +1,10 @@
 """One entry point for ratings: :func:`load_ratings` picks the reader by
 extension and content; explicit options override the guess."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,13 @@ from ..ledger import Ledger
 from ..taxonomy import Taxonomy, _norm, default_taxonomy, load_taxonomy, natural_sort
 from . import layouts
 from .listfile import CONTEXT_COLUMNS, looks_like_list_file, parse_clip_path, read_list_file
-from .long import ANNOTATOR_COLUMNS, LABEL_COLUMNS, annotations_from_long, find_column, finish_ledger
+from .long import (
+    ANNOTATOR_COLUMNS,
+    LABEL_COLUMNS,
+    annotations_from_long,
+    find_column,
+    finish_ledger,
+)
 from .tables import read_delimited, read_jsonl, read_parquet, read_text
 
 __all__ = ["load_ratings", "load_clips", "FORMATS"]
@@ -22,10 +29,22 @@ __all__ = ["load_ratings", "load_clips", "FORMATS"]
 FORMATS = ("auto", "long", "wide", "counts", "labelstudio", "parquet", "jsonl")
 
 
-def load_ratings(paths, *, format: str = "auto", item_col: str | None = None, annotator_col: str | None = None,
-                 label_cols=None, taxonomy=None, categories=None, duplicates: str = "keep",
-                 inconsistent: str = "flag", unknown: str = "error", encoding: str | None = None,
-                 sep: str | None = None, clips=None) -> Annotations:
+def load_ratings(
+    paths,
+    *,
+    format: str = "auto",
+    item_col: str | None = None,
+    annotator_col: str | None = None,
+    label_cols=None,
+    taxonomy=None,
+    categories=None,
+    duplicates: str = "keep",
+    inconsistent: str = "flag",
+    unknown: str = "error",
+    encoding: str | None = None,
+    sep: str | None = None,
+    clips=None,
+) -> Annotations:
     """Read ratings from one or more files, validate them, account for every row.
 
     Parameters
@@ -69,8 +88,16 @@ def load_ratings(paths, *, format: str = "auto", item_col: str | None = None, an
     paths = [Path(p) for p in paths]
     if not paths:
         raise InputError("no input file given")
-    opts = dict(item_col=item_col, annotator_col=annotator_col, label_cols=label_cols, taxonomy=taxonomy,
-                categories=categories, duplicates=duplicates, inconsistent=inconsistent, unknown=unknown)
+    opts = dict(
+        item_col=item_col,
+        annotator_col=annotator_col,
+        label_cols=label_cols,
+        taxonomy=taxonomy,
+        categories=categories,
+        duplicates=duplicates,
+        inconsistent=inconsistent,
+        unknown=unknown,
+    )
     parts = [_load_one(p, format=format, encoding=encoding, sep=sep, **opts) for p in paths]
     _check_same_schemes(parts, paths)
     ann = parts[0] if len(parts) == 1 else _concat(parts, duplicates=duplicates)
@@ -85,15 +112,25 @@ def _load_one(path: Path, *, format, encoding, sep, **opts) -> Annotations:
         raise InputError("is a folder; expected a ratings file", path=path)
     suffix = path.suffix.lower()
     if format == "parquet" or (format == "auto" and suffix in (".parquet", ".pq")):
-        return _from_table(read_parquet(path), "long" if format in ("auto", "parquet") else format, opts)
+        return _from_table(
+            read_parquet(path), "long" if format in ("auto", "parquet") else format, opts
+        )
     if format == "jsonl" or (format == "auto" and suffix in (".jsonl", ".ndjson")):
         return _from_table(read_jsonl(path, encoding=encoding), "long", opts)
     if format == "labelstudio" or (format == "auto" and suffix == ".json"):
         data = layouts.read_json_any(path, read_text(path, encoding))
-        if format == "auto" and isinstance(data, list) and data and all(
-                isinstance(t, dict) and "annotations" not in t and "data" not in t for t in data):
+        if (
+            format == "auto"
+            and isinstance(data, list)
+            and data
+            and all(
+                isinstance(t, dict) and "annotations" not in t and "data" not in t for t in data
+            )
+        ):
             # a plain JSON list of records
-            frame = pd.DataFrame([{k: (None if v is None else str(v)) for k, v in t.items()} for t in data])
+            frame = pd.DataFrame(
+                [{k: (None if v is None else str(v)) for k, v in t.items()} for t in data]
+            )
             return annotations_from_long(frame, source=str(path), first_line=1, **opts)
         lf = layouts.labelstudio_to_long(data, path=str(path), item_field=opts.pop("item_col"))
         opts["annotator_col"] = "annotator"
@@ -101,8 +138,11 @@ def _load_one(path: Path, *, format, encoding, sep, **opts) -> Annotations:
     if format == "auto" and suffix in (".txt", ".lst", ""):
         head = read_text(path, encoding)[:8192]
         if looks_like_list_file(head):
-            raise InputError("this is an official list file (<frame_dir> <num_frames> <label>): it holds clip "
-                             "metadata, not ratings; pass it with --clips", path=path)
+            raise InputError(
+                "this is an official list file (<frame_dir> <num_frames> <label>): it holds clip "
+                "metadata, not ratings; pass it with --clips",
+                path=path,
+            )
     table = read_delimited(path, sep=sep, encoding=encoding)
     return _from_table(table, format, opts)
 
@@ -115,33 +155,66 @@ def _from_table(table, format: str, opts: dict) -> Annotations:
     if layout == "auto":
         layout = _guess_layout(list(frame.columns), opts)
     if layout == "long":
-        return annotations_from_long(frame, source=table.path, first_line=table.first_line,
-                                     line_numbers=table.line_numbers, **opts)
+        return annotations_from_long(
+            frame,
+            source=table.path,
+            first_line=table.first_line,
+            line_numbers=table.line_numbers,
+            **opts,
+        )
     scheme = _single_scheme(opts)
     if layout == "wide":
-        lf = layouts.wide_to_long(frame, path=table.path, item_col=opts["item_col"], first_line=table.first_line,
-                                  scheme=scheme, line_numbers=table.line_numbers)
+        lf = layouts.wide_to_long(
+            frame,
+            path=table.path,
+            item_col=opts["item_col"],
+            first_line=table.first_line,
+            scheme=scheme,
+            line_numbers=table.line_numbers,
+        )
     elif layout == "counts":
         cats = _declared_categories(opts, scheme)
         if cats is None:
-            raise InputError("a counts table needs the category list (--categories or --taxonomy)", path=table.path)
-        lf = layouts.counts_to_long(frame, path=table.path, categories=list(cats), item_col=opts["item_col"],
-                                    first_line=table.first_line, scheme=scheme, line_numbers=table.line_numbers)
+            raise InputError(
+                "a counts table needs the category list (--categories or --taxonomy)",
+                path=table.path,
+            )
+        lf = layouts.counts_to_long(
+            frame,
+            path=table.path,
+            categories=list(cats),
+            item_col=opts["item_col"],
+            first_line=table.first_line,
+            scheme=scheme,
+            line_numbers=table.line_numbers,
+        )
     else:
         raise ValueError(f"layout {layout!r} does not apply to a table")
-    return _from_longform(lf, table.path, "item", {**opts, "annotator_col": "annotator",
-                                                   "label_cols": {scheme: scheme}})
+    return _from_longform(
+        lf,
+        table.path,
+        "item",
+        {**opts, "annotator_col": "annotator", "label_cols": {scheme: scheme}},
+    )
 
 
 def _from_longform(lf, path: str, item_col: str, opts: dict) -> Annotations:
     opts = {**opts, "item_col": item_col}
-    return annotations_from_long(lf.frame, source=path, line_numbers=lf.line_numbers, prior_entries=lf.entries,
-                                 prior_notes=lf.notes, extra_rows_read=lf.extra_rows_read,
-                                 annotator_order=lf.annotator_order, **opts)
+    return annotations_from_long(
+        lf.frame,
+        source=path,
+        line_numbers=lf.line_numbers,
+        prior_entries=lf.entries,
+        prior_notes=lf.notes,
+        extra_rows_read=lf.extra_rows_read,
+        annotator_order=lf.annotator_order,
+        **opts,
+    )
 
 
 def _single_scheme(opts) -> str:
     from .long import parse_label_cols
+
     explicit = parse_label_cols(opts.get("label_cols"))
     if len(explicit) == 1:
         col, scheme = next(iter(explicit.items()))
@@ -175,8 +248,12 @@ def _guess_layout(columns, opts) -> str:
     tax = opts.get("taxonomy")
     schemes = tax.scheme_names if isinstance(tax, Taxonomy) else default_taxonomy().scheme_names
     from .long import parse_label_cols
-    if any(c in columns for c in parse_label_cols(opts.get("label_cols"))) or find_column(columns, LABEL_COLUMNS) or any(
-            str(c).strip() in schemes for c in columns):
+
+    if (
+        any(c in columns for c in parse_label_cols(opts.get("label_cols")))
+        or find_column(columns, LABEL_COLUMNS)
+        or any(str(c).strip() in schemes for c in columns)
+    ):
         return "long"
     if opts.get("categories") is None and not isinstance(tax, Taxonomy):
         # columns named after the default taxonomy's classes: a counts table
@@ -211,8 +288,11 @@ def _check_same_schemes(parts: Sequence[Annotations], paths: Sequence[Path]) -> 
                 raise InputError(
                     f"label columns hold scheme(s) {', '.join(sorted(here - there))} but "
                     f"{paths[j].name} holds {', '.join(sorted(there - here))}: was a column renamed between "
-                    "batches? Rename it, or read the files separately", path=paths[k],
-                    line=1, column=", ".join(sorted(here - there)))
+                    "batches? Rename it, or read the files separately",
+                    path=paths[k],
+                    line=1,
+                    column=", ".join(sorted(here - there)),
+                )
 
 
 def _concat(parts: Sequence[Annotations], *, duplicates: str) -> Annotations:
@@ -236,7 +316,9 @@ def _concat(parts: Sequence[Annotations], *, duplicates: str) -> Annotations:
         anns.append(np.array([apos[a] for a in p.annotator_ids], dtype=np.int64)[p.annotator])
         for s in schemes:
             if s in p.schemes:
-                remap = np.array([tax[s].categories.index(c) for c in p.categories(s)] + [-1], dtype=np.int64)
+                remap = np.array(
+                    [tax[s].categories.index(c) for c in p.categories(s)] + [-1], dtype=np.int64
+                )
                 labels[s].append(remap[p.labels[s]])
             else:
                 labels[s].append(np.full(p.n_ratings, -1, dtype=np.int64))
@@ -246,17 +328,36 @@ def _concat(parts: Sequence[Annotations], *, duplicates: str) -> Annotations:
     item = np.concatenate(items)
     ann = np.concatenate(anns)
     key = item * len(ann_ids) + ann
-    n_rep = len(key) - len(np.unique(key)) - sum(
-        p.n_ratings - len(np.unique(p.item * p.n_annotators + p.annotator)) for p in parts)
+    n_rep = (
+        len(key)
+        - len(np.unique(key))
+        - sum(p.n_ratings - len(np.unique(p.item * p.n_annotators + p.annotator)) for p in parts)
+    )
     if n_rep > 0:
         if duplicates == "error":
-            raise InputError(f"{n_rep} annotator/clip pair(s) are rated in more than one input file "
-                             "(duplicates policy 'error')")
-        ledger = Ledger(ledger.sources, ledger.rows_read, ledger.entries,
-                        ledger.notes + (f"{n_rep} annotator/clip pair(s) rated in more than one file; all kept "
-                                        "as repeated ratings",))
-    out = Annotations(item, ann, {s: np.concatenate(v) for s, v in labels.items()}, item_ids, ann_ids, tax,
-                      ledger=ledger)
+            raise InputError(
+                f"{n_rep} annotator/clip pair(s) are rated in more than one input file "
+                "(duplicates policy 'error')"
+            )
+        ledger = Ledger(
+            ledger.sources,
+            ledger.rows_read,
+            ledger.entries,
+            ledger.notes
+            + (
+                f"{n_rep} annotator/clip pair(s) rated in more than one file; all kept "
+                "as repeated ratings",
+            ),
+        )
+    out = Annotations(
+        item,
+        ann,
+        {s: np.concatenate(v) for s, v in labels.items()},
+        item_ids,
+        ann_ids,
+        tax,
+        ledger=ledger,
+    )
     return finish_ledger(out)
 
 
@@ -281,15 +382,20 @@ def load_clips(paths) -> pd.DataFrame:
             continue
         t = read_delimited(p)
         from .long import ITEM_COLUMNS
+
         col = find_column(list(t.frame.columns), ITEM_COLUMNS)
         if col is None:
-            raise InputError(f"clip metadata needs a clip id column ({', '.join(ITEM_COLUMNS)})", path=p, line=1)
+            raise InputError(
+                f"clip metadata needs a clip id column ({', '.join(ITEM_COLUMNS)})", path=p, line=1
+            )
         df = t.frame.rename(columns={col: "item_id"})
         dup = df["item_id"].duplicated()
         if dup.any():
             k = int(np.flatnonzero(dup.to_numpy())[0])
             line = int(t.line_numbers[k]) if t.line_numbers is not None else t.first_line + k
-            raise InputError("clip listed twice", path=p, line=line, column=col, value=df["item_id"].iloc[k])
+            raise InputError(
+                "clip listed twice", path=p, line=line, column=col, value=df["item_id"].iloc[k]
+            )
         if "num_frames" in df:
             df["num_frames"] = pd.to_numeric(df["num_frames"], errors="coerce").astype("Int64")
         frames.append(df.set_index("item_id"))
@@ -312,11 +418,17 @@ def attach_metadata(ann: Annotations, meta: pd.DataFrame | None) -> Annotations:
         if unrated:
             notes.append(f"{unrated} clip(s) in the clip metadata have no rating")
     # only ids that look like RAER paths are parsed (a million plain ids cost nothing)
-    raer_like = pd.Series(ids, dtype=object).str.contains(r"(?:^|[/\\])(?:Class|SelfStudy)[/\\]",
-                                                          regex=True).to_numpy(bool)
+    raer_like = (
+        pd.Series(ids, dtype=object)
+        .str.contains(r"(?:^|[/\\])(?:Class|SelfStudy)[/\\]", regex=True)
+        .to_numpy(bool)
+    )
     if raer_like.any():
-        parsed = pd.DataFrame([parse_clip_path(i) for i in np.asarray(ids, dtype=object)[raer_like]],
-                              index=ids[raer_like], columns=list(CONTEXT_COLUMNS)).reindex(ids)
+        parsed = pd.DataFrame(
+            [parse_clip_path(i) for i in np.asarray(ids, dtype=object)[raer_like]],
+            index=ids[raer_like],
+            columns=list(CONTEXT_COLUMNS),
+        ).reindex(ids)
         for c in CONTEXT_COLUMNS:
             if c not in items.columns:
                 items[c] = parsed[c]
@@ -326,6 +438,13 @@ def attach_metadata(ann: Annotations, meta: pd.DataFrame | None) -> Annotations:
         return ann
     led = ann.ledger
     if notes:
-        led = Ledger(led.sources, led.rows_read, led.entries, led.notes + tuple(notes), led.n_items,
-                     led.n_annotators, led.ratings_per_item)
+        led = Ledger(
+            led.sources,
+            led.rows_read,
+            led.entries,
+            led.notes + tuple(notes),
+            led.n_items,
+            led.n_annotators,
+            led.ratings_per_item,
+        )
     return ann.with_items(items).with_ledger(led)

@@ -4,9 +4,10 @@
 Every other layout (wide, counts, Label Studio) is first turned into this
 long form, so the checks and the ledger live in one place.
 """
+
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -16,12 +17,39 @@ from ..errors import InputError
 from ..ledger import Ledger, LedgerEntry
 from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, natural_order, natural_sort
 
-__all__ = ["annotations_from_long", "ITEM_COLUMNS", "ANNOTATOR_COLUMNS", "LABEL_COLUMNS",
-           "find_column", "parse_label_cols"]
+__all__ = [
+    "annotations_from_long",
+    "ITEM_COLUMNS",
+    "ANNOTATOR_COLUMNS",
+    "LABEL_COLUMNS",
+    "find_column",
+    "parse_label_cols",
+]
 
-ITEM_COLUMNS = ("clip_id", "clip", "item_id", "item", "task_id", "task", "video", "frame_dir", "image", "id")
-ANNOTATOR_COLUMNS = ("annotator_id", "annotator", "worker_id", "worker", "rater_id", "rater",
-                     "coder", "user_id", "user", "completed_by")
+ITEM_COLUMNS = (
+    "clip_id",
+    "clip",
+    "item_id",
+    "item",
+    "task_id",
+    "task",
+    "video",
+    "frame_dir",
+    "image",
+    "id",
+)
+ANNOTATOR_COLUMNS = (
+    "annotator_id",
+    "annotator",
+    "worker_id",
+    "worker",
+    "rater_id",
+    "rater",
+    "coder",
+    "user_id",
+    "user",
+    "completed_by",
+)
 LABEL_COLUMNS = ("label", "answer", "response", "class", "emotion", "category", "rating", "choice")
 
 DUPLICATE_POLICIES = ("keep", "last", "error")
@@ -63,8 +91,12 @@ def _choose_schemes(columns, label_cols, taxonomy, categories, path):
     if explicit:
         for col in explicit:
             if col not in columns:
-                raise InputError(f"label column not found; columns are: {', '.join(map(str, columns))}",
-                                 path=path, line=1, column=col)
+                raise InputError(
+                    f"label column not found; columns are: {', '.join(map(str, columns))}",
+                    path=path,
+                    line=1,
+                    column=col,
+                )
         cols = list(explicit)
     else:
         # scheme-named columns first (coarse, fine), then generic names
@@ -75,9 +107,13 @@ def _choose_schemes(columns, label_cols, taxonomy, categories, path):
         if not cols:
             c = find_column(columns, LABEL_COLUMNS)
             if c is None:
-                raise InputError("no label column found (expected one of "
-                                 f"{', '.join(LABEL_COLUMNS)} or a scheme name; use --label-col); "
-                                 f"columns are: {', '.join(map(str, columns))}", path=path, line=1)
+                raise InputError(
+                    "no label column found (expected one of "
+                    f"{', '.join(LABEL_COLUMNS)} or a scheme name; use --label-col); "
+                    f"columns are: {', '.join(map(str, columns))}",
+                    path=path,
+                    line=1,
+                )
             cols = [c]
     mapping = {}
     for c in cols:
@@ -86,27 +122,52 @@ def _choose_schemes(columns, label_cols, taxonomy, categories, path):
             if len(cols) == 1:
                 scheme = tax.scheme_names[0]
             else:
-                raise InputError(f"column is not a scheme of the taxonomy ({', '.join(tax.scheme_names)}); "
-                                 "name it with --label-col COLUMN=SCHEME", path=path, line=1, column=c)
+                raise InputError(
+                    f"column is not a scheme of the taxonomy ({', '.join(tax.scheme_names)}); "
+                    "name it with --label-col COLUMN=SCHEME",
+                    path=path,
+                    line=1,
+                    column=c,
+                )
         mapping[c] = scheme
     if len(set(mapping.values())) != len(mapping):
-        raise InputError("two label columns map to the same scheme", path=path, line=1,
-                         column=", ".join(map(str, mapping)))
+        raise InputError(
+            "two label columns map to the same scheme",
+            path=path,
+            line=1,
+            column=", ".join(map(str, mapping)),
+        )
     if categories is not None and not isinstance(categories, Mapping):
         if len(mapping) != 1:
-            raise InputError("a plain category list needs exactly one label column; "
-                             "give categories per scheme", path=path)
+            raise InputError(
+                "a plain category list needs exactly one label column; give categories per scheme",
+                path=path,
+            )
         categories = {next(iter(mapping.values())): list(categories)}
     return mapping, (None if categories else tax), categories
 
 
-def annotations_from_long(frame: pd.DataFrame, *, source: str = "<DataFrame>", item_col: str | None = None,
-                          annotator_col: str | None = None, label_cols=None, taxonomy: Taxonomy | None = None,
-                          categories=None, duplicates: str = "keep", inconsistent: str = "flag",
-                          unknown: str = "error", first_line: int = 2, line_numbers: np.ndarray | None = None,
-                          item_order: Sequence[str] | None = None, annotator_order: Sequence[str] | None = None,
-                          prior_entries: Sequence[LedgerEntry] = (), prior_notes: Sequence[str] = (),
-                          extra_rows_read: int = 0, items: pd.DataFrame | None = None) -> Annotations:
+def annotations_from_long(
+    frame: pd.DataFrame,
+    *,
+    source: str = "<DataFrame>",
+    item_col: str | None = None,
+    annotator_col: str | None = None,
+    label_cols=None,
+    taxonomy: Taxonomy | None = None,
+    categories=None,
+    duplicates: str = "keep",
+    inconsistent: str = "flag",
+    unknown: str = "error",
+    first_line: int = 2,
+    line_numbers: np.ndarray | None = None,
+    item_order: Sequence[str] | None = None,
+    annotator_order: Sequence[str] | None = None,
+    prior_entries: Sequence[LedgerEntry] = (),
+    prior_notes: Sequence[str] = (),
+    extra_rows_read: int = 0,
+    items: pd.DataFrame | None = None,
+) -> Annotations:
     """Validate a long frame into :class:`Annotations`, accounting for every row.
 
     Parameters
@@ -145,9 +206,11 @@ def annotations_from_long(frame: pd.DataFrame, *, source: str = "<DataFrame>", i
     -------
     Annotations
     """
-    for name, val, allowed in (("duplicates", duplicates, DUPLICATE_POLICIES),
-                               ("inconsistent", inconsistent, INCONSISTENT_POLICIES),
-                               ("unknown", unknown, UNKNOWN_POLICIES)):
+    for name, val, allowed in (
+        ("duplicates", duplicates, DUPLICATE_POLICIES),
+        ("inconsistent", inconsistent, INCONSISTENT_POLICIES),
+        ("unknown", unknown, UNKNOWN_POLICIES),
+    ):
         if val not in allowed:
             raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {val!r}")
     path = source
@@ -157,25 +220,41 @@ def annotations_from_long(frame: pd.DataFrame, *, source: str = "<DataFrame>", i
         raise InputError("duplicated column name", path=path, line=1, column=dup_cols[0])
     frame = frame.set_axis(columns, axis=1)  # no copy of the data
     n_rows = len(frame)
-    lines = (np.asarray(line_numbers) if line_numbers is not None
-             else np.arange(first_line, first_line + n_rows))
+    lines = (
+        np.asarray(line_numbers)
+        if line_numbers is not None
+        else np.arange(first_line, first_line + n_rows)
+    )
 
     def need(col, candidates, what, flag):
         if col is not None:
             if col not in columns:
-                raise InputError(f"{what} column not found; columns are: {', '.join(columns)}",
-                                 path=path, line=1, column=col)
+                raise InputError(
+                    f"{what} column not found; columns are: {', '.join(columns)}",
+                    path=path,
+                    line=1,
+                    column=col,
+                )
             return col
         c = find_column(columns, candidates)
         if c is None:
-            raise InputError(f"no {what} column found (expected one of {', '.join(candidates)}, or {flag}); "
-                             f"columns are: {', '.join(columns)}", path=path, line=1)
+            raise InputError(
+                f"no {what} column found (expected one of {', '.join(candidates)}, or {flag}); "
+                f"columns are: {', '.join(columns)}",
+                path=path,
+                line=1,
+            )
         return c
 
     item_col = need(item_col, ITEM_COLUMNS, "item (clip id)", "--item-col")
     annotator_col = need(annotator_col, ANNOTATOR_COLUMNS, "annotator", "--annotator-col")
-    mapping, tax, categories = _choose_schemes([c for c in columns if c not in (item_col, annotator_col)],
-                                               label_cols, taxonomy, categories, path)
+    mapping, tax, categories = _choose_schemes(
+        [c for c in columns if c not in (item_col, annotator_col)],
+        label_cols,
+        taxonomy,
+        categories,
+        path,
+    )
     entries = list(prior_entries)
     notes = list(prior_notes)
     keep = np.ones(n_rows, dtype=bool)
@@ -183,7 +262,9 @@ def annotations_from_long(frame: pd.DataFrame, *, source: str = "<DataFrame>", i
     def drop(mask, reason, detail):
         mask = mask & keep
         if mask.any():
-            entries.append(LedgerEntry(reason, int(mask.sum()), detail, tuple(lines[mask][:20].tolist())))
+            entries.append(
+                LedgerEntry(reason, int(mask.sum()), detail, tuple(lines[mask][:20].tolist()))
+            )
             keep[mask] = False
 
     # Every column is factorised once: the string work (spaces, NA-like
@@ -211,34 +292,52 @@ def annotations_from_long(frame: pd.DataFrame, *, source: str = "<DataFrame>", i
                     folded.setdefault(c.casefold(), []).append(c)
                 for group in folded.values():
                     if len(group) > 1:
-                        notes.append(f"scheme {scheme!r}: categories {group} differ only in case; "
-                                     "declare the categories to merge them")
+                        notes.append(
+                            f"scheme {scheme!r}: categories {group} differ only in case; "
+                            "declare the categories to merge them"
+                        )
         if categories:
             notes.append("categories declared by the caller")
         else:
-            notes.append("categories inferred from the data (numeric-aware order); "
-                         "declare them to include unused ones")
+            notes.append(
+                "categories inferred from the data (numeric-aware order); "
+                "declare them to include unused ones"
+            )
         tax = Taxonomy.from_categories(cats)
     label_codes = {}
     for scheme, (col, codes, values) in raw.items():
         sch = tax[scheme]
         exact, loose = sch._lookup()
         if unknown == "drop":
-            valid = np.array([v is None or v in exact or _norm(v) in loose for v in values], dtype=bool)
-            drop(~valid[codes], f"unknown_label_{scheme}",
-                 f"label is not a category of scheme {scheme!r} (column {col!r})")
+            valid = np.array(
+                [v is None or v in exact or _norm(v) in loose for v in values], dtype=bool
+            )
+            drop(
+                ~valid[codes],
+                f"unknown_label_{scheme}",
+                f"label is not a category of scheme {scheme!r} (column {col!r})",
+            )
             values = np.where(valid, values, None)
         try:
             per_value, _ = sch.encode(values, path=path, column=col)
         except InputError as e:  # name the file line of the value's first row
             j = next(k for k, v in enumerate(values) if v == e.value)
-            raise InputError(e.reason, path=path, line=int(lines[np.flatnonzero(codes == j)[0]]), column=col,
-                             value=e.value) from None
-        normalised = np.array([v is not None and v not in exact for v in values], dtype=bool) & (per_value >= 0)
+            raise InputError(
+                e.reason,
+                path=path,
+                line=int(lines[np.flatnonzero(codes == j)[0]]),
+                column=col,
+                value=e.value,
+            ) from None
+        normalised = np.array([v is not None and v not in exact for v in values], dtype=bool) & (
+            per_value >= 0
+        )
         n_norm = int(np.bincount(codes, minlength=len(values))[normalised].sum())
         if n_norm:
-            notes.append(f"{n_norm} label(s) in column {col!r} matched a category of {scheme!r} only after "
-                         "ignoring case and spaces")
+            notes.append(
+                f"{n_norm} label(s) in column {col!r} matched a category of {scheme!r} only after "
+                "ignoring case and spaces"
+            )
         label_codes[scheme] = per_value[codes]
     if not label_codes:
         raise InputError("no label column", path=path)
@@ -261,15 +360,27 @@ def annotations_from_long(frame: pd.DataFrame, *, source: str = "<DataFrame>", i
                         f"{child} label {tax[child].categories[cc[first]]!r} does not belong to "
                         f"{parent} label {tax[parent].categories[pc[first]]!r} on the same row "
                         "(use inconsistent='drop' or 'flag')",
-                        path=path, line=int(lines[first]), column=ccol, value=str(cvalues[ccodes[first]]))
+                        path=path,
+                        line=int(lines[first]),
+                        column=ccol,
+                        value=str(cvalues[ccodes[first]]),
+                    )
                 if inconsistent == "drop":
-                    drop(bad, f"inconsistent_{child}_{parent}",
-                         f"{child} label outside the same row's {parent} label")
+                    drop(
+                        bad,
+                        f"inconsistent_{child}_{parent}",
+                        f"{child} label outside the same row's {parent} label",
+                    )
                 else:
-                    entries.append(LedgerEntry(
-                        f"inconsistent_{child}_{parent}", int(bad.sum()),
-                        f"{child} label outside the same row's {parent} label (kept)",
-                        tuple(lines[bad][:20].tolist()), dropped=False))
+                    entries.append(
+                        LedgerEntry(
+                            f"inconsistent_{child}_{parent}",
+                            int(bad.sum()),
+                            f"{child} label outside the same row's {parent} label (kept)",
+                            tuple(lines[bad][:20].tolist()),
+                            dropped=False,
+                        )
+                    )
 
     # repeated ratings of one clip by one annotator
     (icodes, ivalues), (acodes, avalues) = ids["item"], ids["annotator"]
@@ -280,28 +391,45 @@ def annotations_from_long(frame: pd.DataFrame, *, source: str = "<DataFrame>", i
         first = kept_idx[np.flatnonzero(dup_later)[0]]
         n_dup = int(dup_later.sum())
         if duplicates == "error":
-            raise InputError("annotator rated this clip more than once (duplicates policy 'error'; "
-                             "use 'last' or 'keep')", path=path, line=int(lines[first]), column=annotator_col,
-                             value=f"{avalues[acodes[first]]} on {ivalues[icodes[first]]}")
+            raise InputError(
+                "annotator rated this clip more than once (duplicates policy 'error'; "
+                "use 'last' or 'keep')",
+                path=path,
+                line=int(lines[first]),
+                column=annotator_col,
+                value=f"{avalues[acodes[first]]} on {ivalues[icodes[first]]}",
+            )
         if duplicates == "last":
             earlier = pair.duplicated(keep="last").to_numpy()
             m = np.zeros(n_rows, bool)
             m[kept_idx[earlier]] = True
-            drop(m, "repeated_rating_superseded", "an annotator rated the clip again later; the last rating is kept")
+            drop(
+                m,
+                "repeated_rating_superseded",
+                "an annotator rated the clip again later; the last rating is kept",
+            )
         else:
             m = np.zeros(n_rows, bool)
             m[kept_idx[dup_later]] = True
-            entries.append(LedgerEntry("repeated_rating", n_dup,
-                                       "an annotator rated the same clip more than once; all ratings kept "
-                                       "as separate observations", tuple(lines[m][:20].tolist()),
-                                       dropped=False))
+            entries.append(
+                LedgerEntry(
+                    "repeated_rating",
+                    n_dup,
+                    "an annotator rated the same clip more than once; all ratings kept "
+                    "as separate observations",
+                    tuple(lines[m][:20].tolist()),
+                    dropped=False,
+                )
+            )
 
     kept_idx = np.flatnonzero(keep)
     item_codes, item_uniques = _codes(icodes[kept_idx], ivalues, item_order)
     ann_codes, ann_uniques = _codes(acodes[kept_idx], avalues, annotator_order)
     labels = {s: c[kept_idx] for s, c in label_codes.items()}
     rows_read = n_rows + extra_rows_read
-    ledger = Ledger(sources=(str(source),), rows_read=rows_read, entries=tuple(entries), notes=tuple(notes))
+    ledger = Ledger(
+        sources=(str(source),), rows_read=rows_read, entries=tuple(entries), notes=tuple(notes)
+    )
     ann = Annotations(item_codes, ann_codes, labels, item_uniques, ann_uniques, tax, items, ledger)
     return finish_ledger(ann)
 
@@ -330,10 +458,21 @@ def _factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def finish_ledger(ann: Annotations) -> Annotations:
     """Fill the ledger's counts of items, annotators and ratings per item."""
     per = np.bincount(ann.item, minlength=ann.n_items) if ann.n_items else np.zeros(1)
-    stats = {"min": float(per.min()), "median": float(np.median(per)), "mean": float(per.mean()),
-             "max": float(per.max())} if ann.n_items else {}
-    return ann.with_ledger(ann.ledger.with_counts(n_items=ann.n_items, n_annotators=ann.n_annotators,
-                                                  ratings_per_item=stats))
+    stats = (
+        {
+            "min": float(per.min()),
+            "median": float(np.median(per)),
+            "mean": float(per.mean()),
+            "max": float(per.max()),
+        }
+        if ann.n_items
+        else {}
+    )
+    return ann.with_ledger(
+        ann.ledger.with_counts(
+            n_items=ann.n_items, n_annotators=ann.n_annotators, ratings_per_item=stats
+        )
+    )
 
 
 def _codes(codes: np.ndarray, values: np.ndarray, order: Sequence[str] | None):

@@ -4,6 +4,7 @@ Every value stays a string exactly as written (``003`` is not ``3``, ``NA``
 is decided later by the validator), and each row keeps its file line number
 for error messages.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -53,19 +54,29 @@ def read_text(path: Path, encoding: str | None = None) -> str:
             # ASCII text in UTF-16 without a byte-order mark: every other byte is NUL
             head = data[:4096]
             guess = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
-            raise InputError(f"the file holds NUL bytes: UTF-16 without a byte-order mark? pass --encoding {guess}",
-                             path=path, line=data[: data.index(b"\x00")].count(b"\n") + 1)
+            raise InputError(
+                f"the file holds NUL bytes: UTF-16 without a byte-order mark? pass --encoding {guess}",
+                path=path,
+                line=data[: data.index(b"\x00")].count(b"\n") + 1,
+            )
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        raise InputError(f"cannot decode byte {data[e.start:e.start + 1]!r} as {encoding} "
-                         "(pass --encoding, e.g. latin-1)", path=path, line=line) from None
+        raise InputError(
+            f"cannot decode byte {data[e.start : e.start + 1]!r} as {encoding} "
+            "(pass --encoding, e.g. latin-1)",
+            path=path,
+            line=line,
+        ) from None
     except LookupError:
         raise InputError(f"unknown encoding {encoding!r}", path=path) from None
     if "\x00" in text:
-        raise InputError("the file holds NUL bytes: not a text table (UTF-16 without a BOM? pass --encoding)",
-                         path=path, line=text[: text.index("\x00")].count("\n") + 1)
+        raise InputError(
+            "the file holds NUL bytes: not a text table (UTF-16 without a BOM? pass --encoding)",
+            path=path,
+            line=text[: text.index("\x00")].count("\n") + 1,
+        )
     return text
 
 
@@ -78,9 +89,13 @@ def _sniff_sep(header: str, suffix: str) -> str:
 
 
 def _detect_encoding(head: bytes) -> str:
-    for bom, enc in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                     (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                     (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, enc in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if head.startswith(bom):
             return enc
     return "utf-8"
@@ -125,22 +140,36 @@ def read_delimited(path: Path, *, sep: str | None = None, encoding: str | None =
             if len(rec) != len(header):
                 if all(not f.strip() for f in rec):
                     continue  # a line of delimiters only
-                raise InputError(f"expected {len(header)} fields separated by {sep!r} as in the header "
-                                 f"(line {header_lineno}), found {len(rec)}", path=path, line=start,
-                                 value=sep.join(rec)[:80])
+                raise InputError(
+                    f"expected {len(header)} fields separated by {sep!r} as in the header "
+                    f"(line {header_lineno}), found {len(rec)}",
+                    path=path,
+                    line=start,
+                    value=sep.join(rec)[:80],
+                )
             rows.append(rec)
             lines.append(start)
     except csv.Error as e:
-        raise InputError(f"malformed row ({e}); check the quoting", path=path, line=prev + 1) from None
-    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(
-        {h: pd.Series([], dtype=object) for h in header})
+        raise InputError(
+            f"malformed row ({e}); check the quoting", path=path, line=prev + 1
+        ) from None
+    frame = (
+        pd.DataFrame(rows, columns=header, dtype=object)
+        if rows
+        else pd.DataFrame({h: pd.Series([], dtype=object) for h in header})
+    )
     if len(header) > 1 and len(frame):
         # rows of empty fields only are blank lines too
         blank = (frame.apply(lambda s: s.str.strip()) == "").all(axis=1).to_numpy()
         if blank.any():
             frame = frame[~blank].reset_index(drop=True)
             lines = np.asarray(lines)[~blank]
-    return RawTable(frame, str(path), first_line=header_lineno + 1, line_numbers=np.asarray(lines, dtype=np.int64))
+    return RawTable(
+        frame,
+        str(path),
+        first_line=header_lineno + 1,
+        line_numbers=np.asarray(lines, dtype=np.int64),
+    )
 
 
 def _read_clean_utf8(path: Path, *, sep: str | None, encoding: str | None) -> RawTable | None:
@@ -167,9 +196,25 @@ def _read_clean_utf8(path: Path, *, sep: str | None, encoding: str | None) -> Ra
         with warnings.catch_warnings():
             # a row longer than the header is truncated with only a warning
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, engine="c",
-                                skip_blank_lines=False, index_col=False, encoding=enc, quotechar='"')
-    except (pd.errors.ParserError, pd.errors.ParserWarning, UnicodeDecodeError, ValueError, csv.Error):
+            frame = pd.read_csv(
+                path,
+                sep=sep,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                engine="c",
+                skip_blank_lines=False,
+                index_col=False,
+                encoding=enc,
+                quotechar='"',
+            )
+    except (
+        pd.errors.ParserError,
+        pd.errors.ParserWarning,
+        UnicodeDecodeError,
+        ValueError,
+        csv.Error,
+    ):
         return None
     if frame.shape[1] != len(header) or frame.isna().to_numpy().any():
         return None
@@ -190,7 +235,9 @@ def _read_clean_utf8(path: Path, *, sep: str | None, encoding: str | None) -> Ra
 
 def _check_header(header: list, path, line: int) -> None:
     if any(h == "" for h in header):
-        raise InputError(f"empty column name in the header (column {header.index('') + 1})", path=path, line=line)
+        raise InputError(
+            f"empty column name in the header (column {header.index('') + 1})", path=path, line=line
+        )
     seen = set()
     for h in header:
         if h in seen:
@@ -203,16 +250,27 @@ def read_parquet(path: Path) -> RawTable:
     try:
         import pyarrow.parquet as pq
     except ImportError:
-        raise InputError("reading Parquet needs pyarrow: pip install 'raer_agreement[parquet]'",
-                         path=path) from None
+        raise InputError(
+            "reading Parquet needs pyarrow: pip install 'raer_agreement[parquet]'", path=path
+        ) from None
     try:
         table = pq.read_table(path)
     except Exception as e:  # pyarrow raises several types for damaged files
-        raise InputError(f"not a readable Parquet file ({type(e).__name__}: {str(e).splitlines()[0][:160]})",
-                         path=path) from None
+        raise InputError(
+            f"not a readable Parquet file ({type(e).__name__}: {str(e).splitlines()[0][:160]})",
+            path=path,
+        ) from None
     frame = table.to_pandas()
-    out = pd.DataFrame({c: frame[c].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
-                                        else _as_text(v)) for c in frame.columns})
+    out = pd.DataFrame(
+        {
+            c: frame[c].map(
+                lambda v: (
+                    None if v is None or (isinstance(v, float) and np.isnan(v)) else _as_text(v)
+                )
+            )
+            for c in frame.columns
+        }
+    )
     return RawTable(out, str(path))
 
 
@@ -225,6 +283,7 @@ def _as_text(v) -> str:
 def read_jsonl(path: Path, *, encoding: str | None = None) -> RawTable:
     """JSON Lines: one object per line (line numbers are file lines)."""
     import json
+
     text = read_text(path, encoding)
     rows, lines = [], []
     for i, line in enumerate(text.splitlines(), start=1):
@@ -235,9 +294,13 @@ def read_jsonl(path: Path, *, encoding: str | None = None) -> RawTable:
         except json.JSONDecodeError as e:
             raise InputError(f"not valid JSON ({e.msg})", path=path, line=i) from None
         if not isinstance(obj, dict):
-            raise InputError("expected a JSON object on each line", path=path, line=i, value=line[:60])
+            raise InputError(
+                "expected a JSON object on each line", path=path, line=i, value=line[:60]
+            )
         rows.append({k: (None if v is None else _as_text(v)) for k, v in obj.items()})
         lines.append(i)
     if not rows:
         raise InputError("the file is empty (expected one JSON object per line)", path=path)
-    return RawTable(pd.DataFrame(rows, dtype=object), str(path), first_line=1, line_numbers=np.asarray(lines))
+    return RawTable(
+        pd.DataFrame(rows, dtype=object), str(path), first_line=1, line_numbers=np.asarray(lines)
+    )

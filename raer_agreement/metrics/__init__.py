@@ -16,21 +16,82 @@ agreement_summary : the JSON-ready report (CLI ``agreement --json``).
 per_class_agreement, per_annotator_agreement : where agreement breaks down.
 agreement_by, granularity_agreement : by context and between granularities.
 """
+
 from .bootstrap import bootstrap_ci, resample_weights
-from .coefficients import (COEFFICIENT_NAMES, COEFFICIENTS, brennan_prediger, conger_kappa, fleiss_kappa, fleiss_kappa_h0,
-                           gwet_ac1, gwet_ac2, krippendorff_alpha, percent_agreement, randolph_kappa)
-from .cohen import (cohen_kappa, cohen_kappa_matrix, contingency_table, light_kappa, pairwise_cohen, scott_pi,
-                    two_rater_coefficients)
-from .diagnostics import krippendorff_band, landis_koch, max_kappa, paradox_diagnostics, prevalence, vote_spread
+from .coefficients import (
+    COEFFICIENT_NAMES,
+    COEFFICIENTS,
+    brennan_prediger,
+    conger_kappa,
+    fleiss_kappa,
+    fleiss_kappa_h0,
+    gwet_ac1,
+    gwet_ac2,
+    krippendorff_alpha,
+    percent_agreement,
+    randolph_kappa,
+)
+from .cohen import (
+    cohen_kappa,
+    cohen_kappa_matrix,
+    contingency_table,
+    light_kappa,
+    pairwise_cohen,
+    scott_pi,
+    two_rater_coefficients,
+)
+from .diagnostics import (
+    krippendorff_band,
+    landis_koch,
+    max_kappa,
+    paradox_diagnostics,
+    prevalence,
+    vote_spread,
+)
 from .per_annotator import per_annotator_agreement
 from .per_class import per_class_agreement
-from .strata import agreement_by, agreement_by_scheme, granularity_agreement, granularity_by_annotator
+from .strata import (
+    agreement_by,
+    agreement_by_scheme,
+    granularity_agreement,
+    granularity_by_annotator,
+)
 from .table import TABLE_COLUMNS, agreement_summary, agreement_table
 
-__all__ = ["COEFFICIENTS", "COEFFICIENT_NAMES", "TABLE_COLUMNS", "agreement_table", "agreement_summary", "percent_agreement",
-           "fleiss_kappa", "fleiss_kappa_h0", "randolph_kappa", "brennan_prediger", "conger_kappa", "gwet_ac1",
-           "gwet_ac2", "krippendorff_alpha", "cohen_kappa", "scott_pi", "contingency_table",
-           "two_rater_coefficients", "pairwise_cohen", "cohen_kappa_matrix", "light_kappa", "bootstrap_ci",
-           "resample_weights", "per_class_agreement", "per_annotator_agreement", "agreement_by",
-           "agreement_by_scheme", "granularity_agreement", "granularity_by_annotator", "prevalence", "max_kappa",
-           "paradox_diagnostics", "landis_koch", "krippendorff_band", "vote_spread"]
+__all__ = [
+    "COEFFICIENTS",
+    "COEFFICIENT_NAMES",
+    "TABLE_COLUMNS",
+    "agreement_table",
+    "agreement_summary",
+    "percent_agreement",
+    "fleiss_kappa",
+    "fleiss_kappa_h0",
+    "randolph_kappa",
+    "brennan_prediger",
+    "conger_kappa",
+    "gwet_ac1",
+    "gwet_ac2",
+    "krippendorff_alpha",
+    "cohen_kappa",
+    "scott_pi",
+    "contingency_table",
+    "two_rater_coefficients",
+    "pairwise_cohen",
+    "cohen_kappa_matrix",
+    "light_kappa",
+    "bootstrap_ci",
+    "resample_weights",
+    "per_class_agreement",
+    "per_annotator_agreement",
+    "agreement_by",
+    "agreement_by_scheme",
+    "granularity_agreement",
+    "granularity_by_annotator",
+    "prevalence",
+    "max_kappa",
+    "paradox_diagnostics",
+    "landis_koch",
+    "krippendorff_band",
+    "vote_spread",
+]

@@ -10,6 +10,7 @@ The formulas follow Gwet's irrCAC R package (``agree.coeff3.raw.r``,
 AC1/AC2, Brennan-Prediger, Conger, percent agreement, Krippendorff's alpha,
 each with Gwet's linearised variance.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,9 +18,21 @@ import scipy.sparse as sp
 
 from ._sufficient import Sufficient, iter_rating_pairs, krippendorff_distances
 
-__all__ = ["wsum", "finish", "family_estimates", "family_se", "alpha_estimates", "alpha_se",
-           "conger_estimates", "conger_se", "PairTables", "pair_tables", "cohen_from_tables",
-           "mean_cohen_se", "pair_incidence"]
+__all__ = [
+    "wsum",
+    "finish",
+    "family_estimates",
+    "family_se",
+    "alpha_estimates",
+    "alpha_se",
+    "conger_estimates",
+    "conger_se",
+    "PairTables",
+    "pair_tables",
+    "cohen_from_tables",
+    "mean_cohen_se",
+    "pair_incidence",
+]
 
 
 # ----------------------------------------------------------------- helpers
@@ -64,7 +77,10 @@ def finish(estimate, se, n, confidence=0.95, *, upper=1.0, dist="t"):
         raise ValueError(f"dist must be 't' or 'normal', got {dist!r}")
     if not np.isfinite(estimate) or not np.isfinite(se) or n < 2:
         return np.nan, np.nan, np.nan
-    from scipy import stats  # imported here: scipy.stats is slow to import and only needed for intervals
+    from scipy import (
+        stats,
+    )  # imported here: scipy.stats is slow to import and only needed for intervals
+
     ref = stats.norm if dist == "normal" else stats.t(n - 1)
     tq = ref.ppf(1 - (1 - confidence) / 2)
     lo, hi = estimate - tq * se, estimate + tq * se
@@ -128,10 +144,17 @@ def family_estimates(t: ItemTerms, w=None) -> dict:
     pi = wsum(w, t.pi_i) / tot[:, None]
     pe_f = np.einsum("bk,kl,bl->b", pi, W, pi)
     tw = W.sum()
-    pe_ac1 = tw * np.sum(pi * (1 - pi), axis=1) / (q * (q - 1)) if q >= 2 else np.full(len(pa), np.nan)
-    pe_bp = np.full(len(pa), tw / q ** 2)
-    out = {"pa": pa, "pe_fleiss_kappa": pe_f, "pe_gwet_ac1": pe_ac1, "pe_brennan_prediger": pe_bp,
-           "pe_percent_agreement": np.zeros(len(pa))}
+    pe_ac1 = (
+        tw * np.sum(pi * (1 - pi), axis=1) / (q * (q - 1)) if q >= 2 else np.full(len(pa), np.nan)
+    )
+    pe_bp = np.full(len(pa), tw / q**2)
+    out = {
+        "pa": pa,
+        "pe_fleiss_kappa": pe_f,
+        "pe_gwet_ac1": pe_ac1,
+        "pe_brennan_prediger": pe_bp,
+        "pe_percent_agreement": np.zeros(len(pa)),
+    }
     out["percent_agreement"] = pa
     out["fleiss_kappa"] = _chance_corrected(pa, pe_f)
     out["brennan_prediger"] = _chance_corrected(pa, pe_bp) if q >= 2 else np.full(len(pa), np.nan)
@@ -185,18 +208,25 @@ def conger_estimates(t: ItemTerms, R, n_annotators: int, pa, w=None, *, rater_co
     if R is None:
         cls = np.asarray(rater_counts, dtype=float)[None]
     else:
-        cls = wsum(w, R).reshape(-1, n_annotators, q)        # (B, r, q)
-    ng = cls.sum(2)                                          # (B, r)
+        cls = wsum(w, R).reshape(-1, n_annotators, q)  # (B, r, q)
+    ng = cls.sum(2)  # (B, r)
     present = ng > 0
-    r = present.sum(1).astype(float)                         # raters present per resample
+    r = present.sum(1).astype(float)  # raters present per resample
     p = np.divide(cls, ng[..., None], out=np.zeros_like(cls), where=ng[..., None] > 0)
-    pbar = p.sum(1) / np.maximum(r, 1)[:, None]              # (B, q)
-    s2 = (np.einsum("brk,brl->bkl", p, p) - r[:, None, None] * np.einsum("bk,bl->bkl", pbar, pbar))
+    pbar = p.sum(1) / np.maximum(r, 1)[:, None]  # (B, q)
+    s2 = np.einsum("brk,brl->bkl", p, p) - r[:, None, None] * np.einsum("bk,bl->bkl", pbar, pbar)
     s2 = s2 / np.where(r > 1, r - 1, np.nan)[:, None, None]
     pe = np.einsum("kl,bkl->b", W, np.einsum("bk,bl->bkl", pbar, pbar) - s2 / r[:, None, None])
     kappa = _chance_corrected(pa, pe)
     kappa = np.where(r >= 2, kappa, np.nan)
-    return {"conger_kappa": kappa, "pe_conger_kappa": pe, "_p": p, "_pbar": pbar, "_ng": ng, "_r": r}
+    return {
+        "conger_kappa": kappa,
+        "pe_conger_kappa": pe,
+        "_p": p,
+        "_pbar": pbar,
+        "_ng": ng,
+        "_r": r,
+    }
 
 
 def conger_se(t: ItemTerms, s: Sufficient, est: dict) -> float:
@@ -209,9 +239,9 @@ def conger_se(t: ItemTerms, s: Sufficient, est: dict) -> float:
     W = t.W
     pe = est["pe_conger_kappa"][0]
     p, pbar, ng, r = est["_p"][0], est["_pbar"][0], est["_ng"][0], est["_r"][0]
-    C = r * pbar[None, :] - p                                # (r, q)
-    A = C @ W                                                # A[g, l] = sum_k C[g, k] w[k, l]
-    B = np.sum(p * A, axis=1)                                # (r,)
+    C = r * pbar[None, :] - p  # (r, q)
+    A = C @ W  # A[g, l] = sum_k C[g, k] w[k, l]
+    B = np.sum(p * A, axis=1)  # (r,)
     scale = np.divide(n, ng, out=np.zeros_like(ng), where=ng > 0)
     per_rating = scale[s.annotator] * (A[s.annotator, s.label] - B[s.annotator])
     pe_i = (np.bincount(s.item, weights=per_rating, minlength=n) + B.sum()) / (r * (r - 1))
@@ -363,16 +393,19 @@ def fce_se(table: np.ndarray, W: np.ndarray) -> tuple[float, float]:
     if n < 2 or not np.isfinite(k):
         return np.nan, np.nan
     p = table / n
-    wbar_k = W @ pl            # row category k: sum_l w_kl p_.l
-    wbar_l = W.T @ pk          # column category l: sum_k w_kl p_k.
+    wbar_k = W @ pl  # row category k: sum_l w_kl p_.l
+    wbar_l = W.T @ pk  # column category l: sum_k w_kl p_k.
     term = W - (1 - k) * (wbar_k[:, None] + wbar_l[None, :])
-    var = (np.sum(p * term ** 2) - (pa - 2 * (1 - k) * pe) ** 2) / (n * (1 - pe) ** 2)
-    var0 = (np.sum(pk[:, None] * pl[None, :] * (W - (wbar_k[:, None] + wbar_l[None, :])) ** 2) - pe ** 2) \
-        / (n * (1 - pe) ** 2)
+    var = (np.sum(p * term**2) - (pa - 2 * (1 - k) * pe) ** 2) / (n * (1 - pe) ** 2)
+    var0 = (
+        np.sum(pk[:, None] * pl[None, :] * (W - (wbar_k[:, None] + wbar_l[None, :])) ** 2) - pe**2
+    ) / (n * (1 - pe) ** 2)
     return float(np.sqrt(max(var, 0.0))), float(np.sqrt(max(var0, 0.0)))
 
 
-def mean_cohen_se(s: Sufficient, pt: PairTables, res: dict, W: np.ndarray, used: np.ndarray) -> float:
+def mean_cohen_se(
+    s: Sufficient, pt: PairTables, res: dict, W: np.ndarray, used: np.ndarray
+) -> float:
     """Linearised SE of the mean of pairwise Cohen kappas (Light's kappa).
 
     Each pair's kappa is linearised as in irrCAC ``cohen.kappa.raw`` over the
@@ -388,12 +421,13 @@ def mean_cohen_se(s: Sufficient, pt: PairTables, res: dict, W: np.ndarray, used:
     q, r = s.q, max(s.n_annotators, 1)
     qq = q * q
     kap, pe, npair = res["kappa"], res["pe"], res["n"]
-    wk = np.einsum("kl,pl->pk", W, res["pl"])      # row category
-    wl = np.einsum("kl,pk->pl", W, res["pk"])      # column category
+    wk = np.einsum("kl,pl->pk", W, res["pl"])  # row category
+    wl = np.einsum("kl,pk->pl", W, res["pk"])  # column category
     with np.errstate(all="ignore"):
         pe_kl = (wk[:, :, None] + wl[:, None, :]) / 2
-        x = (W[None] - pe[:, None, None]) / (1 - pe[:, None, None]) \
-            - 2 * (1 - kap[:, None, None]) * (pe_kl - pe[:, None, None]) / (1 - pe[:, None, None])
+        x = (W[None] - pe[:, None, None]) / (1 - pe[:, None, None]) - 2 * (
+            1 - kap[:, None, None]
+        ) * (pe_kl - pe[:, None, None]) / (1 - pe[:, None, None])
         G = (n / npair)[:, None, None] * (x - kap[:, None, None])
     G = np.where(used[:, None, None], G, 0.0).reshape(-1, qq)
     dense = _dense_pairs(s)
@@ -439,7 +473,9 @@ def pair_incidence(s: Sufficient, pt: PairTables, W: np.ndarray, dense_limit: in
     shape = (s.n_items, P * width)
     if not rows:
         return np.zeros(shape)
-    m = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=shape)
+    m = sp.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=shape
+    )
     return m.toarray() if shape[0] * shape[1] <= dense_limit else m
 
 
@@ -449,7 +485,7 @@ def cohen_from_pair_sums(S: np.ndarray, q: int, W: np.ndarray) -> np.ndarray:
     n = S[..., 0]
     safe = np.where(n > 0, n, 1.0)
     pa = S[..., 1] / safe
-    pk = S[..., 2:2 + q] / safe[..., None]
-    pl = S[..., 2 + q:] / safe[..., None]
+    pk = S[..., 2 : 2 + q] / safe[..., None]
+    pl = S[..., 2 + q :] / safe[..., None]
     pe = np.einsum("bpk,kl,bpl->bp", pk, W, pl)
     return np.where(n >= 2, _chance_corrected(pa, pe), np.nan)

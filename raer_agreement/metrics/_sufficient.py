@@ -8,6 +8,7 @@ the integer codes with :func:`numpy.bincount` makes point estimates, the
 linearised standard errors and the bootstrap (a matrix of resampled item
 weights times these statistics) share one code path.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -19,8 +20,16 @@ import scipy.sparse as sp
 
 from ..errors import DegenerateDataWarning
 
-__all__ = ["Sufficient", "sufficient", "from_codes", "agreement_weights", "category_values",
-           "krippendorff_distances", "warn_degenerate", "iter_rating_pairs"]
+__all__ = [
+    "Sufficient",
+    "sufficient",
+    "from_codes",
+    "agreement_weights",
+    "category_values",
+    "krippendorff_distances",
+    "warn_degenerate",
+    "iter_rating_pairs",
+]
 
 #: Largest number of rating pairs held in memory at once while enumerating.
 PAIR_CHUNK = 4_000_000
@@ -28,7 +37,9 @@ PAIR_CHUNK = 4_000_000
 
 def warn_degenerate(what: str, reason: str, stacklevel: int = 3) -> None:
     """Warn that ``what`` is undefined (nan) and why."""
-    warnings.warn(f"{what} is undefined (nan): {reason}", DegenerateDataWarning, stacklevel=stacklevel)
+    warnings.warn(
+        f"{what} is undefined (nan): {reason}", DegenerateDataWarning, stacklevel=stacklevel
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,7 +93,9 @@ class Sufficient:
     def counts(self) -> np.ndarray:
         """Votes per item and category, int64 shape (n_items, q)."""
         q = self.q
-        return np.bincount(self.item * q + self.label, minlength=self.n_items * q).reshape(self.n_items, q)
+        return np.bincount(self.item * q + self.label, minlength=self.n_items * q).reshape(
+            self.n_items, q
+        )
 
     @cached_property
     def m(self) -> np.ndarray:
@@ -93,8 +106,9 @@ class Sufficient:
     def rater_counts(self) -> np.ndarray:
         """Ratings per annotator and category, int64 shape (n_annotators, q)."""
         q = self.q
-        return np.bincount(self.annotator * q + self.label,
-                           minlength=self.n_annotators * q).reshape(self.n_annotators, q)
+        return np.bincount(
+            self.annotator * q + self.label, minlength=self.n_annotators * q
+        ).reshape(self.n_annotators, q)
 
     @cached_property
     def pair_order(self) -> np.ndarray:
@@ -143,7 +157,7 @@ class Sufficient:
         counts, m, q = self.counts, self.m, self.q
         i, k = np.nonzero(counts)
         x = counts[i, k].astype(float)
-        d = np.bincount(i, minlength=self.n_items)            # distinct labels per item
+        d = np.bincount(i, minlength=self.n_items)  # distinct labels per item
         start = np.cumsum(d) - d
         rep = d[i]
         first = np.repeat(np.arange(len(i)), rep)
@@ -154,18 +168,32 @@ class Sufficient:
         val = x[first] * x[second] - np.where(kk == ll, x[first], 0.0)
         den = (m[it] - 1).astype(float)
         keep = den > 0
-        return sp.csr_matrix((val[keep] / den[keep], (it[keep], kk[keep] * q + ll[keep])),
-                             shape=(self.n_items, q * q))
+        return sp.csr_matrix(
+            (val[keep] / den[keep], (it[keep], kk[keep] * q + ll[keep])),
+            shape=(self.n_items, q * q),
+        )
 
     def rater_incidence(self) -> sp.csr_matrix:
         """Ratings per item and (annotator, category), sparse shape (n_items, n_annotators*q)."""
         q = self.q
-        return sp.csr_matrix((np.ones(self.n_ratings), (self.item, self.annotator * q + self.label)),
-                             shape=(self.n_items, self.n_annotators * q))
+        return sp.csr_matrix(
+            (np.ones(self.n_ratings), (self.item, self.annotator * q + self.label)),
+            shape=(self.n_items, self.n_annotators * q),
+        )
 
 
-def from_codes(item, annotator, label, *, categories, n_items=None, scheme="label", values=None,
-               item_codes=None, annotator_codes=None) -> Sufficient:
+def from_codes(
+    item,
+    annotator,
+    label,
+    *,
+    categories,
+    n_items=None,
+    scheme="label",
+    values=None,
+    item_codes=None,
+    annotator_codes=None,
+) -> Sufficient:
     """:class:`Sufficient` from raw integer codes (label ``-1`` = missing).
 
     Items and annotators without a rating are dropped and renumbered.
@@ -180,7 +208,9 @@ def from_codes(item, annotator, label, *, categories, n_items=None, scheme="labe
         item, annotator, label = item[keep], annotator[keep], label[keep]
     q = len(categories)
     if len(label) and label.max() >= q:
-        raise ValueError(f"label codes go up to {label.max()}, but only {q} categories are declared")
+        raise ValueError(
+            f"label codes go up to {label.max()}, but only {q} categories are declared"
+        )
     n_src = int(n_items) if n_items is not None else (int(item.max()) + 1 if len(item) else 0)
     used = np.zeros(n_src, bool)
     used[item] = True
@@ -196,8 +226,16 @@ def from_codes(item, annotator, label, *, categories, n_items=None, scheme="labe
     if annotator_codes is not None:
         acodes = np.asarray(annotator_codes)[acodes]
     vals = np.arange(1, q + 1, dtype=float) if values is None else np.asarray(values, dtype=float)
-    return Sufficient(str(scheme), tuple(map(str, categories)), remap[item], aremap[annotator], label,
-                      icodes, acodes, vals)
+    return Sufficient(
+        str(scheme),
+        tuple(map(str, categories)),
+        remap[item],
+        aremap[annotator],
+        label,
+        icodes,
+        acodes,
+        vals,
+    )
 
 
 def category_values(scheme) -> np.ndarray:
@@ -230,11 +268,20 @@ def sufficient(ann, scheme: str | None = None, *, labels=None) -> Sufficient:
         raise TypeError(f"expected an Annotations object, got {type(ann).__name__}")
     name = ann.schemes[0] if scheme is None else scheme
     if name not in ann.schemes:
-        raise ValueError(f"no scheme {name!r} in these annotations (schemes: {', '.join(ann.schemes)})")
+        raise ValueError(
+            f"no scheme {name!r} in these annotations (schemes: {', '.join(ann.schemes)})"
+        )
     lab = ann.labels[name] if labels is None else np.asarray(labels, dtype=np.int64)
     sch = ann.scheme(name)
-    return from_codes(ann.item, ann.annotator, lab, categories=sch.categories, n_items=ann.n_items,
-                      scheme=name, values=category_values(sch))
+    return from_codes(
+        ann.item,
+        ann.annotator,
+        lab,
+        categories=sch.categories,
+        n_items=ann.n_items,
+        scheme=name,
+        values=category_values(sch),
+    )
 
 
 # ----------------------------------------------------------------------- weights
@@ -270,7 +317,9 @@ def agreement_weights(weights, q: int, values=None) -> np.ndarray:
     v = np.arange(1, q + 1, dtype=float) if values is None else np.asarray(values, dtype=float)
     if isinstance(weights, str):
         if weights not in WEIGHT_KINDS:
-            raise ValueError(f"unknown weights {weights!r}; expected one of {', '.join(WEIGHT_KINDS)} or a q x q array")
+            raise ValueError(
+                f"unknown weights {weights!r}; expected one of {', '.join(WEIGHT_KINDS)} or a q x q array"
+            )
         if q < 2:
             return np.eye(q)
         diff = np.abs(v[:, None] - v[None, :])
@@ -278,7 +327,7 @@ def agreement_weights(weights, q: int, values=None) -> np.ndarray:
         if weights == "linear":
             return 1 - diff / rng_
         if weights == "quadratic":
-            return 1 - diff ** 2 / rng_ ** 2
+            return 1 - diff**2 / rng_**2
         if weights == "radical":
             return 1 - np.sqrt(diff) / np.sqrt(rng_)
         if weights == "ordinal":
@@ -326,7 +375,9 @@ def krippendorff_distances(level: str, values: np.ndarray, n_v: np.ndarray) -> n
     if level == "ratio":
         s = values[:, None] + values[None, :]
         with np.errstate(invalid="ignore", divide="ignore"):
-            d = np.where(s != 0, ((values[:, None] - values[None, :]) / np.where(s != 0, s, 1)) ** 2, 0.0)
+            d = np.where(
+                s != 0, ((values[:, None] - values[None, :]) / np.where(s != 0, s, 1)) ** 2, 0.0
+            )
         return np.broadcast_to(d, np.shape(n_v)[:-1] + (q, q))
     if level == "ordinal":
         n_v = np.asarray(n_v, dtype=float)
@@ -349,12 +400,12 @@ def iter_rating_pairs(s: Sufficient, max_pairs: int = PAIR_CHUNK):
     then each of its ratings gets weight ``1 / repeats`` so that every
     annotator pair counts an item once (float array).
     """
-    order = s.pair_order                                  # by (item, annotator): a <= b within an item
+    order = s.pair_order  # by (item, annotator): a <= b within an item
     it, an, lab = s.item[order], s.annotator[order], s.label[order]
     m = s.m
     start = np.cumsum(m) - m
     pos = np.arange(len(it)) - start[it]
-    n_after = m[it] - 1 - pos                       # partners later in the same item
+    n_after = m[it] - 1 - pos  # partners later in the same item
     repeats = s.has_repeats
     if repeats:
         # runs of equal (item, annotator) are one annotator's repeated ratings

@@ -8,6 +8,7 @@ is a matrix product ``weights (B x n) @ statistics (n x k)``: no coefficient
 is recomputed in a Python loop per resample.  Annotators are never
 resampled.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,7 +17,13 @@ import pandas as pd
 from ._sufficient import sufficient
 from .coefficients import COEFFICIENTS, Engine, as_annotations
 
-__all__ = ["resample_weights", "bootstrap_replicates", "percentile_ci", "bootstrap_ci", "as_generator"]
+__all__ = [
+    "resample_weights",
+    "bootstrap_replicates",
+    "percentile_ci",
+    "bootstrap_ci",
+    "as_generator",
+]
 
 #: Largest number of float64 cells of a weight block (bounds memory).
 BLOCK_CELLS = 8_000_000
@@ -28,7 +35,9 @@ def as_generator(rng) -> np.random.Generator:
         return rng
     if rng is None or isinstance(rng, (int, np.integer)):
         return np.random.default_rng(rng)
-    raise TypeError(f"rng must be None, an int seed or a numpy.random.Generator, got {type(rng).__name__}")
+    raise TypeError(
+        f"rng must be None, an int seed or a numpy.random.Generator, got {type(rng).__name__}"
+    )
 
 
 def resample_weights(n_items: int, n_boot: int, rng) -> np.ndarray:
@@ -49,10 +58,14 @@ def resample_weights(n_items: int, n_boot: int, rng) -> np.ndarray:
     rng = as_generator(rng)
     idx = rng.integers(0, n_items, size=(n_boot, n_items))
     idx += (np.arange(n_boot) * n_items)[:, None]
-    return np.bincount(idx.ravel(), minlength=n_boot * n_items).reshape(n_boot, n_items).astype(float)
+    return (
+        np.bincount(idx.ravel(), minlength=n_boot * n_items).reshape(n_boot, n_items).astype(float)
+    )
 
 
-def bootstrap_replicates(engine: Engine, which=COEFFICIENTS, *, n_boot: int = 1000, rng=None) -> dict:
+def bootstrap_replicates(
+    engine: Engine, which=COEFFICIENTS, *, n_boot: int = 1000, rng=None
+) -> dict:
     """Bootstrap replicates of each coefficient.
 
     Parameters
@@ -74,10 +87,14 @@ def bootstrap_replicates(engine: Engine, which=COEFFICIENTS, *, n_boot: int = 10
     out = {name: np.full(int(n_boot), np.nan) for name in which}
     if n == 0 or n_boot == 0:
         return out
-    width = max(n, engine.s.n_annotators * engine.s.q,
-                len(engine.pairs.keys) * (2 * engine.s.q + 2) if "mean_cohen_kappa" in which else 0)
+    width = max(
+        n,
+        engine.s.n_annotators * engine.s.q,
+        len(engine.pairs.keys) * (2 * engine.s.q + 2) if "mean_cohen_kappa" in which else 0,
+    )
     block = int(max(1, min(n_boot, BLOCK_CELLS // max(width, 1))))
     import warnings
+
     for start in range(0, int(n_boot), block):
         b = min(block, int(n_boot) - start)
         w = resample_weights(n, b, rng)
@@ -85,7 +102,7 @@ def bootstrap_replicates(engine: Engine, which=COEFFICIENTS, *, n_boot: int = 10
             warnings.simplefilter("ignore", RuntimeWarning)
             rep = engine.replicates(which, w)
         for name in which:
-            out[name][start:start + b] = rep[name]
+            out[name][start : start + b] = rep[name]
     return out
 
 
@@ -100,8 +117,17 @@ def percentile_ci(replicates: np.ndarray, confidence: float = 0.95) -> tuple[flo
     return float(lo), float(hi)
 
 
-def bootstrap_ci(data, scheme: str | None = None, *, coefficients=COEFFICIENTS, n_boot: int = 1000, rng=None,
-                 confidence: float = 0.95, weights=None, level: str = "nominal") -> pd.DataFrame:
+def bootstrap_ci(
+    data,
+    scheme: str | None = None,
+    *,
+    coefficients=COEFFICIENTS,
+    n_boot: int = 1000,
+    rng=None,
+    confidence: float = 0.95,
+    weights=None,
+    level: str = "nominal",
+) -> pd.DataFrame:
     """Percentile bootstrap CIs over items for every coefficient.
 
     Parameters
@@ -140,7 +166,11 @@ def bootstrap_ci(data, scheme: str | None = None, *, coefficients=COEFFICIENTS, 
     for name, r in reps.items():
         lo, hi = percentile_ci(r, confidence)
         ok = np.isfinite(r)
-        rows[name] = {"boot_ci_low": lo, "boot_ci_high": hi,
-                      "boot_se": float(np.std(r[ok], ddof=1)) if ok.sum() > 1 else np.nan,
-                      "n_boot": int(n_boot), "n_valid": int(ok.sum())}
+        rows[name] = {
+            "boot_ci_low": lo,
+            "boot_ci_high": hi,
+            "boot_se": float(np.std(r[ok], ddof=1)) if ok.sum() > 1 else np.nan,
+            "n_boot": int(n_boot),
+            "n_valid": int(ok.sum()),
+        }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("coefficient")

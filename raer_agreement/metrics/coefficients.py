@@ -22,6 +22,7 @@ Undefined values (one category used, no item with two ratings, one
 annotator) are ``nan`` with a :class:`~raer_agreement.errors.DegenerateDataWarning`
 naming the reason.
 """
+
 from __future__ import annotations
 
 from functools import cached_property
@@ -30,34 +31,72 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._sufficient import Sufficient, agreement_weights, sufficient, warn_degenerate, LEVELS
+from ._sufficient import LEVELS, Sufficient, agreement_weights, sufficient, warn_degenerate
 
-__all__ = ["COEFFICIENTS", "percent_agreement", "fleiss_kappa", "randolph_kappa", "brennan_prediger",
-           "conger_kappa", "gwet_ac1", "gwet_ac2", "krippendorff_alpha", "fleiss_kappa_h0",
-           "as_annotations", "RESULT_FIELDS"]
+__all__ = [
+    "COEFFICIENTS",
+    "percent_agreement",
+    "fleiss_kappa",
+    "randolph_kappa",
+    "brennan_prediger",
+    "conger_kappa",
+    "gwet_ac1",
+    "gwet_ac2",
+    "krippendorff_alpha",
+    "fleiss_kappa_h0",
+    "as_annotations",
+    "RESULT_FIELDS",
+]
 
 #: Coefficient keys of the agreement table, in report order.
-COEFFICIENTS = ("percent_agreement", "fleiss_kappa", "randolph_kappa", "brennan_prediger", "conger_kappa",
-                "gwet_ac1", "krippendorff_alpha", "mean_cohen_kappa")
+COEFFICIENTS = (
+    "percent_agreement",
+    "fleiss_kappa",
+    "randolph_kappa",
+    "brennan_prediger",
+    "conger_kappa",
+    "gwet_ac1",
+    "krippendorff_alpha",
+    "mean_cohen_kappa",
+)
 
 #: Display names of the coefficients, for tables and reports.
-COEFFICIENT_NAMES = {"percent_agreement": "Percent agreement", "fleiss_kappa": "Fleiss' kappa",
-                     "randolph_kappa": "Randolph's kappa", "brennan_prediger": "Brennan-Prediger",
-                     "conger_kappa": "Conger's kappa", "gwet_ac1": "Gwet's AC1",
-                     "krippendorff_alpha": "Krippendorff's alpha", "mean_cohen_kappa": "Mean Cohen's kappa (Light)"}
+COEFFICIENT_NAMES = {
+    "percent_agreement": "Percent agreement",
+    "fleiss_kappa": "Fleiss' kappa",
+    "randolph_kappa": "Randolph's kappa",
+    "brennan_prediger": "Brennan-Prediger",
+    "conger_kappa": "Conger's kappa",
+    "gwet_ac1": "Gwet's AC1",
+    "krippendorff_alpha": "Krippendorff's alpha",
+    "mean_cohen_kappa": "Mean Cohen's kappa (Light)",
+}
 
 #: Index of the Series returned by every coefficient function.
-RESULT_FIELDS = ("estimate", "se", "ci_low", "ci_high", "p_value", "pa", "pe", "n_items", "n_ratings")
+RESULT_FIELDS = (
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "pa",
+    "pe",
+    "n_items",
+    "n_ratings",
+)
 
 
 def as_annotations(data):
     """An :class:`~raer_agreement.Annotations`, or a long DataFrame turned into one."""
     from ..annotations import Annotations
+
     if isinstance(data, Annotations):
         return data
     if isinstance(data, pd.DataFrame):
         return Annotations.from_long(data)
-    raise TypeError(f"expected Annotations or a long DataFrame (item, annotator, label), got {type(data).__name__}")
+    raise TypeError(
+        f"expected Annotations or a long DataFrame (item, annotator, label), got {type(data).__name__}"
+    )
 
 
 class Engine:
@@ -76,10 +115,14 @@ class Engine:
 
     def __init__(self, s: Sufficient, *, weights=None, level: str = "nominal"):
         if level not in LEVELS:
-            raise ValueError(f"unknown level of measurement {level!r}; expected one of {', '.join(LEVELS)}")
+            raise ValueError(
+                f"unknown level of measurement {level!r}; expected one of {', '.join(LEVELS)}"
+            )
         self.s = s
         self.W = agreement_weights(weights, s.q, s.values)
-        self.weighted = weights is not None and not (isinstance(weights, str) and weights == "identity")
+        self.weighted = weights is not None and not (
+            isinstance(weights, str) and weights == "identity"
+        )
         self.level = level
 
     # ---------------------------------------------------------- cached stats
@@ -120,7 +163,10 @@ class Engine:
         used = int((s.counts.sum(0) > 0).sum())
         if name in ("gwet_ac1", "brennan_prediger", "randolph_kappa") and s.q < 2:
             return "fewer than two categories are declared"
-        if name in ("fleiss_kappa", "conger_kappa", "krippendorff_alpha", "mean_cohen_kappa") and used < 2:
+        if (
+            name in ("fleiss_kappa", "conger_kappa", "krippendorff_alpha", "mean_cohen_kappa")
+            and used < 2
+        ):
             return "only one category is used (chance agreement is 1)"
         if name in ("conger_kappa", "mean_cohen_kappa") and s.n_annotators < 2:
             return "fewer than two annotators"
@@ -130,7 +176,13 @@ class Engine:
     def replicates(self, which, w=None) -> dict:
         """Estimates for item weights ``w`` (B, n_items); ``None`` = point estimate."""
         out = {}
-        fam_names = ("percent_agreement", "fleiss_kappa", "brennan_prediger", "gwet_ac1", "conger_kappa")
+        fam_names = (
+            "percent_agreement",
+            "fleiss_kappa",
+            "brennan_prediger",
+            "gwet_ac1",
+            "conger_kappa",
+        )
         fam = None
         if any(n in fam_names or (n == "randolph_kappa" and not self.weighted) for n in which):
             fam = self.family if w is None else _core.family_estimates(self.terms, w)
@@ -145,20 +197,32 @@ class Engine:
                     out[name] = fam["brennan_prediger"]
             elif name == "conger_kappa":
                 if w is None:
-                    out[name] = _core.conger_estimates(self.terms, None, self.s.n_annotators, fam["pa"],
-                                                       rater_counts=self.s.rater_counts)["conger_kappa"]
+                    out[name] = _core.conger_estimates(
+                        self.terms,
+                        None,
+                        self.s.n_annotators,
+                        fam["pa"],
+                        rater_counts=self.s.rater_counts,
+                    )["conger_kappa"]
                 else:
-                    out[name] = _core.conger_estimates(self.terms, self.rater_incidence, self.s.n_annotators,
-                                                       fam["pa"], w)["conger_kappa"]
+                    out[name] = _core.conger_estimates(
+                        self.terms, self.rater_incidence, self.s.n_annotators, fam["pa"], w
+                    )["conger_kappa"]
             elif name == "krippendorff_alpha":
                 if w is None:
-                    out[name] = _core.alpha_estimates(None, self.level, self.s.values, O=self.s.coincidence())[name]
+                    out[name] = _core.alpha_estimates(
+                        None, self.level, self.s.values, O=self.s.coincidence()
+                    )[name]
                 else:
-                    out[name] = _core.alpha_estimates(self.coincidence_rows, self.level, self.s.values, w)[name]
+                    out[name] = _core.alpha_estimates(
+                        self.coincidence_rows, self.level, self.s.values, w
+                    )[name]
             elif name == "mean_cohen_kappa":
                 out[name] = self._mean_cohen(w)
             else:
-                raise ValueError(f"unknown coefficient {name!r}; expected one of {', '.join(COEFFICIENTS)}")
+                raise ValueError(
+                    f"unknown coefficient {name!r}; expected one of {', '.join(COEFFICIENTS)}"
+                )
         return out
 
     def _mean_cohen(self, w):
@@ -179,9 +243,21 @@ class Engine:
         s = self.s
         reasons = {name: self.reason(name) for name in which}
         if s.n_items == 0:
-            res = {name: {"estimate": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                          "p_value": np.nan, "pa": np.nan, "pe": np.nan, "n_items": 0, "n_ratings": 0,
-                          "reason": reasons[name]} for name in which}
+            res = {
+                name: {
+                    "estimate": np.nan,
+                    "se": np.nan,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                    "p_value": np.nan,
+                    "pa": np.nan,
+                    "pe": np.nan,
+                    "n_items": 0,
+                    "n_ratings": 0,
+                    "reason": reasons[name],
+                }
+                for name in which
+            }
             if warn:
                 for name in which:
                     warn_degenerate(name, reasons[name], stacklevel=4)
@@ -193,7 +269,11 @@ class Engine:
         s = self.s
         est = self.replicates(which)
         fam_names = ("percent_agreement", "fleiss_kappa", "brennan_prediger", "gwet_ac1")
-        fam = self.family if any(n in fam_names or n in ("randolph_kappa", "conger_kappa") for n in which) else None
+        fam = (
+            self.family
+            if any(n in fam_names or n in ("randolph_kappa", "conger_kappa") for n in which)
+            else None
+        )
         fam_se = _core.family_se(self.terms, fam) if any(n in fam_names for n in which) else {}
         res = {}
         for name in which:
@@ -208,7 +288,9 @@ class Engine:
                 pa, pe = f0["pa"][0], f0["pe_brennan_prediger"][0]
                 se = _core.family_se(t0, f0).get("brennan_prediger", np.nan)
             elif name == "conger_kappa":
-                ce = _core.conger_estimates(self.terms, None, s.n_annotators, fam["pa"], rater_counts=s.rater_counts)
+                ce = _core.conger_estimates(
+                    self.terms, None, s.n_annotators, fam["pa"], rater_counts=s.rater_counts
+                )
                 pa, pe = fam["pa"][0], ce["pe_conger_kappa"][0]
                 se = _core.conger_se(self.terms, s, ce)
             elif name == "krippendorff_alpha":
@@ -224,14 +306,26 @@ class Engine:
                     pe = float(np.mean(r["pe"][used])) if used.any() else np.nan
                     se = _core.mean_cohen_se(s, pt, r, self.W, used)
             if reasons[name] is None and not np.isfinite(e):
-                reasons[name] = ("no annotator pair has a defined kappa" if name == "mean_cohen_kappa"
-                                 else "chance agreement is 1")
+                reasons[name] = (
+                    "no annotator pair has a defined kappa"
+                    if name == "mean_cohen_kappa"
+                    else "chance agreement is 1"
+                )
             if reasons[name] is not None:
                 e = se = np.nan
             lo, hi, p = _core.finish(e, se, n_items, confidence)
-            res[name] = {"estimate": e, "se": float(se), "ci_low": lo, "ci_high": hi, "p_value": p,
-                         "pa": float(pa), "pe": float(pe), "n_items": int(n_items), "n_ratings": int(n_ratings),
-                         "reason": reasons[name]}
+            res[name] = {
+                "estimate": e,
+                "se": float(se),
+                "ci_low": lo,
+                "ci_high": hi,
+                "p_value": p,
+                "pa": float(pa),
+                "pe": float(pe),
+                "n_items": int(n_items),
+                "n_ratings": int(n_ratings),
+                "reason": reasons[name],
+            }
             if warn and reasons[name] is not None:
                 warn_degenerate(name, reasons[name], stacklevel=4)
         return res
@@ -264,11 +358,10 @@ def _one(name, data, scheme, *, weights=None, level="nominal", confidence=0.95) 
     return _series(name, r)
 
 
-
-
-
 @_with_returns
-def percent_agreement(data, scheme: str | None = None, *, weights=None, confidence: float = 0.95) -> pd.Series:
+def percent_agreement(
+    data, scheme: str | None = None, *, weights=None, confidence: float = 0.95
+) -> pd.Series:
     """Percent agreement: mean share of agreeing rating pairs per item.
 
     Items with fewer than two ratings are left out of the mean; the SE is
@@ -296,7 +389,9 @@ def percent_agreement(data, scheme: str | None = None, *, weights=None, confiden
 
 
 @_with_returns
-def fleiss_kappa(data, scheme: str | None = None, *, weights=None, confidence: float = 0.95) -> pd.Series:
+def fleiss_kappa(
+    data, scheme: str | None = None, *, weights=None, confidence: float = 0.95
+) -> pd.Series:
     """Fleiss' kappa, generalised to missing ratings (Gwet's irrCAC).
 
     ``pe = sum_kl w_kl pi_k pi_l`` with ``pi_k`` the category share of each
@@ -327,7 +422,9 @@ def fleiss_kappa(data, scheme: str | None = None, *, weights=None, confidence: f
 
 
 @_with_returns
-def brennan_prediger(data, scheme: str | None = None, *, weights=None, confidence: float = 0.95) -> pd.Series:
+def brennan_prediger(
+    data, scheme: str | None = None, *, weights=None, confidence: float = 0.95
+) -> pd.Series:
     """Brennan-Prediger coefficient: chance agreement ``T_w / q^2`` (``1/q`` unweighted).
 
     ``q`` counts every declared category, used or not.  SE as irrCAC
@@ -373,7 +470,9 @@ def randolph_kappa(data, scheme: str | None = None, *, confidence: float = 0.95)
 
 
 @_with_returns
-def gwet_ac1(data, scheme: str | None = None, *, weights=None, confidence: float = 0.95) -> pd.Series:
+def gwet_ac1(
+    data, scheme: str | None = None, *, weights=None, confidence: float = 0.95
+) -> pd.Series:
     """Gwet's AC1 (AC2 when ``weights`` is given).
 
     ``pe = T_w / (q (q - 1)) * sum_k pi_k (1 - pi_k)``; SE as irrCAC
@@ -398,7 +497,9 @@ def gwet_ac1(data, scheme: str | None = None, *, weights=None, confidence: float
     return _one("gwet_ac1", data, scheme, weights=weights, confidence=confidence)
 
 
-def gwet_ac2(data, scheme: str | None = None, *, weights="quadratic", confidence: float = 0.95) -> pd.Series:
+def gwet_ac2(
+    data, scheme: str | None = None, *, weights="quadratic", confidence: float = 0.95
+) -> pd.Series:
     """Gwet's AC2: AC1 with partial-agreement weights (default quadratic).
 
     See :func:`gwet_ac1`.
@@ -416,7 +517,9 @@ def gwet_ac2(data, scheme: str | None = None, *, weights="quadratic", confidence
 
 
 @_with_returns
-def conger_kappa(data, scheme: str | None = None, *, weights=None, confidence: float = 0.95) -> pd.Series:
+def conger_kappa(
+    data, scheme: str | None = None, *, weights=None, confidence: float = 0.95
+) -> pd.Series:
     """Conger's (1980) kappa: chance agreement from each annotator's own marginals.
 
     ``pe = sum_kl w_kl (pbar_k pbar_l - s2_kl / r)``, ``p_gk`` the share of
@@ -443,8 +546,9 @@ def conger_kappa(data, scheme: str | None = None, *, weights=None, confidence: f
 
 
 @_with_returns
-def krippendorff_alpha(data, scheme: str | None = None, *, level: str = "nominal",
-                       confidence: float = 0.95) -> pd.Series:
+def krippendorff_alpha(
+    data, scheme: str | None = None, *, level: str = "nominal", confidence: float = 0.95
+) -> pd.Series:
     """Krippendorff's alpha from the coincidence matrix (Krippendorff 2011).
 
     ``alpha = 1 - (N - 1) sum_kl o_kl d_kl / sum_kl n_k n_l d_kl`` over
@@ -505,6 +609,7 @@ def fleiss_kappa_h0(data, scheme: str | None = None) -> pd.Series:
     0.657
     """
     from scipy import stats
+
     ann = as_annotations(data)
     s = sufficient(ann, scheme)
     k = fleiss_kappa(ann, scheme)["estimate"]
@@ -517,8 +622,10 @@ def fleiss_kappa_h0(data, scheme: str | None = None) -> pd.Series:
     if n == 0 or spq == 0:
         se0 = np.nan
     else:
-        se0 = float(np.sqrt(2 / (n * m * (m - 1)) * (spq ** 2 - np.sum(pq * ((1 - p) - p))) / spq ** 2))
+        se0 = float(np.sqrt(2 / (n * m * (m - 1)) * (spq**2 - np.sum(pq * ((1 - p) - p))) / spq**2))
     z = k / se0 if np.isfinite(se0) and se0 > 0 else np.nan
     pv = float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan
-    return pd.Series({"estimate": k, "se_h0": se0, "z": z, "p_value": pv, "n_items": n, "m": m},
-                     name="fleiss_kappa")
+    return pd.Series(
+        {"estimate": k, "se_h0": se0, "z": z, "p_value": pv, "n_items": n, "m": m},
+        name="fleiss_kappa",
+    )

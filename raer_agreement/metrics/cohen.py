@@ -8,19 +8,34 @@ asymptotic SE (the same formula as ``kappa2.table``), with its value under
 H0 for the z test; the CI uses t(n - 1) as irrCAC, or the normal
 distribution (``dist="normal"``) as SAS PROC FREQ does.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
 from . import _core
-from ._sufficient import agreement_weights, sufficient, warn_degenerate, from_codes
-from .coefficients import Engine, as_annotations
+from ._sufficient import agreement_weights, from_codes, sufficient, warn_degenerate
+from .coefficients import as_annotations
 
-__all__ = ["contingency_table", "two_rater_coefficients", "cohen_kappa", "scott_pi", "pairwise_cohen",
-           "cohen_kappa_matrix", "light_kappa"]
+__all__ = [
+    "contingency_table",
+    "two_rater_coefficients",
+    "cohen_kappa",
+    "scott_pi",
+    "pairwise_cohen",
+    "cohen_kappa_matrix",
+    "light_kappa",
+]
 
-TWO_RATER = ("cohen_kappa", "scott_pi", "gwet_ac1", "brennan_prediger", "krippendorff_alpha", "percent_agreement")
+TWO_RATER = (
+    "cohen_kappa",
+    "scott_pi",
+    "gwet_ac1",
+    "brennan_prediger",
+    "krippendorff_alpha",
+    "percent_agreement",
+)
 
 
 def _resolve_annotator(ann, a):
@@ -73,15 +88,21 @@ def contingency_table(data, a=None, b=None, *, scheme: str | None = None) -> pd.
     cats = ann.categories(name)
     it, an, lab = ann.ratings(name)
     keep = (an == ia) | (an == ib)
-    s = from_codes(it[keep], np.where(an[keep] == ia, 0, 1), lab[keep], categories=cats, n_items=ann.n_items)
+    s = from_codes(
+        it[keep], np.where(an[keep] == ia, 0, 1), lab[keep], categories=cats, n_items=ann.n_items
+    )
     pt = _core.pair_tables(s)
     q = len(cats)
     tab = pt.tables[0] if len(pt.keys) else np.zeros((q, q))
     ids = ann.annotator_ids
-    return pd.DataFrame(tab, index=pd.Index(cats, name=ids[ia]), columns=pd.Index(cats, name=ids[ib]))
+    return pd.DataFrame(
+        tab, index=pd.Index(cats, name=ids[ia]), columns=pd.Index(cats, name=ids[ib])
+    )
 
 
-def two_rater_coefficients(table, *, weights=None, confidence: float = 0.95, dist: str = "t") -> pd.DataFrame:
+def two_rater_coefficients(
+    table, *, weights=None, confidence: float = 0.95, dist: str = "t"
+) -> pd.DataFrame:
     """Every two-rater coefficient from a contingency table, with SEs.
 
     Parameters
@@ -130,27 +151,46 @@ def two_rater_coefficients(table, *, weights=None, confidence: float = 0.95, dis
         if se_from is not None:
             se = se_from
         elif np.isfinite(k):
-            var = (np.sum(p * (W - 2 * (1 - k) * pe_kl) ** 2) - (pa - 2 * (1 - k) * pe) ** 2) / (n * (1 - pe) ** 2)
+            var = (np.sum(p * (W - 2 * (1 - k) * pe_kl) ** 2) - (pa - 2 * (1 - k) * pe) ** 2) / (
+                n * (1 - pe) ** 2
+            )
             se = float(np.sqrt(max(var, 0.0)))
         else:
             se = np.nan
         lo, hi, pv = _core.finish(k, se, int(round(n)), confidence, dist=dist)
-        rows[name] = {"estimate": k, "se": se, "ci_low": lo, "ci_high": hi, "p_value": pv, "pa": pa,
-                      "pe": float(pe), "n_items": float(n), **(extra or {})}
+        rows[name] = {
+            "estimate": k,
+            "se": se,
+            "ci_low": lo,
+            "ci_high": hi,
+            "p_value": pv,
+            "pa": pa,
+            "pe": float(pe),
+            "n_items": float(n),
+            **(extra or {}),
+        }
         return k, se
 
     pe_c = float(pk @ W @ pl)
     wk, wl = W @ pl, W.T @ pk
     k_c = _core._chance_corrected(pa, pe_c)
     _, se0 = _core.fce_se(T, W) if n >= 2 else (np.nan, np.nan)
-    add("cohen_kappa", pe_c, (wk[:, None] + wl[None, :]) / 2,
-        extra={"se_h0": se0, "z": float(k_c / se0) if np.isfinite(se0) and se0 > 0 else np.nan})
+    add(
+        "cohen_kappa",
+        pe_c,
+        (wk[:, None] + wl[None, :]) / 2,
+        extra={"se_h0": se0, "z": float(k_c / se0) if np.isfinite(se0) and se0 > 0 else np.nan},
+    )
     pe_s = float(pi @ W @ pi)
     piw = (W @ pi + W.T @ pi) / 2
     _, se_s = add("scott_pi", pe_s, (piw[:, None] + piw[None, :]) / 2)
     pe_g = tw * float(np.sum(pi * (1 - pi))) / (q * (q - 1)) if q >= 2 else np.nan
-    add("gwet_ac1", pe_g, tw / (q * (q - 1)) * (1 - (pi[:, None] + pi[None, :]) / 2) if q >= 2 else np.nan)
-    pe_b = tw / q ** 2
+    add(
+        "gwet_ac1",
+        pe_g,
+        tw / (q * (q - 1)) * (1 - (pi[:, None] + pi[None, :]) / 2) if q >= 2 else np.nan,
+    )
+    pe_b = tw / q**2
     add("brennan_prediger", pe_b, np.full((q, q), pe_b))
     eps = 1 / (2 * n) if n > 0 else np.nan
     pa_eps = (1 - eps) * pa + eps
@@ -165,8 +205,16 @@ def two_rater_coefficients(table, *, weights=None, confidence: float = 0.95, dis
     return out
 
 
-def cohen_kappa(data, a=None, b=None, *, scheme: str | None = None, weights=None, confidence: float = 0.95,
-                dist: str = "t") -> pd.Series:
+def cohen_kappa(
+    data,
+    a=None,
+    b=None,
+    *,
+    scheme: str | None = None,
+    weights=None,
+    confidence: float = 0.95,
+    dist: str = "t",
+) -> pd.Series:
     """Cohen's (weighted) kappa of two annotators on the items both rated.
 
     SE: Fleiss-Cohen-Everitt (1969); ``se_h0`` and ``z`` test kappa = 0.
@@ -195,14 +243,22 @@ def cohen_kappa(data, a=None, b=None, *, scheme: str | None = None, weights=None
     0.5
     """
     tab = contingency_table(data, a, b, scheme=scheme)
-    r = two_rater_coefficients(tab.to_numpy(), weights=weights, confidence=confidence, dist=dist).loc["cohen_kappa"]
+    r = two_rater_coefficients(
+        tab.to_numpy(), weights=weights, confidence=confidence, dist=dist
+    ).loc["cohen_kappa"]
     if not np.isfinite(r["estimate"]):
-        warn_degenerate("cohen_kappa", "fewer than two shared items" if r["n_items"] < 2
-                        else "only one category is used (chance agreement is 1)")
+        warn_degenerate(
+            "cohen_kappa",
+            "fewer than two shared items"
+            if r["n_items"] < 2
+            else "only one category is used (chance agreement is 1)",
+        )
     return r.rename("cohen_kappa")
 
 
-def scott_pi(data, a=None, b=None, *, scheme: str | None = None, weights=None, confidence: float = 0.95) -> pd.Series:
+def scott_pi(
+    data, a=None, b=None, *, scheme: str | None = None, weights=None, confidence: float = 0.95
+) -> pd.Series:
     """Scott's pi of two annotators (pooled marginals), irrCAC ``scott2.table``.
 
     Examples
@@ -213,14 +269,22 @@ def scott_pi(data, a=None, b=None, *, scheme: str | None = None, weights=None, c
     0.4667
     """
     tab = contingency_table(data, a, b, scheme=scheme)
-    r = two_rater_coefficients(tab.to_numpy(), weights=weights, confidence=confidence).loc["scott_pi"]
+    r = two_rater_coefficients(tab.to_numpy(), weights=weights, confidence=confidence).loc[
+        "scott_pi"
+    ]
     if not np.isfinite(r["estimate"]):
-        warn_degenerate("scott_pi", "fewer than two shared items" if r["n_items"] < 2
-                        else "only one category is used (chance agreement is 1)")
+        warn_degenerate(
+            "scott_pi",
+            "fewer than two shared items"
+            if r["n_items"] < 2
+            else "only one category is used (chance agreement is 1)",
+        )
     return r.rename("scott_pi")
 
 
-def pairwise_cohen(data, scheme: str | None = None, *, weights=None, confidence: float = 0.95) -> pd.DataFrame:
+def pairwise_cohen(
+    data, scheme: str | None = None, *, weights=None, confidence: float = 0.95
+) -> pd.DataFrame:
     """Cohen's kappa of every annotator pair that shares an item.
 
     Returns
@@ -247,12 +311,25 @@ def pairwise_cohen(data, scheme: str | None = None, *, weights=None, confidence:
     a_ids = ids[s.annotator_codes[pt.pairs[:, 0]]] if len(pt.keys) else np.array([], dtype=object)
     b_ids = ids[s.annotator_codes[pt.pairs[:, 1]]] if len(pt.keys) else np.array([], dtype=object)
     se = np.array([_core.fce_se(t, W)[0] for t in pt.tables]) if len(pt.keys) else np.zeros(0)
-    fin = [_core.finish(k, e, int(round(nn)), confidence) for k, e, nn in zip(res["kappa"], se, res["n"])]
+    fin = [
+        _core.finish(k, e, int(round(nn)), confidence)
+        for k, e, nn in zip(res["kappa"], se, res["n"])
+    ]
     fin = np.array(fin, dtype=float).reshape(-1, 3)
-    return pd.DataFrame({"annotator_a": pd.Series(a_ids, dtype=object), "annotator_b": pd.Series(b_ids, dtype=object),
-                         "n_items": res["n"], "estimate": res["kappa"], "se": se,
-                         "ci_low": fin[:, 0], "ci_high": fin[:, 1], "p_value": fin[:, 2],
-                         "pa": res["pa"], "pe": res["pe"]})
+    return pd.DataFrame(
+        {
+            "annotator_a": pd.Series(a_ids, dtype=object),
+            "annotator_b": pd.Series(b_ids, dtype=object),
+            "n_items": res["n"],
+            "estimate": res["kappa"],
+            "se": se,
+            "ci_low": fin[:, 0],
+            "ci_high": fin[:, 1],
+            "p_value": fin[:, 2],
+            "pa": res["pa"],
+            "pe": res["pe"],
+        }
+    )
 
 
 def cohen_kappa_matrix(data, scheme: str | None = None, *, weights=None) -> pd.DataFrame:
@@ -271,7 +348,9 @@ def cohen_kappa_matrix(data, scheme: str | None = None, *, weights=None) -> pd.D
     ann = as_annotations(data)
     pw = pairwise_cohen(ann, scheme, weights=weights)
     ids = list(ann.annotator_ids)
-    m = pd.DataFrame(np.nan, index=pd.Index(ids, name="annotator"), columns=pd.Index(ids, name="annotator"))
+    m = pd.DataFrame(
+        np.nan, index=pd.Index(ids, name="annotator"), columns=pd.Index(ids, name="annotator")
+    )
     for a, b, k in zip(pw["annotator_a"], pw["annotator_b"], pw["estimate"]):
         m.loc[a, b] = k
         m.loc[b, a] = k
@@ -280,7 +359,9 @@ def cohen_kappa_matrix(data, scheme: str | None = None, *, weights=None) -> pd.D
     return m
 
 
-def light_kappa(data, scheme: str | None = None, *, weights=None, confidence: float = 0.95) -> pd.Series:
+def light_kappa(
+    data, scheme: str | None = None, *, weights=None, confidence: float = 0.95
+) -> pd.Series:
     """Light's kappa: the mean of the pairwise Cohen kappas.
 
     Pairs sharing fewer than two items or with an undefined kappa are left
@@ -303,5 +384,6 @@ def light_kappa(data, scheme: str | None = None, *, weights=None, confidence: fl
     True
     """
     from .coefficients import _one
+
     r = _one("mean_cohen_kappa", data, scheme, weights=weights, confidence=confidence)
     return r

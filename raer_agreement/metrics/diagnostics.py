@@ -8,6 +8,7 @@ allow, and the conventional interpretation bands (Landis & Koch 1977;
 Krippendorff 2004: alpha >= 0.800 reliable, >= 0.667 tentative).  Bands are
 shown beside the estimates, never instead of them.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,10 +18,23 @@ from . import _core
 from ._sufficient import sufficient
 from .coefficients import Engine, as_annotations
 
-__all__ = ["prevalence", "max_kappa", "landis_koch", "krippendorff_band", "paradox_diagnostics", "vote_spread"]
+__all__ = [
+    "prevalence",
+    "max_kappa",
+    "landis_koch",
+    "krippendorff_band",
+    "paradox_diagnostics",
+    "vote_spread",
+]
 
-_LK = ((0.0, "poor"), (0.20, "slight"), (0.40, "fair"), (0.60, "moderate"), (0.80, "substantial"),
-       (np.inf, "almost perfect"))
+_LK = (
+    (0.0, "poor"),
+    (0.20, "slight"),
+    (0.40, "fair"),
+    (0.60, "moderate"),
+    (0.80, "substantial"),
+    (np.inf, "almost perfect"),
+)
 
 
 def landis_koch(value) -> str | None:
@@ -88,9 +102,14 @@ def prevalence(data, scheme: str | None = None) -> pd.DataFrame:
     top = c.max(1, initial=0)
     is_top = (c == top[:, None]) & (top[:, None] > 0)
     share = (is_top / np.maximum(is_top.sum(1), 1)[:, None]).sum(0)
-    return pd.DataFrame({"n_ratings": tot, "share": tot / max(tot.sum(), 1),
-                         "plurality_share": share / max(len(c), 1)},
-                        index=pd.Index(list(s.categories), name="category"))
+    return pd.DataFrame(
+        {
+            "n_ratings": tot,
+            "share": tot / max(tot.sum(), 1),
+            "plurality_share": share / max(len(c), 1),
+        },
+        index=pd.Index(list(s.categories), name="category"),
+    )
 
 
 def max_kappa(data, scheme: str | None = None) -> pd.Series:
@@ -139,9 +158,15 @@ def max_kappa(data, scheme: str | None = None) -> pd.Series:
         cohen_max = float(np.nanmean(kmax)) if np.isfinite(kmax).any() else np.nan
     else:
         cohen_max = np.nan
-    return pd.Series({"conger_kappa": pts["conger_kappa"]["estimate"], "conger_kappa_max": conger_max,
-                      "mean_cohen_kappa": pts["mean_cohen_kappa"]["estimate"],
-                      "mean_cohen_kappa_max": cohen_max}, name="max_kappa")
+    return pd.Series(
+        {
+            "conger_kappa": pts["conger_kappa"]["estimate"],
+            "conger_kappa_max": conger_max,
+            "mean_cohen_kappa": pts["mean_cohen_kappa"]["estimate"],
+            "mean_cohen_kappa_max": cohen_max,
+        },
+        name="max_kappa",
+    )
 
 
 def paradox_diagnostics(data, scheme: str | None = None) -> pd.Series:
@@ -168,17 +193,28 @@ def paradox_diagnostics(data, scheme: str | None = None) -> pd.Series:
     """
     ann = as_annotations(data)
     s = sufficient(ann, scheme)
-    pts = Engine(s).point(("percent_agreement", "fleiss_kappa", "gwet_ac1", "brennan_prediger"), warn=False)
+    pts = Engine(s).point(
+        ("percent_agreement", "fleiss_kappa", "gwet_ac1", "brennan_prediger"), warn=False
+    )
     prev = prevalence(ann, scheme)
     top = prev["share"].idxmax() if len(prev) else None
     mk = max_kappa(ann, scheme)
     pa, k, ac1 = (pts[c]["estimate"] for c in ("percent_agreement", "fleiss_kappa", "gwet_ac1"))
     topp = float(prev["share"].max()) if len(prev) else np.nan
-    return pd.Series({"top_category": top, "top_prevalence": topp,
-                      "percent_agreement": pa, "fleiss_kappa": k, "gwet_ac1": ac1,
-                      "brennan_prediger": pts["brennan_prediger"]["estimate"],
-                      "ac1_minus_kappa": ac1 - k, "conger_kappa_max": mk["conger_kappa_max"],
-                      "paradox": bool(pa >= 0.7 and topp > 0.5 and (ac1 - k) > 0.1)}, name="paradox")
+    return pd.Series(
+        {
+            "top_category": top,
+            "top_prevalence": topp,
+            "percent_agreement": pa,
+            "fleiss_kappa": k,
+            "gwet_ac1": ac1,
+            "brennan_prediger": pts["brennan_prediger"]["estimate"],
+            "ac1_minus_kappa": ac1 - k,
+            "conger_kappa_max": mk["conger_kappa_max"],
+            "paradox": bool(pa >= 0.7 and topp > 0.5 and (ac1 - k) > 0.1),
+        },
+        name="paradox",
+    )
 
 
 def vote_spread(data, scheme: str | None = None) -> pd.DataFrame:
@@ -205,6 +241,7 @@ def vote_spread(data, scheme: str | None = None) -> pd.DataFrame:
     {'n_votes': [3, 2], 'top_share': [1.0, 0.5], 'entropy': [0.0, 1.0]}
     """
     from ..aggregation.base import entropy
+
     ann = as_annotations(data)
     counts = ann.counts(scheme)
     n = counts.sum(axis=1)
@@ -212,6 +249,10 @@ def vote_spread(data, scheme: str | None = None) -> pd.DataFrame:
         p = counts / n[:, None]
     ok = n >= 2
     top = np.where(ok, p.max(axis=1), np.nan)
-    ent = np.where(ok, entropy(np.where(ok[:, None], p, 0.0)) / np.log(max(counts.shape[1], 2)), np.nan)
-    return pd.DataFrame({"n_votes": n, "top_share": top, "entropy": ent},
-                        index=pd.Index(ann.item_ids, name="item_id"))
+    ent = np.where(
+        ok, entropy(np.where(ok[:, None], p, 0.0)) / np.log(max(counts.shape[1], 2)), np.nan
+    )
+    return pd.DataFrame(
+        {"n_votes": n, "top_share": top, "entropy": ent},
+        index=pd.Index(ann.item_ids, name="item_id"),
+    )

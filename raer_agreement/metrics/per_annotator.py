@@ -9,6 +9,7 @@
   annotator lowers agreement).  Computed by updating the coincidence matrix
   on the annotator's items only, not by recomputing from scratch.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -42,7 +43,9 @@ def _alpha_from_o(O, level, values):
     return float(1 - (N - 1) * np.sum(O * d) / de)
 
 
-def per_annotator_agreement(data, scheme: str | None = None, *, level: str = "nominal") -> pd.DataFrame:
+def per_annotator_agreement(
+    data, scheme: str | None = None, *, level: str = "nominal"
+) -> pd.DataFrame:
     """Per-annotator agreement with the others.
 
     Parameters
@@ -93,7 +96,7 @@ def per_annotator_agreement(data, scheme: str | None = None, *, level: str = "no
         top = others.max(1)
         has = top > 0
         is_top = (others == top[:, None]) & has[:, None]
-        share = is_top / np.maximum(is_top.sum(1), 1)[:, None]            # (chunk, q)
+        share = is_top / np.maximum(is_top.sum(1), 1)[:, None]  # (chunk, q)
         rows, cols = np.nonzero(share)
         code = (an[rows] * q + lab[rows]) * q + cols
         tab += np.bincount(code, weights=share[rows, cols], minlength=r * q * q)
@@ -118,7 +121,7 @@ def per_annotator_agreement(data, scheme: str | None = None, *, level: str = "no
     bounds = np.searchsorted(s.annotator[order], np.arange(r + 1))
     alpha_wo = np.full(r, np.nan)
     for a in range(r):
-        idx = order[bounds[a]:bounds[a + 1]]
+        idx = order[bounds[a] : bounds[a + 1]]
         it = s.item[idx]
         items, inv_a = np.unique(it, return_inverse=True)
         own_a = np.zeros((len(items), q))
@@ -126,15 +129,20 @@ def per_annotator_agreement(data, scheme: str | None = None, *, level: str = "no
         before = x_all[items]
         O_a = O - _coincidence_rows(before).sum(0) + _coincidence_rows(before - own_a).sum(0)
         alpha_wo[a] = _alpha_from_o(O_a, level, s.values)
-    n_items_a = np.array([len(np.unique(s.item[order[bounds[a]:bounds[a + 1]]])) for a in range(r)])
+    n_items_a = np.array(
+        [len(np.unique(s.item[order[bounds[a] : bounds[a + 1]]])) for a in range(r)]
+    )
     ids = np.asarray(ann.annotator_ids, dtype=object)[s.annotator_codes]
-    return pd.DataFrame({
-        "n_ratings": np.bincount(s.annotator, minlength=r),
-        "n_items": n_items_a,
-        "n_compared": res["n"],
-        "consensus_agreement": np.where(res["n"] > 0, res["pa"], np.nan),
-        "kappa_vs_consensus": res["kappa"],
-        "mean_cohen_kappa": mean_k,
-        "alpha_without": alpha_wo,
-        "alpha_influence": alpha_wo - alpha,
-    }, index=pd.Index(ids, name="annotator"))
+    return pd.DataFrame(
+        {
+            "n_ratings": np.bincount(s.annotator, minlength=r),
+            "n_items": n_items_a,
+            "n_compared": res["n"],
+            "consensus_agreement": np.where(res["n"] > 0, res["pa"], np.nan),
+            "kappa_vs_consensus": res["kappa"],
+            "mean_cohen_kappa": mean_k,
+            "alpha_without": alpha_wo,
+            "alpha_influence": alpha_wo - alpha,
+        },
+        index=pd.Index(ids, name="annotator"),
+    )

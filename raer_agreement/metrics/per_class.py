@@ -13,6 +13,7 @@ ratings or more (``x_ij`` votes for category ``j`` among ``m_i``):
   given one did (``2a / (2a + b + c)`` for two raters);
 * prevalence: share of all ratings.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,8 +41,9 @@ def _per_class_from_sums(s_dis, n_j, N, s_pair, s_pos):
     return kappa, alpha, specific
 
 
-def per_class_agreement(data, scheme: str | None = None, *, n_boot: int = 0, rng=None,
-                        confidence: float = 0.95) -> pd.DataFrame:
+def per_class_agreement(
+    data, scheme: str | None = None, *, n_boot: int = 0, rng=None, confidence: float = 0.95
+) -> pd.DataFrame:
     """Per-category agreement: prevalence, category kappa, one-vs-rest alpha,
     specific agreement.
 
@@ -79,7 +81,7 @@ def per_class_agreement(data, scheme: str | None = None, *, n_boot: int = 0, rng
     two = m >= 2
     x = counts[two]
     mm = m[two]
-    dis = x * (mm[:, None] - x) / (mm[:, None] - 1)          # (n2, q)
+    dis = x * (mm[:, None] - x) / (mm[:, None] - 1)  # (n2, q)
     pair = x * (mm[:, None] - 1)
     pos = x * (x - 1)
     N = mm.sum()
@@ -88,30 +90,37 @@ def per_class_agreement(data, scheme: str | None = None, *, n_boot: int = 0, rng
     mbar = mm.mean() if n2 else np.nan
     se0 = np.sqrt(2 / (n2 * mbar * (mbar - 1))) if n2 and mbar > 1 else np.nan
     total = counts.sum(0)
-    out = pd.DataFrame({
-        "n_ratings": total.astype(np.int64),
-        "prevalence": total / total.sum() if total.sum() else np.full(s.q, np.nan),
-        "fleiss_kappa": kappa,
-        "se_h0": np.full(s.q, se0),
-        "alpha_one_vs_rest": alpha,
-        "specific_agreement": specific,
-    }, index=pd.Index(list(s.categories), name="category"))
+    out = pd.DataFrame(
+        {
+            "n_ratings": total.astype(np.int64),
+            "prevalence": total / total.sum() if total.sum() else np.full(s.q, np.nan),
+            "fleiss_kappa": kappa,
+            "se_h0": np.full(s.q, se0),
+            "alpha_one_vs_rest": alpha,
+            "specific_agreement": specific,
+        },
+        index=pd.Index(list(s.categories), name="category"),
+    )
     if n2 == 0:
         warn_degenerate("per-class agreement", "no item has two or more ratings")
     elif np.isnan(kappa).any():
         unused = [c for c, k in zip(s.categories, kappa) if np.isnan(k)]
-        warn_degenerate(f"category kappa of {', '.join(unused)}",
-                        "the category is never used, or used by every rating")
+        warn_degenerate(
+            f"category kappa of {', '.join(unused)}",
+            "the category is never used, or used by every rating",
+        )
     if n_boot:
         rng = as_generator(rng)
         n = len(mm)
-        stats = np.concatenate([dis, x, pair, pos, mm[:, None]], axis=1)   # (n2, 4q + 1)
+        stats = np.concatenate([dis, x, pair, pos, mm[:, None]], axis=1)  # (n2, 4q + 1)
         q = s.q
         lo, hi = np.full(q, np.nan), np.full(q, np.nan)
         if n:
             w = resample_weights(n, int(n_boot), rng)
             S = w @ stats
-            kb, _, _ = _per_class_from_sums(S[:, :q], S[:, q:2 * q], S[:, -1], S[:, 2 * q:3 * q], S[:, 3 * q:4 * q])
+            kb, _, _ = _per_class_from_sums(
+                S[:, :q], S[:, q : 2 * q], S[:, -1], S[:, 2 * q : 3 * q], S[:, 3 * q : 4 * q]
+            )
             for j in range(q):
                 lo[j], hi[j] = percentile_ci(kb[:, j], confidence)
         out["boot_ci_low"] = lo

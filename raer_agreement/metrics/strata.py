@@ -11,6 +11,7 @@ where each annotator gives a fine and a coarse label to a clip):
   scheme (what the fine labels say about the coarse classes);
 * ``alpha_child``: alpha of the fine votes themselves.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -22,10 +23,17 @@ from ..errors import DegenerateDataWarning, InputError
 from ._sufficient import sufficient
 from .coefficients import Engine, as_annotations
 
-__all__ = ["agreement_by", "agreement_by_scheme", "granularity_agreement", "granularity_by_annotator"]
+__all__ = [
+    "agreement_by",
+    "agreement_by_scheme",
+    "granularity_agreement",
+    "granularity_by_annotator",
+]
 
 
-def agreement_by(data, by: str, scheme: str | None = None, *, n_boot: int = 0, rng=None, **options) -> pd.DataFrame:
+def agreement_by(
+    data, by: str, scheme: str | None = None, *, n_boot: int = 0, rng=None, **options
+) -> pd.DataFrame:
     """The agreement table within each value of an item-metadata column.
 
     Parameters
@@ -66,6 +74,7 @@ def agreement_by(data, by: str, scheme: str | None = None, *, n_boot: int = 0, r
     """
     from .bootstrap import as_generator
     from .table import agreement_table
+
     ann = as_annotations(data)
     if by not in ann.items.columns:
         cols = ", ".join(map(str, ann.items.columns)) or "none"
@@ -95,6 +104,7 @@ def agreement_by_scheme(data, *, n_boot: int = 0, rng=None, **options) -> pd.Dat
     """
     from .bootstrap import as_generator
     from .table import agreement_table
+
     ann = as_annotations(data)
     gen = as_generator(rng) if n_boot else None
     parts = []
@@ -111,8 +121,9 @@ def _alpha(ann, scheme, labels=None, level="nominal"):
     return r["estimate"], r["se"], r["reason"]
 
 
-def granularity_agreement(data, child: str | None = None, parent: str | None = None, *,
-                          level: str = "nominal") -> pd.DataFrame:
+def granularity_agreement(
+    data, child: str | None = None, parent: str | None = None, *, level: str = "nominal"
+) -> pd.DataFrame:
     """Agreement between two nested granularities (e.g. fine and coarse).
 
     Parameters
@@ -153,14 +164,18 @@ def granularity_agreement(data, child: str | None = None, parent: str | None = N
     if child is None and parent is None:
         pairs = [(c, p) for c, p in ann.taxonomy.pairs() if c in ann.schemes and p in ann.schemes]
         if not pairs:
-            raise ValueError("these annotations hold no pair of nested schemes "
-                             f"(schemes: {', '.join(ann.schemes)}); a taxonomy with a 'parent' scheme is needed")
+            raise ValueError(
+                "these annotations hold no pair of nested schemes "
+                f"(schemes: {', '.join(ann.schemes)}); a taxonomy with a 'parent' scheme is needed"
+            )
     elif child is None or parent is None:
         raise ValueError("give both child and parent schemes, or neither")
     else:
         for sch in (child, parent):
             if sch not in ann.schemes:
-                raise ValueError(f"no scheme {sch!r} in these annotations (schemes: {', '.join(ann.schemes)})")
+                raise ValueError(
+                    f"no scheme {sch!r} in these annotations (schemes: {', '.join(ann.schemes)})"
+                )
         pairs = [(child, parent)]
     rows = []
     for c, p in pairs:
@@ -170,15 +185,28 @@ def granularity_agreement(data, child: str | None = None, parent: str | None = N
         n_both = int(both.sum())
         consistency = float(np.mean(collapsed[both] == coarse[both])) if n_both else np.nan
         if not n_both:
-            warnings.warn(f"consistency of {c!r} with {p!r} is undefined (nan): no rating carries both labels",
-                          DegenerateDataWarning, stacklevel=2)
+            warnings.warn(
+                f"consistency of {c!r} with {p!r} is undefined (nan): no rating carries both labels",
+                DegenerateDataWarning,
+                stacklevel=2,
+            )
         ap, ap_se, _ = _alpha(ann, p, level=level)
         ac, ac_se, _ = _alpha(ann, p, labels=collapsed, level=level)
         af, af_se, _ = _alpha(ann, c, level=level)
-        rows.append({"child": c, "parent": p, "n_both": n_both, "consistency": consistency,
-                     "alpha_parent": ap, "alpha_parent_se": ap_se,
-                     "alpha_collapsed": ac, "alpha_collapsed_se": ac_se,
-                     "alpha_child": af, "alpha_child_se": af_se})
+        rows.append(
+            {
+                "child": c,
+                "parent": p,
+                "n_both": n_both,
+                "consistency": consistency,
+                "alpha_parent": ap,
+                "alpha_parent_se": ap_se,
+                "alpha_collapsed": ac,
+                "alpha_collapsed_se": ac_se,
+                "alpha_child": af,
+                "alpha_child_se": af_se,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -211,5 +239,7 @@ def granularity_by_annotator(data, child: str, parent: str) -> pd.DataFrame:
     k = np.bincount(a, weights=agree, minlength=ann.n_annotators)
     with np.errstate(invalid="ignore"):
         share = np.where(n > 0, k / np.maximum(n, 1), np.nan)
-    return pd.DataFrame({"n_both": n, "consistency": share},
-                        index=pd.Index(list(ann.annotator_ids), name="annotator"))
+    return pd.DataFrame(
+        {"n_both": n, "consistency": share},
+        index=pd.Index(list(ann.annotator_ids), name="annotator"),
+    )

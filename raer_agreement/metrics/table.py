@@ -4,6 +4,7 @@
 builds the document the ``raer-agreement agreement --json`` command prints
 (schema: ``data_schema/agreement.schema.json``).
 """
+
 from __future__ import annotations
 
 import warnings
@@ -22,8 +23,23 @@ from .diagnostics import krippendorff_band, landis_koch, max_kappa, paradox_diag
 __all__ = ["agreement_table", "agreement_summary", "TABLE_COLUMNS", "CONVENTIONS", "to_jsonable"]
 
 #: Columns of :func:`agreement_table`, in order.
-TABLE_COLUMNS = ("coefficient", "estimate", "se", "ci_low", "ci_high", "p_value", "boot_ci_low", "boot_ci_high",
-                 "n_items", "n_ratings", "pa", "pe", "n_boot", "landis_koch", "krippendorff_band")
+TABLE_COLUMNS = (
+    "coefficient",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "boot_ci_low",
+    "boot_ci_high",
+    "n_items",
+    "n_ratings",
+    "pa",
+    "pe",
+    "n_boot",
+    "landis_koch",
+    "krippendorff_band",
+)
 
 CONVENTIONS = (
     "Gwet's irrCAC R package (agree.coeff3.raw.r): percent agreement over items with >= 2 ratings; "
@@ -32,11 +48,21 @@ CONVENTIONS = (
     "Krippendorff's alpha from the coincidence matrix; mean Cohen kappa = Light's kappa over annotator pairs; "
     "q counts every declared category; SE by Gwet's linearisation; CI with Student t(n-1), n = rated items, "
     "upper bound clipped at 1; two-sided p-value of H0: coefficient = 0; bootstrap: percentile intervals "
-    "over items (clips), annotators never resampled.")
+    "over items (clips), annotators never resampled."
+)
 
 
-def agreement_table(data, scheme: str | None = None, *, n_boot: int = 1000, rng=None, confidence: float = 0.95,
-                    weights=None, level: str = "nominal", coefficients=COEFFICIENTS) -> pd.DataFrame:
+def agreement_table(
+    data,
+    scheme: str | None = None,
+    *,
+    n_boot: int = 1000,
+    rng=None,
+    confidence: float = 0.95,
+    weights=None,
+    level: str = "nominal",
+    coefficients=COEFFICIENTS,
+) -> pd.DataFrame:
     """Every agreement coefficient of one scheme, with SE, CIs and p-values.
 
     Conventions follow Gwet's irrCAC R package (``agree.coeff3.raw.r``): SE
@@ -96,8 +122,10 @@ def agreement_table(data, scheme: str | None = None, *, n_boot: int = 1000, rng=
     which = tuple(coefficients)
     unknown = [c for c in which if c not in COEFFICIENTS]
     if unknown:
-        raise ValueError(f"unknown coefficient(s) {', '.join(map(repr, unknown))}; "
-                         f"expected any of {', '.join(COEFFICIENTS)}")
+        raise ValueError(
+            f"unknown coefficient(s) {', '.join(map(repr, unknown))}; "
+            f"expected any of {', '.join(COEFFICIENTS)}"
+        )
     pts = eng.point(which, confidence, warn=False)
     _warn_grouped(pts)
     reps = bootstrap_replicates(eng, which, n_boot=n_boot, rng=rng) if n_boot else {}
@@ -107,14 +135,38 @@ def agreement_table(data, scheme: str | None = None, *, n_boot: int = 1000, rng=
         lo, hi = percentile_ci(reps[name], confidence) if n_boot else (np.nan, np.nan)
         if r["reason"] is not None:
             lo = hi = np.nan
-        rows.append({"coefficient": name, "estimate": r["estimate"], "se": r["se"], "ci_low": r["ci_low"],
-                     "ci_high": r["ci_high"], "p_value": r["p_value"], "boot_ci_low": lo, "boot_ci_high": hi,
-                     "n_items": r["n_items"], "n_ratings": r["n_ratings"], "pa": r["pa"], "pe": r["pe"],
-                     "n_boot": int(n_boot), "landis_koch": landis_koch(r["estimate"]),
-                     "krippendorff_band": krippendorff_band(r["estimate"])})
+        rows.append(
+            {
+                "coefficient": name,
+                "estimate": r["estimate"],
+                "se": r["se"],
+                "ci_low": r["ci_low"],
+                "ci_high": r["ci_high"],
+                "p_value": r["p_value"],
+                "boot_ci_low": lo,
+                "boot_ci_high": hi,
+                "n_items": r["n_items"],
+                "n_ratings": r["n_ratings"],
+                "pa": r["pa"],
+                "pe": r["pe"],
+                "n_boot": int(n_boot),
+                "landis_koch": landis_koch(r["estimate"]),
+                "krippendorff_band": krippendorff_band(r["estimate"]),
+            }
+        )
     out = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
     out = out.astype({"n_items": "int64", "n_ratings": "int64", "n_boot": "int64"})
-    for c in ("estimate", "se", "ci_low", "ci_high", "p_value", "boot_ci_low", "boot_ci_high", "pa", "pe"):
+    for c in (
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "boot_ci_low",
+        "boot_ci_high",
+        "pa",
+        "pe",
+    ):
         out[c] = out[c].astype(float)
     return out
 
@@ -125,8 +177,11 @@ def _warn_grouped(pts: dict) -> None:
         if r["reason"] is not None:
             by_reason.setdefault(r["reason"], []).append(name)
     for reason, names in by_reason.items():
-        warnings.warn(f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} undefined (nan): {reason}",
-                      DegenerateDataWarning, stacklevel=3)
+        warnings.warn(
+            f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} undefined (nan): {reason}",
+            DegenerateDataWarning,
+            stacklevel=3,
+        )
 
 
 _COEF_FIELDS = ("estimate", "se", "ci_low", "ci_high", "p_value", "boot_ci_low", "boot_ci_high")
@@ -136,8 +191,14 @@ def _coefficients_block(table: pd.DataFrame) -> dict:
     out = {}
     for row in table.to_dict("records"):
         d = {k: row[k] for k in _COEF_FIELDS}
-        d.update(n_items=row["n_items"], n_ratings=row["n_ratings"], pa=row["pa"], pe=row["pe"],
-                 landis_koch=row["landis_koch"], krippendorff_band=row["krippendorff_band"])
+        d.update(
+            n_items=row["n_items"],
+            n_ratings=row["n_ratings"],
+            pa=row["pa"],
+            pe=row["pe"],
+            landis_koch=row["landis_koch"],
+            krippendorff_band=row["krippendorff_band"],
+        )
         out[row["coefficient"]] = d
     return out
 
@@ -148,8 +209,17 @@ def _records(frame: pd.DataFrame, index_name: str) -> list:
     return [{k: v for k, v in r.items()} for r in f.to_dict("records")]
 
 
-def agreement_summary(data, *, by=None, n_boot: int = 1000, rng=None, confidence: float = 0.95,
-                      weights=None, level: str = "nominal", schemes=None) -> dict:
+def agreement_summary(
+    data,
+    *,
+    by=None,
+    n_boot: int = 1000,
+    rng=None,
+    confidence: float = 0.95,
+    weights=None,
+    level: str = "nominal",
+    schemes=None,
+) -> dict:
     """The agreement report as a JSON-ready dictionary.
 
     Parameters
@@ -207,12 +277,18 @@ def agreement_summary(data, *, by=None, n_boot: int = 1000, rng=None, confidence
         "level_of_measurement": level,
         "weights": weights if isinstance(weights, str) or weights is None else "custom",
         "bootstrap": {"n_boot": int(n_boot), "seed": seed, "unit": "item", "method": "percentile"},
-        "data": {"n_items": ann.n_items, "n_annotators": ann.n_annotators, "n_ratings": ann.n_ratings},
+        "data": {
+            "n_items": ann.n_items,
+            "n_annotators": ann.n_annotators,
+            "n_ratings": ann.n_ratings,
+        },
         "schemes": {},
     }
     for sch in names:
         s = sufficient(ann, sch)
-        table = agreement_table(ann, sch, n_boot=n_boot, rng=gen, confidence=confidence, weights=weights, level=level)
+        table = agreement_table(
+            ann, sch, n_boot=n_boot, rng=gen, confidence=confidence, weights=weights, level=level
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DegenerateDataWarning)
             pc = per_class_agreement(ann, sch)
@@ -221,23 +297,42 @@ def agreement_summary(data, *, by=None, n_boot: int = 1000, rng=None, confidence
             mk = max_kappa(ann, sch)
         entry = {
             "categories": list(ann.categories(sch)),
-            "n_items": s.n_items, "n_ratings": s.n_ratings, "n_annotators": s.n_annotators,
+            "n_items": s.n_items,
+            "n_ratings": s.n_ratings,
+            "n_annotators": s.n_annotators,
             "coefficients": _coefficients_block(table),
             "per_class": _records(pc, "category"),
             "per_annotator": _records(pa, "annotator"),
-            "diagnostics": {**{k: diag[k] for k in diag.index},
-                            "mean_cohen_kappa_max": mk["mean_cohen_kappa_max"],
-                            "prevalence": _records(prevalence(ann, sch), "category")},
+            "diagnostics": {
+                **{k: diag[k] for k in diag.index},
+                "mean_cohen_kappa_max": mk["mean_cohen_kappa_max"],
+                "prevalence": _records(prevalence(ann, sch), "category"),
+            },
             "by": {},
         }
         for col in by_cols:
-            bt = agreement_by(ann, col, sch, n_boot=n_boot, rng=gen, confidence=confidence, weights=weights,
-                              level=level)
+            bt = agreement_by(
+                ann,
+                col,
+                sch,
+                n_boot=n_boot,
+                rng=gen,
+                confidence=confidence,
+                weights=weights,
+                level=level,
+            )
             groups = []
             for value, g in bt.groupby(col, sort=False):
-                groups.append({"value": str(value), "n_items": int(g["n_items"].max()),
-                               "n_ratings": int(g["n_ratings"].loc[g["coefficient"] != "krippendorff_alpha"].max()),
-                               "coefficients": _coefficients_block(g)})
+                groups.append(
+                    {
+                        "value": str(value),
+                        "n_items": int(g["n_items"].max()),
+                        "n_ratings": int(
+                            g["n_ratings"].loc[g["coefficient"] != "krippendorff_alpha"].max()
+                        ),
+                        "coefficients": _coefficients_block(g),
+                    }
+                )
             entry["by"][col] = groups
         doc["schemes"][sch] = entry
     pairs = [(c, p) for c, p in ann.taxonomy.pairs() if c in ann.schemes and p in ann.schemes]
@@ -254,6 +349,9 @@ def agreement_summary(data, *, by=None, n_boot: int = 1000, rng=None, confidence
 
 def _check_column(ann, col):
     from ..errors import InputError
+
     if col not in ann.items.columns:
         cols = ", ".join(map(str, ann.items.columns)) or "none"
-        raise InputError(f"no item metadata column {col!r} to group by (columns: {cols})", column=col)
+        raise InputError(
+            f"no item metadata column {col!r} to group by (columns: {cols})", column=col
+        )

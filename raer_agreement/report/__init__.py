@@ -6,6 +6,7 @@ exports of the chosen aggregation method.
 Plots are also available one by one in :mod:`raer_agreement.report.plots`
 (each takes ``ax=None`` and returns the Axes) for notebooks.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,5 +19,12 @@ matplotlib.use("Agg")  # files only; no display is needed or assumed
 from .builder import CONTEXT_COLUMNS, Report, build_report, human_ceiling  # noqa: E402
 from .writer import report_schema, validate_report, write_report  # noqa: E402
 
-__all__ = ["Report", "build_report", "write_report", "human_ceiling", "report_schema", "validate_report",
-           "CONTEXT_COLUMNS"]
+__all__ = [
+    "Report",
+    "build_report",
+    "write_report",
+    "human_ceiling",
+    "report_schema",
+    "validate_report",
+    "CONTEXT_COLUMNS",
+]

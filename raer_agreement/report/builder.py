@@ -6,13 +6,13 @@ the aggregators, :func:`raer_agreement.aggregation.review_queue`), into a
 JSON-ready document; the HTML and Markdown pages are drawn from that
 document, so every number on the page is traceable in ``report.json``.
 """
+
 from __future__ import annotations
 
 import sys
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -28,8 +28,13 @@ __all__ = ["Report", "build_report", "CONTEXT_COLUMNS", "RAER_PUBLISHED_COUNTS",
 CONTEXT_COLUMNS = ("split", "session_type", "environment")
 
 #: RAER's published class counts, train + test (Neutrality .. Distraction).
-RAER_PUBLISHED_COUNTS = {"Neutrality": 1383 + 345, "Enjoyment": 129 + 32, "Confusion": 30 + 7,
-                         "Fatigue": 157 + 39, "Distraction": 422 + 105}
+RAER_PUBLISHED_COUNTS = {
+    "Neutrality": 1383 + 345,
+    "Enjoyment": 129 + 32,
+    "Confusion": 30 + 7,
+    "Fatigue": 157 + 39,
+    "Distraction": 422 + 105,
+}
 
 #: Coefficients drawn per context.
 CONTEXT_COEFFICIENTS = ("krippendorff_alpha", "fleiss_kappa", "gwet_ac1")
@@ -121,8 +126,17 @@ def human_ceiling(ann: Annotations, scheme: str | None = None) -> pd.DataFrame:
             continue
         truth, given = winner[m], lab[m]
         rec = [np.mean(given[truth == k] == k) for k in range(q) if (truth == k).any()]
-        rows.append((ann.annotator_ids[a], int(m.sum()), float(np.mean(rec)), float(np.mean(given == truth))))
-    return pd.DataFrame(rows, columns=["annotator", "n_compared", "uar", "war"]).set_index("annotator")
+        rows.append(
+            (
+                ann.annotator_ids[a],
+                int(m.sum()),
+                float(np.mean(rec)),
+                float(np.mean(given == truth)),
+            )
+        )
+    return pd.DataFrame(rows, columns=["annotator", "n_compared", "uar", "war"]).set_index(
+        "annotator"
+    )
 
 
 def _vote_stats(spread: pd.DataFrame) -> dict:
@@ -131,11 +145,14 @@ def _vote_stats(spread: pd.DataFrame) -> dict:
     top, ent = s["top_share"].to_numpy(), s["entropy"].to_numpy()
     hist, edges = np.histogram(top, bins=10, range=(0, 1))
     some = len(s) > 0
-    return {"n_items_with_2plus": int(len(s)), "unanimous_share": float(np.mean(top == 1.0)) if some else None,
-            "majority_share": float(np.mean(top > 0.5)) if some else None,
-            "mean_top_share": float(top.mean()) if some else None,
-            "mean_entropy": float(ent.mean()) if some else None,
-            "top_share_histogram": {"edges": edges.round(2).tolist(), "counts": hist.tolist()}}
+    return {
+        "n_items_with_2plus": int(len(s)),
+        "unanimous_share": float(np.mean(top == 1.0)) if some else None,
+        "majority_share": float(np.mean(top > 0.5)) if some else None,
+        "mean_top_share": float(top.mean()) if some else None,
+        "mean_entropy": float(ent.mean()) if some else None,
+        "top_share_histogram": {"edges": edges.round(2).tolist(), "counts": hist.tolist()},
+    }
 
 
 def _contingency(ann: Annotations, child: str, parent: str) -> pd.DataFrame:
@@ -143,12 +160,16 @@ def _contingency(ann: Annotations, child: str, parent: str) -> pd.DataFrame:
     both = (c >= 0) & (p >= 0)
     qc, qp = ann.n_categories(child), ann.n_categories(parent)
     m = np.bincount(p[both] * qc + c[both], minlength=qp * qc).reshape(qp, qc)
-    return pd.DataFrame(m, index=pd.Index(ann.categories(parent), name=f"{parent} vote"),
-                        columns=pd.Index(ann.categories(child), name=f"{child} vote"))
+    return pd.DataFrame(
+        m,
+        index=pd.Index(ann.categories(parent), name=f"{parent} vote"),
+        columns=pd.Index(ann.categories(child), name=f"{child} vote"),
+    )
 
 
 def _read_predictions(path, ann: Annotations, scheme: str) -> pd.Series:
     from ..aggregation import read_gold
+
     pred = read_gold(path)
     sch = ann.scheme(scheme)
     lookup = {str(n): n for n in sch.categories}
@@ -158,15 +179,28 @@ def _read_predictions(path, ann: Annotations, scheme: str) -> pd.Series:
     for k, (clip, v) in enumerate(pred.items(), start=2):
         name = lookup.get(str(v)) or lookup.get(str(v).casefold())
         if name is None:
-            raise InputError(f"predicted class is not a category of {scheme!r} "
-                             f"(expected one of: {', '.join(sch.categories)})", path=path, line=k, value=v)
+            raise InputError(
+                f"predicted class is not a category of {scheme!r} "
+                f"(expected one of: {', '.join(sch.categories)})",
+                path=path,
+                line=k,
+                value=v,
+            )
         out[clip] = name
     return pd.Series(out, name="prediction")
 
 
-def build_report(ann: Annotations, *, n_boot: int = 1000, seed: int = 0, method: str | None = None,
-                 predictions=None, progress: bool | None = None, title: str | None = None,
-                 context_columns: Sequence[str] = CONTEXT_COLUMNS) -> Report:
+def build_report(
+    ann: Annotations,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    method: str | None = None,
+    predictions=None,
+    progress: bool | None = None,
+    title: str | None = None,
+    context_columns: Sequence[str] = CONTEXT_COLUMNS,
+) -> Report:
     """Compute everything the report shows.
 
     Parameters
@@ -198,11 +232,16 @@ def build_report(ann: Annotations, *, n_boot: int = 1000, seed: int = 0, method:
     if method is None:
         method = "hierarchical" if pair else "dawid-skene"
     if method not in METHODS:
-        raise InputError(f"unknown method {method!r}; expected one of: {', '.join(METHODS)}", value=method)
+        raise InputError(
+            f"unknown method {method!r}; expected one of: {', '.join(METHODS)}", value=method
+        )
     if method == "hierarchical" and not pair and len(ann.schemes) < 2:
         raise InputError("the hierarchical method needs two label schemes (e.g. coarse and fine)")
-    contexts = [c for c in context_columns
-                if c in ann.items.columns and ann.items[c].dropna().nunique() >= 2]
+    contexts = [
+        c
+        for c in context_columns
+        if c in ann.items.columns and ann.items[c].dropna().nunique() >= 2
+    ]
     step = _Progress(progress, 4 + bool(predictions))
 
     step(f"agreement coefficients with {n_boot} bootstrap resamples over clips")
@@ -214,14 +253,23 @@ def build_report(ann: Annotations, *, n_boot: int = 1000, seed: int = 0, method:
             pc = per_class_agreement(ann, s, n_boot=n_boot, rng=np.random.default_rng(seed))
             km = cohen_kappa_matrix(ann, s)
             detail[s] = {
-                "per_class": to_jsonable(pc.reset_index().rename(
-                    columns={pc.index.name or "index": "category"}).to_dict("records")),
-                "pairwise_kappa": {"annotators": [str(a) for a in km.index],
-                                   "matrix": to_jsonable(km.to_numpy().tolist())},
-                "vote_distribution": _vote_stats(vote_spread(ann, s))}
+                "per_class": to_jsonable(
+                    pc.reset_index()
+                    .rename(columns={pc.index.name or "index": "category"})
+                    .to_dict("records")
+                ),
+                "pairwise_kappa": {
+                    "annotators": [str(a) for a in km.index],
+                    "matrix": to_jsonable(km.to_numpy().tolist()),
+                },
+                "vote_distribution": _vote_stats(vote_spread(ann, s)),
+            }
 
-    step("aggregation: majority vote, Dawid-Skene" + (", hierarchical" if pair else "")
-         + ("" if method in ("majority", "dawid-skene", "hierarchical") else f", {method}"))
+    step(
+        "aggregation: majority vote, Dawid-Skene"
+        + (", hierarchical" if pair else "")
+        + ("" if method in ("majority", "dawid-skene", "hierarchical") else f", {method}")
+    )
     methods = ["majority", "dawid-skene"] + (["hierarchical"] if pair else [])
     if method not in methods:
         methods.append(method)
@@ -233,28 +281,42 @@ def build_report(ann: Annotations, *, n_boot: int = 1000, seed: int = 0, method:
         estimators[m] = est.fit(ann, agg_scheme)
     labels = {m: e.labels_ for m, e in estimators.items()}
     names = list(ann.categories(agg_scheme))
-    dist = {m: {c: int(v) for c, v in lab.value_counts().reindex(names, fill_value=0).items()}
-            for m, lab in labels.items()}
+    dist = {
+        m: {c: int(v) for c, v in lab.value_counts().reindex(names, fill_value=0).items()}
+        for m, lab in labels.items()
+    }
     changed = []
     for i, a in enumerate(methods):
-        for b in methods[i + 1:]:
+        for b in methods[i + 1 :]:
             la, lb = labels[a].astype(object), labels[b].astype(object)
             diff = (la != lb) & ~(la.isna() & lb.isna())
-            changed.append({"a": a, "b": b, "n_changed": int(diff.sum()), "share_changed": float(diff.mean())})
+            changed.append(
+                {"a": a, "b": b, "n_changed": int(diff.sum()), "share_changed": float(diff.mean())}
+            )
     ds = estimators["dawid-skene"]
     aggregation = {
-        "scheme": agg_scheme, "methods": methods, "chosen": method,
-        "parameters": {m: to_jsonable({k: v for k, v in e.get_params().items() if not callable(v)})
-                       for m, e in estimators.items()},
+        "scheme": agg_scheme,
+        "methods": methods,
+        "chosen": method,
+        "parameters": {
+            m: to_jsonable({k: v for k, v in e.get_params().items() if not callable(v)})
+            for m, e in estimators.items()
+        },
         "class_distribution": dist,
-        "published_counts": RAER_PUBLISHED_COUNTS if set(RAER_PUBLISHED_COUNTS) == set(names) else None,
+        "published_counts": RAER_PUBLISHED_COUNTS
+        if set(RAER_PUBLISHED_COUNTS) == set(names)
+        else None,
         "changed": changed,
         "unresolved": {m: int(lab.isna().sum()) for m, lab in labels.items()},
-        "dawid_skene": {"n_iter": int(getattr(ds, "n_iter_", 0)), "converged": bool(getattr(ds, "converged_", True)),
-                        "log_likelihood": to_jsonable(float(ds.log_likelihood_[-1]))
-                        if len(getattr(ds, "log_likelihood_", [])) else None,
-                        "priors": to_jsonable(np.asarray(ds.priors_).tolist()),
-                        "confusions": to_jsonable(np.asarray(ds.confusions_).round(6).tolist())},
+        "dawid_skene": {
+            "n_iter": int(getattr(ds, "n_iter_", 0)),
+            "converged": bool(getattr(ds, "converged_", True)),
+            "log_likelihood": to_jsonable(float(ds.log_likelihood_[-1]))
+            if len(getattr(ds, "log_likelihood_", []))
+            else None,
+            "priors": to_jsonable(np.asarray(ds.priors_).tolist()),
+            "confusions": to_jsonable(np.asarray(ds.confusions_).round(6).tolist()),
+        },
     }
 
     step("two granularities, review queue")
@@ -265,23 +327,44 @@ def build_report(ann: Annotations, *, n_boot: int = 1000, seed: int = 0, method:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DegenerateDataWarning)
             gba = granularity_by_annotator(ann, child, parent)
-        granularity.append({"child": child, "parent": parent,
-                            "contingency": {"rows": list(cont.index), "columns": list(cont.columns),
-                                            "counts": cont.to_numpy().tolist()},
-                            "per_annotator": to_jsonable(gba.reset_index().to_dict("records"))})
+        granularity.append(
+            {
+                "child": child,
+                "parent": parent,
+                "contingency": {
+                    "rows": list(cont.index),
+                    "columns": list(cont.columns),
+                    "counts": cont.to_numpy().tolist(),
+                },
+                "per_annotator": to_jsonable(gba.reset_index().to_dict("records")),
+            }
+        )
     queue = review_queue(estimators)
     counts = ann.counts_frame(agg_scheme)
     n_votes = counts.sum(axis=1)
     top_share = counts.max(axis=1) / n_votes.where(n_votes > 0)
-    queue = queue.assign(n_votes=n_votes.reindex(queue.index), top_vote_share=top_share.reindex(queue.index),
-                         votes=counts.reindex(queue.index).apply(
-                             lambda r: ", ".join(f"{c} {int(v)}" for c, v in r.items() if v), axis=1))
-    meta_cols = [c for c in ("split", "session_type", "environment", "student") if c in ann.items.columns]
+    queue = queue.assign(
+        n_votes=n_votes.reindex(queue.index),
+        top_vote_share=top_share.reindex(queue.index),
+        votes=counts.reindex(queue.index).apply(
+            lambda r: ", ".join(f"{c} {int(v)}" for c, v in r.items() if v), axis=1
+        ),
+    )
+    meta_cols = [
+        c for c in ("split", "session_type", "environment", "student") if c in ann.items.columns
+    ]
     queue = queue.join(ann.items[meta_cols])
-    review = {"n_queued": int(len(queue)), "criteria": "labels differ across methods, or the lowest top "
-              "posterior across methods is below 0.6",
-              "clips": to_jsonable(queue.reset_index().rename(columns={queue.index.name or "index": "clip_id"})
-                                   .head(200).to_dict("records"))}
+    review = {
+        "n_queued": int(len(queue)),
+        "criteria": "labels differ across methods, or the lowest top "
+        "posterior across methods is below 0.6",
+        "clips": to_jsonable(
+            queue.reset_index()
+            .rename(columns={queue.index.name or "index": "clip_id"})
+            .head(200)
+            .to_dict("records")
+        ),
+    }
 
     step("human ceiling" + (" and model predictions" if predictions else ""))
     ceiling = human_ceiling(ann, agg_scheme)
@@ -291,19 +374,30 @@ def build_report(ann: Annotations, *, n_boot: int = 1000, seed: int = 0, method:
         pred = _read_predictions(predictions, ann, agg_scheme)
         ref = labels[method].astype(object).dropna()
         ev = evaluate(pred, ref.astype(str), classes=names)
-        pred_doc = {"source": str(predictions), "against": method, "n_predictions": int(len(pred)),
-                    "n_matched": ev.n_items, "uar": ev.uar, "war": ev.war,
-                    "recall": {str(k): v for k, v in ev.recall.items()},
-                    "human_uar_median": float(ceiling["uar"].median()),
-                    "human_war_median": float(ceiling["war"].median())}
+        pred_doc = {
+            "source": str(predictions),
+            "against": method,
+            "n_predictions": int(len(pred)),
+            "n_matched": ev.n_items,
+            "uar": ev.uar,
+            "war": ev.war,
+            "recall": {str(k): v for k, v in ev.recall.items()},
+            "human_uar_median": float(ceiling["uar"].median()),
+            "human_war_median": float(ceiling["war"].median()),
+        }
 
     doc = {
         "title": title or "Annotation agreement report",
         "package": {"name": "raer_agreement", "version": __version__},
-        "seed": int(seed), "n_boot": int(n_boot),
-        "data": {"n_items": ann.n_items, "n_annotators": ann.n_annotators, "n_ratings": ann.n_ratings,
-                 "schemes": {s: list(ann.categories(s)) for s in ann.schemes},
-                 "contexts": contexts},
+        "seed": int(seed),
+        "n_boot": int(n_boot),
+        "data": {
+            "n_items": ann.n_items,
+            "n_annotators": ann.n_annotators,
+            "n_ratings": ann.n_ratings,
+            "schemes": {s: list(ann.categories(s)) for s in ann.schemes},
+            "contexts": contexts,
+        },
         "ledger": ann.ledger.to_dict(),
         "agreement": agreement,
         "detail": detail,

@@ -1,5 +1,6 @@
 """Turn a computed :class:`~raer_agreement.report.builder.Report` into page
 sections (text, tables, figures) for the HTML and Markdown renderings."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,64 +13,134 @@ from .render import Figure, Paragraph, Section, Table, fmt
 __all__ = ["report_sections", "reading_of_coefficients"]
 
 
-
 def _coef_frame(coefs: dict) -> pd.DataFrame:
     rows = []
     for key, c in coefs.items():
-        rows.append({"coefficient": key, "estimate": c["estimate"], "se": c["se"], "ci_low": c["ci_low"],
-                     "ci_high": c["ci_high"], "boot_ci_low": c["boot_ci_low"], "boot_ci_high": c["boot_ci_high"],
-                     "p_value": c["p_value"], "landis_koch": c.get("landis_koch"),
-                     "krippendorff_band": c.get("krippendorff_band")})
-    return pd.DataFrame(rows).astype({k: float for k in ("estimate", "se", "ci_low", "ci_high", "boot_ci_low",
-                                                           "boot_ci_high", "p_value")})
+        rows.append(
+            {
+                "coefficient": key,
+                "estimate": c["estimate"],
+                "se": c["se"],
+                "ci_low": c["ci_low"],
+                "ci_high": c["ci_high"],
+                "boot_ci_low": c["boot_ci_low"],
+                "boot_ci_high": c["boot_ci_high"],
+                "p_value": c["p_value"],
+                "landis_koch": c.get("landis_koch"),
+                "krippendorff_band": c.get("krippendorff_band"),
+            }
+        )
+    return pd.DataFrame(rows).astype(
+        {
+            k: float
+            for k in (
+                "estimate",
+                "se",
+                "ci_low",
+                "ci_high",
+                "boot_ci_low",
+                "boot_ci_high",
+                "p_value",
+            )
+        }
+    )
 
 
 def reading_of_coefficients(coefs: dict, diagnostics: dict, scheme: str) -> str:
     """A plain-language reading of the coefficient table."""
+
     def g(k):
         v = coefs.get(k, {}).get("estimate")
         return np.nan if v is None else float(v)
-    pa, kappa, alpha, ac1 = g("percent_agreement"), g("fleiss_kappa"), g("krippendorff_alpha"), g("gwet_ac1")
+
+    pa, kappa, alpha, ac1 = (
+        g("percent_agreement"),
+        g("fleiss_kappa"),
+        g("krippendorff_alpha"),
+        g("gwet_ac1"),
+    )
     top = diagnostics.get("top_category")
     prev = diagnostics.get("top_prevalence")
-    parts = [f"On the {scheme} scheme, two annotators picked the same class for a clip in {fmt(100 * pa, 1)}% of "
-             f"rating pairs. Corrected for chance, Krippendorff's alpha is {fmt(alpha)} and Fleiss' kappa "
-             f"{fmt(kappa)}."]
+    parts = [
+        f"On the {scheme} scheme, two annotators picked the same class for a clip in {fmt(100 * pa, 1)}% of "
+        f"rating pairs. Corrected for chance, Krippendorff's alpha is {fmt(alpha)} and Fleiss' kappa "
+        f"{fmt(kappa)}."
+    ]
     if alpha == alpha:
         if alpha >= 0.8:
             parts.append("By Krippendorff's rule of thumb (0.800) the labels are reliable.")
         elif alpha >= 0.667:
-            parts.append("By Krippendorff's rule of thumb this allows only tentative conclusions (0.667-0.800).")
+            parts.append(
+                "By Krippendorff's rule of thumb this allows only tentative conclusions (0.667-0.800)."
+            )
         else:
-            parts.append("That is below Krippendorff's 0.667 threshold for tentative conclusions: expect label "
-                         "noise, and prefer soft labels or model-based aggregation to single votes.")
+            parts.append(
+                "That is below Krippendorff's 0.667 threshold for tentative conclusions: expect label "
+                "noise, and prefer soft labels or model-based aggregation to single votes."
+            )
     if top is not None and prev is not None and ac1 == ac1 and kappa == kappa:
-        parts.append(f"{top} makes up {fmt(100 * prev, 1)}% of the votes. When one class dominates, kappa-type "
-                     "coefficients (kappa, alpha) expect much agreement by chance and fall even though raw "
-                     f"agreement stays high (the kappa paradox); Gwet's AC1 ({fmt(ac1)}) and Brennan-Prediger "
-                     f"({fmt(g('brennan_prediger'))}) model chance differently and stay higher. Report them side "
-                     "by side, with the per-class values below, rather than one number.")
+        parts.append(
+            f"{top} makes up {fmt(100 * prev, 1)}% of the votes. When one class dominates, kappa-type "
+            "coefficients (kappa, alpha) expect much agreement by chance and fall even though raw "
+            f"agreement stays high (the kappa paradox); Gwet's AC1 ({fmt(ac1)}) and Brennan-Prediger "
+            f"({fmt(g('brennan_prediger'))}) model chance differently and stay higher. Report them side "
+            "by side, with the per-class values below, rather than one number."
+        )
     mk = diagnostics.get("mean_cohen_kappa_max")
     if mk is not None:
-        parts.append(f"Given each pair's own class marginals, the highest mean Cohen's kappa attainable is "
-                     f"{fmt(mk)}, not 1.")
+        parts.append(
+            f"Given each pair's own class marginals, the highest mean Cohen's kappa attainable is "
+            f"{fmt(mk)}, not 1."
+        )
     return " ".join(parts)
 
 
 def _ledger_section(doc: dict) -> Section:
     led = doc["ledger"]
     s = Section("What was read", anchor="ledger")
-    rows = [("sources", ", ".join(led["sources"])), ("rows read", led["rows_read"]), ("rows used", led["rows_used"]),
-            ("rows dropped", led["rows_dropped"]), ("clips", led["n_items"]), ("annotators", led["n_annotators"])]
+    rows = [
+        ("sources", ", ".join(led["sources"])),
+        ("rows read", led["rows_read"]),
+        ("rows used", led["rows_used"]),
+        ("rows dropped", led["rows_dropped"]),
+        ("clips", led["n_items"]),
+        ("annotators", led["n_annotators"]),
+    ]
     r = led.get("ratings_per_item") or {}
     if r:
-        rows.append(("ratings per clip", f"min {fmt(r['min'], 0)}, median {fmt(r['median'], 0)}, "
-                                         f"mean {fmt(r['mean'], 2)}, max {fmt(r['max'], 0)}"))
-    s.add(Table(pd.DataFrame(rows, columns=["", "value"]), caption="Every input row is used or dropped with a reason."))
-    entries = [dict(e, kind="dropped") for e in led["dropped"]] + [dict(e, kind="flagged (kept)") for e in led["flagged"]]
+        rows.append(
+            (
+                "ratings per clip",
+                f"min {fmt(r['min'], 0)}, median {fmt(r['median'], 0)}, "
+                f"mean {fmt(r['mean'], 2)}, max {fmt(r['max'], 0)}",
+            )
+        )
+    s.add(
+        Table(
+            pd.DataFrame(rows, columns=["", "value"]),
+            caption="Every input row is used or dropped with a reason.",
+        )
+    )
+    entries = [dict(e, kind="dropped") for e in led["dropped"]] + [
+        dict(e, kind="flagged (kept)") for e in led["flagged"]
+    ]
     if entries:
-        s.add(Table(pd.DataFrame([{"what": e["kind"], "rows": e["count"], "reason": e["reason"], "detail": e["detail"],
-                                   "example lines": ", ".join(map(str, e["example_lines"][:6]))} for e in entries])))
+        s.add(
+            Table(
+                pd.DataFrame(
+                    [
+                        {
+                            "what": e["kind"],
+                            "rows": e["count"],
+                            "reason": e["reason"],
+                            "detail": e["detail"],
+                            "example lines": ", ".join(map(str, e["example_lines"][:6])),
+                        }
+                        for e in entries
+                    ]
+                )
+            )
+        )
     else:
         s.add(Paragraph("Nothing was dropped or flagged.", "note"))
     for n in led["notes"]:
@@ -87,36 +158,92 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
     s = Section(f"Agreement on the {scheme} scheme", anchor=f"agreement-{scheme}")
     s.add(Paragraph(reading_of_coefficients(coefs, diag, scheme)))
     table = _coef_frame(coefs)
-    shown = table.assign(coefficient=table["coefficient"].map(lambda k: COEFFICIENT_NAMES.get(k, k)))
-    shown = shown.rename(columns={"ci_low": "95% CI low", "ci_high": "95% CI high", "boot_ci_low": "bootstrap low",
-                                  "boot_ci_high": "bootstrap high", "landis_koch": "Landis & Koch",
-                                  "krippendorff_band": "Krippendorff band"})
-    s.add(Table(shown, caption=f"{entry['n_items']} clips, {entry['n_ratings']} ratings, {entry['n_annotators']} "
-                               f"annotators. SE by Gwet's linearisation, 95% CI with t(n-1) clipped at 1 (irrCAC "
-                               f"conventions); bootstrap: {doc['n_boot']} percentile resamples of clips (seed "
-                               f"{doc['seed']}). Interpretation bands are guides beside the numbers."))
-    s.add(Figure(plots.plot_coefficients(table, title=f"{scheme}: coefficients with 95% CIs").figure,
-                 "Each coefficient with its analytic (blue) and bootstrap (orange) 95% interval; dotted and "
-                 "dashed lines mark Krippendorff's 0.667 and 0.800."))
+    shown = table.assign(
+        coefficient=table["coefficient"].map(lambda k: COEFFICIENT_NAMES.get(k, k))
+    )
+    shown = shown.rename(
+        columns={
+            "ci_low": "95% CI low",
+            "ci_high": "95% CI high",
+            "boot_ci_low": "bootstrap low",
+            "boot_ci_high": "bootstrap high",
+            "landis_koch": "Landis & Koch",
+            "krippendorff_band": "Krippendorff band",
+        }
+    )
+    s.add(
+        Table(
+            shown,
+            caption=f"{entry['n_items']} clips, {entry['n_ratings']} ratings, {entry['n_annotators']} "
+            f"annotators. SE by Gwet's linearisation, 95% CI with t(n-1) clipped at 1 (irrCAC "
+            f"conventions); bootstrap: {doc['n_boot']} percentile resamples of clips (seed "
+            f"{doc['seed']}). Interpretation bands are guides beside the numbers.",
+        )
+    )
+    s.add(
+        Figure(
+            plots.plot_coefficients(table, title=f"{scheme}: coefficients with 95% CIs").figure,
+            "Each coefficient with its analytic (blue) and bootstrap (orange) 95% interval; dotted and "
+            "dashed lines mark Krippendorff's 0.667 and 0.800.",
+        )
+    )
     out.append(s)
 
     pc = pd.DataFrame(detail["per_class"])
     s = Section(f"Per class ({scheme})", anchor=f"classes-{scheme}", level=3)
-    worst = pc.loc[pc["fleiss_kappa"].astype(float).idxmin()] if pc["fleiss_kappa"].notna().any() else None
+    worst = (
+        pc.loc[pc["fleiss_kappa"].astype(float).idxmin()]
+        if pc["fleiss_kappa"].notna().any()
+        else None
+    )
     if worst is not None:
-        s.add(Paragraph(f"Agreement breaks down most on {worst['category']} (Fleiss' category kappa "
-                        f"{fmt(float(worst['fleiss_kappa']))}, {fmt(100 * float(worst['prevalence']), 1)}% of votes)."))
-    fig_df = pc.rename(columns={"category": "class", "boot_ci_low": "fleiss_kappa_ci_low",
-                                "boot_ci_high": "fleiss_kappa_ci_high"})
-    s.add(Figure(plots.plot_per_class(fig_df, title=f"{scheme}: Fleiss' category kappa").figure,
-                 "Fleiss' category kappa per class with 95% bootstrap intervals over clips; labels give each "
-                 "class's share of the votes."))
-    cols = [c for c in ("category", "n_ratings", "prevalence", "fleiss_kappa", "boot_ci_low", "boot_ci_high",
-                        "alpha_one_vs_rest", "specific_agreement") if c in pc.columns]
-    s.add(Table(pc[cols].rename(columns={"boot_ci_low": "kappa boot low", "boot_ci_high": "kappa boot high",
-                                         "specific_agreement": "specific (positive) agreement"}),
-                caption="Prevalence is the class's share of all votes; specific agreement is the chance that a "
-                        "second annotator also picks the class when one does."))
+        s.add(
+            Paragraph(
+                f"Agreement breaks down most on {worst['category']} (Fleiss' category kappa "
+                f"{fmt(float(worst['fleiss_kappa']))}, {fmt(100 * float(worst['prevalence']), 1)}% of votes)."
+            )
+        )
+    fig_df = pc.rename(
+        columns={
+            "category": "class",
+            "boot_ci_low": "fleiss_kappa_ci_low",
+            "boot_ci_high": "fleiss_kappa_ci_high",
+        }
+    )
+    s.add(
+        Figure(
+            plots.plot_per_class(fig_df, title=f"{scheme}: Fleiss' category kappa").figure,
+            "Fleiss' category kappa per class with 95% bootstrap intervals over clips; labels give each "
+            "class's share of the votes.",
+        )
+    )
+    cols = [
+        c
+        for c in (
+            "category",
+            "n_ratings",
+            "prevalence",
+            "fleiss_kappa",
+            "boot_ci_low",
+            "boot_ci_high",
+            "alpha_one_vs_rest",
+            "specific_agreement",
+        )
+        if c in pc.columns
+    ]
+    s.add(
+        Table(
+            pc[cols].rename(
+                columns={
+                    "boot_ci_low": "kappa boot low",
+                    "boot_ci_high": "kappa boot high",
+                    "specific_agreement": "specific (positive) agreement",
+                }
+            ),
+            caption="Prevalence is the class's share of all votes; specific agreement is the chance that a "
+            "second annotator also picks the class when one does.",
+        )
+    )
     out.append(s)
 
     s = Section(f"Annotators ({scheme})", anchor=f"annotators-{scheme}", level=3)
@@ -124,34 +251,74 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
     if len(pa):
         low = pa.sort_values("kappa_vs_consensus").iloc[0]
         infl = low.get("alpha_influence")
-        moves = ("" if infl is None or infl != infl else
-                 f"; leaving them out {'raises' if infl > 0 else 'lowers'} alpha by {fmt(abs(infl))}")
-        s.add(Paragraph(f"{len(pa)} annotators. Lowest agreement with the others' consensus: {low['annotator']} "
-                        f"(kappa {fmt(low['kappa_vs_consensus'])}){moves}."))
-        s.add(Figure(plots.plot_annotator_agreement(pa, title=f"{scheme}: agreement with the consensus").figure,
-                     "Cohen's kappa of each annotator against the majority of the other annotators on the same clips."))
-        s.add(Table(pa, caption="alpha_without: alpha with the annotator left out; alpha_influence: that minus "
-                                "the full alpha (positive = the annotator lowers agreement)."))
+        moves = (
+            ""
+            if infl is None or infl != infl
+            else f"; leaving them out {'raises' if infl > 0 else 'lowers'} alpha by {fmt(abs(infl))}"
+        )
+        s.add(
+            Paragraph(
+                f"{len(pa)} annotators. Lowest agreement with the others' consensus: {low['annotator']} "
+                f"(kappa {fmt(low['kappa_vs_consensus'])}){moves}."
+            )
+        )
+        s.add(
+            Figure(
+                plots.plot_annotator_agreement(
+                    pa, title=f"{scheme}: agreement with the consensus"
+                ).figure,
+                "Cohen's kappa of each annotator against the majority of the other annotators on the same clips.",
+            )
+        )
+        s.add(
+            Table(
+                pa,
+                caption="alpha_without: alpha with the annotator left out; alpha_influence: that minus "
+                "the full alpha (positive = the annotator lowers agreement).",
+            )
+        )
     km = detail.get("pairwise_kappa")
     if km and len(km["annotators"]) <= 60:
-        m = pd.DataFrame(np.array(km["matrix"], dtype=float), index=km["annotators"], columns=km["annotators"])
-        s.add(Figure(plots.plot_pairwise_kappa(m, title=f"{scheme}: pairwise Cohen's kappa").figure,
-                     "Cohen's kappa for every pair of annotators on the clips both rated (blank: too few)."))
+        m = pd.DataFrame(
+            np.array(km["matrix"], dtype=float), index=km["annotators"], columns=km["annotators"]
+        )
+        s.add(
+            Figure(
+                plots.plot_pairwise_kappa(m, title=f"{scheme}: pairwise Cohen's kappa").figure,
+                "Cohen's kappa for every pair of annotators on the clips both rated (blank: too few).",
+            )
+        )
     est = report.estimators.get("dawid-skene")
     if est is not None and est.scheme_ == scheme and ann.n_annotators <= 40:
-        fig = plots.plot_confusions(np.asarray(est.confusions_), list(ann.categories(scheme)),
-                                    list(ann.annotator_ids))
-        s.add(Figure(fig, "Each annotator's confusion matrix as estimated by Dawid-Skene: rows the estimated true "
-                          "class, columns the label given (a strong diagonal is a reliable annotator)."))
+        fig = plots.plot_confusions(
+            np.asarray(est.confusions_), list(ann.categories(scheme)), list(ann.annotator_ids)
+        )
+        s.add(
+            Figure(
+                fig,
+                "Each annotator's confusion matrix as estimated by Dawid-Skene: rows the estimated true "
+                "class, columns the label given (a strong diagonal is a reliable annotator).",
+            )
+        )
     out.append(s)
 
     s = Section(f"How clips split their votes ({scheme})", anchor=f"votes-{scheme}", level=3)
     vd = detail["vote_distribution"]
-    s.add(Paragraph(f"Of {vd['n_items_with_2plus']} clips with two or more votes, {fmt(100 * (vd['unanimous_share'] or 0), 1)}% "
-                    f"are unanimous and {fmt(100 * (vd['majority_share'] or 0), 1)}% have a strict majority; mean "
-                    f"top-vote share {fmt(vd['mean_top_share'])}, mean normalised entropy {fmt(vd['mean_entropy'])}."))
-    s.add(Figure(plots.plot_vote_distribution(vote_spread(ann, scheme), title=f"{scheme}: per-clip vote spread").figure,
-                 "Top-vote share (1 = unanimous) and normalised vote entropy (0 = unanimous) per clip."))
+    s.add(
+        Paragraph(
+            f"Of {vd['n_items_with_2plus']} clips with two or more votes, {fmt(100 * (vd['unanimous_share'] or 0), 1)}% "
+            f"are unanimous and {fmt(100 * (vd['majority_share'] or 0), 1)}% have a strict majority; mean "
+            f"top-vote share {fmt(vd['mean_top_share'])}, mean normalised entropy {fmt(vd['mean_entropy'])}."
+        )
+    )
+    s.add(
+        Figure(
+            plots.plot_vote_distribution(
+                vote_spread(ann, scheme), title=f"{scheme}: per-clip vote spread"
+            ).figure,
+            "Top-vote share (1 = unanimous) and normalised vote entropy (0 = unanimous) per clip.",
+        )
+    )
     out.append(s)
 
     if entry.get("by"):
@@ -162,19 +329,41 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
                 for key in ("krippendorff_alpha", "gwet_ac1", "fleiss_kappa"):
                     c = g["coefficients"].get(key)
                     if c:
-                        rows.append({"group": g["value"], "coefficient": key, "estimate": c["estimate"],
-                                     "ci_low": c["ci_low"], "ci_high": c["ci_high"], "boot_ci_low": c["boot_ci_low"],
-                                     "boot_ci_high": c["boot_ci_high"], "n_items": g["n_items"]})
+                        rows.append(
+                            {
+                                "group": g["value"],
+                                "coefficient": key,
+                                "estimate": c["estimate"],
+                                "ci_low": c["ci_low"],
+                                "ci_high": c["ci_high"],
+                                "boot_ci_low": c["boot_ci_low"],
+                                "boot_ci_high": c["boot_ci_high"],
+                                "n_items": g["n_items"],
+                            }
+                        )
             df = pd.DataFrame(rows)
             alpha = df[df["coefficient"] == "krippendorff_alpha"].reset_index(drop=True)
             if len(alpha):
                 lo = alpha.loc[alpha["estimate"].astype(float).idxmin()]
-                s.add(Paragraph(f"By {col}: alpha is lowest for {lo['group']} ({fmt(lo['estimate'])}, "
-                                f"{int(lo['n_items'])} clips)."))
-                s.add(Figure(plots.plot_by_context(df, title=f"{scheme}: agreement by {col}").figure,
-                             f"Krippendorff's alpha, Gwet's AC1 and Fleiss' kappa within each {col} value, with "
-                             "95% CIs (t-based)."))
-            s.add(Table(df.rename(columns={"group": col}), caption=f"Coefficients within each {col} value."))
+                s.add(
+                    Paragraph(
+                        f"By {col}: alpha is lowest for {lo['group']} ({fmt(lo['estimate'])}, "
+                        f"{int(lo['n_items'])} clips)."
+                    )
+                )
+                s.add(
+                    Figure(
+                        plots.plot_by_context(df, title=f"{scheme}: agreement by {col}").figure,
+                        f"Krippendorff's alpha, Gwet's AC1 and Fleiss' kappa within each {col} value, with "
+                        "95% CIs (t-based).",
+                    )
+                )
+            s.add(
+                Table(
+                    df.rename(columns={"group": col}),
+                    caption=f"Coefficients within each {col} value.",
+                )
+            )
         out.append(s)
     return out
 
@@ -187,20 +376,37 @@ def _granularity_section(doc: dict) -> Section | None:
     for g in doc["granularity"]:
         child, parent = g["child"], g["parent"]
         gs = summary.get((child, parent), {})
-        s.add(Paragraph(
-            f"{fmt(100 * gs.get('consistency', float('nan')), 1)}% of the ratings that carry both labels put the "
-            f"{child} label under the same annotator's own {parent} label. Alpha of the {parent} votes: "
-            f"{fmt(gs.get('alpha_parent'))}; alpha of the {child} votes collapsed to {parent}: "
-            f"{fmt(gs.get('alpha_collapsed'))}; alpha of the {child} votes themselves: {fmt(gs.get('alpha_child'))}."))
-        cont = pd.DataFrame(g["contingency"]["counts"], index=pd.Index(g["contingency"]["rows"], name=f"{parent} vote"),
-                            columns=pd.Index(g["contingency"]["columns"], name=f"{child} vote"))
-        s.add(Figure(plots.plot_contingency(cont, title=f"{parent} x {child} votes (same rating)").figure,
-                     f"How each {parent} vote splits over {child} labels; numbers are ratings, colour the row share. "
-                     "Cells outside a row's own children are inconsistent ratings."))
+        s.add(
+            Paragraph(
+                f"{fmt(100 * gs.get('consistency', float('nan')), 1)}% of the ratings that carry both labels put the "
+                f"{child} label under the same annotator's own {parent} label. Alpha of the {parent} votes: "
+                f"{fmt(gs.get('alpha_parent'))}; alpha of the {child} votes collapsed to {parent}: "
+                f"{fmt(gs.get('alpha_collapsed'))}; alpha of the {child} votes themselves: {fmt(gs.get('alpha_child'))}."
+            )
+        )
+        cont = pd.DataFrame(
+            g["contingency"]["counts"],
+            index=pd.Index(g["contingency"]["rows"], name=f"{parent} vote"),
+            columns=pd.Index(g["contingency"]["columns"], name=f"{child} vote"),
+        )
+        s.add(
+            Figure(
+                plots.plot_contingency(
+                    cont, title=f"{parent} x {child} votes (same rating)"
+                ).figure,
+                f"How each {parent} vote splits over {child} labels; numbers are ratings, colour the row share. "
+                "Cells outside a row's own children are inconsistent ratings.",
+            )
+        )
         pa = pd.DataFrame(g["per_annotator"])
         if len(pa):
-            s.add(Table(pa, caption=f"Per annotator: ratings with both labels and the share whose {child} label "
-                                    f"lies under their own {parent} label."))
+            s.add(
+                Table(
+                    pa,
+                    caption=f"Per annotator: ratings with both labels and the share whose {child} label "
+                    f"lies under their own {parent} label.",
+                )
+            )
     return s
 
 
@@ -210,54 +416,103 @@ def _aggregation_section(doc: dict, report) -> list[Section]:
     s = Section("Aggregated labels", anchor="aggregation")
     changed = pd.DataFrame(agg["changed"])
     dist = pd.DataFrame(agg["class_distribution"])
-    s.add(Paragraph(f"Final {scheme} labels by {', '.join(agg['methods'])}; the exported labels and soft-label "
-                    f"targets come from {agg['chosen']}. "
-                    + " ".join(f"{r['a']} and {r['b']} disagree on {r['n_changed']} clips "
-                               f"({fmt(100 * r['share_changed'], 1)}%)." for r in agg["changed"])))
+    s.add(
+        Paragraph(
+            f"Final {scheme} labels by {', '.join(agg['methods'])}; the exported labels and soft-label "
+            f"targets come from {agg['chosen']}. "
+            + " ".join(
+                f"{r['a']} and {r['b']} disagree on {r['n_changed']} clips "
+                f"({fmt(100 * r['share_changed'], 1)}%)."
+                for r in agg["changed"]
+            )
+        )
+    )
     if agg.get("unresolved", {}).get("majority"):
-        s.add(Paragraph(f"Majority vote ties were broken at random (seed {doc['seed']}); "
-                        f"{agg['unresolved']['majority']} clips stay unresolved.", "note"))
+        s.add(
+            Paragraph(
+                f"Majority vote ties were broken at random (seed {doc['seed']}); "
+                f"{agg['unresolved']['majority']} clips stay unresolved.",
+                "note",
+            )
+        )
     shares = dist / dist.sum()
     if agg.get("published_counts"):
         pub = pd.Series(agg["published_counts"]).reindex(dist.index)
         shares["RAER published"] = pub / pub.sum()
         dist["RAER published"] = pub
-    s.add(Figure(plots.plot_class_distribution(shares, title=f"final {scheme} class shares").figure,
-                 "Share of clips per final class for each method"
-                 + (", beside RAER's published train+test counts." if agg.get("published_counts") else ".")))
+    s.add(
+        Figure(
+            plots.plot_class_distribution(shares, title=f"final {scheme} class shares").figure,
+            "Share of clips per final class for each method"
+            + (
+                ", beside RAER's published train+test counts."
+                if agg.get("published_counts")
+                else "."
+            ),
+        )
+    )
     s.add(Table(dist.rename_axis("class"), index=True, caption="Clips per final class."))
     if len(changed):
         s.add(Table(changed, caption="Clips whose final label differs between two methods."))
     ds = agg["dawid_skene"]
-    s.add(Paragraph(f"Dawid-Skene: {ds['n_iter']} EM iterations, converged: {'yes' if ds['converged'] else 'no'}, "
-                    f"final log-likelihood {fmt(ds['log_likelihood'], 2)}.", "note"))
+    s.add(
+        Paragraph(
+            f"Dawid-Skene: {ds['n_iter']} EM iterations, converged: {'yes' if ds['converged'] else 'no'}, "
+            f"final log-likelihood {fmt(ds['log_likelihood'], 2)}.",
+            "note",
+        )
+    )
     out = [s]
 
     rv = doc["review"]
     s = Section("Clips to review", anchor="review", level=3)
-    s.add(Paragraph(f"{rv['n_queued']} clips are queued ({rv['criteria']}); the 25 most doubtful are listed with "
-                    "their paths."))
+    s.add(
+        Paragraph(
+            f"{rv['n_queued']} clips are queued ({rv['criteria']}); the 25 most doubtful are listed with "
+            "their paths."
+        )
+    )
     clips = pd.DataFrame(rv["clips"]).head(25)
     if len(clips):
         keep = [c for c in clips.columns if c.startswith("label_")] + [
-            c for c in ("votes", "min_confidence", "reason", "environment", "split") if c in clips.columns]
+            c
+            for c in ("votes", "min_confidence", "reason", "environment", "split")
+            if c in clips.columns
+        ]
         s.add(Table(clips[["clip_id"] + keep]))
     out.append(s)
 
-    s = Section("Human ceiling" + (" and the model's score" if doc.get("predictions") else ""), anchor="ceiling",
-                level=3)
+    s = Section(
+        "Human ceiling" + (" and the model's score" if doc.get("predictions") else ""),
+        anchor="ceiling",
+        level=3,
+    )
     hc = pd.DataFrame(doc["human_ceiling"])
-    s.add(Paragraph(f"Each annotator scored against the majority of the other annotators (UAR = mean per-class "
-                    f"recall, RAER's primary metric; WAR = accuracy): median UAR {fmt(hc['uar'].median())}, "
-                    f"median WAR {fmt(hc['war'].median())}. A model trained on these labels is read against this."))
+    s.add(
+        Paragraph(
+            f"Each annotator scored against the majority of the other annotators (UAR = mean per-class "
+            f"recall, RAER's primary metric; WAR = accuracy): median UAR {fmt(hc['uar'].median())}, "
+            f"median WAR {fmt(hc['war'].median())}. A model trained on these labels is read against this."
+        )
+    )
     pred = doc.get("predictions")
     if pred:
-        s.add(Paragraph(f"The predictions in {pred['source']} ({pred['n_matched']} clips matched) score UAR "
-                        f"{fmt(pred['uar'])} and WAR {fmt(pred['war'])} against the {pred['against']} labels, "
-                        f"beside the human median UAR {fmt(pred['human_uar_median'])} and WAR "
-                        f"{fmt(pred['human_war_median'])}."))
-        s.add(Table(pd.DataFrame({"class": list(pred["recall"]), "model recall": list(pred["recall"].values())}),
-                    caption="Per-class recall of the model."))
+        s.add(
+            Paragraph(
+                f"The predictions in {pred['source']} ({pred['n_matched']} clips matched) score UAR "
+                f"{fmt(pred['uar'])} and WAR {fmt(pred['war'])} against the {pred['against']} labels, "
+                f"beside the human median UAR {fmt(pred['human_uar_median'])} and WAR "
+                f"{fmt(pred['human_war_median'])}."
+            )
+        )
+        s.add(
+            Table(
+                pd.DataFrame(
+                    {"class": list(pred["recall"]), "model recall": list(pred["recall"].values())}
+                ),
+                caption="Per-class recall of the model.",
+            )
+        )
     s.add(Table(hc, caption="Per annotator, against the leave-one-out consensus."))
     out.append(s)
     return out
@@ -272,12 +527,16 @@ def report_sections(report) -> list[Section]:
     a = entry["coefficients"]["krippendorff_alpha"]
     ac1 = entry["coefficients"]["gwet_ac1"]
     over = Section("At a glance", anchor="glance")
-    over.add(Paragraph(
-        f"{d['n_items']:,} clips, {d['n_annotators']} annotators, {d['n_ratings']:,} ratings; schemes: "
-        + "; ".join(f"{k} ({len(v)} classes)" for k, v in d["schemes"].items()) + ". "
-        f"On {first}: Krippendorff's alpha {fmt(a['estimate'])} (95% CI {fmt(a['ci_low'])}-{fmt(a['ci_high'])}), "
-        f"Gwet's AC1 {fmt(ac1['estimate'])}. Rows dropped: {doc['ledger']['rows_dropped']} of "
-        f"{doc['ledger']['rows_read']}."))
+    over.add(
+        Paragraph(
+            f"{d['n_items']:,} clips, {d['n_annotators']} annotators, {d['n_ratings']:,} ratings; schemes: "
+            + "; ".join(f"{k} ({len(v)} classes)" for k, v in d["schemes"].items())
+            + ". "
+            f"On {first}: Krippendorff's alpha {fmt(a['estimate'])} (95% CI {fmt(a['ci_low'])}-{fmt(a['ci_high'])}), "
+            f"Gwet's AC1 {fmt(ac1['estimate'])}. Rows dropped: {doc['ledger']['rows_dropped']} of "
+            f"{doc['ledger']['rows_read']}."
+        )
+    )
     sections = [over, _ledger_section(doc)]
     for s in d["schemes"]:
         sections += _scheme_sections(doc, report, s)

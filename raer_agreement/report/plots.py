@@ -5,20 +5,31 @@ Every function takes the tidy objects the library returns, draws on ``ax``
 notebooks and the report.  Colours come from the Okabe-Ito palette, which
 stays distinguishable with colour-vision deficiencies.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["PALETTE", "plot_coefficients", "plot_per_class", "plot_pairwise_kappa", "plot_annotator_agreement",
-           "plot_confusions", "plot_vote_distribution", "plot_by_context", "plot_contingency",
-           "plot_class_distribution", "new_axes"]
+__all__ = [
+    "PALETTE",
+    "plot_coefficients",
+    "plot_per_class",
+    "plot_pairwise_kappa",
+    "plot_annotator_agreement",
+    "plot_confusions",
+    "plot_vote_distribution",
+    "plot_by_context",
+    "plot_contingency",
+    "plot_class_distribution",
+    "new_axes",
+]
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
-_SEQ_CMAP = "cividis"   # perceptually uniform, colour-blind safe
+_SEQ_CMAP = "cividis"  # perceptually uniform, colour-blind safe
 _DIV_CMAP = "PuOr"
 
 
@@ -27,17 +38,22 @@ def new_axes(ax=None, figsize=(6.4, 3.6)):
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
+
     _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
 
 
-def _interval_rows(ax, labels, est, low, high, *, color=PALETTE[0], offset=0.0, label=None, marker="o"):
+def _interval_rows(
+    ax, labels, est, low, high, *, color=PALETTE[0], offset=0.0, label=None, marker="o"
+):
     y = np.arange(len(labels)) + offset
     est, low, high = (np.asarray(v, float) for v in (est, low, high))
     err = np.vstack([np.clip(est - low, 0, None), np.clip(high - est, 0, None)])
     ok = np.isfinite(est)
     err[:, ~np.isfinite(low) | ~np.isfinite(high)] = 0
-    ax.errorbar(est[ok], y[ok], xerr=err[:, ok], fmt=marker, color=color, capsize=3, label=label, lw=1.2)
+    ax.errorbar(
+        est[ok], y[ok], xerr=err[:, ok], fmt=marker, color=color, capsize=3, label=label, lw=1.2
+    )
     ax.set_yticks(np.arange(len(labels)), labels)
     return ax
 
@@ -53,14 +69,35 @@ def plot_coefficients(table: pd.DataFrame, ax=None, *, title: str | None = None)
     """
     ax = new_axes(ax, (6.4, 0.45 * len(table) + 1.2))
     labels = [str(c).replace("_", " ") for c in table["coefficient"]]
-    _interval_rows(ax, labels, table["estimate"], table["ci_low"], table["ci_high"], label="95% CI (analytic)")
+    _interval_rows(
+        ax, labels, table["estimate"], table["ci_low"], table["ci_high"], label="95% CI (analytic)"
+    )
     if {"boot_ci_low", "boot_ci_high"} <= set(table.columns) and table["boot_ci_low"].notna().any():
-        _interval_rows(ax, labels, table["estimate"], table["boot_ci_low"], table["boot_ci_high"],
-                       color=PALETTE[1], offset=0.25, label="95% CI (bootstrap over clips)", marker="s")
+        _interval_rows(
+            ax,
+            labels,
+            table["estimate"],
+            table["boot_ci_low"],
+            table["boot_ci_high"],
+            color=PALETTE[1],
+            offset=0.25,
+            label="95% CI (bootstrap over clips)",
+            marker="s",
+        )
     for x, ls in ((0.667, ":"), (0.8, "--")):
         ax.axvline(x, color="0.5", ls=ls, lw=0.8)
-    ax.text(0.667, 1.0, " 0.667", transform=ax.get_xaxis_transform(), color="0.4", fontsize=7, va="bottom")
-    ax.text(0.8, 1.0, " 0.800", transform=ax.get_xaxis_transform(), color="0.4", fontsize=7, va="bottom")
+    ax.text(
+        0.667,
+        1.0,
+        " 0.667",
+        transform=ax.get_xaxis_transform(),
+        color="0.4",
+        fontsize=7,
+        va="bottom",
+    )
+    ax.text(
+        0.8, 1.0, " 0.800", transform=ax.get_xaxis_transform(), color="0.4", fontsize=7, va="bottom"
+    )
     ax.set_xlim(min(0.0, np.nanmin(np.asarray(table["ci_low"], float), initial=0.0)) - 0.02, 1.02)
     ax.invert_yaxis()
     ax.set_xlabel("coefficient value (1 = perfect agreement, 0 = chance)")
@@ -70,7 +107,9 @@ def plot_coefficients(table: pd.DataFrame, ax=None, *, title: str | None = None)
     return ax
 
 
-def plot_per_class(per_class: pd.DataFrame, ax=None, *, value: str = "fleiss_kappa", title: str | None = None):
+def plot_per_class(
+    per_class: pd.DataFrame, ax=None, *, value: str = "fleiss_kappa", title: str | None = None
+):
     """Per-class agreement with CIs, prevalence annotated.
 
     Parameters
@@ -96,13 +135,23 @@ def plot_per_class(per_class: pd.DataFrame, ax=None, *, value: str = "fleiss_kap
     return ax
 
 
-def plot_pairwise_kappa(matrix: pd.DataFrame, ax=None, *, title: str | None = None, min_items: pd.DataFrame | None = None):
+def plot_pairwise_kappa(
+    matrix: pd.DataFrame,
+    ax=None,
+    *,
+    title: str | None = None,
+    min_items: pd.DataFrame | None = None,
+):
     """Annotator x annotator Cohen's kappa heatmap (blank: too few shared clips)."""
     n = len(matrix)
     ax = new_axes(ax, (0.32 * n + 2.5, 0.32 * n + 1.8))
     m = matrix.to_numpy(float)
-    im = ax.imshow(np.ma.masked_invalid(m), cmap=_SEQ_CMAP, vmin=min(0.0, np.nanmin(m) if np.isfinite(m).any() else 0),
-                   vmax=1)
+    im = ax.imshow(
+        np.ma.masked_invalid(m),
+        cmap=_SEQ_CMAP,
+        vmin=min(0.0, np.nanmin(m) if np.isfinite(m).any() else 0),
+        vmax=1,
+    )
     ax.set_xticks(range(n), [str(c) for c in matrix.columns], rotation=90, fontsize=7)
     ax.set_yticks(range(n), [str(c) for c in matrix.index], fontsize=7)
     ax.figure.colorbar(im, ax=ax, label="Cohen's kappa", shrink=0.8)
@@ -113,8 +162,13 @@ def plot_pairwise_kappa(matrix: pd.DataFrame, ax=None, *, title: str | None = No
     return ax
 
 
-def plot_annotator_agreement(per_annotator: pd.DataFrame, ax=None, *, value: str = "kappa_vs_consensus",
-                             title: str | None = None):
+def plot_annotator_agreement(
+    per_annotator: pd.DataFrame,
+    ax=None,
+    *,
+    value: str = "kappa_vs_consensus",
+    title: str | None = None,
+):
     """Each annotator's agreement with the leave-one-out consensus (sorted)."""
     df = per_annotator.sort_values(value)
     ax = new_axes(ax, (6.4, 0.3 * len(df) + 1.2))
@@ -128,8 +182,14 @@ def plot_annotator_agreement(per_annotator: pd.DataFrame, ax=None, *, value: str
     return ax
 
 
-def plot_confusions(confusions: np.ndarray, classes: Sequence[str], annotators: Sequence[str], *,
-                    ncols: int = 5, fig=None):
+def plot_confusions(
+    confusions: np.ndarray,
+    classes: Sequence[str],
+    annotators: Sequence[str],
+    *,
+    ncols: int = 5,
+    fig=None,
+):
     """Small multiples: one estimated confusion matrix per annotator.
 
     Parameters
@@ -138,6 +198,7 @@ def plot_confusions(confusions: np.ndarray, classes: Sequence[str], annotators: 
         Rows: true class; columns: the annotator's label; rows sum to 1.
     """
     import matplotlib.pyplot as plt
+
     n = len(annotators)
     nrows = int(np.ceil(n / ncols))
     if fig is None:
@@ -151,7 +212,9 @@ def plot_confusions(confusions: np.ndarray, classes: Sequence[str], annotators: 
             continue
         im = ax.imshow(confusions[k], cmap=_SEQ_CMAP, vmin=0, vmax=1)
         ax.set_title(str(annotators[k]), fontsize=8)
-        ax.set_xticks(range(len(classes)), short if k // ncols == nrows - 1 else [], fontsize=6, rotation=90)
+        ax.set_xticks(
+            range(len(classes)), short if k // ncols == nrows - 1 else [], fontsize=6, rotation=90
+        )
         ax.set_yticks(range(len(classes)), short if k % ncols == 0 else [], fontsize=6)
     if im is not None:
         fig.colorbar(im, ax=axes, shrink=0.6, label="P(label | true class)")
@@ -182,8 +245,14 @@ def plot_vote_distribution(spread: pd.DataFrame, ax=None, *, title: str | None =
     return ax
 
 
-def plot_by_context(table: pd.DataFrame, ax=None, *, value_col: str = "estimate", group_col: str = "group",
-                    title: str | None = None):
+def plot_by_context(
+    table: pd.DataFrame,
+    ax=None,
+    *,
+    value_col: str = "estimate",
+    group_col: str = "group",
+    title: str | None = None,
+):
     """Coefficients by context value (environment, session type, split), with CIs.
 
     Parameters
@@ -202,31 +271,56 @@ def plot_by_context(table: pd.DataFrame, ax=None, *, value_col: str = "estimate"
     for k, c in enumerate(coefs):
         sub = table if c is None else table[table["coefficient"] == c]
         sub = sub.set_index(group_col).reindex(groups)
-        _interval_rows(ax, labels, sub[value_col], sub.get("ci_low", np.nan), sub.get("ci_high", np.nan),
-                       color=PALETTE[k % len(PALETTE)], offset=(k - (len(coefs) - 1) / 2) * step,
-                       label=None if c is None else str(c).replace("_", " "), marker="osD^v"[k % 5])
+        _interval_rows(
+            ax,
+            labels,
+            sub[value_col],
+            sub.get("ci_low", np.nan),
+            sub.get("ci_high", np.nan),
+            color=PALETTE[k % len(PALETTE)],
+            offset=(k - (len(coefs) - 1) / 2) * step,
+            label=None if c is None else str(c).replace("_", " "),
+            marker="osD^v"[k % 5],
+        )
     ax.invert_yaxis()
     ax.set_xlabel("coefficient (95% CI)")
     if coefs != [None]:
-        ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=len(coefs))
+        ax.legend(
+            fontsize=7,
+            frameon=False,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.16),
+            ncol=len(coefs),
+        )
     if title:
         ax.set_title(title)
     return ax
 
 
-def plot_contingency(table: pd.DataFrame, ax=None, *, title: str | None = None, normalise: bool = True):
+def plot_contingency(
+    table: pd.DataFrame, ax=None, *, title: str | None = None, normalise: bool = True
+):
     """Heatmap of a contingency table (e.g. coarse x fine votes), row shares."""
     m = table.to_numpy(float)
     shown = m / np.maximum(m.sum(1, keepdims=True), 1) if normalise else m
     ax = new_axes(ax, (0.45 * m.shape[1] + 2.5, 0.4 * m.shape[0] + 1.6))
     im = ax.imshow(shown, cmap=_SEQ_CMAP, vmin=0, vmax=1 if normalise else None, aspect="auto")
-    ax.set_xticks(range(m.shape[1]), [str(c) for c in table.columns], rotation=60, ha="right", fontsize=7)
+    ax.set_xticks(
+        range(m.shape[1]), [str(c) for c in table.columns], rotation=60, ha="right", fontsize=7
+    )
     ax.set_yticks(range(m.shape[0]), [str(c) for c in table.index], fontsize=8)
     for i in range(m.shape[0]):
         for j in range(m.shape[1]):
             if m[i, j]:
-                ax.text(j, i, f"{int(m[i, j])}", ha="center", va="center", fontsize=6,
-                        color="white" if shown[i, j] < 0.5 else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{int(m[i, j])}",
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if shown[i, j] < 0.5 else "black",
+                )
     ax.figure.colorbar(im, ax=ax, label="share of row" if normalise else "votes", shrink=0.8)
     ax.set_xlabel(table.columns.name or "")
     ax.set_ylabel(table.index.name or "")
@@ -247,8 +341,13 @@ def plot_class_distribution(dist: pd.DataFrame, ax=None, *, title: str | None = 
     k, m = dist.shape
     width = 0.8 / m
     for j, col in enumerate(dist.columns):
-        ax.bar(np.arange(k) + (j - (m - 1) / 2) * width, dist[col].to_numpy(float), width,
-               label=str(col), color=PALETTE[j % len(PALETTE)])
+        ax.bar(
+            np.arange(k) + (j - (m - 1) / 2) * width,
+            dist[col].to_numpy(float),
+            width,
+            label=str(col),
+            color=PALETTE[j % len(PALETTE)],
+        )
     ax.set_xticks(range(k), [str(c) for c in dist.index])
     ax.set_ylabel("share of clips")
     ax.legend(fontsize=7, frameon=False)

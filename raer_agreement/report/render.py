@@ -6,6 +6,7 @@ page (figures embedded as PNG data URIs, no external files, readable
 offline); :func:`to_markdown` the same content as Markdown with the figures
 left out.
 """
+
 from __future__ import annotations
 
 import base64
@@ -33,7 +34,7 @@ def fmt(v, digits: int = 3) -> str:
             return "–"
         if float(v).is_integer() and abs(v) >= 1000:
             return f"{int(v):,}"
-        if v != 0 and abs(v) < 10 ** -digits:
+        if v != 0 and abs(v) < 10**-digits:
             return f"{v:.1e}"
         return f"{v:.{digits}f}"
     return str(v)
@@ -67,7 +68,7 @@ class Section:
     anchor: str = ""
     level: int = 2
 
-    def add(self, *blocks) -> "Section":
+    def add(self, *blocks) -> Section:
         self.blocks.extend(b for b in blocks if b is not None)
         return self
 
@@ -76,6 +77,7 @@ def _figure_uri(fig) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
     import matplotlib.pyplot as plt
+
     plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
@@ -109,13 +111,19 @@ p.note{color:#555;font-size:.88em} p.warn{background:#fff4e5;border-left:4px sol
 
 def to_html(title: str, subtitle: str, sections: list[Section]) -> str:
     """One self-contained HTML page."""
-    nav = " ".join(f'<a href="#{html.escape(s.anchor)}">{html.escape(s.title)}</a>'
-                   for s in sections if s.level == 2 and s.anchor)
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
-           f"<header><h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p></header>",
-           f"<nav>{nav}</nav><main>"]
+    nav = " ".join(
+        f'<a href="#{html.escape(s.anchor)}">{html.escape(s.title)}</a>'
+        for s in sections
+        if s.level == 2 and s.anchor
+    )
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<header><h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p></header>",
+        f"<nav>{nav}</nav><main>",
+    ]
     for s in sections:
         tag = f"h{s.level}"
         anchor = f' id="{html.escape(s.anchor)}"' if s.anchor else ""
@@ -129,14 +137,20 @@ def to_html(title: str, subtitle: str, sections: list[Section]) -> str:
                 out.append('<div class="scroll"><table>')
                 if b.caption:
                     out.append(f"<caption>{html.escape(b.caption)}</caption>")
-                out.append("<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr></thead><tbody>")
+                out.append(
+                    "<thead><tr>"
+                    + "".join(f"<th>{html.escape(h)}</th>" for h in head)
+                    + "</tr></thead><tbody>"
+                )
                 for r in rows:
                     out.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>")
                 out.append("</tbody></table></div>")
             elif isinstance(b, Figure):
                 alt = html.escape(b.alt or b.caption)
-                out.append(f'<figure><img alt="{alt}" src="{_figure_uri(b.figure)}">'
-                           f"<figcaption>{html.escape(b.caption)}</figcaption></figure>")
+                out.append(
+                    f'<figure><img alt="{alt}" src="{_figure_uri(b.figure)}">'
+                    f"<figcaption>{html.escape(b.caption)}</figcaption></figure>"
+                )
     out.append("</main></body></html>")
     return "\n".join(out)
 
@@ -153,7 +167,9 @@ def to_markdown(title: str, subtitle: str, sections: list[Section]) -> str:
                 head, rows = _cells(b.frame, b.digits, b.index)
                 esc = [h.replace("|", "\\|") for h in head]
                 out.append("| " + " | ".join(esc) + " |")
-                out.append("|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|")
+                out.append(
+                    "|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|"
+                )
                 for r in rows:
                     out.append("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |")
                 if b.caption:

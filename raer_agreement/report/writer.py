@@ -1,10 +1,11 @@
 """Write a computed report and its exports: every file or none."""
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Iterable
 
 from ..errors import InputError
 from ..io.atomic import atomic_files, check_writable
@@ -19,7 +20,11 @@ REPORT_FILES = ("report.html", "report.md", "report.json")
 
 def report_schema() -> dict:
     """The JSON Schema of ``report.json`` (``data_schema/report.schema.json``)."""
-    text = resources.files("raer_agreement.data_schema").joinpath("report.schema.json").read_text("utf-8")
+    text = (
+        resources.files("raer_agreement.data_schema")
+        .joinpath("report.schema.json")
+        .read_text("utf-8")
+    )
     return json.loads(text)
 
 
@@ -28,14 +33,19 @@ def validate_report(document: dict) -> None:
     (needs the optional ``jsonschema`` package)."""
     import jsonschema
     from referencing import Registry, Resource
-    agreement = json.loads(resources.files("raer_agreement.data_schema").joinpath("agreement.schema.json")
-                           .read_text("utf-8"))
+
+    agreement = json.loads(
+        resources.files("raer_agreement.data_schema")
+        .joinpath("agreement.schema.json")
+        .read_text("utf-8")
+    )
     registry = Registry().with_resource(agreement["$id"], Resource.from_contents(agreement))
     jsonschema.Draft202012Validator(report_schema(), registry=registry).validate(document)
 
 
-def write_report(report: Report, out_dir, *, force: bool = False, inputs: Iterable = (),
-                 exports: bool = True) -> dict:
+def write_report(
+    report: Report, out_dir, *, force: bool = False, inputs: Iterable = (), exports: bool = True
+) -> dict:
     """Write ``report.html``, ``report.md``, ``report.json`` and the exports.
 
     Exports (from the chosen method, on the aggregated scheme): ``labels.csv``
@@ -66,24 +76,36 @@ def write_report(report: Report, out_dir, *, force: bool = False, inputs: Iterab
     ann = report.annotations
     doc = dict(report.document)
     est = report.estimators[report.chosen]
-    soft = model_soft_labels(est, ann, report.scheme, method=report.chosen, seed=doc["seed"], fitted=True)
+    soft = model_soft_labels(
+        est, ann, report.scheme, method=report.chosen, seed=doc["seed"], fitted=True
+    )
     items = ann.items
     with_lists = exports and "num_frames" in items.columns and items["num_frames"].notna().any()
-    planned = {"html": out / "report.html", "markdown": out / "report.md", "json": out / "report.json"}
+    planned = {
+        "html": out / "report.html",
+        "markdown": out / "report.md",
+        "json": out / "report.json",
+    }
     if exports:
-        planned.update(labels=out / "labels.csv", soft_npz=out / "soft_labels.npz",
-                       soft_csv=out / "soft_labels.csv", soft_json=out / "soft_labels.json")
+        planned.update(
+            labels=out / "labels.csv",
+            soft_npz=out / "soft_labels.npz",
+            soft_csv=out / "soft_labels.csv",
+            soft_json=out / "soft_labels.json",
+        )
         if with_lists:
             splits = items["split"].dropna().unique() if "split" in items.columns else []
-            for s in (list(splits) or ["all"]):
+            for s in list(splits) or ["all"]:
                 planned[f"list_{s}"] = out / f"{s}.txt"
     for p in planned.values():  # refuse before anything is written
         check_writable(p, force=force)
     doc["outputs"] = {k: p.name for k, p in planned.items()}
     title = doc["title"]
-    subtitle = (f"{doc['data']['n_items']:,} clips · {doc['data']['n_annotators']} annotators · "
-                f"{doc['data']['n_ratings']:,} ratings · raer_agreement {doc['package']['version']} · seed "
-                f"{doc['seed']} · {doc['n_boot']} bootstrap resamples")
+    subtitle = (
+        f"{doc['data']['n_items']:,} clips · {doc['data']['n_annotators']} annotators · "
+        f"{doc['data']['n_ratings']:,} ratings · raer_agreement {doc['package']['version']} · seed "
+        f"{doc['seed']} · {doc['n_boot']} bootstrap resamples"
+    )
     sections = report_sections(report)
     markdown = to_markdown(title, subtitle, sections)
     html = to_html(title, subtitle, sections)
@@ -94,8 +116,14 @@ def write_report(report: Report, out_dir, *, force: bool = False, inputs: Iterab
         tmp[planned["json"]].write_text(text, encoding="utf-8")
         if exports:
             write_labels_csv(est, planned["labels"], force=True)
-            export_soft_labels(soft, out, formats=("npz", "csv"), inputs=[p for p in inputs if Path(p).is_file()],
-                               extra={"report": "report.json"}, force=True)
+            export_soft_labels(
+                soft,
+                out,
+                formats=("npz", "csv"),
+                inputs=[p for p in inputs if Path(p).is_file()],
+                extra={"report": "report.json"},
+                force=True,
+            )
             if with_lists:
                 write_list_files(est.labels_, ann, out, scheme=report.scheme, force=True)
     report.document = doc
