@@ -55,6 +55,13 @@ class Annotations:
         ``environment``, ``room``, ``student``, ...); reindexed to
         ``item_ids``.
     ledger : Ledger, optional
+    anonymous : bool, default False
+        True when the source does not say who cast each vote (counts tables,
+        files loaded with ``anonymous=True``).  The annotator codes are then
+        slots (the k-th vote of an item), not people: every statistic that
+        needs annotator identities (Cohen, Conger, per-annotator tables,
+        pairwise kappa, leave-one-out influence, Dawid-Skene and relatives)
+        must refuse such data, and only per-item vote counts are meaningful.
 
     Examples
     --------
@@ -78,7 +85,9 @@ class Annotations:
         taxonomy: Taxonomy,
         items: pd.DataFrame | None = None,
         ledger: Ledger | None = None,
+        anonymous: bool = False,
     ):
+        self._anonymous = bool(anonymous)
         self._item = _frozen(item)
         self._annotator = _frozen(annotator)
         self._item_ids = tuple(map(str, item_ids))
@@ -149,6 +158,11 @@ class Annotations:
         return self._ledger
 
     @property
+    def anonymous(self) -> bool:
+        """True when annotator identities are unknown (see the class docstring)."""
+        return self._anonymous
+
+    @property
     def schemes(self) -> tuple:
         """Names of the schemes present, in taxonomy order."""
         return tuple(s for s in self._taxonomy.scheme_names if s in self._labels)
@@ -187,10 +201,8 @@ class Annotations:
 
     def __repr__(self) -> str:
         sch = ", ".join(f"{s}: {self.n_categories(s)} categories" for s in self.schemes)
-        return (
-            f"<Annotations: {self.n_ratings} ratings, {self.n_items} items, "
-            f"{self.n_annotators} annotators; {sch}>"
-        )
+        who = "anonymous votes" if self._anonymous else f"{self.n_annotators} annotators"
+        return f"<Annotations: {self.n_ratings} ratings, {self.n_items} items, {who}; {sch}>"
 
     # ------------------------------------------------------------- views
     def ratings(self, scheme: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -356,6 +368,7 @@ class Annotations:
             self._taxonomy,
             self._items.loc[list(ids)] if len(self._items.columns) else None,
             self._ledger,
+            anonymous=self._anonymous,
         )
 
     def with_items(self, items: pd.DataFrame) -> Annotations:
@@ -369,6 +382,7 @@ class Annotations:
             self._taxonomy,
             items,
             self._ledger,
+            anonymous=self._anonymous,
         )
 
     def with_ledger(self, ledger: Ledger) -> Annotations:
@@ -381,6 +395,21 @@ class Annotations:
             self._taxonomy,
             self._items,
             ledger,
+            anonymous=self._anonymous,
+        )
+
+    def as_anonymous(self) -> Annotations:
+        """Same ratings with annotator identities declared unknown."""
+        return Annotations(
+            self._item,
+            self._annotator,
+            self._labels,
+            self._item_ids,
+            self._annotator_ids,
+            self._taxonomy,
+            self._items,
+            self._ledger,
+            anonymous=True,
         )
 
     def only(self, scheme: str) -> Annotations:
@@ -396,6 +425,7 @@ class Annotations:
             self._taxonomy,
             self._items,
             self._ledger,
+            anonymous=self._anonymous,
         )
         return sub
 
@@ -432,10 +462,9 @@ class Annotations:
     ) -> Annotations:
         """Build from a counts matrix (items x categories, cell = votes).
 
-        Annotator identities are unknown in such tables: the votes of each
-        item get placeholder annotators ``vote_1, vote_2, ...``, so
-        coefficients that need rater identity (Cohen, Conger) are not
-        meaningful on the result.
+        Annotator identities are unknown in such tables: the result is
+        ``anonymous`` and the votes of each item fill slots ``vote_1,
+        vote_2, ...``, which are not people.
         """
         counts = np.asarray(counts)
         if counts.ndim != 2 or (counts < 0).any() or not np.all(np.equal(np.mod(counts, 1), 0)):
@@ -454,7 +483,15 @@ class Annotations:
         pos = np.arange(len(item)) - starts
         m = int(counts.sum(1).max()) if n else 0
         tax = Taxonomy.from_categories({scheme: categories})
-        return cls(item, pos, {scheme: label}, item_ids, [f"vote_{k + 1}" for k in range(m)], tax)
+        return cls(
+            item,
+            pos,
+            {scheme: label},
+            item_ids,
+            [f"vote_{k + 1}" for k in range(m)],
+            tax,
+            anonymous=True,
+        )
 
     @classmethod
     def from_matrix(

@@ -190,12 +190,14 @@ def _from_table(table, format: str, opts: dict) -> Annotations:
         )
     else:
         raise ValueError(f"layout {layout!r} does not apply to a table")
-    return _from_longform(
+    ann = _from_longform(
         lf,
         table.path,
         "item",
         {**opts, "annotator_col": "annotator", "label_cols": {scheme: scheme}},
     )
+    # a counts table says how many voted for what, never who
+    return ann.as_anonymous() if layout == "counts" else ann
 
 
 def _from_longform(lf, path: str, item_col: str, opts: dict) -> Annotations:
@@ -349,6 +351,12 @@ def _concat(parts: Sequence[Annotations], *, duplicates: str) -> Annotations:
                 "as repeated ratings",
             ),
         )
+    anonymous = {p.anonymous for p in parts}
+    if len(anonymous) > 1:
+        raise InputError(
+            "some input files name their annotators and others hold anonymous votes "
+            "(counts tables): read them separately"
+        )
     out = Annotations(
         item,
         ann,
@@ -357,6 +365,7 @@ def _concat(parts: Sequence[Annotations], *, duplicates: str) -> Annotations:
         ann_ids,
         tax,
         ledger=ledger,
+        anonymous=anonymous.pop(),
     )
     return finish_ledger(out)
 
