@@ -44,7 +44,7 @@ $(VENV)/.dev: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/raer-agreement report --out $(OUT) --force
 
-test: test-wheel
+test: lint test-wheel
 
 # the suite on the editable install, for quick runs while working
 test-dev: $(VENV)/.installed
