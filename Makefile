@@ -44,7 +44,7 @@ $(VENV)/.dev: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/raer-agreement report --out $(OUT) --force
 
-test: lint test-wheel test-lowest
+test: lint test-wheel test-lowest docs
 
 # the suite on the editable install, for quick runs while working
 test-dev: $(VENV)/.installed
@@ -87,9 +87,10 @@ test-lowest: dist
 	mkdir -p $(TEST_CWD)
 	$(call PYTEST_INSTALLED,$(CURDIR)/$(LOWEST_VENV))
 
-# the documentation site, warnings as errors, then every internal link and image checked
+# the documentation site, warnings as errors (not --quiet: it hides the warnings from
+# --strict), then every internal link and image of the built site checked
 docs: $(VENV)/.dev
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(SITE)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir $(SITE)
 	$(BIN)/python docs/_scripts/check_site.py $(SITE)
 
 bench: $(VENV)/.installed
