@@ -1,7 +1,7 @@
 """``raer-agreement agreement``: every agreement coefficient with its uncertainty.
 
 A thin shell over :func:`raer_agreement.metrics.agreement_summary`: the JSON
-document (``--json``, schema ``data_schema/agreement.schema.json``) and the
+document (``--json``, schema ``raer_agreement/data_schema/agreement.schema.json``) and the
 plain-text tables hold the same numbers.
 """
 
@@ -32,7 +32,7 @@ def register(sub, name):
     g.add_argument(
         "--json",
         action="store_true",
-        help="print the JSON report (data_schema/agreement.schema.json)",
+        help="print the JSON report (raer_agreement/data_schema/agreement.schema.json)",
     )
     g.add_argument(
         "--by",
@@ -164,9 +164,13 @@ def _table(header, rows):
         max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h))
         for i, h in enumerate(header)
     ]
-    fmt = lambda r: "  ".join(
-        str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths))
-    )
+
+    def fmt(r):
+        return "  ".join(
+            str(c).ljust(w) if i == 0 else str(c).rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths))
+        )
+
     return "\n".join([fmt(header), "  ".join("-" * w for w in widths)] + [fmt(r) for r in rows])
 
 

@@ -2,7 +2,7 @@
 
 :func:`agreement_table` is what a notebook calls; :func:`agreement_summary`
 builds the document the ``raer-agreement agreement --json`` command prints
-(schema: ``data_schema/agreement.schema.json``).
+(schema: ``raer_agreement/data_schema/agreement.schema.json``).
 """
 
 from __future__ import annotations
@@ -247,7 +247,7 @@ def agreement_summary(
         "per_annotator": [...], "diagnostics": {...}, "by": {column: [...]}}},
         "granularity": [...], "ledger": {...}}``, with no numpy types and
         nan as None (``json.dumps`` ready).  Documented by
-        ``data_schema/agreement.schema.json``.
+        ``raer_agreement/data_schema/agreement.schema.json``.
 
     Examples
     --------
