@@ -7,6 +7,7 @@ multi-annotator data.
 Main entry points
 -----------------
 load_ratings : read and validate ratings files into :class:`Annotations`.
+Analysis : every agreement statistic of one scheme, computed once.
 simulate : the simulator and the bundled synthetic RAER-like corpus
     (``simulate.load_sample()``, ``simulate.simulate_corpus(...)``).
 
@@ -22,12 +23,13 @@ from .annotations import Annotations
 from .errors import DegenerateDataWarning, InputError
 from .io import load_clips, load_ratings
 from .ledger import Ledger
-from .metrics import agreement_summary, agreement_table
+from .metrics import Analysis, agreement_summary, agreement_table
 from .taxonomy import Scheme, Taxonomy, default_taxonomy, load_taxonomy
 
 __all__ = [
     "__version__",
     "Annotations",
+    "Analysis",
     "InputError",
     "DegenerateDataWarning",
     "Ledger",

@@ -1,6 +1,6 @@
 """The agreement report: ``report.html`` (one self-contained page with
 plots), ``report.md`` and ``report.json`` (validated against
-``raer_agreement/data_schema/report.schema.json``), plus the final-label and soft-label
+``data_schema/report.schema.json``), plus the final-label and soft-label
 exports of the chosen aggregation method.
 
 Plots are also available one by one in :mod:`raer_agreement.report.plots`
@@ -9,12 +9,8 @@ Plots are also available one by one in :mod:`raer_agreement.report.plots`
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only; no display is needed or assumed
-
-from .builder import CONTEXT_COLUMNS, Report, build_report, human_ceiling  # noqa: E402
-from .writer import report_schema, validate_report, write_report  # noqa: E402
+from .builder import CONTEXT_COLUMNS, Report, build_report, human_ceiling
+from .writer import report_schema, validate_report, write_report
 
 __all__ = [
     "Report",
