@@ -101,8 +101,8 @@ def counts_to_long(
     scheme: str = "label",
     line_numbers=None,
     count_cols: list | None = None,
-    derived_cols: list = (),
-    meta_cols: list = (),
+    derived_cols: list | tuple = (),
+    meta_cols: list | tuple = (),
 ) -> LongForm:
     """Rows are items, columns categories, cells vote counts (FER+, CIFAR-10H).
 

@@ -106,8 +106,9 @@ class Analysis:
         self.level = level
         self.confidence = confidence
         self.identities = not ann.anonymous
-        self._per_class = {}
-        self._points, self._upoints = {}, {}
+        self._per_class: dict = {}
+        self._points: dict = {}
+        self._upoints: dict = {}
 
     def __repr__(self) -> str:
         return f"Analysis({self.annotations!r}, scheme={self.scheme!r})"
