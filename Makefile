@@ -28,7 +28,7 @@ PYTEST_INSTALLED = cd $(TEST_CWD) && RAER_AGREEMENT_INSTALLED=1 \
 	$(1)/bin/python -m pytest -c $(CURDIR)/pyproject.toml --rootdir $(CURDIR) \
 	-p no:cacheprovider -q $(CURDIR)/tests --pyargs raer_agreement
 
-.PHONY: demo test test-dev test-wheel test-lowest lint docs dist bench clean
+.PHONY: demo test test-dev test-wheel test-lowest lint docs docs-browser dist bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -98,3 +98,14 @@ bench: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) out $(BUILD) dist *.egg-info
+
+# The built site in headless Chromium (Debian's chromium; playwright-core from npm): every
+# page reached by links opens, every image shows, nothing is fetched from the network.
+# Not part of make test (needs chromium and node): run it after changing the docs.
+docs-browser: docs
+	mkdir -p $(BUILD)/node
+	cp docs/_scripts/browser_check.mjs $(BUILD)/node/
+	cd $(BUILD)/node && { [ -d node_modules/playwright-core ] || npm install --silent --no-save playwright-core; }
+	port=$$($(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+	$(BIN)/python -m http.server $$port --bind 127.0.0.1 --directory $(SITE) > /dev/null 2>&1 & server=$$!; \
+	sleep 1; node $(BUILD)/node/browser_check.mjs http://127.0.0.1:$$port; rc=$$?; kill $$server; exit $$rc
