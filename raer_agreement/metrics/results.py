@@ -131,7 +131,7 @@ class Coefficient:
         }
 
     def to_dict(self) -> dict:
-        """The JSON block of the agreement document (``data_schema/agreement.schema.json``)."""
+        """The JSON block of the agreement document (``raer_agreement/data_schema/agreement.schema.json``)."""
         return {
             "estimate": float(self.estimate),
             "se": float(self.se),

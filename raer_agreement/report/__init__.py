@@ -1,6 +1,6 @@
 """The agreement report: ``report.html`` (one self-contained page with
 plots), ``report.md`` and ``report.json`` (validated against
-``data_schema/report.schema.json``), plus the final-label and soft-label
+``raer_agreement/data_schema/report.schema.json``), plus the final-label and soft-label
 exports of the chosen aggregation method.
 
 Plots are also available one by one in :mod:`raer_agreement.report.plots`
