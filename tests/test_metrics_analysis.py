@@ -40,7 +40,7 @@ from raer_agreement.report import build_report, validate_report
 from raer_agreement.simulate import SimulationParams, load_sample, simulate_corpus
 
 SCHEMA = json.loads(
-    resources.files("raer_agreement.data_schema").joinpath("agreement.schema.json").read_text()
+    (resources.files("raer_agreement.data_schema") / "agreement.schema.json").read_text()
 )
 
 # Fleiss (1971): 30 psychiatric patients x 6 raters, categories 1..5, as vote counts.
