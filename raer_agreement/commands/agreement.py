@@ -205,6 +205,8 @@ def render_text(doc: dict) -> str:
         out.append(
             _table(head, _coef_rows(s["coefficients"], boot, weighted=doc["weights"] is not None))
         )
+        for note in s.get("notes", []):
+            out.append(f"note: {note}")
         dg = s["diagnostics"]
         out.append("")
         bound = ""

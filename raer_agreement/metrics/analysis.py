@@ -149,6 +149,12 @@ class Analysis:
         c = self.counts
         return vote_spread_of(c.to_numpy(), self.annotations.item_ids)
 
+    @property
+    def notes(self) -> list:
+        """What was capped or left out while computing (empty when nothing was)."""
+        pairs = self.__dict__.get("pairs")
+        return list(pairs.notes) if pairs is not None else []
+
     def require_identities(self, what: str) -> None:
         """Raise :class:`~raer_agreement.errors.AnonymousVotesError` for anonymous votes."""
         self.annotations.require_identities(what)

@@ -17,6 +17,7 @@ import pandas as pd
 from . import _core
 from ._sufficient import agreement_weights, from_codes, sufficient, warn_degenerate
 from .coefficients import as_annotations, coefficient_series
+from .pairs import pair_index
 
 __all__ = [
     "contingency_table",
@@ -94,7 +95,7 @@ def contingency_table(data, a=None, b=None, *, scheme: str | None = None) -> pd.
     s = from_codes(
         it[keep], np.where(an[keep] == ia, 0, 1), lab[keep], categories=cats, n_items=ann.n_items
     )
-    pt = _core.pair_tables(s)
+    pt = pair_index(s, min_shared=1)
     q = len(cats)
     tab = pt.tables[0] if len(pt.keys) else np.zeros((q, q))
     ids = ann.annotator_ids
@@ -319,7 +320,7 @@ def pairwise_cohen_of(s, pt, W, annotator_ids, *, confidence: float = 0.95) -> p
     ids = np.asarray(annotator_ids, dtype=object)
     a_ids = ids[s.annotator_codes[pt.pairs[:, 0]]] if len(pt.keys) else np.array([], dtype=object)
     b_ids = ids[s.annotator_codes[pt.pairs[:, 1]]] if len(pt.keys) else np.array([], dtype=object)
-    se = np.array([_core.fce_se(t, W)[0] for t in pt.tables]) if len(pt.keys) else np.zeros(0)
+    se = _core.fce_se(pt.tables, W)[0]
     fin = [
         _core.finish(k, e, int(round(nn)), confidence)
         for k, e, nn in zip(res["kappa"], se, res["n"])
