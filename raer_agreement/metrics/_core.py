@@ -58,7 +58,7 @@ def _ratio(num, den):
     return out
 
 
-def _chance_corrected(pa, pe):
+def chance_corrected(pa, pe):
     """(pa - pe) / (1 - pe); nan where pe == 1 (chance agreement is total)."""
     pe = np.asarray(pe, dtype=float)
     one = np.isclose(pe, 1.0, rtol=0, atol=1e-12)
@@ -158,9 +158,9 @@ def family_estimates(t: ItemTerms, w=None) -> dict:
         "pe_percent_agreement": np.zeros(len(pa)),
     }
     out["percent_agreement"] = pa
-    out["fleiss_kappa"] = _chance_corrected(pa, pe_f)
-    out["brennan_prediger"] = _chance_corrected(pa, pe_bp) if q >= 2 else np.full(len(pa), np.nan)
-    out["gwet_ac1"] = _chance_corrected(pa, pe_ac1)
+    out["fleiss_kappa"] = chance_corrected(pa, pe_f)
+    out["brennan_prediger"] = chance_corrected(pa, pe_bp) if q >= 2 else np.full(len(pa), np.nan)
+    out["gwet_ac1"] = chance_corrected(pa, pe_ac1)
     return out
 
 
@@ -219,7 +219,7 @@ def conger_estimates(t: ItemTerms, R, n_annotators: int, pa, w=None, *, rater_co
     s2 = np.einsum("brk,brl->bkl", p, p) - r[:, None, None] * np.einsum("bk,bl->bkl", pbar, pbar)
     s2 = s2 / np.where(r > 1, r - 1, np.nan)[:, None, None]
     pe = np.einsum("kl,bkl->b", W, np.einsum("bk,bl->bkl", pbar, pbar) - s2 / r[:, None, None])
-    kappa = _chance_corrected(pa, pe)
+    kappa = chance_corrected(pa, pe)
     kappa = np.where(r >= 2, kappa, np.nan)
     return {
         "conger_kappa": kappa,
@@ -331,7 +331,7 @@ def cohen_from_tables(tables: np.ndarray, W: np.ndarray) -> dict:
     pk = pkl.sum(-1)
     pl = pkl.sum(-2)
     pe = np.einsum("...k,kl,...l->...", pk, W, pl)
-    kappa = np.where(n >= 2, _chance_corrected(pa, pe), np.nan)
+    kappa = np.where(n >= 2, chance_corrected(pa, pe), np.nan)
     return {"kappa": kappa, "pa": pa, "pe": pe, "n": n, "pk": pk, "pl": pl}
 
 
@@ -454,4 +454,4 @@ def cohen_from_pair_sums(S: np.ndarray, q: int, W: np.ndarray) -> np.ndarray:
     pk = S[..., 2 : 2 + q] / safe[..., None]
     pl = S[..., 2 + q :] / safe[..., None]
     pe = np.einsum("bpk,kl,bpl->bp", pk, W, pl)
-    return np.where(n >= 2, _chance_corrected(pa, pe), np.nan)
+    return np.where(n >= 2, chance_corrected(pa, pe), np.nan)

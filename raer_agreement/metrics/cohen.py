@@ -150,7 +150,7 @@ def two_rater_coefficients(
     rows = {}
 
     def add(name, pe, pe_kl, *, extra=None, est=None, se_from=None):
-        k = _core._chance_corrected(pa, pe) if est is None else est
+        k = _core.chance_corrected(pa, pe) if est is None else est
         k = float(k) if n >= 2 else np.nan
         if se_from is not None:
             se = se_from
@@ -177,7 +177,7 @@ def two_rater_coefficients(
 
     pe_c = float(pk @ W @ pl)
     wk, wl = W @ pl, W.T @ pk
-    k_c = _core._chance_corrected(pa, pe_c)
+    k_c = _core.chance_corrected(pa, pe_c)
     _, se0 = _core.fce_se(T, W) if n >= 2 else (np.nan, np.nan)
     add(
         "cohen_kappa",
@@ -198,7 +198,7 @@ def two_rater_coefficients(
     add("brennan_prediger", pe_b, np.full((q, q), pe_b))
     eps = 1 / (2 * n) if n > 0 else np.nan
     pa_eps = (1 - eps) * pa + eps
-    add("krippendorff_alpha", pe_s, None, est=_core._chance_corrected(pa_eps, pe_s), se_from=se_s)
+    add("krippendorff_alpha", pe_s, None, est=_core.chance_corrected(pa_eps, pe_s), se_from=se_s)
     rows["krippendorff_alpha"]["pa"] = float(pa_eps)
     add("percent_agreement", 0.0, np.zeros((q, q)), est=pa)
     for name, r in rows.items():
