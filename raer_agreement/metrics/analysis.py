@@ -24,11 +24,12 @@ import pandas as pd
 
 from ..errors import DegenerateDataWarning, InputError
 from . import _sufficient
+from ._core import cohen_from_tables, fce_se, finish
 from .bootstrap import as_generator, bootstrap_replicates, percentile_ci
 from .coefficients import COEFFICIENTS, IDENTITY_COEFFICIENTS, Engine, as_annotations
 from .cohen import kappa_matrix_of, pairwise_cohen_of
 from .diagnostics import max_kappa_of, paradox_of, prevalence_of, vote_spread_of
-from .per_annotator import human_ceiling, per_annotator_of
+from .per_annotator import consensus_tables, human_ceiling, per_annotator_of
 from .per_class import per_class_of
 from .results import Coefficient, CoefficientTable
 
@@ -319,7 +320,49 @@ class Analysis:
         """Per annotator: agreement with the others, mean Cohen kappa, leave-one-out alpha."""
         self.require_identities("per-annotator agreement")
         return per_annotator_of(
-            self.sufficient, self.annotations.annotator_ids, self.pairs, level=self.level
+            self.sufficient,
+            self.annotations.annotator_ids,
+            self.pairs,
+            level=self.level,
+            tables=self.consensus_tables,
+        )
+
+    @cached_property
+    def consensus_tables(self) -> np.ndarray:
+        """Each annotator against the leave-one-out consensus, shape (n_annotators, q, q)."""
+        self.require_identities("per-annotator agreement")
+        return consensus_tables(self.sufficient)
+
+    @cached_property
+    def consensus_kappa_ci(self) -> pd.DataFrame:
+        """Per annotator: Cohen's kappa against the consensus with its interval.
+
+        Columns ``kappa_vs_consensus, se, ci_low, ci_high, n_compared`` (index
+        ``annotator``); SE Fleiss-Cohen-Everitt, CI t(n - 1), n = the
+        annotator's compared ratings.
+        """
+        t = self.consensus_tables
+        res = cohen_from_tables(t, np.eye(self.sufficient.q))
+        se = fce_se(t, np.eye(self.sufficient.q))[0]
+        fin = np.array(
+            [
+                finish(k, e, int(round(n)), self.confidence)
+                for k, e, n in zip(res["kappa"], se, res["n"])
+            ],
+            dtype=float,
+        ).reshape(-1, 3)
+        ids = np.asarray(self.annotations.annotator_ids, dtype=object)[
+            self.sufficient.annotator_codes
+        ]
+        return pd.DataFrame(
+            {
+                "kappa_vs_consensus": res["kappa"],
+                "se": se,
+                "ci_low": fin[:, 0],
+                "ci_high": fin[:, 1],
+                "n_compared": res["n"],
+            },
+            index=pd.Index(ids, name="annotator"),
         )
 
     @cached_property

@@ -19,7 +19,7 @@ from . import _core
 from ._sufficient import krippendorff_distances, sufficient
 from .coefficients import as_annotations
 
-__all__ = ["per_annotator_agreement", "per_annotator_of", "human_ceiling"]
+__all__ = ["per_annotator_agreement", "per_annotator_of", "consensus_tables", "human_ceiling"]
 
 _CHUNK = 2_000_000
 
@@ -85,12 +85,18 @@ def per_annotator_agreement(
     return per_annotator_of(s, ann.annotator_ids, _core.pair_tables(s), level=level)
 
 
-def per_annotator_of(s, annotator_ids, pairs, *, level: str = "nominal") -> pd.DataFrame:
-    """:func:`per_annotator_agreement` from the sufficient statistics of one
-    scheme, the source's annotator ids and the pair tables of ``s``."""
-    q, r, n = s.q, s.n_annotators, s.n_items
+def consensus_tables(s) -> np.ndarray:
+    """Each annotator's ratings against the leave-one-out plurality of the others.
+
+    Returns
+    -------
+    ndarray of float, shape (n_annotators, q, q)
+        ``[a, k, l]``: weight of ``a``'s ratings in ``k`` whose item's other
+        ratings have their plurality in ``l`` (a tie shares the unit weight
+        among the tied categories; items nobody else rated are left out).
+    """
+    q, r = s.q, s.n_annotators
     counts = s.counts
-    # --- each rating against the plurality of the other ratings of its item
     if s.has_repeats:
         key = s.item * r + s.annotator
         _, inv = np.unique(key, return_inverse=True)
@@ -112,7 +118,18 @@ def per_annotator_of(s, annotator_ids, pairs, *, level: str = "nominal") -> pd.D
         rows, cols = np.nonzero(share)
         code = (an[rows] * q + lab[rows]) * q + cols
         tab += np.bincount(code, weights=share[rows, cols], minlength=r * q * q)
-    tables = tab.reshape(r, q, q)
+    return tab.reshape(r, q, q)
+
+
+def per_annotator_of(
+    s, annotator_ids, pairs, *, level: str = "nominal", tables=None
+) -> pd.DataFrame:
+    """:func:`per_annotator_agreement` from the sufficient statistics of one
+    scheme, the source's annotator ids, the pair tables of ``s`` and
+    (optionally) the :func:`consensus_tables` of ``s``."""
+    q, r, n = s.q, s.n_annotators, s.n_items
+    counts = s.counts
+    tables = consensus_tables(s) if tables is None else tables
     res = _core.cohen_from_tables(tables, np.eye(q))
     # --- mean pairwise Cohen kappa per annotator
     pt = pairs
