@@ -72,12 +72,9 @@ def make_estimator(args):
 
 
 def check_scheme(ann, scheme):
-    if scheme is not None and scheme not in ann.schemes:
-        raise InputError(
-            f"no scheme {scheme!r} in the ratings (schemes: {', '.join(ann.schemes)})",
-            column="--scheme",
-            value=scheme,
-        )
+    """Stop with one line when ``--scheme`` names no scheme of the ratings."""
+    if scheme is not None:
+        ann.resolve_scheme(scheme, column="--scheme")
 
 
 def register(sub, name):

@@ -262,11 +262,7 @@ def sufficient(ann, scheme: str | None = None, *, labels=None) -> Sufficient:
     """
     if not hasattr(ann, "ratings") or not hasattr(ann, "schemes"):
         raise TypeError(f"expected an Annotations object, got {type(ann).__name__}")
-    name = ann.schemes[0] if scheme is None else scheme
-    if name not in ann.schemes:
-        raise ValueError(
-            f"no scheme {name!r} in these annotations (schemes: {', '.join(ann.schemes)})"
-        )
+    name = ann.resolve_scheme(scheme)
     lab = ann.labels[name] if labels is None else np.asarray(labels, dtype=np.int64)
     sch = ann.scheme(name)
     return from_codes(

@@ -96,13 +96,7 @@ class Analysis:
     ):
         self.annotations = as_annotations(data)
         ann = self.annotations
-        name = ann.schemes[0] if scheme is None else scheme
-        if name not in ann.schemes:
-            raise InputError(
-                f"no scheme {name!r} in these annotations (schemes: {', '.join(ann.schemes)})",
-                value=name,
-            )
-        self.scheme = name
+        self.scheme = ann.resolve_scheme(scheme)
         self.weights = weights
         self.level = level
         self.confidence = confidence
