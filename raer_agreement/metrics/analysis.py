@@ -29,7 +29,7 @@ from .bootstrap import as_generator, bootstrap_replicates, percentile_ci
 from .coefficients import COEFFICIENTS, IDENTITY_COEFFICIENTS, Engine, as_annotations
 from .cohen import kappa_matrix_of, pairwise_cohen_of
 from .diagnostics import max_kappa_of, paradox_of, prevalence_of, vote_spread_of
-from .per_annotator import consensus_tables, human_ceiling, per_annotator_of
+from .per_annotator import consensus_tables, human_ceiling_of, per_annotator_of
 from .per_class import per_class_of
 from .results import Coefficient, CoefficientTable
 
@@ -376,7 +376,10 @@ class Analysis:
     @cached_property
     def human_ceiling(self) -> pd.DataFrame:
         """Each annotator against the leave-one-out majority of the others (UAR, WAR)."""
-        return human_ceiling(self.annotations, self.scheme)
+        self.require_identities("the human ceiling by annotator")
+        return human_ceiling_of(
+            self.consensus_tables, self.sufficient, self.annotations.annotator_ids
+        )
 
     def alpha(self) -> Coefficient:
         """Krippendorff's alpha (no bootstrap)."""
