@@ -39,7 +39,12 @@ from raer_agreement.report import build_report, validate_report
 from raer_agreement.simulate import SimulationParams, load_sample, simulate_corpus
 
 SCHEMA = json.loads(
-    (Path(__file__).resolve().parents[1] / "data_schema" / "agreement.schema.json").read_text()
+    (
+        Path(__file__).resolve().parents[1]
+        / "raer_agreement"
+        / "data_schema"
+        / "agreement.schema.json"
+    ).read_text()
 )
 
 # Fleiss (1971): 30 psychiatric patients x 6 raters, categories 1..5, as vote counts.

@@ -1,7 +1,7 @@
 """``raer-agreement agreement``: every agreement coefficient with its uncertainty.
 
 A thin shell over :func:`raer_agreement.metrics.agreement_summary`: the JSON
-document (``--json``, schema ``data_schema/agreement.schema.json``) and the
+document (``--json``, schema ``raer_agreement/data_schema/agreement.schema.json``) and the
 plain-text tables hold the same numbers.
 """
 
@@ -32,7 +32,7 @@ def register(sub, name):
     g.add_argument(
         "--json",
         action="store_true",
-        help="print the JSON report (data_schema/agreement.schema.json)",
+        help="print the JSON report (raer_agreement/data_schema/agreement.schema.json)",
     )
     g.add_argument(
         "--by",

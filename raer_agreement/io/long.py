@@ -357,7 +357,7 @@ def _inferred_taxonomy(raw: dict, categories, book: _Book) -> Taxonomy:
             present = np.bincount(codes[book.keep], minlength=len(values)) > 0
             seen = natural_sort(v for v, p in zip(values, present) if p and v is not None)
             cats[scheme] = seen
-            folded = {}
+            folded: dict[str, list[str]] = {}
             for c in seen:
                 folded.setdefault(c.casefold(), []).append(c)
             for group in folded.values():

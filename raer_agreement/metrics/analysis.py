@@ -101,8 +101,9 @@ class Analysis:
         self.level = level
         self.confidence = confidence
         self.identities = not ann.anonymous
-        self._per_class = {}
-        self._points, self._upoints = {}, {}
+        self._per_class: dict[int, pd.DataFrame] = {}
+        self._points: dict[str, dict] = {}
+        self._upoints: dict[str, dict] = {}
 
     def __repr__(self) -> str:
         return f"Analysis({self.annotations!r}, scheme={self.scheme!r})"

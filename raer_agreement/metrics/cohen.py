@@ -201,7 +201,7 @@ def two_rater_coefficients(
     add("krippendorff_alpha", pe_s, None, est=_core.chance_corrected(pa_eps, pe_s), se_from=se_s)
     rows["krippendorff_alpha"]["pa"] = float(pa_eps)
     add("percent_agreement", 0.0, np.zeros((q, q)), est=pa)
-    for name, r in rows.items():
+    for r in rows.values():
         r.setdefault("se_h0", np.nan)
         r.setdefault("z", np.nan)
     out = pd.DataFrame.from_dict(rows, orient="index")

@@ -2,7 +2,7 @@
 
 :func:`agreement_table` is what a notebook calls; :func:`agreement_summary`
 builds the document the ``raer-agreement agreement --json`` command prints
-(schema: ``data_schema/agreement.schema.json``).
+(schema: ``raer_agreement/data_schema/agreement.schema.json``).
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def agreement_summary(
         the document says so in ``"anonymous_votes"`` (one line) and holds
         no identity statistic: no Conger or mean Cohen kappa, no
         ``per_annotator`` and no max-kappa bounds.  Documented by
-        ``data_schema/agreement.schema.json``.
+        ``raer_agreement/data_schema/agreement.schema.json``.
 
     Examples
     --------
