@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import AnonymousVotesError
+from .errors import AnonymousVotesError, UnknownSchemeError
 from .ledger import Ledger
 from .taxonomy import Scheme, Taxonomy
 
@@ -200,14 +200,22 @@ class Annotations:
     def n_categories(self, scheme: str | None = None) -> int:
         return self.scheme(scheme).n_categories
 
-    def _resolve(self, scheme: str | None) -> str:
+    def resolve_scheme(self, scheme: str | None = None, *, column: str | None = None) -> str:
+        """The name of ``scheme`` (default: the first present).
+
+        Raises
+        ------
+        UnknownSchemeError
+            When the annotations hold no such scheme (an ``InputError`` and a
+            ``KeyError``); ``column`` names the option or column it came from.
+        """
         if scheme is None:
             return self.schemes[0]
         if scheme not in self._labels:
-            raise KeyError(
-                f"no scheme {scheme!r} in these annotations (schemes: {', '.join(self.schemes)})"
-            )
+            raise UnknownSchemeError(scheme, self.schemes, column=column)
         return scheme
+
+    _resolve = resolve_scheme
 
     def __repr__(self) -> str:
         sch = ", ".join(f"{s}: {self.n_categories(s)} categories" for s in self.schemes)

@@ -8,7 +8,7 @@ code 2.
 
 from __future__ import annotations
 
-__all__ = ["InputError", "AnonymousVotesError", "DegenerateDataWarning"]
+__all__ = ["InputError", "AnonymousVotesError", "UnknownSchemeError", "DegenerateDataWarning"]
 
 
 class InputError(ValueError):
@@ -78,4 +78,27 @@ class AnonymousVotesError(InputError):
         super().__init__(
             f"{what} needs annotator identities, but these votes are anonymous "
             "(no annotator ids, as in a counts table)"
+        )
+
+
+class UnknownSchemeError(InputError, KeyError):
+    """A label scheme that the annotations do not hold.
+
+    One exception for every place that looks a scheme up.  It is an
+    :class:`InputError` (hence a ``ValueError``: exit code 2 at the CLI) and
+    a ``KeyError`` (a missing key of a mapping of schemes).
+
+    Examples
+    --------
+    >>> str(UnknownSchemeError("fine", ("coarse",), column="--scheme"))
+    "column '--scheme', value 'fine': no scheme 'fine' in these annotations (schemes: coarse)"
+    """
+
+    __str__ = BaseException.__str__  # the message as given, not quoted as KeyError does
+
+    def __init__(self, scheme, schemes, *, column=None):
+        super().__init__(
+            f"no scheme {scheme!r} in these annotations (schemes: {', '.join(schemes)})",
+            column=column,
+            value=scheme,
         )

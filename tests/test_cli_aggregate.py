@@ -6,18 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from raer_agreement.aggregation import METHODS  # every method the command offers
 from raer_agreement.cli import main
 from raer_agreement.simulate import SimulationParams, simulate_corpus
-
-METHODS = [
-    "majority",
-    "dawid-skene",
-    "one-coin",
-    "class-conditional",
-    "glad",
-    "mace",
-    "hierarchical",
-]
 
 
 @pytest.fixture(scope="module")

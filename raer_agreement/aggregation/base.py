@@ -23,6 +23,7 @@ __all__ = [
     "Aggregator",
     "as_annotations",
     "incidence_matrix",
+    "fold_matrix",
     "normalise_log",
     "entropy",
     "gold_codes",
@@ -60,13 +61,7 @@ def as_annotations(data, scheme: str | None = None) -> tuple[Annotations, str]:
         raise TypeError(
             f"expected Annotations or a long pandas DataFrame, got {type(data).__name__}"
         )
-    if scheme is None:
-        scheme = ann.schemes[0]
-    elif scheme not in ann.schemes:
-        raise ValueError(
-            f"no scheme {scheme!r} in these annotations (schemes: {', '.join(ann.schemes)})"
-        )
-    return ann, scheme
+    return ann, ann.resolve_scheme(scheme)
 
 
 def incidence_matrix(
@@ -101,6 +96,31 @@ def incidence_matrix(
     )
     m.sum_duplicates()
     return m
+
+
+def fold_matrix(n_annotators: int, q: int) -> sparse.csr_matrix:
+    """Sum the (annotator, category) columns of an incidence matrix per category.
+
+    ``X @ fold_matrix(m, q)`` turns an items x (annotator * q + label)
+    incidence into items x categories vote counts.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix, shape (n_annotators * q, q)
+
+    Examples
+    --------
+    >>> X = incidence_matrix(np.array([0, 0]), np.array([1, 3]), 1, 4)  # 2 annotators, q = 2
+    >>> (X @ fold_matrix(2, 2)).toarray()
+    array([[0., 2.]])
+    """
+    return sparse.csr_matrix(
+        (
+            np.ones(n_annotators * q),
+            (np.arange(n_annotators * q), np.tile(np.arange(q), n_annotators)),
+        ),
+        shape=(n_annotators * q, q),
+    )
 
 
 def normalise_log(logp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

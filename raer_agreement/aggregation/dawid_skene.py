@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import sparse
 
 from ..annotations import Annotations
-from .base import Aggregator, gold_codes, incidence_matrix, normalise_log
+from .base import Aggregator, fold_matrix, gold_codes, incidence_matrix, normalise_log
 
 __all__ = [
     "DawidSkene",
@@ -306,14 +306,7 @@ def run_em(
 def soft_majority(X: sparse.csr_matrix, n_annotators: int, q: int) -> np.ndarray:
     """Vote shares per item from an incidence matrix, shape (n_items, q);
     items without votes get the uniform distribution."""
-    fold = sparse.csr_matrix(
-        (
-            np.ones(n_annotators * q),
-            (np.arange(n_annotators * q), np.tile(np.arange(q), n_annotators)),
-        ),
-        shape=(n_annotators * q, q),
-    )
-    c = (X @ fold).toarray()
+    c = (X @ fold_matrix(n_annotators, q)).toarray()
     tot = c.sum(axis=1, keepdims=True)
     return np.where(tot > 0, c / np.where(tot > 0, tot, 1.0), 1.0 / q)
 

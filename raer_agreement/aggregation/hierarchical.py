@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ..annotations import Annotations
-from .base import Aggregator, as_annotations, entropy, gold_codes, incidence_matrix
+from .base import Aggregator, as_annotations, entropy, fold_matrix, gold_codes, incidence_matrix
 from .dawid_skene import View, confusion_from_counts, run_em
 
 __all__ = ["HierarchicalDawidSkene"]
@@ -151,10 +151,7 @@ class HierarchicalDawidSkene(Aggregator):
                     f"these annotations hold only {', '.join(present)}"
                 )
         for s in (coarse, fine):
-            if s not in present:
-                raise ValueError(
-                    f"no scheme {s!r} in these annotations (schemes: {', '.join(present)})"
-                )
+            ann.resolve_scheme(s)
         if coarse == fine:
             raise ValueError("coarse and fine must be different schemes")
         mapping = None
@@ -237,8 +234,10 @@ class HierarchicalDawidSkene(Aggregator):
                 return [theta_c, w / (w @ group)[:, :, mapping]]
 
         # start: product of smoothed coarse and fine vote shares
-        cnt_c = np.asarray(((Xc_all if mapping is None else Xc_level) @ _fold(m, kc)).toarray())
-        cnt_f = np.asarray((Xf @ _fold(m, kf)).toarray())
+        cnt_c = np.asarray(
+            ((Xc_all if mapping is None else Xc_level) @ fold_matrix(m, kc)).toarray()
+        )
+        cnt_f = np.asarray((Xf @ fold_matrix(m, kf)).toarray())
         pc = (cnt_c + 0.1) / (cnt_c.sum(1, keepdims=True) + 0.1 * kc)
         pf = (cnt_f + 0.1) / (cnt_f.sum(1, keepdims=True) + 0.1 * kf)
         init = pc[:, state_c] * pf[:, state_f]
@@ -313,14 +312,6 @@ class HierarchicalDawidSkene(Aggregator):
             pri, index=pd.Index(ann.categories(scheme), name=scheme), name="prior"
         )
         return self
-
-
-def _fold(m: int, q: int):
-    from scipy import sparse
-
-    return sparse.csr_matrix(
-        (np.ones(m * q), (np.arange(m * q), np.tile(np.arange(q), m))), shape=(m * q, q)
-    )
 
 
 def _within_parent_prior(cf, mapping, group, n_children, same_parent):

@@ -7,23 +7,24 @@ import sys
 from ..errors import InputError
 from ._common import add_input_arguments, add_output_arguments, load_from_args
 
-METHOD_CHOICES = (
-    "majority",
-    "wawa",
-    "dawid-skene",
-    "one-coin",
-    "class-conditional",
-    "glad",
-    "mace",
-    "hierarchical",
-)
+#: Command-line options passed to the estimator, declared once: option -> (flag,
+#: check, what is expected).  An option reaches an estimator only when the
+#: estimator has a parameter of that name (``get_params``), so no method's
+#: options are listed here.
+ESTIMATOR_OPTIONS = {
+    "tie_break": ("--tie-break", lambda v: True, ""),
+    "max_iter": ("--max-iter", lambda v: v >= 1, "at least 1"),
+    "smoothing": ("--smoothing", lambda v: v >= 0, ">= 0"),
+}
 
 
 def add_method_arguments(p) -> None:
+    from ..aggregation import METHODS  # imported when the parser is built, not on start-up
+
     g = p.add_argument_group("aggregation")
     g.add_argument(
         "--method",
-        choices=METHOD_CHOICES,
+        choices=METHODS,
         default=None,
         help="aggregation model (default: dawid-skene; majority for anonymous votes, since the "
         "other models need annotator identities)",
@@ -71,31 +72,26 @@ def resolve_method(args, ann) -> str | None:
 
 
 def make_estimator(args):
+    """The estimator named by ``--method``, with the options it takes."""
     from ..aggregation import make_aggregator
 
-    opts = {}
-    if args.method in ("majority", "wawa"):
-        opts["tie_break"] = args.tie_break
-    if args.max_iter is not None:
-        if args.max_iter < 1:
-            raise InputError("--max-iter must be at least 1", value=args.max_iter)
-        if args.method not in ("majority", "wawa"):
-            opts["max_iter"] = args.max_iter
-    if args.smoothing is not None:
-        if args.smoothing < 0:
-            raise InputError("--smoothing must be >= 0", value=args.smoothing)
-        if args.method in ("dawid-skene", "one-coin", "class-conditional", "hierarchical"):
-            opts["smoothing"] = args.smoothing
-    return make_aggregator(args.method, seed=args.seed, **opts)
+    est = make_aggregator(args.method, seed=args.seed)
+    params = est.get_params()
+    for name, (flag, ok, expected) in ESTIMATOR_OPTIONS.items():
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        if not ok(value):
+            raise InputError(f"{flag} must be {expected}", value=value)
+        if name in params:
+            est.set_params(**{name: value})
+    return est
 
 
 def check_scheme(ann, scheme):
-    if scheme is not None and scheme not in ann.schemes:
-        raise InputError(
-            f"no scheme {scheme!r} in the ratings (schemes: {', '.join(ann.schemes)})",
-            column="--scheme",
-            value=scheme,
-        )
+    """Stop with one line when ``--scheme`` names no scheme of the ratings."""
+    if scheme is not None:
+        ann.resolve_scheme(scheme, column="--scheme")
 
 
 def register(sub, name):

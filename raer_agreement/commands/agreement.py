@@ -85,14 +85,8 @@ def run(args) -> int:
     if not 0 < args.confidence < 1:
         raise InputError("--confidence must be between 0 and 1", value=args.confidence)
     ann = load_from_args(args)
-    if args.scheme:
-        for s in args.scheme:
-            if s not in ann.schemes:
-                raise InputError(
-                    f"no scheme {s!r} in the ratings (schemes: {', '.join(ann.schemes)})",
-                    column="--scheme",
-                    value=s,
-                )
+    for s in args.scheme or []:
+        ann.resolve_scheme(s, column="--scheme")
     if args.by:
         cols = list(ann.items.columns)
         for col in args.by:
@@ -205,6 +199,8 @@ def render_text(doc: dict) -> str:
         out.append(
             _table(head, _coef_rows(s["coefficients"], boot, weighted=doc["weights"] is not None))
         )
+        for note in s.get("notes", []):
+            out.append(f"note: {note}")
         dg = s["diagnostics"]
         out.append("")
         bound = ""

@@ -206,48 +206,14 @@ def annotations_from_long(
     -------
     Annotations
     """
-    for name, val, allowed in (
-        ("duplicates", duplicates, DUPLICATE_POLICIES),
-        ("inconsistent", inconsistent, INCONSISTENT_POLICIES),
-        ("unknown", unknown, UNKNOWN_POLICIES),
-    ):
-        if val not in allowed:
-            raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {val!r}")
+    _check_policies(duplicates=duplicates, inconsistent=inconsistent, unknown=unknown)
     path = source
-    columns = [str(c) for c in frame.columns]
-    dup_cols = sorted({c for c in columns if columns.count(c) > 1})
-    if dup_cols:
-        raise InputError("duplicated column name", path=path, line=1, column=dup_cols[0])
-    frame = frame.set_axis(columns, axis=1)  # no copy of the data
-    n_rows = len(frame)
-    lines = (
-        np.asarray(line_numbers)
-        if line_numbers is not None
-        else np.arange(first_line, first_line + n_rows)
+    # phase 1: columns -- which column holds the item, the annotator, each scheme
+    frame, columns = _unique_columns(frame, path)
+    item_col = _need_column(columns, item_col, ITEM_COLUMNS, "item (clip id)", "--item-col", path)
+    annotator_col = _need_column(
+        columns, annotator_col, ANNOTATOR_COLUMNS, "annotator", "--annotator-col", path
     )
-
-    def need(col, candidates, what, flag):
-        if col is not None:
-            if col not in columns:
-                raise InputError(
-                    f"{what} column not found; columns are: {', '.join(columns)}",
-                    path=path,
-                    line=1,
-                    column=col,
-                )
-            return col
-        c = find_column(columns, candidates)
-        if c is None:
-            raise InputError(
-                f"no {what} column found (expected one of {', '.join(candidates)}, or {flag}); "
-                f"columns are: {', '.join(columns)}",
-                path=path,
-                line=1,
-            )
-        return c
-
-    item_col = need(item_col, ITEM_COLUMNS, "item (clip id)", "--item-col")
-    annotator_col = need(annotator_col, ANNOTATOR_COLUMNS, "annotator", "--annotator-col")
     mapping, tax, categories = _choose_schemes(
         [c for c in columns if c not in (item_col, annotator_col)],
         label_cols,
@@ -255,183 +221,267 @@ def annotations_from_long(
         categories,
         path,
     )
-    entries = list(prior_entries)
-    notes = list(prior_notes)
-    keep = np.ones(n_rows, dtype=bool)
+    n_rows = len(frame)
+    lines = (
+        np.asarray(line_numbers)
+        if line_numbers is not None
+        else np.arange(first_line, first_line + n_rows)
+    )
+    book = _Book(n_rows, lines, list(prior_entries), list(prior_notes))
 
-    def drop(mask, reason, detail):
-        mask = mask & keep
-        if mask.any():
-            entries.append(
-                LedgerEntry(reason, int(mask.sum()), detail, tuple(lines[mask][:20].tolist()))
-            )
-            keep[mask] = False
-
-    # Every column is factorised once: the string work (spaces, NA-like
-    # values, label lookup) runs over the distinct values, never per row,
-    # so ten million rows cost integer arrays only.
-    ids = {}
-    for col, what in ((item_col, "item"), (annotator_col, "annotator")):
-        codes, values = _factorize(frame[col])
-        na = np.array([v is None for v in values], dtype=bool)
-        drop(na[codes], f"missing_{what}_id", f"empty or NA {what} id in column {col!r}")
-        ids[what] = (codes, values)
-
+    # phase 2: codes -- every column factorised once: the string work (spaces,
+    # NA-like values, label lookup) runs over the distinct values, never per
+    # row, so ten million rows cost integer arrays only
+    ids = {
+        what: _id_codes(frame[col], col, what, book)
+        for col, what in ((item_col, "item"), (annotator_col, "annotator"))
+    }
     raw = {scheme: (col, *_factorize(frame[col])) for col, scheme in mapping.items()}
     if tax is None:
-        cats = {}
-        for scheme, (_col, codes, values) in raw.items():
-            if categories and scheme in categories:
-                cats[scheme] = [str(c).strip() for c in categories[scheme]]
-            else:
-                present = np.bincount(codes[keep], minlength=len(values)) > 0
-                seen = natural_sort(v for v, p in zip(values, present) if p and v is not None)
-                cats[scheme] = seen
-                folded: dict[str, list[str]] = {}
-                for c in seen:
-                    folded.setdefault(c.casefold(), []).append(c)
-                for group in folded.values():
-                    if len(group) > 1:
-                        notes.append(
-                            f"scheme {scheme!r}: categories {group} differ only in case; "
-                            "declare the categories to merge them"
-                        )
-        if categories:
-            notes.append("categories declared by the caller")
-        else:
-            notes.append(
-                "categories inferred from the data (numeric-aware order); "
-                "declare them to include unused ones"
-            )
-        tax = Taxonomy.from_categories(cats)
-    label_codes = {}
-    for scheme, (col, codes, values) in raw.items():
-        sch = tax[scheme]
-        exact, loose = sch._lookup()
-        if unknown == "drop":
-            valid = np.array(
-                [v is None or v in exact or _norm(v) in loose for v in values], dtype=bool
-            )
-            drop(
-                ~valid[codes],
-                f"unknown_label_{scheme}",
-                f"label is not a category of scheme {scheme!r} (column {col!r})",
-            )
-            values = np.where(valid, values, None)
-        try:
-            per_value, _ = sch.encode(values, path=path, column=col)
-        except InputError as e:  # name the file line of the value's first row
-            j = next(k for k, v in enumerate(values) if v == e.value)
-            raise InputError(
-                e.reason,
-                path=path,
-                line=int(lines[np.flatnonzero(codes == j)[0]]),
-                column=col,
-                value=e.value,
-            ) from None
-        normalised = np.array([v is not None and v not in exact for v in values], dtype=bool) & (
-            per_value >= 0
-        )
-        n_norm = int(np.bincount(codes, minlength=len(values))[normalised].sum())
-        if n_norm:
-            notes.append(
-                f"{n_norm} label(s) in column {col!r} matched a category of {scheme!r} only after "
-                "ignoring case and spaces"
-            )
-        label_codes[scheme] = per_value[codes]
+        tax = _inferred_taxonomy(raw, categories, book)
+    label_codes = {
+        scheme: _label_codes(tax[scheme], col, codes, values, unknown, book, path)
+        for scheme, (col, codes, values) in raw.items()
+    }
     if not label_codes:
         raise InputError("no label column", path=path)
     any_label = np.zeros(n_rows, dtype=bool)
     for c in label_codes.values():
         any_label |= c >= 0
-    drop(~any_label, "missing_label", "no label in any scheme (empty or NA-like value)")
+    book.drop(~any_label, "missing_label", "no label in any scheme (empty or NA-like value)")
 
-    # a child label must sit under the same row's parent label
+    # phase 3: policies -- inconsistent granularities, repeated ratings
+    _inconsistent_labels(tax, label_codes, raw, inconsistent, book, path)
+    _repeated_ratings(ids, duplicates, annotator_col, book, path)
+
+    # phase 4: ledger -- the kept rows become the Annotations, with their account
+    kept_idx = np.flatnonzero(book.keep)
+    (icodes, ivalues), (acodes, avalues) = ids["item"], ids["annotator"]
+    item_codes, item_uniques = _codes(icodes[kept_idx], ivalues, item_order)
+    ann_codes, ann_uniques = _codes(acodes[kept_idx], avalues, annotator_order)
+    labels = {s: c[kept_idx] for s, c in label_codes.items()}
+    ledger = Ledger(
+        sources=(str(source),),
+        rows_read=n_rows + extra_rows_read,
+        entries=tuple(book.entries),
+        notes=tuple(book.notes),
+    )
+    ann = Annotations(item_codes, ann_codes, labels, item_uniques, ann_uniques, tax, items, ledger)
+    return finish_ledger(ann)
+
+
+class _Book:
+    """The account of the rows while they are read: which are kept, and why
+    the others were dropped or flagged (ledger entries and notes)."""
+
+    def __init__(self, n_rows: int, lines: np.ndarray, entries: list, notes: list):
+        self.keep = np.ones(n_rows, dtype=bool)
+        self.lines = lines
+        self.entries = entries
+        self.notes = notes
+
+    def drop(self, mask, reason: str, detail: str) -> None:
+        mask = mask & self.keep
+        if mask.any():
+            self.entries.append(
+                LedgerEntry(reason, int(mask.sum()), detail, tuple(self.lines[mask][:20].tolist()))
+            )
+            self.keep[mask] = False
+
+    def flag(self, mask, reason: str, detail: str) -> None:
+        self.entries.append(
+            LedgerEntry(
+                reason,
+                int(mask.sum()),
+                detail,
+                tuple(self.lines[mask][:20].tolist()),
+                dropped=False,
+            )
+        )
+
+
+def _check_policies(**policies) -> None:
+    allowed = {
+        "duplicates": DUPLICATE_POLICIES,
+        "inconsistent": INCONSISTENT_POLICIES,
+        "unknown": UNKNOWN_POLICIES,
+    }
+    for name, val in policies.items():
+        if val not in allowed[name]:
+            raise ValueError(f"{name} must be one of {', '.join(allowed[name])}; got {val!r}")
+
+
+def _unique_columns(frame: pd.DataFrame, path) -> tuple[pd.DataFrame, list]:
+    columns = [str(c) for c in frame.columns]
+    dup_cols = sorted({c for c in columns if columns.count(c) > 1})
+    if dup_cols:
+        raise InputError("duplicated column name", path=path, line=1, column=dup_cols[0])
+    return frame.set_axis(columns, axis=1), columns  # no copy of the data
+
+
+def _need_column(columns, col, candidates, what, flag, path) -> str:
+    if col is not None:
+        if col not in columns:
+            raise InputError(
+                f"{what} column not found; columns are: {', '.join(columns)}",
+                path=path,
+                line=1,
+                column=col,
+            )
+        return col
+    c = find_column(columns, candidates)
+    if c is None:
+        raise InputError(
+            f"no {what} column found (expected one of {', '.join(candidates)}, or {flag}); "
+            f"columns are: {', '.join(columns)}",
+            path=path,
+            line=1,
+        )
+    return c
+
+
+def _id_codes(column: pd.Series, col: str, what: str, book: _Book):
+    codes, values = _factorize(column)
+    na = np.array([v is None for v in values], dtype=bool)
+    book.drop(na[codes], f"missing_{what}_id", f"empty or NA {what} id in column {col!r}")
+    return codes, values
+
+
+def _inferred_taxonomy(raw: dict, categories, book: _Book) -> Taxonomy:
+    """Categories declared by the caller, else those seen in the kept rows."""
+    cats = {}
+    for scheme, (_col, codes, values) in raw.items():
+        if categories and scheme in categories:
+            cats[scheme] = [str(c).strip() for c in categories[scheme]]
+        else:
+            present = np.bincount(codes[book.keep], minlength=len(values)) > 0
+            seen = natural_sort(v for v, p in zip(values, present) if p and v is not None)
+            cats[scheme] = seen
+            folded: dict[str, list[str]] = {}
+            for c in seen:
+                folded.setdefault(c.casefold(), []).append(c)
+            for group in folded.values():
+                if len(group) > 1:
+                    book.notes.append(
+                        f"scheme {scheme!r}: categories {group} differ only in case; "
+                        "declare the categories to merge them"
+                    )
+    if categories:
+        book.notes.append("categories declared by the caller")
+    else:
+        book.notes.append(
+            "categories inferred from the data (numeric-aware order); "
+            "declare them to include unused ones"
+        )
+    return Taxonomy.from_categories(cats)
+
+
+def _label_codes(sch, col, codes, values, unknown, book: _Book, path) -> np.ndarray:
+    """Category code of each row's label in scheme ``sch`` (-1 = none)."""
+    scheme = sch.name
+    exact, loose = sch._lookup()
+    if unknown == "drop":
+        valid = np.array([v is None or v in exact or _norm(v) in loose for v in values], dtype=bool)
+        book.drop(
+            ~valid[codes],
+            f"unknown_label_{scheme}",
+            f"label is not a category of scheme {scheme!r} (column {col!r})",
+        )
+        values = np.where(valid, values, None)
+    try:
+        per_value, _ = sch.encode(values, path=path, column=col)
+    except InputError as e:  # name the file line of the value's first row
+        j = next(k for k, v in enumerate(values) if v == e.value)
+        raise InputError(
+            e.reason,
+            path=path,
+            line=int(book.lines[np.flatnonzero(codes == j)[0]]),
+            column=col,
+            value=e.value,
+        ) from None
+    normalised = np.array([v is not None and v not in exact for v in values], dtype=bool) & (
+        per_value >= 0
+    )
+    n_norm = int(np.bincount(codes, minlength=len(values))[normalised].sum())
+    if n_norm:
+        book.notes.append(
+            f"{n_norm} label(s) in column {col!r} matched a category of {scheme!r} only after "
+            "ignoring case and spaces"
+        )
+    return per_value[codes]
+
+
+def _inconsistent_labels(tax, label_codes, raw, inconsistent, book: _Book, path) -> None:
+    """A child label must sit under the same row's parent label."""
+    keep, lines = book.keep, book.lines
     for child, parent in tax.pairs():
         if child in label_codes and parent in label_codes:
             m = tax.mapping(child, parent)
             cc, pc = label_codes[child], label_codes[parent]
             bad = (cc >= 0) & (pc >= 0) & (m[np.maximum(cc, 0)] != pc) & keep
-            if bad.any():
-                first = int(np.flatnonzero(bad)[0])
-                ccol, ccodes, cvalues = raw[child]
-                if inconsistent == "error":
-                    raise InputError(
-                        f"{child} label {tax[child].categories[cc[first]]!r} does not belong to "
-                        f"{parent} label {tax[parent].categories[pc[first]]!r} on the same row "
-                        "(use inconsistent='drop' or 'flag')",
-                        path=path,
-                        line=int(lines[first]),
-                        column=ccol,
-                        value=str(cvalues[ccodes[first]]),
-                    )
-                if inconsistent == "drop":
-                    drop(
-                        bad,
-                        f"inconsistent_{child}_{parent}",
-                        f"{child} label outside the same row's {parent} label",
-                    )
-                else:
-                    entries.append(
-                        LedgerEntry(
-                            f"inconsistent_{child}_{parent}",
-                            int(bad.sum()),
-                            f"{child} label outside the same row's {parent} label (kept)",
-                            tuple(lines[bad][:20].tolist()),
-                            dropped=False,
-                        )
-                    )
+            if not bad.any():
+                continue
+            first = int(np.flatnonzero(bad)[0])
+            ccol, ccodes, cvalues = raw[child]
+            if inconsistent == "error":
+                raise InputError(
+                    f"{child} label {tax[child].categories[cc[first]]!r} does not belong to "
+                    f"{parent} label {tax[parent].categories[pc[first]]!r} on the same row "
+                    "(use inconsistent='drop' or 'flag')",
+                    path=path,
+                    line=int(lines[first]),
+                    column=ccol,
+                    value=str(cvalues[ccodes[first]]),
+                )
+            if inconsistent == "drop":
+                book.drop(
+                    bad,
+                    f"inconsistent_{child}_{parent}",
+                    f"{child} label outside the same row's {parent} label",
+                )
+            else:
+                book.flag(
+                    bad,
+                    f"inconsistent_{child}_{parent}",
+                    f"{child} label outside the same row's {parent} label (kept)",
+                )
 
-    # repeated ratings of one clip by one annotator
+
+def _repeated_ratings(ids, duplicates, annotator_col, book: _Book, path) -> None:
+    """An annotator rating one clip more than once: keep all, keep the last, or stop."""
     (icodes, ivalues), (acodes, avalues) = ids["item"], ids["annotator"]
-    kept_idx = np.flatnonzero(keep)
+    n_rows, lines = len(book.keep), book.lines
+    kept_idx = np.flatnonzero(book.keep)
     pair = pd.Series(icodes[kept_idx] * np.int64(len(avalues)) + acodes[kept_idx])
     dup_later = pair.duplicated(keep="first").to_numpy()
-    if dup_later.any():
-        first = kept_idx[np.flatnonzero(dup_later)[0]]
-        n_dup = int(dup_later.sum())
-        if duplicates == "error":
-            raise InputError(
-                "annotator rated this clip more than once (duplicates policy 'error'; "
-                "use 'last' or 'keep')",
-                path=path,
-                line=int(lines[first]),
-                column=annotator_col,
-                value=f"{avalues[acodes[first]]} on {ivalues[icodes[first]]}",
-            )
-        if duplicates == "last":
-            earlier = pair.duplicated(keep="last").to_numpy()
-            m = np.zeros(n_rows, bool)
-            m[kept_idx[earlier]] = True
-            drop(
-                m,
-                "repeated_rating_superseded",
-                "an annotator rated the clip again later; the last rating is kept",
-            )
-        else:
-            m = np.zeros(n_rows, bool)
-            m[kept_idx[dup_later]] = True
-            entries.append(
-                LedgerEntry(
-                    "repeated_rating",
-                    n_dup,
-                    "an annotator rated the same clip more than once; all ratings kept "
-                    "as separate observations",
-                    tuple(lines[m][:20].tolist()),
-                    dropped=False,
-                )
-            )
-
-    kept_idx = np.flatnonzero(keep)
-    item_codes, item_uniques = _codes(icodes[kept_idx], ivalues, item_order)
-    ann_codes, ann_uniques = _codes(acodes[kept_idx], avalues, annotator_order)
-    labels = {s: c[kept_idx] for s, c in label_codes.items()}
-    rows_read = n_rows + extra_rows_read
-    ledger = Ledger(
-        sources=(str(source),), rows_read=rows_read, entries=tuple(entries), notes=tuple(notes)
-    )
-    ann = Annotations(item_codes, ann_codes, labels, item_uniques, ann_uniques, tax, items, ledger)
-    return finish_ledger(ann)
+    if not dup_later.any():
+        return
+    first = kept_idx[np.flatnonzero(dup_later)[0]]
+    if duplicates == "error":
+        raise InputError(
+            "annotator rated this clip more than once (duplicates policy 'error'; "
+            "use 'last' or 'keep')",
+            path=path,
+            line=int(lines[first]),
+            column=annotator_col,
+            value=f"{avalues[acodes[first]]} on {ivalues[icodes[first]]}",
+        )
+    m = np.zeros(n_rows, bool)
+    if duplicates == "last":
+        m[kept_idx[pair.duplicated(keep="last").to_numpy()]] = True
+        book.drop(
+            m,
+            "repeated_rating_superseded",
+            "an annotator rated the clip again later; the last rating is kept",
+        )
+    else:
+        m[kept_idx[dup_later]] = True
+        book.flag(
+            m,
+            "repeated_rating",
+            "an annotator rated the same clip more than once; all ratings kept "
+            "as separate observations",
+        )
 
 
 def _factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:

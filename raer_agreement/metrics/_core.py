@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._sufficient import Sufficient, iter_rating_pairs, krippendorff_distances
+from ._sufficient import Sufficient, krippendorff_distances
+from .pairs import PairIndex, pair_index
 
 __all__ = [
     "wsum",
@@ -32,6 +33,7 @@ __all__ = [
     "cohen_from_tables",
     "mean_cohen_se",
     "pair_incidence",
+    "single_pair_counts",
 ]
 
 
@@ -56,7 +58,7 @@ def _ratio(num, den):
     return out
 
 
-def _chance_corrected(pa, pe):
+def chance_corrected(pa, pe):
     """(pa - pe) / (1 - pe); nan where pe == 1 (chance agreement is total)."""
     pe = np.asarray(pe, dtype=float)
     one = np.isclose(pe, 1.0, rtol=0, atol=1e-12)
@@ -156,9 +158,9 @@ def family_estimates(t: ItemTerms, w=None) -> dict:
         "pe_percent_agreement": np.zeros(len(pa)),
     }
     out["percent_agreement"] = pa
-    out["fleiss_kappa"] = _chance_corrected(pa, pe_f)
-    out["brennan_prediger"] = _chance_corrected(pa, pe_bp) if q >= 2 else np.full(len(pa), np.nan)
-    out["gwet_ac1"] = _chance_corrected(pa, pe_ac1)
+    out["fleiss_kappa"] = chance_corrected(pa, pe_f)
+    out["brennan_prediger"] = chance_corrected(pa, pe_bp) if q >= 2 else np.full(len(pa), np.nan)
+    out["gwet_ac1"] = chance_corrected(pa, pe_ac1)
     return out
 
 
@@ -217,7 +219,7 @@ def conger_estimates(t: ItemTerms, R, n_annotators: int, pa, w=None, *, rater_co
     s2 = np.einsum("brk,brl->bkl", p, p) - r[:, None, None] * np.einsum("bk,bl->bkl", pbar, pbar)
     s2 = s2 / np.where(r > 1, r - 1, np.nan)[:, None, None]
     pe = np.einsum("kl,bkl->b", W, np.einsum("bk,bl->bkl", pbar, pbar) - s2 / r[:, None, None])
-    kappa = _chance_corrected(pa, pe)
+    kappa = chance_corrected(pa, pe)
     kappa = np.where(r >= 2, kappa, np.nan)
     return {
         "conger_kappa": kappa,
@@ -306,64 +308,13 @@ def alpha_se(s: Sufficient, est: dict) -> tuple[float, float, float, int]:
 
 
 # ------------------------------------------------------------------- Cohen
-class PairTables:
-    """Contingency tables of every annotator pair that shares an item.
-
-    Attributes
-    ----------
-    pairs : ndarray of int64, shape (P, 2)
-        Compact annotator codes ``(a, b)`` with ``a < b``.
-    tables : ndarray of float, shape (P, q, q)
-        ``tables[p, k, l]`` = items where ``a`` said ``k`` and ``b`` said ``l``.
-    keys : ndarray of int64, shape (P,)
-        Sorted ``a * n_annotators + b``.
-    """
-
-    def __init__(self, pairs, tables, keys):
-        self.pairs, self.tables, self.keys = pairs, tables, keys
+#: The pair tables of a scheme (see :class:`~raer_agreement.metrics.pairs.PairIndex`).
+PairTables = PairIndex
 
 
-def _dense_pairs(s: Sufficient) -> bool:
-    """Whether (annotator pair, k, l) codes fit a dense bincount."""
-    r = max(s.n_annotators, 1)
-    return r * r * s.q * s.q <= 20_000_000
-
-
-def pair_tables(s: Sufficient) -> PairTables:
-    """Accumulate the pair tables over chunks of rating pairs."""
-    q, r = s.q, max(s.n_annotators, 1)
-    qq = q * q
-    dense = _dense_pairs(s)
-    if dense:
-        acc = np.zeros(r * r * qq)
-    else:
-        parts_k, parts_v = [], []
-    for _it, a, b, la, lb, wt in iter_rating_pairs(s):
-        code = (a * r + b) * qq + la * q + lb
-        if dense:
-            acc += np.bincount(code, weights=wt, minlength=r * r * qq)
-        else:
-            u, inv = np.unique(code, return_inverse=True)
-            parts_k.append(u)
-            parts_v.append(np.bincount(inv, weights=wt))
-    if dense:
-        full = acc.reshape(r * r, qq)
-        keys = np.flatnonzero(full.sum(1) > 0)
-        tables = full[keys].reshape(-1, q, q)
-    else:
-        if parts_k:
-            allk = np.concatenate(parts_k)
-            u, inv = np.unique(allk, return_inverse=True)
-            v = np.bincount(inv, weights=np.concatenate(parts_v))
-        else:
-            u, v = np.zeros(0, np.int64), np.zeros(0)
-        pk = u // qq
-        keys, pinv = np.unique(pk, return_inverse=True)
-        tables = np.zeros((len(keys), qq))
-        np.add.at(tables, (pinv, u % qq), v)
-        tables = tables.reshape(-1, q, q)
-    pairs = np.stack([keys // r, keys % r], axis=1) if len(keys) else np.zeros((0, 2), np.int64)
-    return PairTables(pairs.astype(np.int64), tables, keys.astype(np.int64))
+def pair_tables(s: Sufficient) -> PairIndex:
+    """Contingency tables of every annotator pair sharing two items or more."""
+    return pair_index(s)
 
 
 def cohen_from_tables(tables: np.ndarray, W: np.ndarray) -> dict:
@@ -380,73 +331,76 @@ def cohen_from_tables(tables: np.ndarray, W: np.ndarray) -> dict:
     pk = pkl.sum(-1)
     pl = pkl.sum(-2)
     pe = np.einsum("...k,kl,...l->...", pk, W, pl)
-    kappa = np.where(n >= 2, _chance_corrected(pa, pe), np.nan)
+    kappa = np.where(n >= 2, chance_corrected(pa, pe), np.nan)
     return {"kappa": kappa, "pa": pa, "pe": pe, "n": n, "pk": pk, "pl": pl}
 
 
-def fce_se(table: np.ndarray, W: np.ndarray) -> tuple[float, float]:
+def fce_se(table: np.ndarray, W: np.ndarray):
     """Fleiss-Cohen-Everitt (1969) asymptotic SE of Cohen's (weighted) kappa,
-    and its value under H0 (kappa = 0).  Same as irrCAC ``kappa2.table``."""
-    n = table.sum()
-    res = cohen_from_tables(table, W)
-    k, pa, pe, pk, pl = res["kappa"], res["pa"], res["pe"], res["pk"], res["pl"]
-    if n < 2 or not np.isfinite(k):
-        return np.nan, np.nan
-    p = table / n
-    wbar_k = W @ pl  # row category k: sum_l w_kl p_.l
-    wbar_l = W.T @ pk  # column category l: sum_k w_kl p_k.
-    term = W - (1 - k) * (wbar_k[:, None] + wbar_l[None, :])
-    var = (np.sum(p * term**2) - (pa - 2 * (1 - k) * pe) ** 2) / (n * (1 - pe) ** 2)
-    var0 = (
-        np.sum(pk[:, None] * pl[None, :] * (W - (wbar_k[:, None] + wbar_l[None, :])) ** 2) - pe**2
-    ) / (n * (1 - pe) ** 2)
-    return float(np.sqrt(max(var, 0.0))), float(np.sqrt(max(var0, 0.0)))
+    and its value under H0 (kappa = 0).  Same as irrCAC ``kappa2.table``.
+
+    ``table`` of shape (q, q) gives two floats; a stack of tables of shape
+    (P, q, q) gives two arrays of shape (P,) (nan where a table has fewer than
+    two items or an undefined kappa).
+    """
+    T = np.asarray(table, dtype=float)
+    one = T.ndim == 2
+    T = T[None] if one else T
+    res = cohen_from_tables(T, W)
+    k, pa, pe, pk, pl, n = res["kappa"], res["pa"], res["pe"], res["pk"], res["pl"], res["n"]
+    ok = (n >= 2) & np.isfinite(k)
+    with np.errstate(all="ignore"):
+        p = T / np.where(n > 0, n, 1)[:, None, None]
+        wbar_k = pl @ W.T  # row category k: sum_l w_kl p_.l
+        wbar_l = pk @ W  # column category l: sum_k w_kl p_k.
+        both = wbar_k[:, :, None] + wbar_l[:, None, :]
+        term = W[None] - (1 - k)[:, None, None] * both
+        den = n * (1 - pe) ** 2
+        var = (np.sum(p * term**2, axis=(1, 2)) - (pa - 2 * (1 - k) * pe) ** 2) / den
+        var0 = (
+            np.sum(pk[:, :, None] * pl[:, None, :] * (W[None] - both) ** 2, axis=(1, 2)) - pe**2
+        ) / den
+    se = np.where(ok, np.sqrt(np.maximum(var, 0.0)), np.nan)
+    se0 = np.where(ok, np.sqrt(np.maximum(var0, 0.0)), np.nan)
+    if one:
+        return float(se[0]), float(se0[0])
+    return se, se0
 
 
 def mean_cohen_se(
-    s: Sufficient, pt: PairTables, res: dict, W: np.ndarray, used: np.ndarray
+    s: Sufficient, pt: PairIndex, res: dict, W: np.ndarray, used: np.ndarray
 ) -> float:
     """Linearised SE of the mean of pairwise Cohen kappas (Light's kappa).
 
     Each pair's kappa is linearised as in irrCAC ``cohen.kappa.raw`` over the
     items the pair shares; the mean's item terms are the average over pairs,
     scaled by ``n / n_pair`` as irrCAC does for missing ratings.  A pair's
-    item term depends only on the pair and the two labels, so it is a
-    (pair, k, l) lookup table gathered in one pass over the rating pairs.
+    item term depends only on the pair and the two labels: a (pair, k, l)
+    table gathered at the pair's item incidences, so the work follows the
+    co-ratings.
     """
     n = s.n_items
     P = int(used.sum())
     if P == 0 or n < 2:
         return np.nan
-    q, r = s.q, max(s.n_annotators, 1)
-    qq = q * q
+    q = s.q
     kap, pe, npair = res["kappa"], res["pe"], res["n"]
-    wk = np.einsum("kl,pl->pk", W, res["pl"])  # row category
-    wl = np.einsum("kl,pk->pl", W, res["pk"])  # column category
+    wk = res["pl"] @ W.T  # (P, q): row category k, sum_l w_kl p_.l
+    wl = res["pk"] @ W  # (P, q): column category l, sum_k w_kl p_k.
+    # the item term of every (pair, shared item), gathered at the incidences
+    p, la, lb = pt.pid, pt.code // q, pt.code % q
     with np.errstate(all="ignore"):
-        pe_kl = (wk[:, :, None] + wl[:, None, :]) / 2
-        x = (W[None] - pe[:, None, None]) / (1 - pe[:, None, None]) - 2 * (
-            1 - kap[:, None, None]
-        ) * (pe_kl - pe[:, None, None]) / (1 - pe[:, None, None])
-        G = (n / npair)[:, None, None] * (x - kap[:, None, None])
-    G = np.where(used[:, None, None], G, 0.0).reshape(-1, qq)
-    dense = _dense_pairs(s)
-    if dense:
-        lookup = np.zeros((r * r, qq))
-        lookup[pt.keys] = G
-        lookup = lookup.ravel()
-    z = np.zeros(n)
-    for it, a, b, la, lb, wt in iter_rating_pairs(s):
-        if dense:
-            g = lookup[(a * r + b) * qq + la * q + lb]
-        else:
-            g = G[np.searchsorted(pt.keys, a * r + b), la * q + lb]
-        z += np.bincount(it, weights=g if wt is None else g * wt, minlength=n)
+        pe_p, k_p = pe[p], kap[p]
+        pe_kl = (wk[p, la] + wl[p, lb]) / 2
+        x = (W[la, lb] - pe_p) / (1 - pe_p) - 2 * (1 - k_p) * (pe_kl - pe_p) / (1 - pe_p)
+        g = (n / npair[p]) * (x - k_p)
+    g = np.where(used[p], g, 0.0)
+    z = np.bincount(pt.item, weights=g if pt.weight is None else g * pt.weight, minlength=n)
     z /= P
     return float(np.sqrt(np.sum((z - z.mean()) ** 2) / (n * (n - 1))))
 
 
-def pair_incidence(s: Sufficient, pt: PairTables, W: np.ndarray, dense_limit: int = 30_000_000):
+def pair_incidence(s: Sufficient, pt: PairIndex, W: np.ndarray, dense_limit: int = 30_000_000):
     """Items x (pair, statistic) incidence for the bootstrap.
 
     For each annotator pair ``p`` the ``2q + 2`` columns ``p*(2q+2) + j``
@@ -459,24 +413,36 @@ def pair_incidence(s: Sufficient, pt: PairTables, W: np.ndarray, dense_limit: in
     -------
     array or sparse matrix, shape (n_items, P * (2q + 2))
     """
-    q, r = s.q, max(s.n_annotators, 1)
+    q = s.q
     width = 2 * q + 2
-    P = len(pt.keys)
-    rows, cols, vals = [], [], []
-    for it, a, b, la, lb, wt in iter_rating_pairs(s):
-        if wt is None:
-            wt = np.ones(len(it))
-        p = np.searchsorted(pt.keys, a * r + b) * width
-        rows.append(np.concatenate([it, it, it, it]))
-        cols.append(np.concatenate([p, p + 1, p + 2 + la, p + 2 + q + lb]))
-        vals.append(np.concatenate([wt, wt * W[la, lb], wt, wt]))
-    shape = (s.n_items, P * width)
-    if not rows:
-        return np.zeros(shape)
+    shape = (s.n_items, pt.n_pairs * width)
+    if not len(pt.item):
+        return np.zeros(shape) if shape[0] * shape[1] <= dense_limit else sp.csr_matrix(shape)
+    wt = np.ones(len(pt.item)) if pt.weight is None else pt.weight
+    it, p = pt.item, pt.pid * width
+    la, lb = pt.code // q, pt.code % q
     m = sp.csr_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=shape
+        (
+            np.concatenate([wt, wt * W[la, lb], wt, wt]),
+            (
+                np.concatenate([it, it, it, it]),
+                np.concatenate([p, p + 1, p + 2 + la, p + 2 + q + lb]),
+            ),
+        ),
+        shape=shape,
     )
     return m.toarray() if shape[0] * shape[1] <= dense_limit else m
+
+
+def single_pair_counts(pt: PairIndex, W: np.ndarray) -> np.ndarray:
+    """Per item, the pairs sharing only that item whose labels disagree (``w[k, l] < 1``).
+
+    In a resample that draws the item twice such a pair has two items and a
+    kappa of 0 (observed and chance agreement are both ``w[k, l]``); a pair
+    whose labels agree has chance agreement 1 and no kappa.  Shape (n_items,).
+    """
+    dis = (W < 1 - 1e-12).ravel().astype(float)
+    return np.asarray(pt.singles @ dis).ravel()
 
 
 def cohen_from_pair_sums(S: np.ndarray, q: int, W: np.ndarray) -> np.ndarray:
@@ -488,4 +454,4 @@ def cohen_from_pair_sums(S: np.ndarray, q: int, W: np.ndarray) -> np.ndarray:
     pk = S[..., 2 : 2 + q] / safe[..., None]
     pl = S[..., 2 + q :] / safe[..., None]
     pe = np.einsum("bpk,kl,bpl->bp", pk, W, pl)
-    return np.where(n >= 2, _chance_corrected(pa, pe), np.nan)
+    return np.where(n >= 2, chance_corrected(pa, pe), np.nan)

@@ -3,7 +3,7 @@
 Every coefficient in :mod:`raer_agreement.metrics` is a function of sums
 over items of small per-item quantities (the items x categories counts, the
 per-item coincidences, the items x (annotator, category) incidences and the
-items x (annotator pair, category pair) incidences).  Computing them once from
+items x (annotator pair, category pair) incidences of :mod:`.pairs`).  Computing them once from
 the integer codes with :func:`numpy.bincount` makes point estimates, the
 linearised standard errors and the bootstrap (a matrix of resampled item
 weights times these statistics) share one code path.
@@ -28,11 +28,7 @@ __all__ = [
     "category_values",
     "krippendorff_distances",
     "warn_degenerate",
-    "iter_rating_pairs",
 ]
-
-#: Largest number of rating pairs held in memory at once while enumerating.
-PAIR_CHUNK = 4_000_000
 
 
 def warn_degenerate(what: str, reason: str, stacklevel: int = 3) -> None:
@@ -266,11 +262,7 @@ def sufficient(ann, scheme: str | None = None, *, labels=None) -> Sufficient:
     """
     if not hasattr(ann, "ratings") or not hasattr(ann, "schemes"):
         raise TypeError(f"expected an Annotations object, got {type(ann).__name__}")
-    name = ann.schemes[0] if scheme is None else scheme
-    if name not in ann.schemes:
-        raise ValueError(
-            f"no scheme {name!r} in these annotations (schemes: {', '.join(ann.schemes)})"
-        )
+    name = ann.resolve_scheme(scheme)
     lab = ann.labels[name] if labels is None else np.asarray(labels, dtype=np.int64)
     sch = ann.scheme(name)
     return from_codes(
@@ -388,45 +380,3 @@ def krippendorff_distances(level: str, values: np.ndarray, n_v: np.ndarray) -> n
         between = c[..., hi] - c[..., lo] + n_v[..., lo]
         return (between - (n_v[..., lo] + n_v[..., hi]) / 2) ** 2
     raise ValueError(f"unknown level of measurement {level!r}; expected one of {', '.join(LEVELS)}")
-
-
-# -------------------------------------------------------------- rating pairs
-def iter_rating_pairs(s: Sufficient, max_pairs: int = PAIR_CHUNK):
-    """Every pair of ratings of one item by two different annotators.
-
-    Yields chunks ``(item, a, b, la, lb, weight)`` of int64 arrays with
-    ``a < b``; ``la`` is the label of annotator ``a``.  ``weight`` is None
-    (every pair counts once) unless an annotator rated an item several times:
-    then each of its ratings gets weight ``1 / repeats`` so that every
-    annotator pair counts an item once (float array).
-    """
-    order = s.pair_order  # by (item, annotator): a <= b within an item
-    it, an, lab = s.item[order], s.annotator[order], s.label[order]
-    m = s.m
-    start = np.cumsum(m) - m
-    pos = np.arange(len(it)) - start[it]
-    n_after = m[it] - 1 - pos  # partners later in the same item
-    repeats = s.has_repeats
-    if repeats:
-        # runs of equal (item, annotator) are one annotator's repeated ratings
-        new_run = np.ones(len(it), bool)
-        new_run[1:] = (it[1:] != it[:-1]) | (an[1:] != an[:-1])
-        run = np.cumsum(new_run) - 1
-        rep_w = 1.0 / np.bincount(run)[run]
-    cum = np.cumsum(n_after)
-    lo = 0
-    while lo < len(it):
-        base = int(cum[lo - 1]) if lo else 0
-        hi = max(int(np.searchsorted(cum, base + max_pairs, side="right")), lo + 1)
-        na = n_after[lo:hi]
-        first = np.repeat(np.arange(lo, hi), na)
-        if len(first):
-            second = np.arange(len(first)) - np.repeat(np.cumsum(na) - na, na) + first + 1
-            a, b = an[first], an[second]
-            if repeats:
-                keep = a != b
-                w = (rep_w[first] * rep_w[second])[keep]
-                yield it[first][keep], a[keep], b[keep], lab[first][keep], lab[second][keep], w
-            else:
-                yield it[first], a, b, lab[first], lab[second], None
-        lo = hi

@@ -24,11 +24,12 @@ import pandas as pd
 
 from ..errors import DegenerateDataWarning, InputError
 from . import _sufficient
+from ._core import cohen_from_tables, fce_se, finish
 from .bootstrap import as_generator, bootstrap_replicates, percentile_ci
 from .coefficients import COEFFICIENTS, IDENTITY_COEFFICIENTS, Engine, as_annotations
 from .cohen import kappa_matrix_of, pairwise_cohen_of
 from .diagnostics import max_kappa_of, paradox_of, prevalence_of, vote_spread_of
-from .per_annotator import human_ceiling, per_annotator_of
+from .per_annotator import consensus_tables, human_ceiling_of, per_annotator_of
 from .per_class import per_class_of
 from .results import Coefficient, CoefficientTable
 
@@ -95,20 +96,14 @@ class Analysis:
     ):
         self.annotations = as_annotations(data)
         ann = self.annotations
-        name = ann.schemes[0] if scheme is None else scheme
-        if name not in ann.schemes:
-            raise InputError(
-                f"no scheme {name!r} in these annotations (schemes: {', '.join(ann.schemes)})",
-                value=name,
-            )
-        self.scheme = name
+        self.scheme = ann.resolve_scheme(scheme)
         self.weights = weights
         self.level = level
         self.confidence = confidence
         self.identities = not ann.anonymous
-        self._per_class: dict = {}
-        self._points: dict = {}
-        self._upoints: dict = {}
+        self._per_class: dict[int, pd.DataFrame] = {}
+        self._points: dict[str, dict] = {}
+        self._upoints: dict[str, dict] = {}
 
     def __repr__(self) -> str:
         return f"Analysis({self.annotations!r}, scheme={self.scheme!r})"
@@ -149,6 +144,12 @@ class Analysis:
         """Per clip: ``n_votes, top_share, entropy`` (see :func:`~raer_agreement.metrics.vote_spread`)."""
         c = self.counts
         return vote_spread_of(c.to_numpy(), self.annotations.item_ids)
+
+    @property
+    def notes(self) -> list:
+        """What was capped or left out while computing (empty when nothing was)."""
+        pairs = self.__dict__.get("pairs")
+        return list(pairs.notes) if pairs is not None else []
 
     def require_identities(self, what: str) -> None:
         """Raise :class:`~raer_agreement.errors.AnonymousVotesError` for anonymous votes."""
@@ -314,7 +315,49 @@ class Analysis:
         """Per annotator: agreement with the others, mean Cohen kappa, leave-one-out alpha."""
         self.require_identities("per-annotator agreement")
         return per_annotator_of(
-            self.sufficient, self.annotations.annotator_ids, self.pairs, level=self.level
+            self.sufficient,
+            self.annotations.annotator_ids,
+            self.pairs,
+            level=self.level,
+            tables=self.consensus_tables,
+        )
+
+    @cached_property
+    def consensus_tables(self) -> np.ndarray:
+        """Each annotator against the leave-one-out consensus, shape (n_annotators, q, q)."""
+        self.require_identities("per-annotator agreement")
+        return consensus_tables(self.sufficient)
+
+    @cached_property
+    def consensus_kappa_ci(self) -> pd.DataFrame:
+        """Per annotator: Cohen's kappa against the consensus with its interval.
+
+        Columns ``kappa_vs_consensus, se, ci_low, ci_high, n_compared`` (index
+        ``annotator``); SE Fleiss-Cohen-Everitt, CI t(n - 1), n = the
+        annotator's compared ratings.
+        """
+        t = self.consensus_tables
+        res = cohen_from_tables(t, np.eye(self.sufficient.q))
+        se = fce_se(t, np.eye(self.sufficient.q))[0]
+        fin = np.array(
+            [
+                finish(k, e, int(round(n)), self.confidence)
+                for k, e, n in zip(res["kappa"], se, res["n"])
+            ],
+            dtype=float,
+        ).reshape(-1, 3)
+        ids = np.asarray(self.annotations.annotator_ids, dtype=object)[
+            self.sufficient.annotator_codes
+        ]
+        return pd.DataFrame(
+            {
+                "kappa_vs_consensus": res["kappa"],
+                "se": se,
+                "ci_low": fin[:, 0],
+                "ci_high": fin[:, 1],
+                "n_compared": res["n"],
+            },
+            index=pd.Index(ids, name="annotator"),
         )
 
     @cached_property
@@ -334,7 +377,10 @@ class Analysis:
     @cached_property
     def human_ceiling(self) -> pd.DataFrame:
         """Each annotator against the leave-one-out majority of the others (UAR, WAR)."""
-        return human_ceiling(self.annotations, self.scheme)
+        self.require_identities("the human ceiling by annotator")
+        return human_ceiling_of(
+            self.consensus_tables, self.sufficient, self.annotations.annotator_ids
+        )
 
     def alpha(self) -> Coefficient:
         """Krippendorff's alpha (no bootstrap)."""

@@ -90,7 +90,7 @@ def bootstrap_replicates(
     width = max(
         n,
         engine.s.n_annotators * engine.s.q,
-        len(engine.pairs.keys) * (2 * engine.s.q + 2) if "mean_cohen_kappa" in which else 0,
+        engine.pairs.n_pairs * (2 * engine.s.q + 2) if "mean_cohen_kappa" in which else 0,
     )
     block = int(max(1, min(n_boot, BLOCK_CELLS // max(width, 1))))
     import warnings

@@ -233,15 +233,21 @@ class Engine:
 
     def _mean_cohen(self, w):
         pt = self.pairs
-        P = len(pt.keys)
-        if P == 0:
-            return np.full(1 if w is None else w.shape[0], np.nan)
+        B = 1 if w is None else w.shape[0]
         if w is None:
+            if pt.n_pairs == 0:
+                return np.full(1, np.nan)
             k = _core.cohen_from_tables(pt.tables[None], self.W)["kappa"]
+            extra = np.zeros(1)
         else:
-            k = _core.cohen_from_pair_sums(_core.wsum(w, self.pair_incidence), self.s.q, self.W)
+            if pt.n_pairs:
+                k = _core.cohen_from_pair_sums(_core.wsum(w, self.pair_incidence), self.s.q, self.W)
+            else:
+                k = np.zeros((B, 0))
+            # pairs sharing one item have two when the item is drawn twice: a kappa of 0
+            extra = (w >= 2) @ _core.single_pair_counts(pt, self.W)
         ok = np.isfinite(k)
-        cnt = ok.sum(1)
+        cnt = ok.sum(1) + extra
         return np.where(cnt > 0, np.where(ok, k, 0).sum(1) / np.maximum(cnt, 1), np.nan)
 
     def point(self, which=COEFFICIENTS, confidence: float = 0.95, *, warn: bool = True) -> dict:

@@ -17,6 +17,7 @@ import pandas as pd
 from . import _core
 from ._sufficient import agreement_weights, from_codes, sufficient, warn_degenerate
 from .coefficients import as_annotations, coefficient_series
+from .pairs import pair_index
 
 __all__ = [
     "contingency_table",
@@ -94,7 +95,7 @@ def contingency_table(data, a=None, b=None, *, scheme: str | None = None) -> pd.
     s = from_codes(
         it[keep], np.where(an[keep] == ia, 0, 1), lab[keep], categories=cats, n_items=ann.n_items
     )
-    pt = _core.pair_tables(s)
+    pt = pair_index(s, min_shared=1)
     q = len(cats)
     tab = pt.tables[0] if len(pt.keys) else np.zeros((q, q))
     ids = ann.annotator_ids
@@ -149,7 +150,7 @@ def two_rater_coefficients(
     rows = {}
 
     def add(name, pe, pe_kl, *, extra=None, est=None, se_from=None):
-        k = _core._chance_corrected(pa, pe) if est is None else est
+        k = _core.chance_corrected(pa, pe) if est is None else est
         k = float(k) if n >= 2 else np.nan
         if se_from is not None:
             se = se_from
@@ -176,7 +177,7 @@ def two_rater_coefficients(
 
     pe_c = float(pk @ W @ pl)
     wk, wl = W @ pl, W.T @ pk
-    k_c = _core._chance_corrected(pa, pe_c)
+    k_c = _core.chance_corrected(pa, pe_c)
     _, se0 = _core.fce_se(T, W) if n >= 2 else (np.nan, np.nan)
     add(
         "cohen_kappa",
@@ -197,7 +198,7 @@ def two_rater_coefficients(
     add("brennan_prediger", pe_b, np.full((q, q), pe_b))
     eps = 1 / (2 * n) if n > 0 else np.nan
     pa_eps = (1 - eps) * pa + eps
-    add("krippendorff_alpha", pe_s, None, est=_core._chance_corrected(pa_eps, pe_s), se_from=se_s)
+    add("krippendorff_alpha", pe_s, None, est=_core.chance_corrected(pa_eps, pe_s), se_from=se_s)
     rows["krippendorff_alpha"]["pa"] = float(pa_eps)
     add("percent_agreement", 0.0, np.zeros((q, q)), est=pa)
     for r in rows.values():
@@ -319,7 +320,7 @@ def pairwise_cohen_of(s, pt, W, annotator_ids, *, confidence: float = 0.95) -> p
     ids = np.asarray(annotator_ids, dtype=object)
     a_ids = ids[s.annotator_codes[pt.pairs[:, 0]]] if len(pt.keys) else np.array([], dtype=object)
     b_ids = ids[s.annotator_codes[pt.pairs[:, 1]]] if len(pt.keys) else np.array([], dtype=object)
-    se = np.array([_core.fce_se(t, W)[0] for t in pt.tables]) if len(pt.keys) else np.zeros(0)
+    se = _core.fce_se(pt.tables, W)[0]
     fin = [
         _core.finish(k, e, int(round(nn)), confidence)
         for k, e, nn in zip(res["kappa"], se, res["n"])

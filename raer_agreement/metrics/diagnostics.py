@@ -18,6 +18,7 @@ from . import _core
 from ._sufficient import sufficient
 from .bands import krippendorff_band, landis_koch
 from .coefficients import Engine, as_annotations
+from .pairs import pair_index
 
 __all__ = [
     "prevalence",
@@ -120,7 +121,7 @@ def max_kappa_of(engine, points: dict) -> pd.Series:
     """:func:`max_kappa` from an unweighted :class:`Engine` and its point estimates."""
     s = engine.s
     pe = points["conger_kappa"]["pe"]
-    pa_max = conger_pa_max(s)
+    pa_max = conger_pa_max(s, engine.pairs)
     conger_max = (
         (pa_max - pe) / (1 - pe)
         if np.isfinite(pe) and pe < 1 and np.isfinite(points["conger_kappa"]["estimate"])
@@ -146,7 +147,7 @@ def max_kappa_of(engine, points: dict) -> pd.Series:
     )
 
 
-def conger_pa_max(s) -> float:
+def conger_pa_max(s, pairs=None) -> float:
     """Largest percent agreement given each annotator pair's marginals on its shared items.
 
     Percent agreement is ``sum_i w_i sum_(r != s) [l_r == l_s] / n2`` over
@@ -154,40 +155,39 @@ def conger_pa_max(s) -> float:
     and ``n2`` the items with two ratings or more.  Grouping the rating
     pairs by their annotators ``(a, b)``, the agreements on category ``k``
     are at most ``min(A_abk, A_bak)`` with ``A_abk = sum_i w_i n_aik n_bi``
-    (``n_aik``: ``a``'s ratings of ``i`` in ``k``); pairs of one annotator's
-    repeated ratings may all agree.  ``A`` is one sparse product over items,
-    so the work follows the pairs of annotators that rated an item together.
+    (``n_aik``: ``a``'s ratings of ``i`` in ``k``); a pair sharing one item
+    attains its own agreement, and pairs of one annotator's repeated ratings
+    may all agree.  ``A`` is read from the pair incidences
+    (:func:`~raer_agreement.metrics.pairs.pair_index`, given as ``pairs`` or
+    built), so the work follows the pairs of annotators that rated an item
+    together.
     """
-    import scipy.sparse as sp
-
     m = s.m.astype(float)
     n2 = int((m >= 2).sum())
     if n2 == 0 or s.n_annotators < 2:
         return np.nan
-    q, r = s.q, s.n_annotators
+    px = pair_index(s) if pairs is None else pairs
+    q = s.q
     w = np.divide(1.0, m * (m - 1), out=np.zeros_like(m), where=m >= 2)
-    ones = np.ones(s.n_ratings)
-    R = sp.csr_matrix((ones, (s.item, s.annotator * q + s.label)), shape=(s.n_items, r * q))
-    P = sp.csr_matrix((ones, (s.item, s.annotator)), shape=(s.n_items, r))
-    A = (R.T.multiply(w[None, :]).tocsr() @ P).tocoo()  # ((a, k), b) -> A_abk
-    a, k, b = A.row // q, A.row % q, A.col
-    same = a == b
-    P.sum_duplicates()
-    # one annotator's repeated ratings of an item: every ordered pair of them may agree
+    wi = w[px.item]
+    la, lb = px.code // q, px.code % q
+    size = px.n_pairs * q
+    A = np.bincount(px.pid * q + la, weights=wi, minlength=size)
+    B = np.bincount(px.pid * q + lb, weights=wi, minlength=size)
+    kept = 2 * np.minimum(A, B).sum()  # (a, b) and (b, a)
+    same = np.flatnonzero((np.arange(q * q) // q) == (np.arange(q * q) % q))
+    singles = 2 * float(w @ np.asarray(px.singles[:, same].sum(1)).ravel())
     self_pairs = 0.0
-    if s.has_repeats:
+    if s.has_repeats:  # one annotator's repeated ratings of an item: all may agree
+        import scipy.sparse as sp
+
+        P = sp.csr_matrix(
+            (np.ones(s.n_ratings), (s.item, s.annotator)), shape=(s.n_items, s.n_annotators)
+        )
+        P.sum_duplicates()
         Pw = P.multiply(w[:, None])
-        self_pairs = float(np.asarray(Pw.multiply(P).sum()) - np.asarray(Pw.sum()))
-    a, k, b, v = a[~same], k[~same], b[~same], A.data[~same]
-    key = (a * r + b) * q + k
-    partner = (b * r + a) * q + k
-    order = np.argsort(key, kind="stable")
-    skey = key[order]
-    pos = np.searchsorted(skey, partner)
-    pos = np.minimum(pos, len(skey) - 1)
-    found = skey[pos] == partner
-    other = np.where(found, v[order][pos], 0.0)
-    return float((np.minimum(v, other).sum() + self_pairs) / n2)
+        self_pairs = float(Pw.multiply(P).sum() - Pw.sum())
+    return float((kept + singles + self_pairs) / n2)
 
 
 def paradox_diagnostics(data, scheme: str | None = None) -> pd.Series:

@@ -19,7 +19,13 @@ from . import _core
 from ._sufficient import krippendorff_distances, sufficient
 from .coefficients import as_annotations
 
-__all__ = ["per_annotator_agreement", "per_annotator_of", "human_ceiling"]
+__all__ = [
+    "per_annotator_agreement",
+    "per_annotator_of",
+    "consensus_tables",
+    "human_ceiling",
+    "human_ceiling_of",
+]
 
 _CHUNK = 2_000_000
 
@@ -85,12 +91,18 @@ def per_annotator_agreement(
     return per_annotator_of(s, ann.annotator_ids, _core.pair_tables(s), level=level)
 
 
-def per_annotator_of(s, annotator_ids, pairs, *, level: str = "nominal") -> pd.DataFrame:
-    """:func:`per_annotator_agreement` from the sufficient statistics of one
-    scheme, the source's annotator ids and the pair tables of ``s``."""
-    q, r, n = s.q, s.n_annotators, s.n_items
+def consensus_tables(s) -> np.ndarray:
+    """Each annotator's ratings against the leave-one-out plurality of the others.
+
+    Returns
+    -------
+    ndarray of float, shape (n_annotators, q, q)
+        ``[a, k, l]``: weight of ``a``'s ratings in ``k`` whose item's other
+        ratings have their plurality in ``l`` (a tie shares the unit weight
+        among the tied categories; items nobody else rated are left out).
+    """
+    q, r = s.q, s.n_annotators
     counts = s.counts
-    # --- each rating against the plurality of the other ratings of its item
     if s.has_repeats:
         key = s.item * r + s.annotator
         _, inv = np.unique(key, return_inverse=True)
@@ -112,7 +124,18 @@ def per_annotator_of(s, annotator_ids, pairs, *, level: str = "nominal") -> pd.D
         rows, cols = np.nonzero(share)
         code = (an[rows] * q + lab[rows]) * q + cols
         tab += np.bincount(code, weights=share[rows, cols], minlength=r * q * q)
-    tables = tab.reshape(r, q, q)
+    return tab.reshape(r, q, q)
+
+
+def per_annotator_of(
+    s, annotator_ids, pairs, *, level: str = "nominal", tables=None
+) -> pd.DataFrame:
+    """:func:`per_annotator_agreement` from the sufficient statistics of one
+    scheme, the source's annotator ids, the pair tables of ``s`` and
+    (optionally) the :func:`consensus_tables` of ``s``."""
+    q, r, n = s.q, s.n_annotators, s.n_items
+    counts = s.counts
+    tables = consensus_tables(s) if tables is None else tables
     res = _core.cohen_from_tables(tables, np.eye(q))
     # --- mean pairwise Cohen kappa per annotator
     pt = pairs
@@ -163,54 +186,50 @@ def per_annotator_of(s, annotator_ids, pairs, *, level: str = "nominal") -> pd.D
 def human_ceiling(ann, scheme: str | None = None) -> pd.DataFrame:
     """Each annotator scored against the leave-one-out consensus of the others.
 
-    For every rating, the consensus is the majority of the *other*
-    annotators' votes on that clip (clips where the others tie, or where no
-    one else voted, are left out).  This is the human reference for a
-    model's UAR/WAR against aggregated labels.
+    The consensus of a rating is the plurality of the *other* annotators'
+    votes on that clip, as in :func:`per_annotator_agreement` (one
+    definition, :func:`consensus_tables`): a tie shares the rating's unit
+    weight equally among the tied classes, and clips no one else voted on
+    are left out.  This is the human reference for a model's UAR (mean
+    per-class recall) and WAR (accuracy) against aggregated labels.
 
-    In the example, annotator 2's ratings of clips 2, 3 and 4 can be scored
-    (the others tie on clip 1) and the last one misses the others' label 2.
+    In the example, annotator 1 agrees with the others on clips 2 and 3 and
+    gets half credit on clips 1 and 4, where the others tie: WAR 0.75.
 
     Returns
     -------
     DataFrame
-        One row per annotator: ``n_compared``, ``uar``, ``war``.
+        One row per annotator (index ``annotator``): ``n_compared`` (ratings
+        with another vote on the clip), ``uar``, ``war``.
 
     Examples
     --------
     >>> from raer_agreement import Annotations
     >>> ann = Annotations.from_matrix([[1, 1, 2], [2, 2, 2], [1, 1, 1], [2, 1, 2]], categories=[1, 2])
-    >>> human_ceiling(ann)["war"].round(2).tolist()
-    [1.0, 0.67, 0.67]
+    >>> human_ceiling(ann)["war"].tolist()
+    [0.75, 0.625, 0.625]
     """
     ann = as_annotations(ann)
     ann.require_identities("the human ceiling by annotator")
-    sch = ann.scheme(scheme).name
-    it, an, lab = ann.ratings(sch)
-    q = ann.n_categories(sch)
-    counts = ann.counts(sch)
-    others = counts[it].copy()
-    others[np.arange(len(it)), lab] -= 1
-    top = others.max(1)
-    winner = others.argmax(1)
-    unique = (others == top[:, None]).sum(1) == 1
-    ok = (top > 0) & unique
-    rows = []
-    for a in range(ann.n_annotators):
-        m = ok & (an == a)
-        if not m.any():
-            rows.append((ann.annotator_ids[a], 0, np.nan, np.nan))
-            continue
-        truth, given = winner[m], lab[m]
-        rec = [np.mean(given[truth == k] == k) for k in range(q) if (truth == k).any()]
-        rows.append(
-            (
-                ann.annotator_ids[a],
-                int(m.sum()),
-                float(np.mean(rec)),
-                float(np.mean(given == truth)),
-            )
-        )
-    return pd.DataFrame(rows, columns=["annotator", "n_compared", "uar", "war"]).set_index(
-        "annotator"
-    )
+    s = sufficient(ann, ann.resolve_scheme(scheme))
+    return human_ceiling_of(consensus_tables(s), s, ann.annotator_ids)
+
+
+def human_ceiling_of(tables: np.ndarray, s, annotator_ids) -> pd.DataFrame:
+    """:func:`human_ceiling` from the :func:`consensus_tables` of ``s`` (every
+    annotator of ``annotator_ids`` gets a row; nan without a compared rating)."""
+    n = tables.sum((1, 2))
+    diag = np.einsum("akk->ak", tables)
+    col = tables.sum(1)  # per consensus class
+    with np.errstate(invalid="ignore", divide="ignore"):
+        recall = np.where(col > 0, diag / np.where(col > 0, col, 1), np.nan)
+        uar = np.where((col > 0).any(1), np.nanmean(np.where(col > 0, recall, np.nan), 1), np.nan)
+        war = np.where(n > 0, diag.sum(1) / np.where(n > 0, n, 1), np.nan)
+    r = len(annotator_ids)
+    full = {k: np.full(r, np.nan) for k in ("n_compared", "uar", "war")}
+    full["n_compared"][s.annotator_codes] = n
+    full["uar"][s.annotator_codes] = uar
+    full["war"][s.annotator_codes] = war
+    out = pd.DataFrame(full, index=pd.Index(list(annotator_ids), name="annotator"))
+    out["n_compared"] = out["n_compared"].fillna(0).round().astype(np.int64)
+    return out

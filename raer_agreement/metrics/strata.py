@@ -184,10 +184,7 @@ def granularity_agreement(
         raise ValueError("give both child and parent schemes, or neither")
     else:
         for sch in (child, parent):
-            if sch not in ann.schemes:
-                raise ValueError(
-                    f"no scheme {sch!r} in these annotations (schemes: {', '.join(ann.schemes)})"
-                )
+            ann.resolve_scheme(sch)
         pairs = [(child, parent)]
     known = {k: v for k, v in (analyses or {}).items() if v.level == level}
 

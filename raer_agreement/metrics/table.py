@@ -230,6 +230,8 @@ def _scheme_entry(a: Analysis, by_cols, n_boot, gen) -> dict:
     if mk is not None:
         entry["diagnostics"]["mean_cohen_kappa_max"] = mk["mean_cohen_kappa_max"]
     entry["diagnostics"]["prevalence"] = _records(a.prevalence, "category")
+    if a.notes:
+        entry["notes"] = list(a.notes)
     entry["by"] = {}
     for col in by_cols:
         groups = []

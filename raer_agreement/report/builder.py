@@ -293,14 +293,39 @@ def _agreement(ann: Annotations, analyses: dict, contexts, n_boot: int, seed: in
                 )
             }
             if a.identities:
-                km = a.kappa_matrix
-                d["pairwise_kappa"] = {
-                    "annotators": [str(x) for x in km.index],
-                    "matrix": to_jsonable(km.to_numpy().tolist()),
-                }
+                d["pairwise_kappa"] = _pairwise_block(a)
             d["vote_distribution"] = _vote_stats(a.vote_spread)
             detail[s] = d
     return agreement, detail
+
+
+#: Annotators shown in the pairwise kappa matrix (the most active ones beyond it).
+MAX_MATRIX_ANNOTATORS = 200
+
+
+def _pairwise_block(a: Analysis) -> dict:
+    """The pairwise Cohen kappa matrix, limited to the most active annotators."""
+    km = a.kappa_matrix
+    note = None
+    if len(km) > MAX_MATRIX_ANNOTATORS:
+        s = a.sufficient
+        ids = np.asarray(a.annotations.annotator_ids, dtype=object)[s.annotator_codes]
+        n = pd.Series(np.bincount(s.annotator, minlength=s.n_annotators), index=ids)
+        n = n.reindex(km.index).fillna(0).sort_values(ascending=False, kind="stable")
+        top = set(n.index[:MAX_MATRIX_ANNOTATORS])
+        keep = [x for x in km.index if x in top]
+        note = (
+            f"the {MAX_MATRIX_ANNOTATORS} most active of {len(km)} annotators are shown "
+            "(every pair counts in the per-annotator means)"
+        )
+        km = km.loc[keep, keep]
+    block = {
+        "annotators": [str(x) for x in km.index],
+        "matrix": to_jsonable(km.to_numpy().tolist()),
+    }
+    if note:
+        block["note"] = note
+    return block
 
 
 def _fit_estimators(ann: Annotations, methods, scheme: str, pair, seed: int) -> dict:

@@ -266,12 +266,19 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
                 f"(kappa {fmt(low['kappa_vs_consensus'])}){moves}."
             )
         )
+        ci = report.analyses[scheme].consensus_kappa_ci
+        shown = pa.assign(
+            kappa_vs_consensus_ci_low=ci["ci_low"].reindex(pa["annotator"]).to_numpy(),
+            kappa_vs_consensus_ci_high=ci["ci_high"].reindex(pa["annotator"]).to_numpy(),
+        )
         s.add(
             Figure(
                 plots.plot_annotator_agreement(
-                    pa, title=f"{scheme}: agreement with the consensus"
+                    shown, title=f"{scheme}: agreement with the consensus"
                 ).figure,
-                "Cohen's kappa of each annotator against the majority of the other annotators on the same clips.",
+                "Cohen's kappa of each annotator against the majority of the other annotators on "
+                "the same clips, with its 95% interval (t, Fleiss-Cohen-Everitt SE); n is the "
+                "number of ratings compared: few ratings, wide interval.",
             )
         )
         s.add(

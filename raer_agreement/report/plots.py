@@ -25,6 +25,7 @@ __all__ = [
     "plot_contingency",
     "plot_class_distribution",
     "new_axes",
+    "text_colour",
 ]
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
@@ -41,6 +42,21 @@ def new_axes(ax=None, figsize=(6.4, 3.6)):
 
     _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
+
+
+def text_colour(rgba) -> str:
+    """Black or white, whichever reads better on a cell of colour ``rgba``.
+
+    Uses the WCAG relative luminance of the cell: dark cells get white text.
+
+    >>> text_colour((0.0, 0.13, 0.3, 1.0)), text_colour((1.0, 0.9, 0.2, 1.0))
+    ('white', 'black')
+    """
+    c = np.asarray(rgba[:3], dtype=float)
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    lum = float(lin @ [0.2126, 0.7152, 0.0722])
+    # contrast with black (lum + .05) / .05 against white 1.05 / (lum + .05)
+    return "black" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "white"
 
 
 def _interval_rows(
@@ -169,14 +185,23 @@ def plot_annotator_agreement(
     value: str = "kappa_vs_consensus",
     title: str | None = None,
 ):
-    """Each annotator's agreement with the leave-one-out consensus (sorted)."""
+    """Each annotator's agreement with the leave-one-out consensus (sorted), with
+    its interval (columns ``<value>_ci_low``/``_ci_high`` when present) and the
+    number of ratings it rests on (``n_compared``) beside the name, so that an
+    annotator with two ratings does not pass for a reliable one."""
     df = per_annotator.sort_values(value)
     ax = new_axes(ax, (6.4, 0.3 * len(df) + 1.2))
     names = [str(x) for x in (df["annotator"] if "annotator" in df else df.index)]
+    if "n_compared" in df:
+        names = [
+            f"{a} (n={int(n):,})" if np.isfinite(n) else a
+            for a, n in zip(names, df["n_compared"].astype(float))
+        ]
     lo = df.get(f"{value}_ci_low", pd.Series(np.nan, index=df.index))
     hi = df.get(f"{value}_ci_high", pd.Series(np.nan, index=df.index))
     _interval_rows(ax, names, df[value], lo, hi)
-    ax.set_xlabel("Cohen's kappa against the consensus of the other annotators")
+    ax.tick_params(axis="y", labelsize=7)
+    ax.set_xlabel("Cohen's kappa against the consensus of the other annotators (95% CI)")
     if title:
         ax.set_title(title)
     return ax
@@ -319,7 +344,7 @@ def plot_contingency(
                     ha="center",
                     va="center",
                     fontsize=6,
-                    color="white" if shown[i, j] < 0.5 else "black",
+                    color=text_colour(im.cmap(im.norm(shown[i, j]))),
                 )
     ax.figure.colorbar(im, ax=ax, label="share of row" if normalise else "votes", shrink=0.8)
     ax.set_xlabel(table.columns.name or "")

@@ -82,10 +82,86 @@ def _figure_uri(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+#: Column headers for people (JSON keys stay as they are); others lose their underscores.
+HEADERS = {
+    "n_ratings": "ratings",
+    "n_items": "clips",
+    "n_compared": "ratings compared",
+    "n_both": "ratings with both labels",
+    "n_changed": "clips changed",
+    "n_votes": "votes",
+    "n_distinct_labels": "distinct labels",
+    "p_value": "p",
+    "se": "SE",
+    "se_h0": "SE under H0",
+    "consensus_agreement": "agreement with consensus",
+    "kappa_vs_consensus": "kappa vs consensus",
+    "mean_cohen_kappa": "mean Cohen's kappa",
+    "alpha_without": "alpha without",
+    "alpha_influence": "alpha influence",
+    "fleiss_kappa": "Fleiss' kappa",
+    "alpha_one_vs_rest": "alpha one-vs-rest",
+    "share_changed": "share changed",
+    "min_confidence": "lowest confidence",
+    "max_entropy": "highest entropy",
+    "top_vote_share": "top-vote share",
+    "clip_id": "clip",
+    "uar": "UAR",
+    "war": "WAR",
+    "ci_low": "CI low",
+    "ci_high": "CI high",
+    "boot_ci_low": "bootstrap low",
+    "boot_ci_high": "bootstrap high",
+}
+
+
+def header(name) -> str:
+    """A column header for people: ``kappa_vs_consensus`` -> ``kappa vs consensus``.
+
+    >>> header("n_compared"), header("alpha_one_vs_rest"), header("95% CI low")
+    ('ratings compared', 'alpha one-vs-rest', '95% CI low')
+    """
+    name = str(name)
+    if name in HEADERS:
+        return HEADERS[name]
+    if name.startswith("label_"):
+        return "label (" + name[len("label_") :] + ")"
+    return name.replace("_", " ")
+
+
+def _is_count(name) -> bool:
+    name = str(name)
+    return name.startswith("n_") or name in ("rows", "count", "counts")
+
+
+def _is_p(name) -> bool:
+    return str(name) in ("p_value", "p", "p-value")
+
+
+def cell(v, column, digits: int = 3) -> str:
+    """One table cell: counts as integers, p-values below 0.001 as ``<0.001``.
+
+    >>> cell(1638.0, "n_compared"), cell(0.0, "p_value"), cell(0.0312, "p_value")
+    ('1,638', '<0.001', '0.031')
+    """
+    if _is_count(column) and isinstance(v, (int, float, np.integer, np.floating)):
+        if isinstance(v, (bool, np.bool_)) or not math.isfinite(float(v)):
+            return fmt(v, digits)
+        if float(v).is_integer():
+            return f"{int(v):,}"
+    if _is_p(column) and isinstance(v, (float, np.floating)) and math.isfinite(float(v)):
+        return "<0.001" if v < 0.001 else f"{v:.3f}"
+    return fmt(v, digits)
+
+
 def _cells(df: pd.DataFrame, digits: int, index: bool):
     frame = df.reset_index() if index else df
-    head = [str(c) for c in frame.columns]
-    rows = [[fmt(v, digits) for v in row] for row in frame.itertuples(index=False, name=None)]
+    cols = list(frame.columns)
+    head = [header(c) for c in cols]
+    rows = [
+        [cell(v, c, digits) for v, c in zip(row, cols)]
+        for row in frame.itertuples(index=False, name=None)
+    ]
     return head, rows
 
 

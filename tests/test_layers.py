@@ -1,0 +1,158 @@
+"""Imports flow one way: no import cycle inside the package, no private name
+used across modules, and the library neither prints nor picks a matplotlib
+backend on import (the command line owns both)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "raer_agreement"
+
+#: Function-level imports that close a cycle, each with the reason it stays.
+ALLOWED_LAZY_CYCLES = {
+    # Annotations.from_long / from_matrix are convenience constructors that hand the
+    # frame to the validating loader; the core class does not depend on io otherwise.
+    frozenset({"raer_agreement.annotations", "raer_agreement.io.long"}),
+}
+
+#: Private names used across modules in files other teams are changing now.
+KNOWN_PRIVATE_USES = {
+    ("raer_agreement.io.long", "raer_agreement.taxonomy._norm"),
+    ("raer_agreement.io.load", "raer_agreement.taxonomy._norm"),
+    ("raer_agreement.simulate", "raer_agreement.io.long._codes"),
+}
+
+
+def modules() -> dict:
+    out = {}
+    for f in PACKAGE.rglob("*.py"):
+        parts = list(f.relative_to(PACKAGE.parent).with_suffix("").parts)
+        is_pkg = parts[-1] == "__init__"
+        if is_pkg:
+            parts = parts[:-1]
+        out[".".join(parts)] = (f, is_pkg)
+    return out
+
+
+MODULES = modules()
+
+
+def targets(module: str, is_pkg: bool, node) -> list[tuple[str, str | None]]:
+    """(module imported, name imported from it or None) of an import statement."""
+    if isinstance(node, ast.Import):
+        return [(a.name, None) for a in node.names]
+    base = module.split(".") if is_pkg else module.split(".")[:-1]
+    if node.level:
+        base = base[: len(base) - (node.level - 1)]
+        target = ".".join(base + ([node.module] if node.module else []))
+    else:
+        target = node.module
+    out = []
+    for a in node.names:
+        sub = f"{target}.{a.name}"
+        out.append((sub, None) if sub in MODULES else (target, a.name))
+    return out
+
+
+def graph(module_level: bool) -> dict:
+    g = {}
+    for m, (f, is_pkg) in MODULES.items():
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        nodes = tree.body if module_level else list(ast.walk(tree))
+        deps = set()
+        for n in nodes:
+            if isinstance(n, (ast.Import, ast.ImportFrom)):
+                for t, _ in targets(m, is_pkg, n):
+                    # a module's own packages are imported before it: not an edge
+                    if t in MODULES and t != m and not m.startswith(t + "."):
+                        deps.add(t)
+        g[m] = deps
+    return g
+
+
+def cycles(g: dict) -> list[set]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index, low, stack, on, found = {}, {}, [], set(), []
+    counter = [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in sorted(g[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = set()
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.add(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                found.append(comp)
+
+    for v in sorted(g):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [{"a", "b", "c"}]
+
+
+def test_no_import_cycle_between_module_level_imports():
+    assert cycles(graph(module_level=True)) == []
+
+
+def test_function_level_imports_close_no_other_cycle():
+    found = [
+        c for c in cycles(graph(module_level=False)) if frozenset(c) not in ALLOWED_LAZY_CYCLES
+    ]
+    assert found == []
+
+
+def test_no_private_name_is_used_across_modules():
+    uses = set()
+    for m, (f, is_pkg) in MODULES.items():
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        aliases = {}
+        for n in ast.walk(tree):
+            if isinstance(n, (ast.Import, ast.ImportFrom)):
+                for (t, name), a in zip(targets(m, is_pkg, n), n.names):
+                    if name is None:
+                        aliases[a.asname or a.name.split(".")[-1]] = t
+                    elif name.startswith("_") and not name.startswith("__") and t in MODULES:
+                        uses.add((m, f"{t}.{name}"))
+        for n in ast.walk(tree):
+            if (
+                isinstance(n, ast.Attribute)
+                and isinstance(n.value, ast.Name)
+                and n.value.id in aliases
+                and n.attr.startswith("_")
+                and not n.attr.startswith("__")
+            ):
+                uses.add((m, f"{aliases[n.value.id]}.{n.attr}"))
+    assert uses - KNOWN_PRIVATE_USES == set()
+
+
+def test_importing_the_library_prints_nothing_and_leaves_matplotlib_alone():
+    code = (
+        "import matplotlib\n"
+        "calls = []\n"
+        "matplotlib.use = lambda *a, **k: calls.append(a)\n"
+        "import raer_agreement, raer_agreement.metrics, raer_agreement.aggregation\n"
+        "import raer_agreement.report, raer_agreement.report.plots\n"
+        "print(calls)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "[]\n" and out.stderr == ""
