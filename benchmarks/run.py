@@ -596,6 +596,7 @@ def write_results(
     targets,
     info,
     scale_summary=None,
+    commands_md: str | None = None,
     md_path: Path = RESULTS_MD,
     json_path: Path = RESULTS_JSON,
 ) -> None:
@@ -714,6 +715,17 @@ def write_results(
         L.append(
             f"| {t['name']} at {t['n_ratings']:,} ratings | < {t['limit_mb'] / 1024:.0f} GB | {meas} | {status} |"
         )
+    if commands_md:
+        L += [
+            "",
+            "## Commands end to end",
+            "",
+            "Each command as a user runs it (`benchmarks/commands.py`): a fresh process from start-up "
+            "to the written file, on a long ratings CSV; peak MB is that process's own peak RSS. "
+            "The peers' scripts read the same CSV with `pd.read_csv`, compute and write.",
+            "",
+            commands_md,
+        ]
     if scale_summary:
         L += ["", "## Scale", "", scale_summary.get("markdown", "")]
     L += [
@@ -733,6 +745,9 @@ def main(argv=None) -> int:
     p.add_argument("--sizes", nargs="+", choices=list(SIZES), help="sizes to run (default: all)")
     p.add_argument("--only", nargs="+", choices=list(ROWS), help="rows to run (default: all)")
     p.add_argument("--no-scale", action="store_true", help="skip scale.py")
+    p.add_argument(
+        "--no-commands", action="store_true", help="skip commands.py (commands end to end)"
+    )
     p.add_argument("--repeat-scale", type=float, default=1.0, help="multiply every repeat count")
     p.add_argument(
         "--timeout", type=float, default=900.0, help="seconds per measurement before giving up"
@@ -757,10 +772,18 @@ def main(argv=None) -> int:
         import scale
 
         scale_summary = scale.main([])
+    commands_md = None
+    if not a.no_commands:
+        import commands
+
+        cmd_args = ["--quick"] if a.quick else (["--sizes", *a.sizes] if a.sizes else [])
+        commands_md = commands.markdown(
+            commands.main(cmd_args + ["--timeout", str(a.timeout)])["rows"]
+        )
     info = machine()
     info["total_s"] = round(time.perf_counter() - t0, 1)
     if not a.no_write:
-        write_results(rows, targets, info, scale_summary)
+        write_results(rows, targets, info, scale_summary, commands_md)
         print(
             f"wrote {RESULTS_MD.relative_to(ROOT)} and {RESULTS_JSON.relative_to(ROOT)} "
             f"in {info['total_s']:.0f} s"
