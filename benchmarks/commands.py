@@ -178,8 +178,24 @@ def corpus_csv(key: str) -> Path:
     return bdata.write_csv(folder, bdata.RESULTS / f"ratings_cmd-{key}.csv")
 
 
-def run_measured(argv, *, env=None, timeout: float = 1800.0) -> dict:
-    """Run one child; its wall time, its own peak RSS (MB), exit code, stderr tail."""
+#: a child holding more than this is stopped (the machine is shared; GB)
+MAX_RSS_GB = 8.0
+
+
+def _rss_gb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**30
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def run_measured(argv, *, env=None, timeout: float = 1800.0, max_rss_gb=None) -> dict:
+    """Run one child; its wall time, its own peak RSS (MB), exit code, stderr tail.
+
+    The child is stopped past ``timeout`` seconds or ``max_rss_gb`` of
+    resident memory (default :data:`MAX_RSS_GB`), and the record says so."""
+    limit = MAX_RSS_GB if max_rss_gb is None else max_rss_gb
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env, cwd=str(HERE))
@@ -190,9 +206,17 @@ def run_measured(argv, *, env=None, timeout: float = 1800.0) -> dict:
                 break
             if time.perf_counter() > deadline:
                 proc.kill()
-                _, status, usage = os.wait4(proc.pid, 0)
+                os.wait4(proc.pid, 0)
                 return {"error": f"timed out after {timeout:.0f} s"}
-            time.sleep(0.005)
+            rss = _rss_gb(proc.pid)
+            if rss > limit:
+                proc.kill()
+                os.wait4(proc.pid, 0)
+                return {
+                    "error": f"stopped at {rss:.1f} GB resident after "
+                    f"{time.perf_counter() - t0:.0f} s (limit {limit:g} GB)"
+                }
+            time.sleep(0.02)
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
@@ -207,7 +231,9 @@ def run_measured(argv, *, env=None, timeout: float = 1800.0) -> dict:
     return rec
 
 
-def measure_row(key, corpus, *, ours_python, peer_python, pythonpath, repeat, timeout) -> dict:
+def measure_row(
+    key, corpus, *, ours_python, peer_python, pythonpath, repeat, timeout, max_rss_gb=None
+) -> dict:
     title, side, template = ROWS[key]
     csv = corpus_csv(corpus) if corpus else None
     RUNS.mkdir(parents=True, exist_ok=True)
@@ -221,7 +247,11 @@ def measure_row(key, corpus, *, ours_python, peer_python, pythonpath, repeat, ti
     else:
         cmd = [str(peer_python), "-c", PEER_SCRIPT, *argv]
         env = None
-    runs = [run_measured(cmd, env=env, timeout=timeout) for _ in range(repeat)]
+    runs = []
+    for _ in range(repeat):
+        runs.append(run_measured(cmd, env=env, timeout=timeout, max_rss_gb=max_rss_gb))
+        if "error" in runs[-1]:
+            break  # a failure (or a stop) repeats: one is enough
     ok = [r for r in runs if "error" not in r]
     rec = {"row": key, "corpus": corpus, "title": title, "side": side, "runs": runs}
     if ok:
@@ -240,7 +270,16 @@ def repeats_for(corpus) -> int:
 
 
 def run(
-    sizes, only=None, *, pythonpath=None, peers=True, timeout=1800.0, repeat=None, label="after"
+    sizes,
+    only=None,
+    *,
+    pythonpath=None,
+    peers=True,
+    timeout=1800.0,
+    repeat=None,
+    label="after",
+    save=None,
+    max_rss_gb=None,
 ) -> list[dict]:
     """Measure every row on every corpus of ``sizes``; print as it goes."""
     ours_python = Path(sys.executable)
@@ -279,10 +318,13 @@ def run(
             pythonpath=pythonpath,
             repeat=repeat or repeats_for(corpus),
             timeout=timeout,
+            max_rss_gb=max_rss_gb,
         )
         rec["label"] = label
         rows.append(rec)
         print(rec.get("error") or f"{rec['wall']:.2f} s, {rec['peak_rss_mb']:.0f} MB", flush=True)
+        if save:
+            save(rows)  # after every row: an interrupted run keeps what it measured
     return rows
 
 
@@ -341,10 +383,27 @@ def main(argv=None) -> dict:
     p.add_argument("--label", default="after", help="name of this run in commands.json")
     p.add_argument("--repeat", type=int, help="repeats per row (default 5 / 3 / 1 by size)")
     p.add_argument("--timeout", type=float, default=1800.0)
+    p.add_argument(
+        "--max-rss-gb",
+        type=float,
+        default=MAX_RSS_GB,
+        help="stop a child holding more resident memory (default %(default)s)",
+    )
     p.add_argument("--no-write", action="store_true", help=f"leave {OUT_JSON.name} alone")
     a = p.parse_args(argv)
     sizes = list(QUICK) if a.quick else (a.sizes or list(CORPORA))
     t0 = time.perf_counter()
+
+    def save(rows):
+        if a.no_write:
+            return
+        # runs accumulate by label: a later run of some rows replaces only those rows
+        store = json.loads(OUT_JSON.read_text()) if OUT_JSON.exists() else {}
+        done = {(x["row"], x["corpus"]) for x in rows}
+        keep = [r for r in store.get(a.label, []) if (r["row"], r["corpus"]) not in done]
+        store[a.label] = keep + rows
+        OUT_JSON.write_text(json.dumps(store, indent=1, default=float) + "\n")
+
     rows = run(
         sizes,
         a.only,
@@ -353,18 +412,10 @@ def main(argv=None) -> dict:
         timeout=a.timeout,
         repeat=a.repeat,
         label=a.label,
+        save=save,
+        max_rss_gb=a.max_rss_gb,
     )
     summary = {"rows": rows, "total_s": round(time.perf_counter() - t0, 1)}
-    if not a.no_write:
-        # runs accumulate by label: a later run of some rows replaces only those rows
-        store = json.loads(OUT_JSON.read_text()) if OUT_JSON.exists() else {}
-        keep = [
-            r
-            for r in store.get(a.label, [])
-            if (r["row"], r["corpus"]) not in {(x["row"], x["corpus"]) for x in rows}
-        ]
-        store[a.label] = keep + rows
-        OUT_JSON.write_text(json.dumps(store, indent=1, default=float) + "\n")
     print(markdown(rows))
     return summary
 
