@@ -7,11 +7,28 @@ multi-annotator data.
 Main entry points
 -----------------
 load_ratings : read and validate ratings files into :class:`Annotations`.
-load_sample : the bundled synthetic RAER-like corpus.
-simulate_corpus : a synthetic corpus with known truth.
+Analysis : every agreement statistic of one scheme, computed once.
+simulate : the simulator and the bundled synthetic RAER-like corpus
+    (``simulate.load_sample()``, ``simulate.simulate_corpus(...)``).
+
+Examples
+--------
+>>> import raer_agreement as ra
+>>> ra.simulate.load_sample().n_items
+2649
 """
 
+from typing import TYPE_CHECKING
+
 from ._version import __version__
+
+if TYPE_CHECKING:  # what the lazy attributes below are, for type checkers
+    from .annotations import Annotations
+    from .errors import DegenerateDataWarning, InputError
+    from .io import load_clips, load_ratings
+    from .ledger import Ledger
+    from .metrics import Analysis, agreement_summary, agreement_table
+    from .taxonomy import Scheme, Taxonomy, default_taxonomy, load_taxonomy
 
 # Attributes load on first use (PEP 562): ``raer-agreement --version`` and
 # ``--help`` then start without importing pandas, scipy or matplotlib.
@@ -22,7 +39,8 @@ _LAZY = {
     "load_clips": ".io",
     "load_ratings": ".io",
     "Ledger": ".ledger",
-    "agreement_summary": ".metrics",  # the agreement report API
+    "Analysis": ".metrics",  # the agreement report API
+    "agreement_summary": ".metrics",
     "agreement_table": ".metrics",
     "Scheme": ".taxonomy",
     "Taxonomy": ".taxonomy",
@@ -32,9 +50,11 @@ _LAZY = {
 
 
 def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
+    import importlib
 
+    if name == "simulate":  # ``ra.simulate`` after a plain ``import raer_agreement``
+        return importlib.import_module(f"{__name__}.simulate")
+    if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name], __name__), name)
         globals()[name] = value
         return value
@@ -42,12 +62,13 @@ def __getattr__(name: str):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | {"simulate"})
 
 
 __all__ = [
     "__version__",
     "Annotations",
+    "Analysis",
     "InputError",
     "DegenerateDataWarning",
     "Ledger",
@@ -57,4 +78,7 @@ __all__ = [
     "load_taxonomy",
     "load_ratings",
     "load_clips",
+    "agreement_summary",
+    "agreement_table",
+    "simulate",
 ]
