@@ -79,9 +79,7 @@ def test_load_with_clip_metadata_csv(tmp_path):
     from raer_agreement import load_ratings
 
     ratings = _write(tmp_path, "r.csv", CLEAN["plain.csv"])
-    meta = _write(
-        tmp_path, "clips.csv", "clip_id,split,num_frames\nc1,train,12\nc3,test,30\n"
-    )
+    meta = _write(tmp_path, "clips.csv", "clip_id,split,num_frames\nc1,train,12\nc3,test,30\n")
     ann = load_ratings(ratings, clips=meta, unknown="drop")
     items = ann.items
     assert items.loc["c1", "split"] == "train"
