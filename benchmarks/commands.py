@@ -342,8 +342,8 @@ def markdown(rows, before=None) -> str:
     by = {(r["row"], r["corpus"]): r for r in rows}
     old = {(r["row"], r["corpus"]): r for r in (before or [])}
     L = [
-        "| corpus | command (end to end, fresh process) | wall | CPU | peak MB | vs peer | "
-        + ("before: wall / peak MB | " if before else "")
+        "| corpus | command (end to end, fresh process) | wall | CPU | peak MB | vs peer: wall (CPU) | "
+        + ("before: wall / CPU / peak MB | " if before else "")
         + "note |",
         "|---|---|---:|---:|---:|---|" + ("---|" if before else "") + "---|",
     ]
@@ -360,17 +360,59 @@ def markdown(rows, before=None) -> str:
         vs = "-"
         peer = by.get((VERSUS.get(r["row"]), r["corpus"]))
         if peer and "wall" in peer and "wall" in r:
-            vs = f"**{peer['wall'] / r['wall']:.1f}x** ({_t(peer['wall'])})"
+            vs = f"**{peer['wall'] / r['wall']:.1f}x** (CPU {peer['cpu'] / r['cpu']:.1f}x)"
         line = f"| {name} | {r['title']} | {wall} | {cpu} | {mb} | {vs} | "
         if before:
             o = old.get((r["row"], r["corpus"]))
             line += (
-                f"{_t(o['wall'])} / {o['peak_rss_mb']:.0f} | "
+                f"{_t(o['wall'])} / {_t(o['cpu']) if o.get('cpu') else '-'} / "
+                f"{o['peak_rss_mb']:.0f} | "
                 if o and "wall" in o
                 else ("- | " if not o else f"{(o.get('error') or o.get('skipped', ''))[:60]} | ")
             )
         L.append(line + note + " |")
     return "\n".join(L)
+
+
+SECTION = "## Commands end to end"
+
+
+def update_results_md(path=None) -> None:
+    """Put the table of ``commands.json`` (every label but ``before``, which
+    gives the before column) into RESULTS.md's section of commands."""
+    path = Path(path or HERE / "RESULTS.md")
+    store = json.loads(OUT_JSON.read_text())
+    rows = [r for label, rs in store.items() if label != "before" for r in rs]
+    order = {k: i for i, k in enumerate(ROWS)}
+    sizes = {k: i for i, k in enumerate(CORPORA)}
+    rows.sort(key=lambda r: (r["corpus"] is not None, sizes.get(r["corpus"], -1), order[r["row"]]))
+    body = "\n".join(
+        [
+            SECTION,
+            "",
+            "Each command as a user runs it (`benchmarks/commands.py`): a fresh process from "
+            "start-up to the written file, on a long ratings CSV; CPU is the child's user + "
+            "system time and peak MB its own peak RSS. The peers' scripts read the same CSV "
+            "with `pd.read_csv`, compute and write. The two cores were shared with other "
+            "jobs (load average 8-16 during these runs): wall times are inflated about "
+            "3-5x against CPU times, so compare CPU times across rows and runs. "
+            "'before' is the package before the start-up, reading and writing changes "
+            "(same machine, same day).",
+            "",
+            markdown(rows, store.get("before")),
+            "",
+        ]
+    )
+    text = path.read_text() if path.exists() else ""
+    if SECTION in text:
+        start = text.index(SECTION)
+        nxt = text.find("\n## ", start + len(SECTION))
+        end = nxt + 1 if nxt >= 0 else text.find("\nDetails (every repeat")
+        text = text[:start] + body + ("\n" + text[end:].lstrip("\n") if end > 0 else "")
+    else:
+        end = text.find("\nDetails (every repeat")
+        text = (text[:end] + "\n" + body + text[end:]) if end >= 0 else text + "\n" + body
+    path.write_text(text)
 
 
 def main(argv=None) -> dict:
@@ -390,7 +432,15 @@ def main(argv=None) -> dict:
         help="stop a child holding more resident memory (default %(default)s)",
     )
     p.add_argument("--no-write", action="store_true", help=f"leave {OUT_JSON.name} alone")
+    p.add_argument(
+        "--results-md",
+        action="store_true",
+        help=f"only rewrite the commands section of RESULTS.md from {OUT_JSON.name}",
+    )
     a = p.parse_args(argv)
+    if a.results_md:
+        update_results_md()
+        return {"rows": []}
     sizes = list(QUICK) if a.quick else (a.sizes or list(CORPORA))
     t0 = time.perf_counter()
 

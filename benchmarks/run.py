@@ -596,7 +596,6 @@ def write_results(
     targets,
     info,
     scale_summary=None,
-    commands_md: str | None = None,
     md_path: Path = RESULTS_MD,
     json_path: Path = RESULTS_JSON,
 ) -> None:
@@ -715,17 +714,6 @@ def write_results(
         L.append(
             f"| {t['name']} at {t['n_ratings']:,} ratings | < {t['limit_mb'] / 1024:.0f} GB | {meas} | {status} |"
         )
-    if commands_md:
-        L += [
-            "",
-            "## Commands end to end",
-            "",
-            "Each command as a user runs it (`benchmarks/commands.py`): a fresh process from start-up "
-            "to the written file, on a long ratings CSV; peak MB is that process's own peak RSS. "
-            "The peers' scripts read the same CSV with `pd.read_csv`, compute and write.",
-            "",
-            commands_md,
-        ]
     if scale_summary:
         L += ["", "## Scale", "", scale_summary.get("markdown", "")]
     L += [
@@ -772,18 +760,21 @@ def main(argv=None) -> int:
         import scale
 
         scale_summary = scale.main([])
-    commands_md = None
+    ran_commands = False
     if not a.no_commands:
         import commands
 
         cmd_args = ["--quick"] if a.quick else (["--sizes", *a.sizes] if a.sizes else [])
-        commands_md = commands.markdown(
-            commands.main(cmd_args + ["--timeout", str(a.timeout)])["rows"]
+        commands.main(
+            cmd_args + ["--timeout", str(a.timeout)] + (["--no-write"] if a.no_write else [])
         )
+        ran_commands = not a.no_write
     info = machine()
     info["total_s"] = round(time.perf_counter() - t0, 1)
     if not a.no_write:
-        write_results(rows, targets, info, scale_summary, commands_md)
+        write_results(rows, targets, info, scale_summary)
+        if ran_commands:  # the end-to-end table beside the kernel rows
+            commands.update_results_md(RESULTS_MD)
         print(
             f"wrote {RESULTS_MD.relative_to(ROOT)} and {RESULTS_JSON.relative_to(ROOT)} "
             f"in {info['total_s']:.0f} s"
