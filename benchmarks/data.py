@@ -251,3 +251,51 @@ def write_csv(folder, path) -> Path:
         )
     tmp.replace(path)
     return path
+
+
+def honeypot(
+    *, seed: int = 0, n_workers: int = 5_000, n_other: int = 60_000, ratings_per_item: int = 10
+) -> dict:
+    """One "honeypot" clip rated by every one of ``n_workers`` workers, among
+    ``n_other`` ordinary ratings (clips x ``ratings_per_item`` by distinct
+    workers of the same pool): the shape of a crowd task with a gold
+    question shown to everyone (about 65,000 ratings by default).
+
+    The honeypot is item 0; the other items follow.  Same dict as
+    :func:`synthetic`.
+    """
+    d = synthetic(n_other, seed=seed, ratings_per_item=ratings_per_item, n_annotators=n_workers)
+    rng = np.random.default_rng(seed + 1)
+    q = len(CATEGORIES)
+    conf = annotator_confusions(n_workers, q, rng)
+    z = int(rng.choice(q, p=PRIORS))
+    cum = np.cumsum(conf[:, z, :], axis=1)
+    cum[:, -1] = 1.0
+    hp_label = (rng.random(n_workers)[:, None] > cum).sum(axis=1)
+    d["item"] = np.concatenate([np.zeros(n_workers, np.int64), d["item"] + 1])
+    d["annotator"] = np.concatenate([np.arange(n_workers, dtype=np.int64), d["annotator"]])
+    d["label"] = np.concatenate([hp_label.astype(np.int64), d["label"]])
+    d["truth"] = np.concatenate([[z], d["truth"]]).astype(np.int64)
+    d["meta"].update(
+        source="benchmarks.data.honeypot",
+        n_items=int(d["meta"]["n_items"] + 1),
+        n_ratings=int(len(d["item"])),
+        honeypot_raters=n_workers,
+    )
+    return d
+
+
+def ensure_corpus(name: str, builder, *, root=None) -> Path:
+    """Like :func:`ensure` for any corpus: ``builder()`` returns the dict of
+    :func:`synthetic`; it is called only when the folder is absent."""
+    out = corpus_dir(name) if root is None else Path(root) / name
+    if (out / "meta.json").exists():
+        return out
+    t0 = time.perf_counter()
+    data = builder()
+    out.mkdir(parents=True, exist_ok=True)
+    for key in ("item", "annotator", "label", "truth"):
+        np.save(out / f"{key}.npy", data[key])
+    data["meta"]["generated_in_s"] = round(time.perf_counter() - t0, 2)
+    (out / "meta.json").write_text(json.dumps(data["meta"], indent=2) + "\n")
+    return out

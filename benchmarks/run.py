@@ -733,6 +733,9 @@ def main(argv=None) -> int:
     p.add_argument("--sizes", nargs="+", choices=list(SIZES), help="sizes to run (default: all)")
     p.add_argument("--only", nargs="+", choices=list(ROWS), help="rows to run (default: all)")
     p.add_argument("--no-scale", action="store_true", help="skip scale.py")
+    p.add_argument(
+        "--no-commands", action="store_true", help="skip commands.py (commands end to end)"
+    )
     p.add_argument("--repeat-scale", type=float, default=1.0, help="multiply every repeat count")
     p.add_argument(
         "--timeout", type=float, default=900.0, help="seconds per measurement before giving up"
@@ -757,10 +760,21 @@ def main(argv=None) -> int:
         import scale
 
         scale_summary = scale.main([])
+    ran_commands = False
+    if not a.no_commands:
+        import commands
+
+        cmd_args = ["--quick"] if a.quick else (["--sizes", *a.sizes] if a.sizes else [])
+        commands.main(
+            cmd_args + ["--timeout", str(a.timeout)] + (["--no-write"] if a.no_write else [])
+        )
+        ran_commands = not a.no_write
     info = machine()
     info["total_s"] = round(time.perf_counter() - t0, 1)
     if not a.no_write:
         write_results(rows, targets, info, scale_summary)
+        if ran_commands:  # the end-to-end table beside the kernel rows
+            commands.update_results_md(RESULTS_MD)
         print(
             f"wrote {RESULTS_MD.relative_to(ROOT)} and {RESULTS_JSON.relative_to(ROOT)} "
             f"in {info['total_s']:.0f} s"

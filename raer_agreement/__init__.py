@@ -18,13 +18,52 @@ Examples
 2649
 """
 
+from typing import TYPE_CHECKING
+
 from ._version import __version__
-from .annotations import Annotations
-from .errors import DegenerateDataWarning, InputError
-from .io import load_clips, load_ratings
-from .ledger import Ledger
-from .metrics import Analysis, agreement_summary, agreement_table
-from .taxonomy import Scheme, Taxonomy, default_taxonomy, load_taxonomy
+
+if TYPE_CHECKING:  # what the lazy attributes below are, for type checkers
+    from .annotations import Annotations
+    from .errors import DegenerateDataWarning, InputError
+    from .io import load_clips, load_ratings
+    from .ledger import Ledger
+    from .metrics import Analysis, agreement_summary, agreement_table
+    from .taxonomy import Scheme, Taxonomy, default_taxonomy, load_taxonomy
+
+# Attributes load on first use (PEP 562): ``raer-agreement --version`` and
+# ``--help`` then start without importing pandas, scipy or matplotlib.
+_LAZY = {
+    "Annotations": ".annotations",
+    "InputError": ".errors",
+    "DegenerateDataWarning": ".errors",
+    "load_clips": ".io",
+    "load_ratings": ".io",
+    "Ledger": ".ledger",
+    "Analysis": ".metrics",  # the agreement report API
+    "agreement_summary": ".metrics",
+    "agreement_table": ".metrics",
+    "Scheme": ".taxonomy",
+    "Taxonomy": ".taxonomy",
+    "default_taxonomy": ".taxonomy",
+    "load_taxonomy": ".taxonomy",
+}
+
+
+def __getattr__(name: str):
+    import importlib
+
+    if name == "simulate":  # ``ra.simulate`` after a plain ``import raer_agreement``
+        return importlib.import_module(f"{__name__}.simulate")
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY) | {"simulate"})
+
 
 __all__ = [
     "__version__",
@@ -43,13 +82,3 @@ __all__ = [
     "agreement_table",
     "simulate",
 ]
-
-
-def __getattr__(name: str):
-    # ``ra.simulate`` works after a plain ``import raer_agreement``, imported on
-    # first use only so that start-up does not pay for it.
-    if name == "simulate":
-        import importlib
-
-        return importlib.import_module(f"{__name__}.simulate")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -41,6 +41,7 @@ import pandas as pd
 from ._version import __version__
 from .errors import InputError
 from .io.atomic import atomic_path, atomic_write_text, check_writable
+from .io.csv_out import write_csv
 from .io.listfile import write_list_file
 
 __all__ = [
@@ -149,7 +150,7 @@ def write_table(soft, path, *, format: str | None = None, force: bool = False) -
                     path=p,
                 ) from None
         elif fmt == "csv":
-            df.to_csv(tmp, index=False, float_format="%.8g", lineterminator="\n")
+            write_csv(df, tmp, precision=8)
         else:
             raise ValueError(f"format must be 'csv' or 'parquet'; got {fmt!r}")
     return p
@@ -294,7 +295,7 @@ def write_labels_csv(estimator, path, *, force: bool = False) -> Path:
     for c in post.columns:
         df[f"prob_{c}"] = post[c].to_numpy()
     with atomic_path(path, force=force) as tmp:
-        df.to_csv(tmp, index=False, float_format="%.6g", lineterminator="\n")
+        write_csv(df, tmp, precision=6)
     return Path(path)
 
 

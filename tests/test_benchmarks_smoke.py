@@ -15,7 +15,7 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 pytestmark = pytest.mark.skipif(not (BENCH / "run.py").exists(), reason="benchmarks/ not present")
 
 
-NAMES = ("data", "run", "peers", "scale")
+NAMES = ("data", "run", "peers", "scale", "commands")
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +85,39 @@ def test_our_row_and_table(harness, tmp_path):
     assert "| size | computation | ours | peer | ratio |" in text
     assert "**2.0x**" in text
     assert json.loads(js.read_text())["rows"][0]["key"] == "mv"
+
+
+def test_commands_harness_measures_a_child_and_tabulates(harness):
+    import commands
+
+    rec = commands.run_measured([sys.executable, "-c", "x = bytearray(50 * 2**20)"])
+    assert "error" not in rec and rec["wall"] > 0
+    assert rec["peak_rss_mb"] >= 50  # the child's own peak: it held 50 MB
+    rows = [
+        {
+            "row": "aggregate",
+            "corpus": "raer",
+            "title": "agg",
+            "wall": 2.0,
+            "cpu": 1.0,
+            "peak_rss_mb": 100.0,
+        },
+        {
+            "row": "ck_ds",
+            "corpus": "raer",
+            "title": "ck",
+            "wall": 10.0,
+            "cpu": 9.0,
+            "peak_rss_mb": 200.0,
+        },
+    ]
+    md = commands.markdown(rows)
+    assert "**5.0x**" in md  # peer wall / our wall
+
+
+def test_honeypot_corpus_has_one_clip_rated_by_everyone(harness):
+    data, _ = harness
+    d = data.honeypot(n_workers=50, n_other=200)
+    assert np.sum(d["item"] == 0) == 50
+    assert len(np.unique(d["annotator"][d["item"] == 0])) == 50
+    assert len(d["item"]) == 250 and len(d["truth"]) == d["meta"]["n_items"]

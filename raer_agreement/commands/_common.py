@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from ..annotations import Annotations
 from ..errors import InputError
-from ..io import FORMATS, load_ratings
-from ..io.long import DUPLICATE_POLICIES, INCONSISTENT_POLICIES, UNKNOWN_POLICIES
+from ..io.policies import (
+    DUPLICATE_POLICIES,
+    FORMATS,
+    INCONSISTENT_POLICIES,
+    UNKNOWN_POLICIES,
+)
+
+if TYPE_CHECKING:  # pandas loads only in the command that reads ratings
+    from ..annotations import Annotations
 
 __all__ = ["add_input_arguments", "add_output_arguments", "load_from_args"]
 
@@ -104,6 +111,8 @@ def load_from_args(args) -> Annotations:
         from ..simulate import load_sample
 
         return load_sample()
+    from ..io import load_ratings
+
     categories = None
     if args.categories:
         categories = [c.strip() for c in args.categories.split(",") if c.strip()]

@@ -7,11 +7,10 @@ from pathlib import Path
 
 from ..errors import InputError
 from ._common import add_input_arguments, load_from_args
+from .aggregate import METHOD_CHOICES as METHODS
 
 
 def register(sub, name):
-    from ..aggregation import METHODS
-
     p = sub.add_parser(
         name,
         help="write the agreement report (report.html, report.md, report.json) and the "

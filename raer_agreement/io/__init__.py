@@ -4,9 +4,36 @@
 :mod:`raer_agreement.io.load`.
 """
 
-from .atomic import atomic_files, atomic_path, atomic_write_bytes, atomic_write_text
-from .listfile import parse_clip_path, read_list_file, write_list_file
-from .load import FORMATS, attach_metadata, load_clips, load_ratings
+# Loaded on first use (PEP 562): importing one light submodule (such as
+# ``io.policies`` for the command line's choices) does not import pandas.
+_LAZY = {
+    "atomic_files": ".atomic",
+    "atomic_path": ".atomic",
+    "atomic_write_bytes": ".atomic",
+    "atomic_write_text": ".atomic",
+    "parse_clip_path": ".listfile",
+    "read_list_file": ".listfile",
+    "write_list_file": ".listfile",
+    "FORMATS": ".load",
+    "attach_metadata": ".load",
+    "load_clips": ".load",
+    "load_ratings": ".load",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "load_ratings",

@@ -16,6 +16,7 @@ from ..annotations import Annotations
 from ..errors import InputError
 from ..ledger import Ledger, LedgerEntry
 from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, natural_order, natural_sort
+from .policies import DUPLICATE_POLICIES, INCONSISTENT_POLICIES, UNKNOWN_POLICIES
 
 __all__ = [
     "annotations_from_long",
@@ -51,10 +52,6 @@ ANNOTATOR_COLUMNS = (
     "completed_by",
 )
 LABEL_COLUMNS = ("label", "answer", "response", "class", "emotion", "category", "rating", "choice")
-
-DUPLICATE_POLICIES = ("keep", "last", "error")
-INCONSISTENT_POLICIES = ("flag", "drop", "error")
-UNKNOWN_POLICIES = ("error", "drop")
 
 
 def find_column(columns: Sequence[str], candidates: Sequence[str]) -> str | None:

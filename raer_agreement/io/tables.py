@@ -167,7 +167,10 @@ def read_delimited(
     """
     if sep is not None and len(sep) != 1:
         raise InputError("the delimiter must be one character", path=path, value=sep)
-    fast = _read_clean_utf8(path, sep=sep, encoding=encoding)
+    from . import arrow_csv  # pyarrow's multithreaded reader when installed
+
+    clean = arrow_csv.read_clean_csv if arrow_csv.available() else _read_clean_utf8
+    fast = clean(path, sep=sep, encoding=encoding)
     if fast is not None:
         return fast
     text = read_text(path, encoding)

@@ -1,0 +1,87 @@
+"""pyarrow's reader for clean CSV files gives the exact parser's table, and
+hands every irregular file to the exact parser."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("pyarrow")
+
+from raer_agreement.io import arrow_csv  # noqa: E402
+from raer_agreement.io.tables import read_delimited  # noqa: E402
+
+
+def _exact(path):
+    """The exact parser alone (the fast paths switched off)."""
+    import raer_agreement.io.tables as tables
+
+    saved = arrow_csv.read_clean_csv, tables._read_clean_utf8
+    arrow_csv.read_clean_csv = tables._read_clean_utf8 = lambda *a, **k: None
+    try:
+        return read_delimited(path)
+    finally:
+        arrow_csv.read_clean_csv, tables._read_clean_utf8 = saved
+
+
+CLEAN = {
+    "plain.csv": "clip_id,annotator_id,coarse\nc1,a1,Neutrality\nc2,a1, Fatigue \nc1,a2,NA\n",
+    "crlf.csv": "clip_id,annotator_id,coarse\r\nc1,a1,Neutrality\r\nc2,a2,\r\n",
+    "tabs.tsv": "clip_id\tannotator_id\tcoarse\nc1\ta1\tNeutrality\nc2\ta2\tEnjoyment",
+    "bom.csv": "\ufeffclip_id,annotator_id,coarse\nc1,a1,Neutrality\nc1,a2,Confusion\n",
+    "unicode.csv": "clip_id,annotator_id,label\nclé,ä1,x\nc2,a2,y\n",
+}
+IRREGULAR = {
+    "quoted.csv": 'clip_id,annotator_id,coarse\n"c,1",a1,Neutrality\n',
+    "blank.csv": "clip_id,annotator_id,coarse\nc1,a1,Neutrality\n\nc2,a1,Fatigue\n",
+    "short.csv": "clip_id,annotator_id,coarse\nc1,a1\n",
+    "long.csv": "clip_id,annotator_id,coarse\nc1,a1,x,y\n",
+    "delims.csv": "clip_id,annotator_id,coarse\nc1,a1,x\n,,\n",
+    "latin1.csv": "clip_id,annotator_id,coarse\nc\xe9,a1,x\n",
+    "header_only.csv": "clip_id,annotator_id,coarse\n",
+}
+
+
+def _write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_bytes(text.encode("latin-1" if name == "latin1.csv" else "utf-8"))
+    return p
+
+
+@pytest.mark.parametrize("name", sorted(CLEAN))
+def test_clean_files_read_as_the_exact_parser_reads_them(tmp_path, name):
+    p = _write(tmp_path, name, CLEAN[name])
+    fast = arrow_csv.read_clean_csv(p, sep=None, encoding=None)
+    assert fast is not None
+    exact = _exact(p)
+    assert list(fast.frame.columns) == list(exact.frame.columns)
+    got = fast.frame.astype(object).to_numpy()
+    want = exact.frame.astype(object).to_numpy()
+    assert got.tolist() == want.tolist()
+    # consecutive lines from line 2, as the exact parser numbers them
+    lines = fast.first_line + np.arange(len(fast.frame))
+    assert lines.tolist() == exact.line_numbers.tolist()
+
+
+@pytest.mark.parametrize("name", sorted(IRREGULAR))
+def test_irregular_files_go_to_the_exact_parser(tmp_path, name):
+    p = _write(tmp_path, name, IRREGULAR[name])
+    assert arrow_csv.read_clean_csv(p, sep=None, encoding=None) is None
+
+
+def test_columns_are_text_as_pandas_reads_them(tmp_path):
+    p = _write(tmp_path, "plain.csv", CLEAN["plain.csv"])
+    frame = arrow_csv.read_clean_csv(p, sep=None, encoding=None).frame
+    assert [frame[c].dtype for c in frame.columns] == [pd.Series([], dtype=str).dtype] * 3
+
+
+def test_load_with_clip_metadata_csv(tmp_path):
+    """Categorical columns from the fast reader flow through the metadata join."""
+    from raer_agreement import load_ratings
+
+    ratings = _write(tmp_path, "r.csv", CLEAN["plain.csv"])
+    meta = _write(tmp_path, "clips.csv", "clip_id,split,num_frames\nc1,train,12\nc3,test,30\n")
+    ann = load_ratings(ratings, clips=meta, unknown="drop")
+    items = ann.items
+    assert items.loc["c1", "split"] == "train"
+    assert int(items.loc["c1", "num_frames"]) == 12
+    assert pd.isna(items.loc["c2", "split"])

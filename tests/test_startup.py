@@ -1,0 +1,27 @@
+"""Start-up: the light entry points import neither pandas, scipy nor matplotlib."""
+
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("pandas", "scipy", "matplotlib", "statsmodels")
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["aggregate", "--help"]])
+def test_light_commands_import_no_heavy_module(args):
+    code = (
+        "import sys\n"
+        "from raer_agreement.cli import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+        f"print('HEAVY:' + ','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "HEAVY:"
+
+
+def test_cli_choices_match_the_loader():
+    from raer_agreement.io import load, long, policies
+
+    assert policies.FORMATS == load.FORMATS
+    assert long.DUPLICATE_POLICIES == policies.DUPLICATE_POLICIES
