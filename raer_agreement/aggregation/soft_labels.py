@@ -21,6 +21,7 @@ Granularities
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -317,7 +318,7 @@ def vote_distribution(
     keep = reason == ""
     ids = np.asarray(ann.item_ids, dtype=object)
     why = pd.Series(reason[~keep], index=ids[~keep], dtype=object)
-    params = {
+    params: dict[str, Any] = {
         "alpha": float(alpha),
         "min_votes": int(min_votes),
         "temperature": float(temperature),
