@@ -309,3 +309,20 @@ def test_cli_recipe_on_a_counts_table(tmp_path, capsys):
     assert len(err) == 1 and "alpha" in err[0]
     assert main(args + ["--method", "majority", "--exclude", "NF", "--force"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("mode", ["majority", "crossentropy"])
+def test_cli_recipe_on_the_real_file_with_no_options(ferplus, mode, tmp_path):
+    # the file as published, read by layout detection; the loader merges the four names that
+    # occur twice (their votes add up: ../shared/datasets/real_formats/README.md)
+    d, _ = ferplus
+    merged = d.groupby("Image name", sort=False)[FER_CLASSES].sum()
+    expected = {n: published_rule(row.tolist(), mode) for n, row in merged.iterrows()}
+    expected = {n: t for n, t in expected.items() if t is not None}
+    out = tmp_path / mode
+    args = ["soft-labels", str(FERPLUS_CSV), "--recipe", f"ferplus-{mode}", "--out", str(out)]
+    assert main(args + ["--formats", "csv"]) == 0
+    got = pd.read_csv(out / "soft_labels.csv", index_col=0)
+    assert sorted(got.index) == sorted(expected)
+    want = np.array([expected[n] for n in got.index])
+    np.testing.assert_allclose(got[EMOTIONS].to_numpy(), want, atol=1e-6)
