@@ -141,7 +141,7 @@ def test_rules_reject_bad_options():
         vote_distribution(ann, recipe="ferplus-majority", temperature=2.0)
     with pytest.raises(ValueError, match="min_kept_share"):
         vote_distribution(ann, min_kept_share=1.5)
-    with pytest.raises(ValueError, match="method='votes' only"):
+    with pytest.raises(ValueError, match="for method 'votes' only"):
         soft_labels(ann, method="majority", recipe="ferplus-majority")
     plain = Annotations.from_counts([[3, 1]], categories=["p", "n"])
     with pytest.raises(ValueError, match="exclude=\\[\\]"):

@@ -496,8 +496,8 @@ def soft_labels(
     used = [k for k, v in rules.items() if v]
     if used:
         raise ValueError(
-            f"{', '.join(used)} shape the vote distribution and apply to method='votes' only; "
-            "models have their own smoothing"
+            f"{', '.join(used)}: rules of the vote distribution, for method 'votes' only "
+            "(models have their own smoothing)"
         )
     if isinstance(method, str):
         from . import make_aggregator  # the registry lives in the package __init__

@@ -113,19 +113,6 @@ def run(args) -> int:
             "with --clips (or a clip table with a num_frames column)"
         )
     votes = args.method == "votes"
-    rules = {
-        "--alpha": args.alpha != 0,
-        "--min-class-votes": args.min_class_votes != 1,
-        "--exclude": args.exclude is not None,
-        "--min-kept-share": args.min_kept_share != 0,
-        "--recipe": args.recipe is not None,
-    }
-    if not votes and any(rules.values()):
-        used = ", ".join(k for k, v in rules.items() if v)
-        raise InputError(
-            f"{used} shape the vote distribution; use them with --method votes "
-            "(models take --smoothing)"
-        )
     exclude = None
     if args.exclude is not None:
         exclude = [c.strip() for c in args.exclude.split(",") if c.strip()]
