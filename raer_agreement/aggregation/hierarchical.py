@@ -56,8 +56,10 @@ class HierarchicalDawidSkene(Aggregator):
     use_mapping : bool, default True
         Use the taxonomy mapping when there is one; False forces the
         product space.
-    smoothing : float, default 0.1
-        Dirichlet pseudo-count added to every confusion cell.
+    smoothing : float, default 0.0
+        Dirichlet pseudo-count added to every confusion cell (0 = maximum
+        likelihood, the default of :class:`DawidSkene`, whose model the
+        coarse level is).
     shrinkage : float, default 5.0
         Strength (pseudo-votes per true fine class and parent group) of the
         prior pulling each within-parent row towards the annotator's pooled
@@ -115,7 +117,7 @@ class HierarchicalDawidSkene(Aggregator):
         coarse: str | None = None,
         fine: str | None = None,
         use_mapping: bool = True,
-        smoothing: float = 0.1,
+        smoothing: float = 0.0,
         shrinkage: float = 5.0,
         prior_smoothing: float = 0.0,
         max_iter: int = 100,

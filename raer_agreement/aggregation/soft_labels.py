@@ -5,6 +5,10 @@ Sources
     * the empirical vote distribution, optionally Dirichlet-smoothed
       (``alpha`` pseudo-votes per class) and restricted to clips with at
       least ``min_votes`` votes;
+    * the same after the rules affect data sets apply to raw votes (noise
+      votes dropped, classes that are not targets excluded, clips with too
+      little left out), or one of FER+'s published training targets
+      (:data:`RECIPES`; :mod:`raer_agreement.aggregation.recipes`);
     * a model's posteriors (any aggregator of this package).
 Temperature
     ``p_k ** (1 / T)`` renormalised: ``T > 1`` flattens, ``T < 1`` sharpens.
@@ -16,7 +20,8 @@ Granularities
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +29,13 @@ import pandas as pd
 from .._json import to_jsonable
 from ..annotations import Annotations
 from .base import Aggregator, as_annotations, entropy
+from .recipes import (
+    FERPLUS_EXCLUDED,
+    FERPLUS_MODES,
+    NO_KEPT_VOTES,
+    apply_vote_rules,
+    ferplus_targets,
+)
 
 __all__ = [
     "SoftLabels",
@@ -32,7 +44,11 @@ __all__ = [
     "soft_labels",
     "coarse_from_fine",
     "apply_temperature",
+    "RECIPES",
 ]
+
+#: Reason recorded for the clips with fewer votes than ``min_votes``.
+FEWER_VOTES = "fewer votes than min_votes"
 
 
 @dataclass(frozen=True)
@@ -55,9 +71,10 @@ class SoftLabels:
         Hard label (class index) per clip, ``-1`` = unresolved.
     scheme : str
     method : str
-        ``votes`` or the aggregation method.
+        ``votes``, the recipe, or the aggregation method.
     params : dict
-        Options that produced the targets (smoothing, temperature, ...).
+        Options that produced the targets (smoothing, temperature, rules,
+        the clips left out and why, ...).
     seed : int or None
     """
 
@@ -143,6 +160,66 @@ def _argmax_or_unresolved(p: np.ndarray) -> np.ndarray:
     return np.argmax(p, axis=1).astype(np.int64)
 
 
+#: Named recipes of :func:`vote_distribution`: FER+'s four training targets.
+RECIPES = tuple(f"ferplus-{m}" for m in FERPLUS_MODES)
+
+
+def _excluded_mask(sch, exclude, recipe) -> np.ndarray:
+    """Boolean mask of the excluded classes of ``sch`` (names or codes)."""
+    if exclude is None:
+        exclude = FERPLUS_EXCLUDED if recipe else ()
+        missing = [c for c in exclude if c not in sch.categories]
+        if missing:
+            raise ValueError(
+                f"recipe {recipe!r} leaves out the classes {', '.join(map(repr, exclude))}, "
+                f"which scheme {sch.name!r} lacks ({', '.join(sch.categories)}); name the classes "
+                "that are not targets with exclude=[...] (exclude=[] for none)"
+            )
+    if isinstance(exclude, str):
+        exclude = [exclude]
+    names, codes = list(sch.categories), [str(c) for c in sch.codes]
+    mask = np.zeros(len(names), dtype=bool)
+    for c in exclude:
+        c = str(c)
+        if c in names:
+            mask[names.index(c)] = True
+        elif c in codes:
+            mask[codes.index(c)] = True
+        else:
+            raise ValueError(
+                f"cannot exclude class {c!r}: scheme {sch.name!r} has {', '.join(names)}"
+            )
+    if mask.all():
+        raise ValueError("exclude names every class of the scheme; no target would remain")
+    return mask
+
+
+def _check_options(alpha, min_votes, min_class_votes, min_kept_share, recipe, temperature):
+    if not (np.isscalar(alpha) and alpha >= 0):
+        raise ValueError(f"alpha must be a non-negative number; got {alpha!r}")
+    for name, v in (("min_votes", min_votes), ("min_class_votes", min_class_votes)):
+        if not (isinstance(v, (int, np.integer)) and v >= 0):
+            raise ValueError(f"{name} must be a non-negative integer; got {v!r}")
+    if not (np.isscalar(min_kept_share) and 0 <= min_kept_share <= 1):
+        raise ValueError(f"min_kept_share must be a share in [0, 1]; got {min_kept_share!r}")
+    if recipe is None:
+        return
+    if recipe not in RECIPES:
+        raise ValueError(f"unknown recipe {recipe!r}; expected one of: {', '.join(RECIPES)}")
+    fixed = {
+        "alpha": alpha != 0,
+        "temperature": temperature != 1,
+        "min_class_votes": min_class_votes != 1,
+        "min_kept_share": min_kept_share != 0,
+    }
+    clash = [k for k, v in fixed.items() if v]
+    if clash:
+        raise ValueError(
+            f"recipe {recipe!r} defines its own rules; drop {', '.join(clash)} "
+            "(only exclude and min_votes combine with a recipe)"
+        )
+
+
 def vote_distribution(
     data,
     scheme: str | None = None,
@@ -150,24 +227,52 @@ def vote_distribution(
     alpha: float = 0.0,
     min_votes: int = 1,
     temperature: float = 1.0,
+    min_class_votes: int = 1,
+    exclude=None,
+    min_kept_share: float = 0.0,
+    recipe: str | None = None,
+    seed: int | None = None,
 ) -> SoftLabels:
-    """Empirical vote distribution per clip.
+    """Empirical vote distribution per clip, optionally through a recipe.
+
+    The rules and recipes are those of :mod:`raer_agreement.aggregation.recipes`.
+    They need only the votes per clip, so they apply to anonymous votes
+    (counts tables) too.
 
     Parameters
     ----------
     data : Annotations or long DataFrame
     scheme : str, optional
     alpha : float, default 0
-        Dirichlet pseudo-votes added to every class (``alpha = 1`` is
+        Dirichlet pseudo-votes added to every kept class (``alpha = 1`` is
         Laplace smoothing).
     min_votes : int, default 1
         Clips with fewer votes are left out (their ids do not appear).
     temperature : float, default 1
+    min_class_votes : int, default 1
+        A class with fewer votes in a clip loses them as noise (FER+: 2).
+    exclude : sequence of str, optional
+        Classes (names or codes) that are not targets: their votes are
+        removed, their columns dropped, the rest renormalised (FER+:
+        ``["unknown", "NF"]``, the default of the FER+ recipes).
+    min_kept_share : float in [0, 1], default 0
+        A clip whose kept votes (after noise and exclusion) are below this
+        share of all its votes is left out.
+    recipe : {"ferplus-majority", "ferplus-probability", "ferplus-crossentropy", \
+"ferplus-multitarget"}, optional
+        FER+'s published training targets; they fix their own rules (no
+        ``alpha``, ``temperature``, ``min_class_votes``, ``min_kept_share``).
+    seed : int, optional
+        Seed of the hard labels drawn by ``ferplus-probability`` (default 0).
 
     Returns
     -------
     SoftLabels
-        Hard labels are the vote argmax, ties to the lowest class.
+        Columns = the classes not excluded; ``counts`` are their raw votes.
+        Hard labels are the argmax of the kept votes, ties to the lowest
+        class (``ferplus-probability``: a seeded draw from the target).
+        ``params["left_out"]`` counts the clips left out by reason and
+        ``params["left_out_ids"]`` lists them.
 
     Examples
     --------
@@ -176,35 +281,70 @@ def vote_distribution(
     >>> s = vote_distribution(df, alpha=1.0, min_votes=2)
     >>> s.clip_ids.tolist(), s.probs.round(2).tolist()
     (['c1'], [[0.6, 0.4]])
+
+    Single votes dropped as noise and class ``z`` excluded:
+
+    >>> df = pd.DataFrame({"item": ["c1"] * 5, "annotator": list("abcde"),
+    ...                    "label": ["x", "x", "x", "y", "z"]})
+    >>> vote_distribution(df, min_class_votes=2, exclude=["z"]).probs.tolist()
+    [[1.0, 0.0]]
     """
     ann, scheme = as_annotations(data, scheme)
-    if not (np.isscalar(alpha) and alpha >= 0):
-        raise ValueError(f"alpha must be a non-negative number; got {alpha!r}")
-    if not (isinstance(min_votes, (int, np.integer)) and min_votes >= 0):
-        raise ValueError(f"min_votes must be a non-negative integer; got {min_votes!r}")
-    counts = ann.counts(scheme)
-    keep = counts.sum(axis=1) >= max(min_votes, 0)
-    if alpha == 0:
-        keep &= counts.sum(axis=1) > 0  # no votes, no distribution
-    c = counts[keep]
-    sm = c + float(alpha)
-    probs = apply_temperature(sm / sm.sum(axis=1, keepdims=True), temperature)
+    _check_options(alpha, min_votes, min_class_votes, min_kept_share, recipe, temperature)
     sch = ann.scheme(scheme)
+    excluded = _excluded_mask(sch, exclude, recipe)
+    counts = ann.counts(scheme)
+    if recipe is not None:
+        probs, labels, reason = ferplus_targets(
+            counts,
+            recipe.removeprefix("ferplus-"),
+            excluded,
+            rng=np.random.default_rng(0 if seed is None else seed),
+        )
+        kept = counts[:, ~excluded]
+    else:
+        kept, reason = apply_vote_rules(
+            counts, excluded, min_class_votes=min_class_votes, min_kept_share=min_kept_share
+        )
+        if alpha:
+            # pseudo-votes give a clip without any vote a uniform target (kept with min_votes=0);
+            # a clip whose votes the rules removed stays out
+            reason[(reason == NO_KEPT_VOTES) & (counts.sum(axis=1) == 0)] = ""
+        sm = kept + float(alpha)
+        tot = sm.sum(axis=1, keepdims=True)
+        probs = np.divide(sm, tot, out=np.zeros(sm.shape), where=tot > 0)
+        labels = _argmax_or_unresolved(kept.astype(float))
+    reason[counts.sum(axis=1) < min_votes] = FEWER_VOTES
+    keep = reason == ""
+    ids = np.asarray(ann.item_ids, dtype=object)
+    why = pd.Series(reason[~keep], index=ids[~keep], dtype=object)
+    params: dict[str, Any] = {
+        "alpha": float(alpha),
+        "min_votes": int(min_votes),
+        "temperature": float(temperature),
+        "n_clips_left_out": int((~keep).sum()),
+    }
+    if recipe is not None or excluded.any() or min_class_votes != 1 or min_kept_share:
+        params.update(
+            recipe=recipe,
+            min_class_votes=2 if recipe else int(min_class_votes),
+            excluded=[c for c, e in zip(sch.categories, excluded) if e],
+            min_kept_share=float(min_kept_share),
+        )
+    if len(why):
+        params["left_out"] = {str(k): int(v) for k, v in why.value_counts(sort=False).items()}
+        params["left_out_ids"] = {str(k): v.index.tolist() for k, v in why.groupby(why)}
     return SoftLabels(
-        np.asarray(ann.item_ids, dtype=object)[keep],
-        tuple(sch.categories),
-        tuple(sch.codes),
-        c,
-        probs,
-        _argmax_or_unresolved(c.astype(float)),
+        ids[keep],
+        tuple(c for c, e in zip(sch.categories, excluded) if not e),
+        tuple(c for c, e in zip(sch.codes, excluded) if not e),
+        counts[keep][:, ~excluded],
+        apply_temperature(probs[keep], temperature),
+        labels[keep],
         scheme,
-        "votes",
-        {
-            "alpha": float(alpha),
-            "min_votes": int(min_votes),
-            "temperature": float(temperature),
-            "n_clips_left_out": int((~keep).sum()),
-        },
+        recipe or "votes",
+        params,
+        seed,
     )
 
 
@@ -291,29 +431,39 @@ def soft_labels(
     data,
     scheme: str | None = None,
     *,
-    method: str = "votes",
+    method="votes",
     alpha: float = 0.0,
     min_votes: int = 1,
     temperature: float = 1.0,
     seed: int = 0,
+    min_class_votes: int = 1,
+    exclude=None,
+    min_kept_share: float = 0.0,
+    recipe: str | None = None,
+    name: str | None = None,
     **options,
 ) -> SoftLabels:
-    """Soft labels by method name: ``votes`` or any aggregation method.
+    """Soft labels by method: ``votes`` or any aggregation method.
 
     Parameters
     ----------
     data : Annotations or long DataFrame
     scheme : str, optional
-    method : str, default "votes"
-        ``votes`` (empirical distribution) or a name of
-        :data:`raer_agreement.aggregation.METHODS`.
-    alpha : float
-        Dirichlet smoothing of the vote distribution (``votes`` only).
+    method : str or Aggregator, default "votes"
+        ``votes`` (empirical distribution, :func:`vote_distribution`), a
+        name of :data:`raer_agreement.aggregation.METHODS`, or an
+        unfitted estimator (fitted here).
+    alpha, min_class_votes, exclude, min_kept_share, recipe
+        Rules of the vote distribution (``votes`` only; see
+        :func:`vote_distribution`).
     min_votes : int
     temperature : float
     seed : int
+    name : str, optional
+        Method name recorded in the output (default: ``method`` or the
+        estimator's class name).
     **options
-        Passed to the estimator.
+        Passed to the estimator named by ``method``.
 
     Examples
     --------
@@ -321,22 +471,50 @@ def soft_labels(
     >>> soft_labels(df, method="majority", seed=1).probs.tolist()
     [[0.0, 1.0], [0.5, 0.5]]
     """
-    if method == "votes":
-        return replace(
-            vote_distribution(
-                data, scheme, alpha=alpha, min_votes=min_votes, temperature=temperature
-            ),
+    if isinstance(method, str) and method == "votes":
+        if options:
+            raise ValueError(f"method='votes' takes no estimator options; got {', '.join(options)}")
+        return vote_distribution(
+            data,
+            scheme,
+            alpha=alpha,
+            min_votes=min_votes,
+            temperature=temperature,
+            min_class_votes=min_class_votes,
+            exclude=exclude,
+            min_kept_share=min_kept_share,
+            recipe=recipe,
             seed=seed,
         )
-    if alpha:
+    rules = {
+        "alpha": alpha != 0,
+        "min_class_votes": min_class_votes != 1,
+        "exclude": exclude is not None,
+        "min_kept_share": min_kept_share != 0,
+        "recipe": recipe is not None,
+    }
+    used = [k for k, v in rules.items() if v]
+    if used:
         raise ValueError(
-            "alpha (vote smoothing) applies to method='votes' only; models have their own smoothing"
+            f"{', '.join(used)}: rules of the vote distribution, for method 'votes' only "
+            "(models have their own smoothing)"
         )
-    from . import make_aggregator
+    if isinstance(method, str):
+        from . import make_aggregator  # the registry lives in the package __init__
 
-    est = make_aggregator(method, seed=seed, **options)
+        est = make_aggregator(method, seed=seed, **options)
+    elif options:
+        raise ValueError("pass options to the estimator itself, not beside it")
+    else:
+        est = method
     return model_soft_labels(
-        est, data, scheme, temperature=temperature, min_votes=min_votes, method=method, seed=seed
+        est,
+        data,
+        scheme,
+        temperature=temperature,
+        min_votes=min_votes,
+        method=name or (method if isinstance(method, str) else None),
+        seed=seed,
     )
 
 

@@ -3,7 +3,6 @@ and, optionally, the official list files with the aggregated labels."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from ..errors import InputError
@@ -41,6 +40,35 @@ def register(sub, name):
         "--temperature", type=float, default=1.0, help="p**(1/T), renormalised (default 1)"
     )
     g.add_argument(
+        "--min-class-votes",
+        type=int,
+        default=1,
+        metavar="K",
+        help="votes: a class with fewer than K votes in a clip loses them as noise "
+        "(FER+ drops single votes: 2; default 1)",
+    )
+    g.add_argument(
+        "--exclude",
+        metavar="CLASSES",
+        help="votes: comma list of classes that are not targets (e.g. unknown,NF); their votes "
+        "are removed and the rest renormalised",
+    )
+    g.add_argument(
+        "--min-kept-share",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="votes: leave out a clip whose kept votes are below this share of its votes "
+        "(default 0)",
+    )
+    g.add_argument(
+        "--recipe",
+        metavar="NAME",
+        help="votes: a named recipe: FER+'s published training targets ferplus-majority, "
+        "ferplus-probability, ferplus-crossentropy, ferplus-multitarget (single votes dropped; "
+        "unknown and NF are not targets unless --exclude names others)",
+    )
+    g.add_argument(
         "--formats", default="npz,csv,parquet", help="comma list of npz,csv,parquet (default: all)"
     )
     g.add_argument("--stem", default="soft_labels", help="file stem (default: soft_labels)")
@@ -58,7 +86,7 @@ def register(sub, name):
 
 
 def run(args) -> int:
-    from ..aggregation import coarse_from_fine, model_soft_labels, vote_distribution
+    from ..aggregation import coarse_from_fine, soft_labels
     from ..exports import export_soft_labels, write_list_files
 
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
@@ -84,34 +112,25 @@ def run(args) -> int:
             "--list-files needs the number of frames of each clip: pass the official list files "
             "with --clips (or a clip table with a num_frames column)"
         )
+    votes = args.method == "votes"
+    exclude = None
+    if args.exclude is not None:
+        exclude = [c.strip() for c in args.exclude.split(",") if c.strip()]
     try:
-        if args.method == "votes":
-            soft = vote_distribution(
-                ann,
-                scheme,
-                alpha=args.alpha,
-                min_votes=args.min_votes,
-                temperature=args.temperature,
-            )
-            soft = replace(soft, seed=args.seed)
-            labels = None
-        else:
-            if args.alpha:
-                raise InputError(
-                    "--alpha smooths the vote distribution; use it with --method votes "
-                    "(models take --smoothing)"
-                )
-            est = make_estimator(args)
-            soft = model_soft_labels(
-                est,
-                ann,
-                scheme,
-                temperature=args.temperature,
-                min_votes=args.min_votes,
-                method=args.method,
-                seed=args.seed,
-            )
-            labels = est.labels_
+        soft = soft_labels(
+            ann,
+            scheme,
+            method="votes" if votes else make_estimator(args),
+            name=args.method,
+            alpha=args.alpha,
+            min_votes=args.min_votes,
+            temperature=args.temperature,
+            seed=args.seed,
+            min_class_votes=args.min_class_votes,
+            exclude=exclude,
+            min_kept_share=args.min_kept_share,
+            recipe=args.recipe,
+        )
     except InputError:
         raise
     except ValueError as e:
@@ -120,21 +139,27 @@ def run(args) -> int:
     written = export_soft_labels(
         soft, out, stem=args.stem, formats=formats, inputs=inputs, force=args.force
     )
+    left_out = soft.params.get("left_out") or (
+        {f"fewer than {args.min_votes} votes": soft.params["n_clips_left_out"]}
+        if soft.params.get("n_clips_left_out")
+        else {}
+    )
     lines = [
         f"{len(soft.clip_ids)} clips, scheme {soft.scheme}, method {soft.method}"
-        + (
-            f" ({soft.params.get('n_clips_left_out', 0)} left out: fewer than {args.min_votes} votes)"
-            if soft.params.get("n_clips_left_out")
-            else ""
-        )
+        + (f", classes {', '.join(soft.classes)}" if soft.params.get("excluded") else "")
     ]
+    lines += [f"  {n} clips left out: {why}" for why, n in left_out.items()]
     lines += [f"  {f}: {p}" for f, p in written.items()]
     parent = ann.scheme(scheme).parent
-    parent_soft = coarse_from_fine(soft, ann) if parent is not None else None
+    # marginalising needs every child class: not after classes were excluded
+    whole = tuple(soft.classes) == tuple(ann.scheme(scheme).categories)
+    parent_soft = coarse_from_fine(soft, ann) if parent is not None and whole else None
     if args.coarse_from_fine:
-        if parent is None:
+        if parent_soft is None:
             raise InputError(
                 f"--coarse-from-fine: scheme {scheme!r} has no parent scheme in the taxonomy"
+                if parent is None
+                else "--coarse-from-fine needs every class of the child scheme; drop --exclude"
             )
         w2 = export_soft_labels(
             parent_soft,
@@ -150,18 +175,8 @@ def run(args) -> int:
         import pandas as pd
 
         # the official layout holds the top-level classes (RAER: codes 1-5)
-        if parent_soft is not None:
-            labels, list_scheme = (
-                pd.Series(parent_soft.hard_labels(), index=pd.Index(parent_soft.clip_ids)),
-                parent,
-            )
-        elif labels is None:
-            labels, list_scheme = (
-                pd.Series(soft.hard_labels(), index=pd.Index(soft.clip_ids)),
-                scheme,
-            )
-        else:
-            list_scheme = scheme
+        top, list_scheme = (parent_soft, parent) if parent_soft is not None else (soft, scheme)
+        labels = pd.Series(top.hard_labels(), index=pd.Index(top.clip_ids))
         res = write_list_files(labels, ann, out, scheme=list_scheme, force=args.force)
         for k, v in res.items():
             if k != "left_out":
