@@ -52,6 +52,7 @@ __all__ = [
     "write_list_files",
     "export_soft_labels",
     "write_labels_csv",
+    "labels_frame",
 ]
 
 
@@ -278,11 +279,8 @@ def write_list_files(
     return out
 
 
-def write_labels_csv(estimator, path, *, force: bool = False) -> Path:
-    """Write ``clip_id, label, confidence, prob_<class>...`` of a fitted aggregator.
-
-    Clip ids are written as given; unresolved labels are empty.
-    """
+def labels_frame(estimator) -> pd.DataFrame:
+    """``clip_id, label, confidence, prob_<class>...`` of a fitted aggregator, one row per clip."""
     post = estimator.posteriors_
     df = pd.DataFrame(
         {
@@ -293,6 +291,15 @@ def write_labels_csv(estimator, path, *, force: bool = False) -> Path:
     )
     for c in post.columns:
         df[f"prob_{c}"] = post[c].to_numpy()
+    return df
+
+
+def write_labels_csv(estimator, path, *, force: bool = False) -> Path:
+    """Write ``clip_id, label, confidence, prob_<class>...`` of a fitted aggregator.
+
+    Clip ids are written as given; unresolved labels are empty.
+    """
+    df = labels_frame(estimator)
     with atomic_path(path, force=force) as tmp:
         df.to_csv(tmp, index=False, float_format="%.6g", lineterminator="\n")
     return Path(path)
