@@ -169,15 +169,15 @@ def _text_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _prepare(df, offsets, item_col, first_line, partition_info=None):
-    start = offsets[partition_info["number"]] if partition_info else 0
-    lines = df[LINE].to_numpy() if LINE in df.columns else None
-    out = _text_frame(df.drop(columns=[LINE]) if lines is not None else df)
-    out[LINE] = (
-        lines.astype(np.int64)
-        if lines is not None
-        else np.arange(start, start + len(df), dtype=np.int64) + first_line
-    )
-    out[KEY] = out[item_col].astype(object).where(out[item_col].notna(), "").astype(str).str.strip()
+    if LINE in df.columns:  # a folder from csv_to_parquet keeps the CSV's line numbers
+        lines = df[LINE].to_numpy().astype(np.int64)
+        df = df.drop(columns=[LINE])
+    else:
+        start = offsets[partition_info["number"]] if partition_info else 0
+        lines = np.arange(start, start + len(df), dtype=np.int64) + first_line
+    out = _text_frame(df)
+    out[LINE] = lines
+    out[KEY] = out[item_col].astype("string").fillna("").str.strip()
     return out
 
 
