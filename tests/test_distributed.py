@@ -197,7 +197,7 @@ SMALL = pd.DataFrame(
     {
         "item": ["c1", "c1", "c1", "c2", "c2", "c2", "c3", "c3", "c10", "c10", "c10"],
         "rater": ["a", "b", "a", "a", "b", "c", "b", "c", "a", "b", "c"],
-        "answer": ["x", "y", "y", "x", "x", "zz", "y", "y", "x", "x", "x"],
+        "answer": ["x", "y", "y", "X", "x", "zz", "y", "y", "x", "X", "x"],
     }
 )
 
@@ -213,6 +213,7 @@ def test_policies_and_declared_categories_from_csv(client, tmp_path, duplicates)
     ann = load_ratings(src, **opts)
     assert r.ledger.dropped_by_reason == ann.ledger.dropped_by_reason
     assert r.ledger.dropped_by_reason["unknown_label_answer"] == 1
+    assert set(r.ledger.notes) == set(ann.ledger.notes)  # "2 label(s) ... matched after case"
     # example lines still point into the CSV
     got_lines = {e.reason: e.lines for e in r.ledger.entries}
     assert got_lines == {e.reason: e.lines for e in ann.ledger.entries}
@@ -247,7 +248,7 @@ def test_cli_engine_dask(client, tmp_path, capsys):
     back = pd.concat(pd.read_parquet(f) for f in sorted(out.glob("*.parquet")))
     assert dict(zip(back["clip_id"], back["label"])) == {
         "c1": "y",  # a said x then y (repeated ratings kept): y 2, x 1
-        "c2": "x",
+        "c2": "X",  # X, x, zz tie (inferred categories keep case): the lowest, X
         "c3": "y",
         "c10": "x",
     }

@@ -117,7 +117,8 @@ def _frame(est, ann, scheme, post, codes=None) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------ majority vote
-def _mv_counts(ann, scheme):
+def _mv_counts(blk, scheme):
+    ann = blk.annotations()
     counts = weighted_counts(ann, scheme)
     _, tied = break_ties(counts, "unresolved")
     return counts, np.asarray(ann.item_ids, dtype=object)[tied]
@@ -136,7 +137,8 @@ class _Draws:
         return self.u
 
 
-def _mv_finish(counts_and_tied, ann, scheme, params, draws, totals):
+def _mv_finish(counts_and_tied, blk, scheme, params, draws, totals):
+    ann = blk.annotations()
     counts, _ = counts_and_tied
     est = MajorityVote(**params)
     post, codes = est._from_counts(counts, rng=_Draws(draws), vote_totals=totals)
@@ -206,7 +208,8 @@ def majority_vote(
 
 
 # ------------------------------------------------------------------ Dawid-Skene
-def _view(ann, scheme, model, smoothing):
+def _view(blk, scheme, model, smoothing):
+    ann = blk.annotations()
     q = ann.n_categories(scheme)
     it, an, lab = ann.ratings(scheme)
     X = incidence_matrix(it, an * q + lab, ann.n_items, ann.n_annotators * q)
@@ -229,7 +232,8 @@ def _em_stats(view: View, params):
     return _stats(view, post) + (float(lnorm.sum()),)
 
 
-def _ds_finish(view: View, ann, scheme, params):
+def _ds_finish(view: View, blk, scheme, params):
+    ann = blk.annotations()
     priors, thetas = params
     post, _ = normalise_log(log_joint([view], priors, thetas))
     return _frame(DawidSkene(), ann, scheme, post)

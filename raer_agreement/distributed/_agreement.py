@@ -73,8 +73,8 @@ def _merge(*tables):
     return u, np.bincount(inv.ravel(), weights=freq, minlength=len(u)).astype(np.int64)
 
 
-def _partition_table(ann, scheme):
-    return count_histogram(sufficient(ann, scheme).counts)
+def _partition_table(blk, scheme):
+    return count_histogram(sufficient(blk.annotations(), scheme).counts)
 
 
 def _as_sufficient(rows: np.ndarray, scheme: str, sch):

@@ -44,15 +44,18 @@ def connect(scheduler: str | None = None, *, n_workers: int | None = None, memor
     distributed = require_dask()
     if scheduler:
         return distributed.Client(scheduler)
+    import logging
     import os
 
-    # a client that starts its own LocalCluster closes it on close()
+    # a client that starts its own LocalCluster closes it on close(); the
+    # cluster's routine log lines (shuffle start and end) would drown the progress
     return distributed.Client(
         n_workers=n_workers or os.cpu_count() or 1,
         threads_per_worker=1,
         processes=True,
         memory_limit=memory_limit if memory_limit is not None else "auto",
         dashboard_address=None,
+        silence_logs=logging.ERROR,
     )
 
 

@@ -50,7 +50,7 @@ from ..ledger import Ledger, LedgerEntry
 from ..taxonomy import Taxonomy, load_taxonomy, natural_sort
 from ._cluster import Progress, require_dask, tree_reduce
 
-__all__ = ["DaskRatings", "read_ratings", "input_files", "MARKER"]
+__all__ = ["DaskRatings", "Block", "read_ratings", "input_files", "MARKER"]
 
 #: Column holding each row's line number in the source.
 LINE = "__line__"
@@ -94,9 +94,10 @@ class DaskRatings:
     ----------
     client : distributed.Client
     parts : list of distributed.Future
-        One :class:`~raer_agreement.Annotations` per partition: every rating
-        of its clips, clip codes local to the partition, annotator codes
-        global (``annotator_ids``).
+        One :class:`Block` per partition (``.annotations()`` gives its
+        :class:`~raer_agreement.Annotations`): every rating of its clips,
+        clip codes local to the partition, annotator codes global
+        (``annotator_ids``).
     annotator_ids : tuple of str, shape (n_annotators,)
     taxonomy : Taxonomy
     schemes : tuple of str
@@ -141,6 +142,66 @@ class DaskRatings:
     def release(self) -> None:
         """Free the partitions on the workers."""
         self.client.cancel(self.parts)
+
+
+# ------------------------------------------------------------------ Parquet pieces
+#: Rows per partition when reading Parquet (row groups are grouped up to it).
+PIECE_ROWS = 1_000_000
+
+
+def _parquet_pieces(files, target: int = PIECE_ROWS) -> list:
+    """``(file, row groups, first row)`` pieces of about ``target`` rows, from the footers only."""
+    import pyarrow.parquet as pq
+
+    pieces = []
+    for f in files:
+        md = pq.ParquetFile(f).metadata
+        start, groups, rows = 0, [], 0
+        for rg in range(md.num_row_groups):
+            groups.append(rg)
+            rows += md.row_group(rg).num_rows
+            if rows >= target:
+                pieces.append((f, tuple(groups), start))
+                start, groups, rows = start + rows, [], 0
+        if groups or not pieces or pieces[-1][0] != f:
+            pieces.append((f, tuple(groups), start))
+    return pieces
+
+
+def _arrow_frame(table) -> pd.DataFrame:
+    import pyarrow as pa
+
+    strings = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
+    return table.to_pandas(types_mapper=strings.get)
+
+
+def _read_piece(piece) -> pd.DataFrame:
+    """One piece; rows numbered as the in-memory reader numbers a Parquet file (row 1 = line 2)."""
+    import pyarrow.parquet as pq
+
+    f, groups, start = piece
+    df = _arrow_frame(pq.ParquetFile(f).read_row_groups(list(groups)))
+    if LINE not in df.columns:
+        df[LINE] = np.arange(start, start + len(df), dtype=np.int64) + 2
+    return df
+
+
+def _read_parquet(files):
+    """Parquet files as a dask DataFrame of row-group pieces, each row with its file line."""
+    import dask.dataframe as dd
+    import pyarrow.parquet as pq
+
+    try:
+        pieces = _parquet_pieces(files)
+        meta = _arrow_frame(pq.ParquetFile(files[0]).schema_arrow.empty_table())
+    except Exception as e:  # pyarrow raises several types for damaged files
+        raise InputError(
+            f"not a readable Parquet file ({type(e).__name__}: {str(e).splitlines()[0][:160]})",
+            path=files[0],
+        ) from None
+    if LINE not in meta.columns:
+        meta[LINE] = np.zeros(0, dtype=np.int64)
+    return dd.from_map(_read_piece, pieces, meta=meta, enforce_metadata=False)
 
 
 # ------------------------------------------------------------------ per partition
@@ -225,26 +286,72 @@ def _summary(ann: Annotations) -> dict:
     }
 
 
-def _recode(ann: Annotations, annotator_ids: tuple) -> Annotations:
+def _small_int(a: np.ndarray, top: int) -> np.ndarray:
+    """``a`` in the narrowest signed integer type that holds -1..top."""
+    for t in (np.int8, np.int16, np.int32):
+        if top < np.iinfo(t).max:
+            return a.astype(t)
+    return a.astype(np.int64)
+
+
+@dataclass
+class Block:
+    """One partition's ratings, compact while held on a worker.
+
+    Codes are stored in the narrowest integer types and clip ids as one
+    Arrow string array (about 11 bytes per rating in all, against 24 bytes
+    and a tuple of Python strings in an :class:`Annotations`); each task
+    rebuilds the :class:`Annotations` it works on with :meth:`annotations`.
+    """
+
+    item: np.ndarray
+    annotator: np.ndarray
+    labels: dict
+    item_ids: object
+    annotator_ids: tuple
+    taxonomy: Taxonomy
+    anonymous: bool = False
+
+    def annotations(self) -> Annotations:
+        return Annotations(
+            self.item,
+            self.annotator,
+            self.labels,
+            self.item_ids.to_pylist(),
+            self.annotator_ids,
+            self.taxonomy,
+            anonymous=self.anonymous,
+        )
+
+
+def _recode(ann: Annotations, annotator_ids: tuple) -> Block:
     """The partition with annotator codes in the global list ``annotator_ids``."""
+    import pyarrow as pa
+
     pos = {a: k for k, a in enumerate(annotator_ids)}
     remap = np.array([pos[a] for a in ann.annotator_ids] + [0], dtype=np.int64)
-    return Annotations(
-        ann.item,
-        remap[ann.annotator],
-        ann.labels,
-        ann.item_ids,
+    return Block(
+        _small_int(ann.item, ann.n_items),
+        _small_int(remap[ann.annotator], len(annotator_ids)),
+        {s: _small_int(v, ann.n_categories(s)) for s, v in ann.labels.items()},
+        pa.array(list(ann.item_ids), type=pa.string()),
         annotator_ids,
         ann.taxonomy,
-        None,
-        ann.ledger,
-        anonymous=ann.anonymous,
+        ann.anonymous,
     )
 
 
 # ------------------------------------------------------------------ the ledger
 def _median_from_histogram(hist: np.ndarray) -> float:
-    """``np.median`` of the values whose counts are ``hist`` (value = index)."""
+    """``np.median`` of the values whose counts are ``hist`` (value = index).
+
+    Examples
+    --------
+    >>> _median_from_histogram(np.array([0, 2, 0, 1])), float(np.median([1, 1, 3]))
+    (1.0, 1.0)
+    >>> _median_from_histogram(np.array([0, 1, 1, 0, 1, 1])), float(np.median([1, 2, 4, 5]))
+    (3.0, 3.0)
+    """
     n = int(hist.sum())
     cum = np.cumsum(hist)
     lo = int(np.searchsorted(cum, (n - 1) // 2 + 1))
@@ -260,6 +367,7 @@ def merge_ledgers(ledgers, *, sources, notes_replace=None) -> Ledger:
     """
     entries: dict = {}
     notes: list = []
+    counted: dict = {}
     rows = 0
     for led in ledgers:
         rows += led.rows_read
@@ -278,8 +386,13 @@ def merge_ledgers(ledgers, *, sources, notes_replace=None) -> Ledger:
                 entries[key] = e
         for n in led.notes:
             n = (notes_replace or {}).get(n, n)
+            head, _, rest = n.partition(" ")
+            if head.isdigit():  # "12 label(s) ... matched ...": a count, summed
+                counted[rest] = counted.get(rest, 0) + int(head)
+                n = rest
             if n not in notes:
                 notes.append(n)
+    notes = [f"{counted[n]} {n}" if n in counted else n for n in notes]
     return Ledger(tuple(sources), rows, tuple(entries.values()), tuple(notes))
 
 
@@ -322,7 +435,7 @@ def read_ratings(
     -------
     DaskRatings
     """
-    require_dask()
+    distributed = require_dask()
     import dask.dataframe as dd
 
     say = Progress(progress)
@@ -330,7 +443,7 @@ def read_ratings(
     if isinstance(taxonomy, (str, Path)):
         taxonomy = load_taxonomy(taxonomy)
     if kind == "parquet":
-        ddf = dd.read_parquet(files)
+        ddf = _read_parquet(files)
     else:
         delim = sep or ("\t" if files[0].lower().endswith(".tsv") else ",")
         ddf = dd.read_csv(
@@ -383,9 +496,11 @@ def read_ratings(
         categories,
         str(path),
     )
-    parts = client.compute(ddf.to_delayed())
     notes_replace = None
-    if tax is None and not (cats and all(s in cats for s in mapping.values())):
+    infer = tax is None and not (cats and all(s in cats for s in mapping.values()))
+    if infer:
+        # the partitions are read once and held for two passes
+        parts = client.compute(ddf.to_delayed())
         say("reducing the label values into categories")
         values = tree_reduce(
             client,
@@ -410,11 +525,21 @@ def read_ratings(
     opts["annotator_col"] = annotator_col
 
     say("validating the partitions")
-    validated = client.map(_validate, parts, opts=opts)
+    if infer:
+        validated = client.map(_validate, parts, opts=opts)
+    else:
+        # read and validate in one task graph: a raw partition is freed once validated
+        from dask import delayed
+
+        validated = client.compute([delayed(_validate)(p, opts) for p in ddf.to_delayed()])
     summaries = client.gather(client.map(_summary, validated))
+    if infer:
+        del parts
     annotator_ids = tuple(natural_sort({a for s in summaries for a in s["annotator_ids"]}))
     ids_future = client.scatter(annotator_ids, broadcast=True)
     recoded = client.map(_recode, validated, annotator_ids=ids_future)
+    distributed.wait(recoded)
+    del validated  # the partitions with local annotator codes are no longer needed
 
     ledger = merge_ledgers(
         [s["ledger"] for s in summaries], sources=(str(path),), notes_replace=notes_replace
