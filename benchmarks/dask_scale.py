@@ -86,33 +86,55 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def _cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+class Phase:
+    """Wall time and CPU seconds (workers and this process) of one phase.
+
+    On a shared machine the wall time depends on the other jobs; the CPU
+    seconds do not, and CPU / cores bounds the wall time on an idle machine.
+    """
+
+    def __init__(self, client, res, name):
+        self.client, self.res, self.name = client, res, name
+
+    def __enter__(self):
+        self.cpu0 = sum(self.client.run(_cpu_s).values()) + _cpu_s()
+        self.t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.res[self.name + "_s"] = round(time.perf_counter() - self.t0, 2)
+        cpu = sum(self.client.run(_cpu_s).values()) + _cpu_s() - self.cpu0
+        self.res[self.name + "_cpu_s"] = round(cpu, 2)
+
+
 def run_dask(folder: Path, n_ratings: int, args) -> dict:
     from raer_agreement import distributed as rd
 
     res = {"engine": "dask", "n_ratings": n_ratings, "workers": args.workers}
     res["memory_limit"] = args.memory_limit
     with rd.connect(n_workers=args.workers, memory_limit=args.memory_limit) as client:
-        t = time.perf_counter()
-        r = rd.read_ratings(folder, client, categories=list(CLASSES), progress=True)
-        res["read_s"] = time.perf_counter() - t
+        with Phase(client, res, "read"):
+            r = rd.read_ratings(folder, client, categories=list(CLASSES), progress=True)
         res["partitions"] = r.n_partitions
         out = OUT / "out"
         if "mv" in args.only:
-            t = time.perf_counter()
-            rd.majority_vote(r, progress=True).write_parquet(out / "mv", force=True)
-            res["mv_s"] = time.perf_counter() - t
+            with Phase(client, res, "mv"):
+                rd.majority_vote(r, progress=True).write_parquet(out / "mv", force=True)
         if "ds" in args.only:
-            t = time.perf_counter()
-            fit = rd.dawid_skene(r, progress=True)
-            fit.write_parquet(out / "ds", force=True)
-            res["ds_s"] = time.perf_counter() - t
+            with Phase(client, res, "ds"):
+                fit = rd.dawid_skene(r, progress=True)
+                fit.write_parquet(out / "ds", force=True)
             res["ds_iter"] = fit.info["n_iter"]
             res["ds_converged"] = fit.info["converged"]
             del fit
         if "table" in args.only:
-            t = time.perf_counter()
-            tab = rd.agreement_table(r, progress=True)
-            res["table_s"] = time.perf_counter() - t
+            with Phase(client, res, "table"):
+                tab = rd.agreement_table(r, progress=True)
             res["fleiss_kappa"] = float(tab.loc["fleiss_kappa", "estimate"])
         peaks = client.run(_peak_rss_mb)
         res["worker_peak_rss_mb"] = sorted(round(v) for v in peaks.values())
@@ -132,7 +154,9 @@ load = time.perf_counter() - t
 t = time.perf_counter()
 ds = DawidSkene().fit(ann)
 fit = time.perf_counter() - t
+r = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({{"load_s": load, "ds_s": fit, "ds_iter": ds.n_iter_,
+    "cpu_s": r.ru_utime + r.ru_stime,
     "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}}))
 """
     out = subprocess.run(

@@ -9,6 +9,7 @@ coefficients within 1e-9, and the ledger's counts equal.
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
@@ -252,9 +253,25 @@ def test_cli_engine_dask(client, tmp_path, capsys):
         "c3": "y",
         "c10": "x",
     }
-    rc = main(["agreement", str(src), "--engine", "dask", "--scheduler", addr])
+    capsys.readouterr()
+    rc = main(["agreement", str(src), "--engine", "dask", "--scheduler", addr, "--json"])
     assert rc == 0
-    assert "fleiss_kappa" in capsys.readouterr().out
+    doc = json.loads(capsys.readouterr().out)
+    want = fleiss_kappa(load_ratings(src))
+    got = doc["schemes"]["answer"]["coefficients"]["fleiss_kappa"]
+    assert got["estimate"] == pytest.approx(want["estimate"], abs=1e-12)
+    assert doc["ledger"]["rows_read"] == len(SMALL)
+    rc = main(
+        ["soft-labels", str(src), "--engine", "dask", "--scheduler", addr, "--out",
+         str(tmp_path / "soft")]
+    )  # fmt: skip
+    assert rc == 0
+    soft = pd.concat(pd.read_parquet(f) for f in (tmp_path / "soft").glob("*.parquet"))
+    c1 = soft.set_index("clip_id").loc["c1"]
+    assert (c1["prob_x"], c1["prob_y"]) == pytest.approx((1 / 3, 2 / 3))  # votes x, y, y
+    rc = main(["aggregate", str(src), "--engine", "dask", "--method", "glad", "--out", "z"])
+    assert rc == 2
+    assert "glad" in capsys.readouterr().err
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rc = main(

@@ -38,8 +38,6 @@ from ._ingest import DaskRatings
 
 __all__ = ["DistributedFit", "majority_vote", "dawid_skene"]
 
-DS_MODELS = {"full": "full", "diagonal": "diagonal", "one-coin": "one-coin"}
-
 
 @dataclass
 class DistributedFit:

@@ -54,7 +54,7 @@ def connect(scheduler: str | None = None, *, n_workers: int | None = None, memor
         threads_per_worker=1,
         processes=True,
         memory_limit=memory_limit if memory_limit is not None else "auto",
-        dashboard_address=None,
+        dashboard_address=":0",
         silence_logs=logging.ERROR,
     )
 

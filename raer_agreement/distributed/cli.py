@@ -122,9 +122,7 @@ def _check_out(args) -> Path:
     return out
 
 
-def _fit(args, ratings, method: str):
-    from . import dawid_skene, majority_vote
-
+def _check_method(method: str) -> None:
     if method not in METHODS:
         raise InputError(
             f"method {method!r} is not available with --engine dask "
@@ -132,6 +130,12 @@ def _fit(args, ratings, method: str):
             column="--method",
             value=method,
         )
+
+
+def _fit(args, ratings, method: str):
+    from . import dawid_skene, majority_vote
+
+    _check_method(method)
     scheme = ratings.resolve(args.scheme)
     model = METHODS[method]
     if model is None:
@@ -168,6 +172,7 @@ def _aggregate(args, ratings) -> int:
 
 
 def _aggregate_check(args):
+    _check_method(args.method)
     _check_out(args)
     _unsupported(args, {"gold": None})
 
@@ -187,6 +192,7 @@ def _soft_labels(args, ratings) -> int:
 
 
 def _soft_labels_check(args):
+    _check_method(args.method)
     _check_out(args)
     _unsupported(
         args,
