@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from ..errors import InputError
 from ._common import add_input_arguments, add_output_arguments, load_from_args
 
@@ -22,8 +24,9 @@ def add_method_arguments(p) -> None:
     g.add_argument(
         "--method",
         choices=METHOD_CHOICES,
-        default="dawid-skene",
-        help="aggregation model (default: dawid-skene)",
+        default=None,
+        help="aggregation model (default: dawid-skene; majority for anonymous votes, since the "
+        "other models need annotator identities)",
     )
     g.add_argument(
         "--scheme",
@@ -51,6 +54,20 @@ def add_method_arguments(p) -> None:
         metavar="A",
         help="Dawid-Skene family: Dirichlet pseudo-count per confusion cell (default 0.1)",
     )
+
+
+def resolve_method(args, ann) -> str | None:
+    """Fill in the default ``--method`` for these data; the line to print, if any."""
+    if args.method is not None:
+        return None
+    if ann.anonymous:
+        args.method = "majority"
+        return (
+            "anonymous votes: majority vote (Dawid-Skene and the other models need annotator "
+            "identities)"
+        )
+    args.method = "dawid-skene"
+    return None
 
 
 def make_estimator(args):
@@ -115,6 +132,9 @@ def run(args) -> int:
         if args.gold
         else None
     )
+    note = resolve_method(args, ann)
+    if note:
+        print(note, file=sys.stderr)
     est = make_estimator(args)
     try:
         est.fit(ann, args.scheme)

@@ -280,7 +280,7 @@ def annotations_from_long(
     raw = {scheme: (col, *_factorize(frame[col])) for col, scheme in mapping.items()}
     if tax is None:
         cats = {}
-        for scheme, (col, codes, values) in raw.items():
+        for scheme, (_col, codes, values) in raw.items():
             if categories and scheme in categories:
                 cats[scheme] = [str(c).strip() for c in categories[scheme]]
             else:
@@ -449,7 +449,7 @@ def infer_categories(scheme: str, values) -> tuple[list, list]:
     (['2', '10', 'B', 'b'], ["scheme 'label': categories ['B', 'b'] differ only in case; declare the categories to merge them"])
     """
     seen = natural_sort(values)
-    folded = {}
+    folded: dict[str, list[str]] = {}
     for c in seen:
         folded.setdefault(c.casefold(), []).append(c)
     notes = [
