@@ -112,7 +112,8 @@ def test_partitions_and_ledger(ratings, data):
     assert flagged["repeated_rating"] >= 50  # 60 copies, some of dropped rows
     assert got.ratings_per_item == want.ratings_per_item
     assert (got.n_items, got.n_annotators) == (want.n_items, want.n_annotators)
-    assert set(got.notes) == set(want.notes)
+    # the in-memory loader also says which layout it detected; the Dask reader reads long only
+    assert set(got.notes) == {n for n in want.notes if not n.startswith("layout:")}
 
 
 def _clip_order(frame, ann):
@@ -214,7 +215,8 @@ def test_policies_and_declared_categories_from_csv(client, tmp_path, duplicates)
     ann = load_ratings(src, **opts)
     assert r.ledger.dropped_by_reason == ann.ledger.dropped_by_reason
     assert r.ledger.dropped_by_reason["unknown_label_answer"] == 1
-    assert set(r.ledger.notes) == set(ann.ledger.notes)  # "2 label(s) ... matched after case"
+    # "2 label(s) ... matched after case" summed over partitions
+    assert set(r.ledger.notes) == {n for n in ann.ledger.notes if not n.startswith("layout:")}
     # example lines still point into the CSV
     got_lines = {e.reason: e.lines for e in r.ledger.entries}
     assert got_lines == {e.reason: e.lines for e in ann.ledger.entries}

@@ -122,8 +122,8 @@ def _check_out(args) -> Path:
     return out
 
 
-def _check_method(method: str) -> None:
-    if method not in METHODS:
+def _check_method(method: str | None) -> None:
+    if method is not None and method not in METHODS:
         raise InputError(
             f"method {method!r} is not available with --engine dask "
             f"(available: {', '.join(METHODS)})",
@@ -136,6 +136,8 @@ def _fit(args, ratings, method: str):
     from . import dawid_skene, majority_vote
 
     _check_method(method)
+    if method is None:  # the command's default: Dawid-Skene, majority for anonymous votes
+        method = "majority" if ratings.anonymous else "dawid-skene"
     scheme = ratings.resolve(args.scheme)
     model = METHODS[method]
     if model is None:
@@ -162,7 +164,7 @@ def _aggregate(args, ratings) -> int:
     out = _check_out(args)
     fit = _fit(args, ratings, args.method)
     fit.write_parquet(out, force=args.force)
-    msg = f"wrote {fit.n_items} clips ({args.method}, scheme {fit.scheme}) to {out}/ as Parquet"
+    msg = f"wrote {fit.n_items} clips ({fit.method}, scheme {fit.scheme}) to {out}/ as Parquet"
     if fit.info.get("n_ties"):
         msg += f"; {fit.info['n_ties']} ties broken by policy '{fit.info['tie_break']}'"
     if "n_iter" in fit.info:
@@ -185,7 +187,7 @@ def _soft_labels(args, ratings) -> int:
     fit = _fit(args, ratings, args.method)
     fit.write_parquet(out, force=args.force)
     print(
-        f"wrote soft labels of {fit.n_items} clips ({args.method}, scheme {fit.scheme}) "
+        f"wrote soft labels of {fit.n_items} clips ({fit.method}, scheme {fit.scheme}) "
         f"to {out}/ as Parquet (clip_id, label, confidence, prob_<class>...)"
     )
     return 0
