@@ -41,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue  # a subcommand not shipped in this build
         mod.register(sub, name)
+    from .distributed.cli import ENGINE_COMMANDS, add_engine_arguments
+
+    for name in ENGINE_COMMANDS:
+        if name in sub.choices:
+            add_engine_arguments(sub.choices[name])
     return parser
 
 
@@ -51,6 +56,10 @@ def main(argv=None) -> int:
         parser.print_help()
         return 0
     try:
+        if getattr(args, "engine", "memory") == "dask":
+            from .distributed.cli import run as run_dask
+
+            return int(run_dask(args) or 0)
         return int(args.run(args) or 0)
     except InputError as e:
         print(f"raer-agreement {args.command}: error: {e}", file=sys.stderr)

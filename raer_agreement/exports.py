@@ -53,6 +53,7 @@ __all__ = [
     "write_list_files",
     "export_soft_labels",
     "write_labels_csv",
+    "labels_frame",
 ]
 
 
@@ -279,11 +280,8 @@ def write_list_files(
     return out
 
 
-def write_labels_csv(estimator, path, *, force: bool = False) -> Path:
-    """Write ``clip_id, label, confidence, prob_<class>...`` of a fitted aggregator.
-
-    Clip ids are written as given; unresolved labels are empty.
-    """
+def labels_frame(estimator) -> pd.DataFrame:
+    """``clip_id, label, confidence, prob_<class>...`` of a fitted aggregator, one row per clip."""
     post = estimator.posteriors_
     df = pd.DataFrame(
         {
@@ -294,6 +292,15 @@ def write_labels_csv(estimator, path, *, force: bool = False) -> Path:
     )
     for c in post.columns:
         df[f"prob_{c}"] = post[c].to_numpy()
+    return df
+
+
+def write_labels_csv(estimator, path, *, force: bool = False) -> Path:
+    """Write ``clip_id, label, confidence, prob_<class>...`` of a fitted aggregator.
+
+    Clip ids are written as given; unresolved labels are empty.
+    """
+    df = labels_frame(estimator)
     with atomic_path(path, force=force) as tmp:
         write_csv(df, tmp, precision=6)
     return Path(path)

@@ -25,3 +25,10 @@ def test_cli_choices_match_the_loader():
 
     assert policies.FORMATS == load.FORMATS
     assert long.DUPLICATE_POLICIES == policies.DUPLICATE_POLICIES
+
+
+def test_cli_method_choices_match_the_estimators():
+    from raer_agreement.aggregation import METHODS
+    from raer_agreement.commands.aggregate import METHOD_CHOICES
+
+    assert tuple(METHODS) == METHOD_CHOICES

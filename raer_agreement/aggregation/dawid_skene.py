@@ -176,6 +176,67 @@ def _log(x):
     return np.log(np.maximum(x, _TINY))
 
 
+def class_prior(state_sums: np.ndarray, prior_smoothing: float = 0.0) -> np.ndarray:
+    """Class prior from summed posteriors of the rated items (the M-step of the prior).
+
+    Parameters
+    ----------
+    state_sums : ndarray of float, shape (n_states,)
+        ``sum_i p(z_i = s)`` over rated items (additive over blocks of items).
+    prior_smoothing : float
+        Dirichlet pseudo-count added to every state.
+
+    Returns
+    -------
+    ndarray of float, shape (n_states,)
+        Uniform when there is no mass at all.
+
+    Examples
+    --------
+    >>> class_prior(np.array([3.0, 1.0]))
+    array([0.75, 0.25])
+    """
+    pc = np.asarray(state_sums, dtype=float) + prior_smoothing
+    n_states = len(pc)
+    return pc / pc.sum() if pc.sum() > 0 else np.full(n_states, 1.0 / n_states)
+
+
+def log_joint(views: Sequence[View], priors: np.ndarray, thetas) -> np.ndarray:
+    """``log p(z_i = s) + sum_votes log theta`` per item and state, shape (n_items, n_states).
+
+    Items are independent given ``priors`` and ``thetas``: a block of items
+    (rows of every view's ``X``) gives the same rows as the whole set, so
+    the E-step can run block by block.
+
+    Parameters
+    ----------
+    views : sequence of View
+    priors : ndarray of float, shape (n_states,)
+    thetas : list of ndarray, each (n_annotators, K_v, q_v)
+    """
+    n_items = views[0].X.shape[0]
+    logp = np.broadcast_to(_log(priors), (n_items, len(priors))).copy()
+    for v, th in zip(views, thetas):
+        logp += v.state_loglik(_log(th))
+    return logp
+
+
+def em_converged(trace: Sequence[float], tol: float) -> bool:
+    """True when the last log-likelihood changed by at most ``tol`` relative to the one before.
+
+    Examples
+    --------
+    >>> em_converged([-100.0, -100.00001], 1e-6), em_converged([-100.0], 1e-6)
+    (True, False)
+    """
+    if len(trace) < 2:
+        return False
+    prev, ll = trace[-2], trace[-1]
+    return bool(
+        np.isfinite(ll) and np.isfinite(prev) and abs(ll - prev) <= tol * max(abs(prev), 1e-300)
+    )
+
+
 @dataclass
 class EMResult:
     posteriors: np.ndarray
@@ -244,14 +305,10 @@ def run_em(
             ]
 
     def maximise(post):
-        pc = post[rated].sum(axis=0) + prior_smoothing
-        pri = pc / pc.sum() if pc.sum() > 0 else np.full(n_states, 1.0 / n_states)
-        return pri, m_step(post)
+        return class_prior(post[rated].sum(axis=0), prior_smoothing), m_step(post)
 
     def expect(pri, thetas):
-        logp = np.broadcast_to(_log(pri), (n_items, n_states)).copy()
-        for v, th in zip(views, thetas):
-            logp += v.state_loglik(_log(th))
+        logp = log_joint(views, pri, thetas)
         post, lnorm = normalise_log(logp)
         if clamped.any():
             post[clamped] = gold_onehot
@@ -291,15 +348,9 @@ def run_em(
             priors = fixed_priors
         post, ll = expect(priors, thetas)
         trace.append(ll)
-        if len(trace) >= 2:
-            prev = trace[-2]
-            if (
-                np.isfinite(ll)
-                and np.isfinite(prev)
-                and abs(ll - prev) <= tol * max(abs(prev), 1e-300)
-            ):
-                converged = True
-                break
+        if em_converged(trace, tol):
+            converged = True
+            break
     return EMResult(post, priors, thetas, np.asarray(trace), n_iter, converged)
 
 

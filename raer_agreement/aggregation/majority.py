@@ -181,18 +181,25 @@ class MajorityVote(Aggregator):
         counts = weighted_counts(ann, scheme, self._weights(ann))
         return self._from_counts(counts)
 
-    def _from_counts(self, counts: np.ndarray):
+    def _from_counts(self, counts: np.ndarray, *, rng=None, vote_totals=None):
+        """Labels and vote shares from ``counts`` (n_items, q).
+
+        ``rng`` replaces the seeded generator and ``vote_totals`` (q,) the
+        column sums of ``counts`` as the default prior: a block of items
+        labelled with the draws and totals of the whole set gets the labels
+        the whole set would.
+        """
         q = counts.shape[1]
         prior = None
         if self.tie_break == "prior":
             prior = (
                 np.asarray(self.prior, dtype=float)
                 if self.prior is not None
-                else counts.sum(axis=0)
+                else (counts.sum(axis=0) if vote_totals is None else np.asarray(vote_totals))
             )
             if prior.shape != (q,):
                 raise ValueError(f"prior must have shape ({q},); got {prior.shape}")
-        rng = np.random.default_rng(self.random_state)
+        rng = np.random.default_rng(self.random_state) if rng is None else rng
         codes, tied = break_ties(counts, self.tie_break, rng=rng, prior=prior)
         tot = counts.sum(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -18,13 +18,25 @@ ESTIMATOR_OPTIONS = {
 }
 
 
-def add_method_arguments(p) -> None:
-    from ..aggregation import METHODS  # imported when the parser is built, not on start-up
+#: The names of ``raer_agreement.aggregation.METHODS``, listed here so that
+#: building the parser (``--help``) imports no estimator; a test keeps them equal.
+METHOD_CHOICES = (
+    "majority",
+    "wawa",
+    "dawid-skene",
+    "one-coin",
+    "class-conditional",
+    "glad",
+    "mace",
+    "hierarchical",
+)
 
+
+def add_method_arguments(p) -> None:
     g = p.add_argument_group("aggregation")
     g.add_argument(
         "--method",
-        choices=METHODS,
+        choices=METHOD_CHOICES,
         default=None,
         help="aggregation model (default: dawid-skene; majority for anonymous votes, since the "
         "other models need annotator identities)",

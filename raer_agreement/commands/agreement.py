@@ -11,7 +11,6 @@ import json
 import sys
 
 from ..errors import InputError
-from ..metrics.results import format_interval, format_number, format_p, text_table
 from ._common import add_input_arguments, load_from_args
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
@@ -139,13 +138,30 @@ SHORT = {
 }
 
 
+# The formatters are imported when a table is written, so that building the
+# parser (``--help``) imports no metric module.
 def _f(x, nd=3):
+    from ..metrics.results import format_number
+
     return format_number(x, nd)
 
 
-_p = format_p
-_ci = format_interval
-_table = text_table
+def _p(p):
+    from ..metrics.results import format_p
+
+    return format_p(p)
+
+
+def _ci(low, high):
+    from ..metrics.results import format_interval
+
+    return format_interval(low, high)
+
+
+def _table(head, rows):
+    from ..metrics.results import text_table
+
+    return text_table(head, rows)
 
 
 def _coef_rows(coefs, boot, weighted=False):

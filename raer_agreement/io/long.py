@@ -344,6 +344,46 @@ def _id_codes(column: pd.Series, col: str, what: str, book: _Book):
     return codes, values
 
 
+DECLARED_NOTE = "categories declared by the caller"
+INFERRED_NOTE = (
+    "categories inferred from the data (numeric-aware order); declare them to include unused ones"
+)
+
+
+def infer_categories(scheme: str, values) -> tuple[list, list]:
+    """Categories of a scheme from the label values seen, and notes on them.
+
+    Parameters
+    ----------
+    scheme : str
+    values : iterable of str
+        Distinct stripped label values (NA-like ones left out).
+
+    Returns
+    -------
+    categories : list of str
+        In numeric-aware order.
+    notes : list of str
+        One per group of categories that differ only in case.
+
+    Examples
+    --------
+    >>> infer_categories("label", ["b", "10", "2", "B"])
+    (['2', '10', 'B', 'b'], ["scheme 'label': categories ['B', 'b'] differ only in case; declare the categories to merge them"])
+    """
+    seen = natural_sort(values)
+    folded: dict[str, list[str]] = {}
+    for c in seen:
+        folded.setdefault(c.casefold(), []).append(c)
+    notes = [
+        f"scheme {scheme!r}: categories {group} differ only in case; "
+        "declare the categories to merge them"
+        for group in folded.values()
+        if len(group) > 1
+    ]
+    return seen, notes
+
+
 def _inferred_taxonomy(raw: dict, categories, book: _Book) -> Taxonomy:
     """Categories declared by the caller, else those seen in the kept rows."""
     cats = {}
@@ -352,24 +392,11 @@ def _inferred_taxonomy(raw: dict, categories, book: _Book) -> Taxonomy:
             cats[scheme] = [str(c).strip() for c in categories[scheme]]
         else:
             present = np.bincount(codes[book.keep], minlength=len(values)) > 0
-            seen = natural_sort(v for v, p in zip(values, present) if p and v is not None)
-            cats[scheme] = seen
-            folded: dict[str, list[str]] = {}
-            for c in seen:
-                folded.setdefault(c.casefold(), []).append(c)
-            for group in folded.values():
-                if len(group) > 1:
-                    book.notes.append(
-                        f"scheme {scheme!r}: categories {group} differ only in case; "
-                        "declare the categories to merge them"
-                    )
-    if categories:
-        book.notes.append("categories declared by the caller")
-    else:
-        book.notes.append(
-            "categories inferred from the data (numeric-aware order); "
-            "declare them to include unused ones"
-        )
+            cats[scheme], case_notes = infer_categories(
+                scheme, (v for v, p in zip(values, present) if p and v is not None)
+            )
+            book.notes.extend(case_notes)
+    book.notes.append(DECLARED_NOTE if categories else INFERRED_NOTE)
     return Taxonomy.from_categories(cats)
 
 

@@ -95,10 +95,15 @@ def finish(estimate, se, n, confidence=0.95, *, upper=1.0, dist="t"):
     return float(lo), float(hi), p
 
 
-def _linearised_var(x, estimate, n):
+def _fsum(freq, a):
+    """Column sums of ``a``, each row counted ``freq`` times (None = once)."""
+    return np.sum(a, axis=0) if freq is None else freq @ a
+
+
+def _linearised_var(x, estimate, n, freq=None):
     if n < 2 or not np.isfinite(estimate):
         return np.nan
-    return float(np.sum((x - estimate) ** 2) / (n * (n - 1)))
+    return float(_fsum(freq, (x - estimate) ** 2) / (n * (n - 1)))
 
 
 # ------------------------------------------------- Fleiss / AC1 / BP / PA
@@ -164,10 +169,16 @@ def family_estimates(t: ItemTerms, w=None) -> dict:
     return out
 
 
-def family_se(t: ItemTerms, est: dict) -> dict:
-    """Gwet's linearised standard errors for the family (irrCAC formulas)."""
-    n = len(t.m)
-    n2 = t.two.sum()
+def family_se(t: ItemTerms, est: dict, freq=None) -> dict:
+    """Gwet's linearised standard errors for the family (irrCAC formulas).
+
+    ``freq`` (shape (n,), optional) are frequency weights: row ``i`` of
+    ``t`` stands for ``freq[i]`` items with the same counts, so a table of
+    distinct count vectors gives the SEs of the full data set.
+    """
+    f = None if freq is None else np.asarray(freq, dtype=float)
+    n = len(t.m) if f is None else f.sum()
+    n2 = _fsum(f, t.two)
     W = t.W
     q = W.shape[0]
     out = {}
@@ -176,8 +187,8 @@ def family_se(t: ItemTerms, est: dict) -> dict:
     pa = est["pa"][0]
     # percent agreement: pa.coeff.raw
     pa_iv = (n / n2) * t.pa_i
-    out["percent_agreement"] = np.sqrt(_linearised_var(pa_iv, pa, n))
-    pi = (t.pi_i.sum(0)) / n
+    out["percent_agreement"] = np.sqrt(_linearised_var(pa_iv, pa, n, f))
+    pi = _fsum(f, t.pi_i) / n
     for name in ("fleiss_kappa", "gwet_ac1", "brennan_prediger"):
         k = est[name][0]
         pe = est["pe_" + name][0]
@@ -191,9 +202,9 @@ def family_se(t: ItemTerms, est: dict) -> dict:
         elif name == "gwet_ac1":
             pe_i = (W.sum() / (q * (q - 1))) * (t.counts @ (1 - pi)) / t.m
         else:
-            pe_i = np.full(n, pe)
+            pe_i = np.full(len(t.m), pe)
         x = k_i - 2 * (1 - k) * (pe_i - pe) / (1 - pe)
-        out[name] = np.sqrt(_linearised_var(x, k, n))
+        out[name] = np.sqrt(_linearised_var(x, k, n, f))
     return out
 
 
@@ -271,29 +282,32 @@ def alpha_estimates(C, level: str, values: np.ndarray, w=None, *, O=None) -> dic
     return {"krippendorff_alpha": alpha, "_O": O, "_d": d, "_N": N}
 
 
-def alpha_se(s: Sufficient, est: dict) -> tuple[float, float, float, int]:
+def alpha_se(s: Sufficient, est: dict, freq=None) -> tuple[float, float, float, int]:
     """Gwet's linearised SE of alpha (irrCAC ``krippen.alpha.raw``).
 
     The weights are ``1 - delta / max(delta)`` (which gives exactly the
     coincidence-matrix alpha).  Returns ``(se, pa, pe, n_pairable_items)``.
+    ``freq`` (shape (s.n_items,), optional) are frequency weights, as in
+    :func:`family_se`.
     """
     a = est["krippendorff_alpha"][0]
     d = np.asarray(est["_d"][0])
     keep = s.m >= 2
     counts = s.counts[keep].astype(float)
-    n = counts.shape[0]
+    f = None if freq is None else np.asarray(freq, dtype=float)[keep]
+    n = counts.shape[0] if f is None else int(round(f.sum()))
     dmax = d.max() if d.size else 0.0
     if n == 0 or dmax <= 0:
         return np.nan, np.nan, np.nan, n
     W = 1 - d / dmax
     r = counts.sum(1)
-    rbar = r.mean()
-    eps = 1.0 / r.sum()
+    rbar = _fsum(f, r) / n
+    eps = 1.0 / _fsum(f, r)
     sumq = (counts * (counts @ W.T - 1)).sum(1)
     pa_i = sumq / (rbar * (r - 1))
-    paprime = pa_i.mean()
+    paprime = _fsum(f, pa_i) / n
     pa = (1 - eps) * paprime + eps
-    pi = (counts / rbar).sum(0) / n
+    pi = _fsum(f, counts / rbar) / n
     pe = float(pi @ W @ pi)
     if not np.isfinite(a) or n < 2:
         return np.nan, pa, pe, n
@@ -304,7 +318,7 @@ def alpha_se(s: Sufficient, est: dict) -> tuple[float, float, float, int]:
     piw = (W @ pi + W.T @ pi) / 2
     pe_i = (counts @ piw) / rbar - pe * (r - rbar) / rbar
     x = k_i - 2 * (1 - a_prime) * (pe_i - pe) / (1 - pe)
-    return float(np.sqrt(_linearised_var(x, a_prime, n))), float(pa), pe, n
+    return float(np.sqrt(_linearised_var(x, a_prime, n, f))), float(pa), pe, n
 
 
 # ------------------------------------------------------------------- Cohen
