@@ -1,0 +1,197 @@
+"""The annotation budget planner, checked against known truth.
+
+The simulator knows every clip's true class, so the planner's estimates
+(made without the truth) are compared with figures computed from it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from raer_agreement.aggregation import DawidSkene, MajorityVote
+from raer_agreement.cli import main
+from raer_agreement.planning import Refitter, Votes, parse_target, plan
+from raer_agreement.simulate import SimulationParams, load_sample, sample_path, simulate_corpus
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    params = SimulationParams(
+        train_counts=(300, 40, 20, 50, 90), test_counts=(0, 0, 0, 0, 0), n_annotators=8
+    )
+    return simulate_corpus(params, seed=7)
+
+
+@pytest.fixture(scope="module")
+def small_plan(corpus):
+    return plan(
+        corpus.annotations,
+        "coarse",
+        truth=corpus.truth["coarse"],
+        n_resamples=20,
+        n_boot=400,
+        strategies=("uniform", "entropy"),
+        seed=3,
+    )
+
+
+def test_expected_accuracy_agrees_with_truth_within_ci(small_plan):
+    # The planner's accuracy estimate at k uses no truth; the simulator's
+    # truth gives the actual accuracy of the same k-vote labels.
+    t = small_plan.per_k
+    for _, r in t[t["k"] <= 6].iterrows():
+        assert r["expected_accuracy_ci_low"] - 0.01 <= r["accuracy_vs_truth"]
+        assert r["accuracy_vs_truth"] <= r["expected_accuracy_ci_high"] + 0.01
+
+
+def test_accuracy_vs_truth_matches_a_direct_computation(corpus):
+    # One subset with k = 3 votes per clip, aggregated by the public estimator,
+    # scored against the truth by hand: the planner's figure must be close.
+    ann = corpus.annotations
+    truth = corpus.truth["coarse"].reindex(list(ann.item_ids))
+    votes = Votes.of(ann, "coarse")
+    rng = np.random.default_rng(11)
+    accs = []
+    for _ in range(5):
+        sub = votes.subset(votes.rank(rng) < 3)
+        lab = DawidSkene().fit(sub, "coarse").labels_.astype(str)
+        accs.append(float((lab.to_numpy() == truth.to_numpy()).mean()))
+    p = plan(
+        ann,
+        "coarse",
+        truth=corpus.truth["coarse"],
+        ks=[3],
+        n_resamples=10,
+        n_boot=200,
+        strategies=(),
+        seed=5,
+    )
+    row = p.per_k.iloc[0]
+    assert row["accuracy_ci_low"] - 0.02 <= np.mean(accs) <= row["accuracy_ci_high"] + 0.02
+
+
+def test_full_panel_fit_equals_the_estimators():
+    ann = load_sample()
+    votes = Votes.of(ann, "coarse")
+    post, lab = Refitter(votes, "dawid-skene").fit_full()
+    ds = DawidSkene().fit(ann, "coarse")
+    np.testing.assert_allclose(post, ds.posteriors_.to_numpy(), atol=1e-9)
+    _, mv = Refitter(votes, "majority").fit_full(rng=np.random.default_rng(0))
+    ref = MajorityVote(tie_break="lowest").fit(ann, "coarse")
+    clear = ~ref.posteriors_.apply(lambda r: (r == r.max()).sum() > 1, axis=1).to_numpy()
+    assert (mv[clear] == ref.label_codes_[clear]).all()
+
+
+def test_clips_with_fewer_than_k_ratings_are_counted(small_plan, corpus):
+    n = corpus.annotations.ratings_per_item("coarse")
+    t = small_plan.per_k.set_index("k")
+    for k in t.index:
+        assert t.loc[k, "n_clips_short"] == int((n < k).sum())
+        assert t.loc[k, "n_clips"] + t.loc[k, "n_clips_short"] == corpus.annotations.n_items
+        assert t.loc[k, "n_ratings"] == int(np.minimum(n, k).sum())
+
+
+def test_adaptive_beats_uniform_at_equal_cost_on_the_bundled_corpus():
+    ann = load_sample()
+    truth = pd.read_csv(sample_path() / "truth.csv", index_col=0)["coarse"]
+    p = plan(
+        ann,
+        "coarse",
+        truth=truth,
+        ks=[3],
+        n_resamples=2,
+        n_boot=100,
+        start_k=3,
+        strategies=("uniform", "entropy", "expected_change"),
+        budget=ann.n_items,
+        seed=1,
+    )
+    c = p.adaptive
+    last = c.groupby("strategy").tail(1).set_index("strategy")
+    # equal cost: every strategy spent the same ratings
+    assert last["n_ratings"].nunique() == 1
+    for s in ("entropy", "expected_change"):
+        assert last.loc[s, "accuracy_vs_truth"] > last.loc["uniform", "accuracy_vs_truth"]
+
+
+def test_parse_target():
+    assert parse_target("uar=0.95") == ("uar", 0.95)
+    with pytest.raises(ValueError):
+        parse_target("kappa=0.9")
+    with pytest.raises(ValueError):
+        parse_target("accuracy=1.5")
+
+
+def test_plan_json_interface(tmp_path, capsys, corpus):
+    f = tmp_path / "ratings.csv"
+    corpus.ratings.to_csv(f, index=False)
+    gold = tmp_path / "gold.csv"
+    corpus.truth["coarse"].rename("label").rename_axis("clip_id").reset_index().to_csv(
+        gold, index=False
+    )
+    rc = main(
+        [
+            "plan",
+            str(f),
+            "--gold",
+            str(gold),
+            "--resamples",
+            "5",
+            "--n-boot",
+            "100",
+            "--strategies",
+            "uniform,margin",
+            "--target",
+            "uar=0.9",
+            "--json",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
+    assert rc == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert {"per_k", "adaptive", "conclusion"} <= set(doc)
+    row = doc["per_k"][0]
+    for key in (
+        "k",
+        "n_ratings",
+        "agreement_with_full",
+        "ci_low",
+        "ci_high",
+        "uar_with_full",
+        "alpha_ci_width",
+        "accuracy_vs_truth",
+    ):
+        assert key in row
+    assert doc["settings"]["seed"] == 0 and doc["settings"]["n_resamples"] == 5
+    assert doc["conclusion"].startswith("k=") or doc["conclusion"].startswith("no k")
+    assert {"uniform", "margin"} == set(doc["adaptive"]["strategies"])
+    q = pd.read_csv(tmp_path / "out" / "next_clips.csv")
+    assert {"rank", "clip_id", "n_votes", "votes", "label"} <= set(q.columns)
+    assert set(q["clip_id"]) <= set(corpus.annotations.item_ids)
+    for name in ("plan.json", "quality_vs_k.png", "ci_width_vs_k.png", "adaptive_vs_uniform.png"):
+        assert (tmp_path / "out" / name).is_file()
+
+
+def test_plan_is_reproducible_with_a_seed(corpus):
+    kw = dict(
+        truth=corpus.truth["coarse"],
+        ks=[1, 2],
+        n_resamples=3,
+        n_boot=50,
+        strategies=("uniform",),
+        seed=9,
+    )
+    a = plan(corpus.annotations, "coarse", **kw).to_dict()
+    b = plan(corpus.annotations, "coarse", **kw).to_dict()
+    assert a == b
+
+
+def test_bad_target_exits_2(capsys):
+    assert main(["plan", "--target", "kappa=2"]) == 2
+    err = capsys.readouterr().err
+    assert "--target" in err and err.count("\n") == 1
