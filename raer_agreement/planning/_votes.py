@@ -267,8 +267,11 @@ class Refitter:
         n_iter = 0
         while len(alive):
             Bn = len(alive)
-            keep = np.isin(bi, alive)
-            blk = np.searchsorted(alive, bi[keep])
+            slot = np.full(B, -1)
+            slot[alive] = np.arange(Bn)
+            blk = slot[bi]
+            keep = blk >= 0
+            blk = blk[keep]
             X = incidence_matrix(
                 blk * n + item[keep],
                 ((blk * A + annot[keep]) * q + label[keep]),
