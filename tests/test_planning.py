@@ -12,9 +12,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from raer_agreement import Annotations
 from raer_agreement.aggregation import DawidSkene, MajorityVote
 from raer_agreement.cli import main
-from raer_agreement.planning import Refitter, Votes, parse_target, plan
+from raer_agreement.planning import (
+    Refitter,
+    Votes,
+    auto_soft_labels,
+    parse_target,
+    plan,
+    rank_soft_label_methods,
+)
+from raer_agreement.planning.soft_labels import split_half_scores
 from raer_agreement.simulate import SimulationParams, load_sample, sample_path, simulate_corpus
 
 
@@ -148,6 +157,7 @@ def test_plan_json_interface(tmp_path, capsys, corpus):
             "--target",
             "uar=0.9",
             "--json",
+            "--soft-labels",
             "--out",
             str(tmp_path / "out"),
         ]
@@ -170,6 +180,13 @@ def test_plan_json_interface(tmp_path, capsys, corpus):
     assert doc["settings"]["seed"] == 0 and doc["settings"]["n_resamples"] == 5
     assert doc["conclusion"].startswith("k=") or doc["conclusion"].startswith("no k")
     assert {"uniform", "margin"} == set(doc["adaptive"]["strategies"])
+    assert doc["soft_labels"]["recommended"]["method"] in {
+        "votes",
+        "dawid-skene",
+        "glad",
+        "hierarchical",
+        "ferplus",
+    }
     q = pd.read_csv(tmp_path / "out" / "next_clips.csv")
     assert {"rank", "clip_id", "n_votes", "votes", "label"} <= set(q.columns)
     assert set(q["clip_id"]) <= set(corpus.annotations.item_ids)
@@ -229,3 +246,36 @@ def test_batched_engine_equals_the_estimator_on_a_subset():
         )
         assert (lab[b] == est.label_codes_).mean() > 0.998
         np.testing.assert_allclose(post[b], est.posteriors_.to_numpy(), atol=0.05)
+
+
+def test_split_half_scores_by_hand():
+    # half A predicts (0.8, 0.2); half B voted 3 x class 0 and 1 x class 1
+    s = split_half_scores(np.array([[0.8, 0.2]]), np.array([[3, 1]]))
+    assert s["nll"] == pytest.approx(-(3 * np.log(0.8) + np.log(0.2)) / 4)
+    assert s["brier"] == pytest.approx(0.05**2 + 0.05**2)
+    assert s["nll_class"] == pytest.approx([-np.log(0.8), -np.log(0.2)])
+    # one clip, one bin per class: |0.8 - 0.75| and |0.2 - 0.25|
+    assert s["ece_class"] == pytest.approx([0.05, 0.05])
+
+
+def test_unanimous_votes_rank_raw_shares_first():
+    # every vote of a clip agrees: the raw shares predict the other half exactly
+    ann = Annotations.from_counts([[6, 0, 0], [0, 6, 0], [0, 0, 6], [6, 0, 0]] * 5)
+    r = rank_soft_label_methods(ann, n_splits=3, seed=0)
+    assert r["nll"].iloc[0] == pytest.approx(0.0, abs=1e-9)
+    assert json.loads(r["params"].iloc[0]) in (
+        {"method": "votes", "alpha": 0.0},
+        {"method": "ferplus"},
+    )
+
+
+def test_auto_soft_labels_record_the_choice_in_the_sidecar(tmp_path):
+    from raer_agreement.exports import export_soft_labels
+
+    ann = load_sample()
+    soft = auto_soft_labels(ann, "coarse", n_splits=2, seed=1)
+    assert soft.params["auto"]["criterion"].startswith("split-half")
+    paths = export_soft_labels(soft, tmp_path, formats=("csv",))
+    side = json.loads(paths["json"].read_text())
+    assert side["parameters"]["auto"]["choice"] == soft.params["auto"]["choice"]
+    np.testing.assert_allclose(soft.probs.sum(axis=1), 1.0)

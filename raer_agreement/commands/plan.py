@@ -191,6 +191,12 @@ def run(args) -> int:
     print(result.conclusion)
     if result.advice:
         print(result.advice)
+    if result.soft_labels is not None:
+        best = result.soft_labels.iloc[0]
+        print(
+            f"soft labels: {best['name']} predicts the other half's votes best "
+            f"(NLL {best['nll']:.3f}, Brier {best['brier']:.3f}, ECE {best['ece']:.3f})"
+        )
     for f in files.values():
         print(f"  {f}")
     return 0

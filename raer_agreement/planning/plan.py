@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from ..metrics.bootstrap import as_generator
 from ._votes import PLAN_METHODS, Refitter, Votes
 from .adaptive import STRATEGIES, next_clips, simulate_adaptive
 from .per_k import per_k_resampling
+from .soft_labels import rank_soft_label_methods
 
 __all__ = ["Plan", "plan", "parse_target", "TARGET_METRICS"]
 
@@ -103,7 +105,11 @@ class Plan:
                 },
                 "soft_labels": None
                 if self.soft_labels is None
-                else self.soft_labels.to_dict("records"),
+                else {
+                    "recommended": json.loads(self.soft_labels["params"].iloc[0]),
+                    "criterion": "split-half negative log-likelihood of the other half's votes",
+                    "ranking": self.soft_labels.to_dict("records"),
+                },
                 "queue_head": self.queue.head(20).to_dict("records"),
             }
         )
@@ -334,8 +340,6 @@ def plan(
 
     ranking = None
     if soft_labels:
-        from .soft_labels import rank_soft_label_methods
-
         t = time.perf_counter()
         ranking = rank_soft_label_methods(ann, scheme, n_splits=n_splits, seed=seed)
         timings["soft_labels"] = time.perf_counter() - t

@@ -180,10 +180,12 @@ def planning_section(doc: dict) -> Section:
             )
         )
     if doc.get("soft_labels"):
+        r = pd.DataFrame(doc["soft_labels"]["ranking"])
         sec.add(
             Table(
-                pd.DataFrame(doc["soft_labels"]).head(10),
-                caption="Soft-label methods ranked by split-half prediction",
+                r[["rank", "name", "nll", "brier", "ece"]].head(10),
+                caption="Soft-label methods ranked by how well one half of the annotators "
+                "predicts the other half's votes",
             )
         )
     return sec
