@@ -279,3 +279,19 @@ def test_auto_soft_labels_record_the_choice_in_the_sidecar(tmp_path):
     side = json.loads(paths["json"].read_text())
     assert side["parameters"]["auto"]["choice"] == soft.params["auto"]["choice"]
     np.testing.assert_allclose(soft.probs.sum(axis=1), 1.0)
+
+
+def test_report_with_the_planning_section_validates(tmp_path):
+    pytest.importorskip("jsonschema")
+    from raer_agreement.report import build_report, validate_report, write_report
+
+    ann = load_sample()
+    report = build_report(ann, n_boot=0, progress=False)
+    truth = pd.read_csv(sample_path() / "truth.csv", index_col=0)["coarse"]
+    p = plan(ann, report.scheme, truth=truth, ks=[1, 2, 3], n_resamples=2, n_boot=50, seed=0)
+    report.document["planning"] = p.to_dict()
+    validate_report(report.document)
+    paths = write_report(report, tmp_path, exports=False)
+    html = paths["html"].read_text(encoding="utf-8")
+    assert "Annotation budget" in html and p.conclusion.split(":")[0] in html
+    assert json.loads(paths["json"].read_text())["planning"]["conclusion"] == p.conclusion

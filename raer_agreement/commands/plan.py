@@ -84,10 +84,12 @@ def register(sub, name):
     p.set_defaults(run=run)
 
 
-def _truth(args, ann, scheme):
+def truth_for(args, scheme: str):
+    """True labels for the plan: ``--gold`` when given, the bundled corpus's
+    truth when there is no INPUT, else None."""
     from ..aggregation import read_gold
 
-    if args.gold:
+    if getattr(args, "gold", None):
         return read_gold(args.gold, item_col=args.gold_item_col, label_col=args.gold_label_col)
     if not args.input:
         import pandas as pd
@@ -145,7 +147,7 @@ def run(args) -> int:
             column="--scheme",
             value=scheme,
         )
-    truth = _truth(args, ann, scheme)
+    truth = truth_for(args, scheme)
     try:
         result = plan(
             ann,
@@ -181,8 +183,11 @@ def run(args) -> int:
                 json.dumps(doc, indent=1, allow_nan=False) + "\n", encoding="utf-8"
             )
             result.queue.to_csv(tmp[files["queue"]], index=False, lineterminator="\n")
+            import matplotlib.pyplot as plt
+
             for key, fig in figs.items():
                 fig.savefig(tmp[files[key]], format="png", dpi=110, metadata={"Software": None})
+                plt.close(fig)
     if args.json:
         json.dump(doc, sys.stdout, indent=2, allow_nan=False)
         print()
