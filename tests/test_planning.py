@@ -50,11 +50,14 @@ def small_plan(corpus):
 
 def test_expected_accuracy_agrees_with_truth_within_ci(small_plan):
     # The planner's accuracy estimate at k uses no truth; the simulator's
-    # truth gives the actual accuracy of the same k-vote labels.
+    # truth gives the actual accuracy of the same k-vote labels.  Up to
+    # about half the panel the truth lies inside the estimate's CI; near the
+    # full panel the estimate inherits Dawid-Skene's overconfidence (clips
+    # differ in difficulty, which the model ignores), as documented.
     t = small_plan.per_k
-    for _, r in t[t["k"] <= 6].iterrows():
-        assert r["expected_accuracy_ci_low"] - 0.01 <= r["accuracy_vs_truth"]
-        assert r["accuracy_vs_truth"] <= r["expected_accuracy_ci_high"] + 0.01
+    for _, r in t[t["k"] <= 5].iterrows():
+        assert r["expected_accuracy_ci_low"] <= r["accuracy_vs_truth"]
+        assert r["accuracy_vs_truth"] <= r["expected_accuracy_ci_high"]
 
 
 def test_accuracy_vs_truth_matches_a_direct_computation(corpus):
@@ -295,3 +298,55 @@ def test_report_with_the_planning_section_validates(tmp_path):
     html = paths["html"].read_text(encoding="utf-8")
     assert "Annotation budget" in html and p.conclusion.split(":")[0] in html
     assert json.loads(paths["json"].read_text())["planning"]["conclusion"] == p.conclusion
+
+
+def test_hierarchical_and_majority_plans_run_on_both_granularities(corpus):
+    for method in ("hierarchical", "majority"):
+        p = plan(
+            corpus.annotations,
+            "coarse",
+            method=method,
+            truth=corpus.truth["coarse"],
+            ks=[2, 4],
+            n_resamples=2,
+            n_boot=50,
+            strategies=("uniform", "margin"),
+            budget=50,
+            seed=0,
+        )
+        t = p.per_k.set_index("k")
+        # more votes, labels closer to the truth (known from the simulator)
+        assert t.loc[4, "accuracy_vs_truth"] > t.loc[2, "accuracy_vs_truth"]
+        assert p.settings["method"] == method
+
+
+def test_anonymous_counts_default_to_majority(tmp_path, capsys):
+    counts = pd.DataFrame(
+        {"item": [f"c{i}" for i in range(40)], "a": [5, 1] * 20, "b": [1, 4] * 20, "c": [0, 1] * 20}
+    )
+    f = tmp_path / "counts.csv"
+    counts.to_csv(f, index=False)
+    rc = main(
+        ["plan", str(f), "--format", "counts", "--categories", "a,b,c", "--resamples", "3"]
+        + ["--n-boot", "50", "--json"]
+    )
+    assert rc == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["settings"]["method"] == "majority"
+    assert [r["k"] for r in doc["per_k"]] == [1, 2, 3, 4, 5, 6]
+    assert (
+        main(
+            [
+                "plan",
+                str(f),
+                "--format",
+                "counts",
+                "--categories",
+                "a,b,c",
+                "--method",
+                "dawid-skene",
+            ]
+        )
+        == 2
+    )
+    assert "anonymous" in capsys.readouterr().err

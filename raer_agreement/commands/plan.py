@@ -29,8 +29,8 @@ def register(sub, name):
     g.add_argument(
         "--method",
         choices=PLAN_METHODS,
-        default="dawid-skene",
-        help="aggregator re-run on each subset (default: dawid-skene)",
+        help="aggregator re-run on each subset (default: dawid-skene; majority for votes "
+        "without annotator identities)",
     )
     g.add_argument(
         "--target",
@@ -148,11 +148,12 @@ def run(args) -> int:
             value=scheme,
         )
     truth = truth_for(args, scheme)
+    method = args.method or ("majority" if ann.anonymous else "dawid-skene")
     try:
         result = plan(
             ann,
             scheme,
-            method=args.method,
+            method=method,
             truth=truth,
             ks=range(1, args.max_k + 1) if args.max_k else None,
             n_resamples=args.resamples,

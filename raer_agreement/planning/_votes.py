@@ -4,13 +4,16 @@ subsets of them.
 The planner re-aggregates thousands of vote subsets (k of each clip's
 ratings, many times).  Building an :class:`~raer_agreement.Annotations` and
 a fitted estimator with its DataFrames for each would cost more than the
-EM itself, so a subset is a boolean mask over the ratings, the incidence
-matrix of a subset is built straight from the integer codes, and
-Dawid-Skene runs on the shared engine
-(:func:`raer_agreement.aggregation.dawid_skene.run_em`) with the same
-options as :class:`~raer_agreement.aggregation.DawidSkene`.  EM is
-warm-started from a nearby posterior (the previous, smaller subset of the
-same clips), which leaves fewer iterations to converge.
+EM itself, so a subset is a boolean mask over the ratings and Dawid-Skene
+runs on many subsets at once: their incidence matrices are the diagonal
+blocks of one sparse matrix, built straight from the integer codes, so an
+EM step is two sparse products for the whole batch.  The options are those
+of a default :class:`~raer_agreement.aggregation.DawidSkene` (M-step:
+:func:`~raer_agreement.aggregation.dawid_skene.confusion_from_counts`).
+EM is warm-started from the full-panel confusions and prior: a starting
+point only, each subset then runs to its own convergence (on the bundled
+corpus this halves the iterations at k = 5 and leaves the labels of the
+cold start but for a clip or two in 2,649).
 """
 
 from __future__ import annotations

@@ -194,10 +194,17 @@ def _advice(
     best = max(strat, key=lambda s: strat[s]["agreement_with_full"])
     b, u = strat[best], summ["strategies"]["uniform"]
     per_clip = summ["extra_ratings"] / max(n_items, 1)
+    truth = ""
+    if "accuracy_vs_truth" in b:
+        truth = (
+            f" (accuracy against the truth: {_pct(b['accuracy_vs_truth'])} against "
+            f"{_pct(u['accuracy_vs_truth'])})"
+        )
     return (
         f"{text}; spending {summ['extra_ratings']:,} more ratings ({per_clip:.1f} per clip on "
         f"average) on the least certain clips ({best.replace('_', ' ')}) reaches "
-        f"{_pct(b['agreement_with_full'])}, against {_pct(u['agreement_with_full'])} spent uniformly."
+        f"{_pct(b['agreement_with_full'])}, against {_pct(u['agreement_with_full'])} spent "
+        f"uniformly{truth}."
     )
 
 
