@@ -350,3 +350,17 @@ def test_anonymous_counts_default_to_majority(tmp_path, capsys):
         == 2
     )
     assert "anonymous" in capsys.readouterr().err
+
+
+def test_soft_labels_command_method_auto(tmp_path, corpus):
+    f = tmp_path / "ratings.csv"
+    corpus.ratings.to_csv(f, index=False)
+    out = tmp_path / "soft"
+    rc = main(["soft-labels", str(f), "--method", "auto", "--formats", "csv", "--out", str(out)])
+    assert rc == 0
+    side = json.loads(next(out.glob("*.json")).read_text())
+    auto = side["parameters"]["auto"]
+    assert auto["criterion"] == "split-half negative log-likelihood"
+    assert auto["ranking"][0]["name"]
+    probs = pd.read_csv(next(out.glob("*.csv")))
+    assert len(probs) == corpus.annotations.n_items

@@ -22,9 +22,13 @@ def register(sub, name):
     add_method_arguments(p)
     for a in p._actions:
         if a.dest == "method":
-            a.choices = ("votes",) + tuple(a.choices)
+            a.choices = ("votes", "auto") + tuple(a.choices)
             a.default = "votes"
-            a.help = "votes (empirical distribution) or an aggregation model (default: votes)"
+            a.help = (
+                "votes (empirical distribution), auto (the method and parameters that best "
+                "predict held-out annotators, chosen by split-half prediction; --alpha and "
+                "--temperature do not apply) or an aggregation model (default: votes)"
+            )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--force", action="store_true", help="overwrite existing output")
     g = p.add_argument_group("targets")
@@ -85,7 +89,12 @@ def run(args) -> int:
             "with --clips (or a clip table with a num_frames column)"
         )
     try:
-        if args.method == "votes":
+        if args.method == "auto":  # chosen by split-half prediction, recorded in the sidecar
+            from ..planning import auto_soft_labels
+
+            soft = auto_soft_labels(ann, scheme, seed=args.seed, min_votes=args.min_votes)
+            labels = None
+        elif args.method == "votes":
             soft = vote_distribution(
                 ann,
                 scheme,
