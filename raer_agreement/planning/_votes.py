@@ -100,7 +100,10 @@ class Votes:
             order: ``rank < k`` keeps k ratings of every clip (all of a clip
             with fewer), and the subsets for k = 1, 2, ... are nested.
         """
-        order = np.lexsort((rng.random(len(self.item)), self.item))
+        # one float key: the clip code plus half a uniform draw sorts by clip,
+        # then at random within the clip (a single-key sort is faster than
+        # lexsort; the half keeps rounding from reaching the next clip)
+        order = np.argsort(self.item + 0.5 * rng.random(len(self.item)))
         starts = np.cumsum(self.n_per_item) - self.n_per_item
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order)) - starts[self.item[order]]
@@ -282,7 +285,9 @@ class Refitter:
                 Bn * A * q,
             )
             XT = X.T.tocsr()
-            rated = (np.diff(X.indptr) > 0).astype(float)[:, None]
+            rated = np.diff(X.indptr) > 0
+            # every clip has a vote in every subset unless some clip has none at all
+            rated = None if rated.all() else rated.astype(float)[:, None]
             if post is None and start is not None:
                 theta = np.broadcast_to(start[0], (Bn,) + start[0].shape).reshape(Bn * A, q, q)
                 prior = np.broadcast_to(start[1], (Bn, q))
@@ -293,7 +298,8 @@ class Refitter:
                 n_iter += 1
                 counts = np.asarray(XT @ post).reshape(Bn * A, q, q).transpose(0, 2, 1)
                 theta = confusion_from_counts(counts, ds.model, float(ds.smoothing))
-                pc = (post * rated).reshape(Bn, n, q).sum(axis=1) + ds.prior_smoothing
+                weighted = post if rated is None else post * rated
+                pc = weighted.reshape(Bn, n, q).sum(axis=1) + ds.prior_smoothing
                 prior = pc / np.maximum(pc.sum(axis=1, keepdims=True), 1e-300)
                 post, ll = self._e_step(X, theta, prior, Bn)
                 done = (

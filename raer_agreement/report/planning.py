@@ -103,14 +103,20 @@ def plot_adaptive(curve: pd.DataFrame, ax=None, *, metric: str = "agreement_with
 
 def plan_figures(doc: dict) -> dict:
     """The three figures of a plan document, keyed by :data:`PLAN_FIGURES`."""
+    import matplotlib
+
     per_k = pd.DataFrame(doc["per_k"])
     curve = pd.DataFrame(doc["adaptive"]["curve"])
     out = {}
-    for key, draw, data in zip(
-        PLAN_FIGURES, (plot_quality_vs_k, plot_ci_width_vs_k, plot_adaptive), (per_k, per_k, curve)
-    ):
-        ax = draw(data)
-        out[key] = ax.figure
+    # a report keeps all its figures open until it renders them: that is
+    # intended, so the too-many-figures warning is off while these are drawn
+    with matplotlib.rc_context({"figure.max_open_warning": 0}):
+        for key, draw, data in zip(
+            PLAN_FIGURES,
+            (plot_quality_vs_k, plot_ci_width_vs_k, plot_adaptive),
+            (per_k, per_k, curve),
+        ):
+            out[key] = draw(data).figure
     return out
 
 
