@@ -100,6 +100,8 @@ def test_full_panel_fit_equals_the_estimators():
 
 def test_clips_with_fewer_than_k_ratings_are_counted(small_plan, corpus):
     n = corpus.annotations.ratings_per_item("coarse")
+    hist = small_plan.to_dict()["settings"]["clips_by_ratings"]
+    assert {int(r): c for r, c in hist.items()} == dict(zip(*np.unique(n, return_counts=True)))
     t = small_plan.per_k.set_index("k")
     for k in t.index:
         assert t.loc[k, "n_clips_short"] == int((n < k).sum())

@@ -369,6 +369,9 @@ def plan(
         "n_ratings": int(len(votes.item)),
         "max_ratings_per_clip": k_full,
         "clips_with_fewer_than_max": int((votes.n_per_item < k_full).sum()),
+        "clips_by_ratings": {
+            int(r): int(c) for r, c in zip(*np.unique(votes.n_per_item, return_counts=True))
+        },
         "truth": g is not None and bool((g >= 0).any()),
     }
     return Plan(

@@ -141,7 +141,9 @@ def planning_section(doc: dict) -> Section:
             f"{s['method']} re-run on {s['n_resamples']} seeded subsets per k (seed {s['seed']}); "
             f"95% intervals from {s['n_boot']} bootstrap draws over clips. "
             f"{s['clips_with_fewer_than_max']} clips have fewer than {s['max_ratings_per_clip']} "
-            "ratings: at each k, clips with fewer than k ratings are left out of the figures and "
+            "ratings (clips by number of ratings: "
+            + ", ".join(f"{r}: {c:,}" for r, c in s["clips_by_ratings"].items())
+            + "): at each k, clips with fewer than k ratings are left out of the figures and "
             "counted in n_clips_short.",
             kind="note",
         )
