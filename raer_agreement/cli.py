@@ -22,6 +22,7 @@ COMMANDS = {
     "aggregate": "aggregate",
     "soft-labels": "soft_labels",
     "report": "report",
+    "plan": "plan",
 }
 
 

@@ -362,6 +362,16 @@ def soft_majority(X: sparse.csr_matrix, n_annotators: int, q: int) -> np.ndarray
     return np.where(tot > 0, c / np.where(tot > 0, tot, 1.0), 1.0 / q)
 
 
+def _warm_start(init, start: np.ndarray, ann: Annotations, scheme: str) -> np.ndarray:
+    """``init`` posteriors as an array shaped like ``start`` (rows it lacks: ``start``)."""
+    if isinstance(init, pd.DataFrame):
+        init = init.reindex(index=list(ann.item_ids), columns=list(ann.categories(scheme)))
+    p = np.asarray(init, dtype=float)
+    if p.shape != start.shape:
+        raise ValueError(f"init must have shape {start.shape} (clips, classes); got {p.shape}")
+    return np.where(np.isnan(p).any(axis=1, keepdims=True), start, p)
+
+
 class DawidSkene(Aggregator):
     """Dawid-Skene EM with per-annotator confusion matrices.
 
@@ -456,7 +466,7 @@ class DawidSkene(Aggregator):
         if not (self.tol >= 0):
             raise ValueError(f"tol must be >= 0; got {self.tol!r}")
 
-    def fit(self, data, scheme: str | None = None, gold=None) -> DawidSkene:
+    def fit(self, data, scheme: str | None = None, gold=None, init=None) -> DawidSkene:
         """Run EM.
 
         Parameters
@@ -466,14 +476,19 @@ class DawidSkene(Aggregator):
         gold : Series or mapping of clip id -> label, optional
             Known true labels: these clips are clamped to them (they still
             inform the confusions).
+        init : DataFrame (clip id x class) or ndarray, shape (n_items, q), optional
+            Warm start: posteriors to begin EM from (e.g. ``posteriors_`` of
+            a fit on nearby data) instead of the soft majority vote; clips
+            missing from a DataFrame start from their vote shares.  Not
+            used when ``init_confusions`` is set.
 
         Returns
         -------
         self
         """
-        return super().fit(data, scheme, gold=gold)
+        return super().fit(data, scheme, gold=gold, init=init)
 
-    def _fit(self, ann: Annotations, scheme: str, gold=None) -> np.ndarray:
+    def _fit(self, ann: Annotations, scheme: str, gold=None, init=None) -> np.ndarray:
         self._check()
         q = ann.n_categories(scheme)
         it, an, lab = ann.ratings(scheme)
@@ -501,10 +516,13 @@ class DawidSkene(Aggregator):
                 tol=self.tol,
             )
         else:
+            start = soft_majority(X, ann.n_annotators, q)
+            if init is not None:
+                start = _warm_start(init, start, ann, scheme)
             res = run_em(
                 [view],
                 q,
-                init_posteriors=soft_majority(X, ann.n_annotators, q),
+                init_posteriors=start,
                 prior_smoothing=self.prior_smoothing,
                 gold=g,
                 max_iter=self.max_iter,

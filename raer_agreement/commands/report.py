@@ -50,6 +50,12 @@ def register(sub, name):
         help="CSV of clip id and predicted class: scored (UAR, WAR) against the aggregated labels "
         "beside the human ceiling",
     )
+    p.add_argument(
+        "--plan",
+        action="store_true",
+        help="add the annotation budget section (raer-agreement plan with its defaults, "
+        "--seed; Dawid-Skene, 200 resamples per k)",
+    )
     p.add_argument("--title", help="report title")
     p.add_argument("--no-exports", action="store_true", help="write only the three report files")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
@@ -93,6 +99,12 @@ def run(args) -> int:
         progress=progress_printer(False if args.quiet else None),
         title=args.title,
     )
+    if args.plan:
+        from ..planning import plan
+        from .plan import truth_for
+
+        p = plan(ann, report.scheme, truth=truth_for(args, report.scheme), seed=args.seed)
+        report.document["planning"] = p.to_dict()
     paths = write_report(
         report, args.out, force=args.force, inputs=args.input or [], exports=not args.no_exports
     )

@@ -21,9 +21,13 @@ def register(sub, name):
     add_method_arguments(p)
     for a in p._actions:
         if a.dest == "method":
-            a.choices = ("votes",) + tuple(a.choices)
+            a.choices = ("votes", "auto") + tuple(a.choices)
             a.default = "votes"
-            a.help = "votes (empirical distribution) or an aggregation model (default: votes)"
+            a.help = (
+                "votes (empirical distribution), auto (the method and parameters that best "
+                "predict held-out annotators, chosen by split-half prediction; --alpha and "
+                "--temperature do not apply) or an aggregation model (default: votes)"
+            )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--force", action="store_true", help="overwrite existing output")
     g = p.add_argument_group("targets")
@@ -117,20 +121,25 @@ def run(args) -> int:
     if args.exclude is not None:
         exclude = [c.strip() for c in args.exclude.split(",") if c.strip()]
     try:
-        soft = soft_labels(
-            ann,
-            scheme,
-            method="votes" if votes else make_estimator(args),
-            name=args.method,
-            alpha=args.alpha,
-            min_votes=args.min_votes,
-            temperature=args.temperature,
-            seed=args.seed,
-            min_class_votes=args.min_class_votes,
-            exclude=exclude,
-            min_kept_share=args.min_kept_share,
-            recipe=args.recipe,
-        )
+        if args.method == "auto":  # chosen by split-half prediction, recorded in the sidecar
+            from ..planning import auto_soft_labels
+
+            soft = auto_soft_labels(ann, scheme, seed=args.seed, min_votes=args.min_votes)
+        else:
+            soft = soft_labels(
+                ann,
+                scheme,
+                method="votes" if votes else make_estimator(args),
+                name=args.method,
+                alpha=args.alpha,
+                min_votes=args.min_votes,
+                temperature=args.temperature,
+                seed=args.seed,
+                min_class_votes=args.min_class_votes,
+                exclude=exclude,
+                min_kept_share=args.min_kept_share,
+                recipe=args.recipe,
+            )
     except InputError:
         raise
     except ValueError as e:

@@ -580,4 +580,8 @@ def report_sections(report) -> list[Section]:
     if g is not None:
         sections.append(g)
     sections += _aggregation_section(doc, report)
+    if doc.get("planning"):  # opt-in: report --plan
+        from .planning import planning_section
+
+        sections.append(planning_section(doc["planning"]))
     return sections

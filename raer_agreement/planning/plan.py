@@ -1,0 +1,387 @@
+"""The annotation budget plan: votes per clip needed, and where to spend more."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .._json import to_jsonable
+from ..aggregation.base import as_annotations, gold_codes
+from ..metrics.bootstrap import as_generator
+from ._votes import PLAN_METHODS, Refitter, Votes
+from .adaptive import STRATEGIES, next_clips, simulate_adaptive
+from .per_k import per_k_resampling
+from .soft_labels import rank_soft_label_methods
+
+__all__ = ["Plan", "plan", "parse_target", "TARGET_METRICS"]
+
+#: ``--target`` names and the per-k column each one reads.
+TARGET_METRICS = {
+    "accuracy": "agreement_with_full",
+    "agreement": "agreement_with_full",
+    "uar": "uar_with_full",
+    "expected_accuracy": "expected_accuracy",
+    "truth_accuracy": "accuracy_vs_truth",
+    "truth_uar": "uar_vs_truth",
+}
+
+
+def parse_target(text: str) -> tuple[str, float]:
+    """``"uar=0.95"`` -> ``("uar", 0.95)``.
+
+    Examples
+    --------
+    >>> parse_target("accuracy=0.98")
+    ('accuracy', 0.98)
+    """
+    m = re.fullmatch(r"\s*([a-z_]+)\s*=\s*([0-9.]+)\s*", str(text))
+    if not m or m.group(1) not in TARGET_METRICS or not 0 < float(m.group(2)) <= 1:
+        raise ValueError(
+            f"target must look like NAME=VALUE with NAME one of {', '.join(TARGET_METRICS)} "
+            f"and 0 < VALUE <= 1; got {text!r}"
+        )
+    return m.group(1), float(m.group(2))
+
+
+@dataclass
+class Plan:
+    """Result of :func:`plan`.
+
+    Attributes
+    ----------
+    per_k : DataFrame
+        One row per k (see :func:`~raer_agreement.planning.per_k.per_k_resampling`).
+    recall : DataFrame, shape (n_k, q)
+        Per-class recall of the k-vote labels against the full-panel labels.
+    adaptive : DataFrame
+        Label quality against ratings spent, per strategy.
+    queue : DataFrame
+        The next clips to annotate.
+    conclusion : str
+        The smallest k reaching the target.
+    advice : str
+        One sentence: k votes, and what adaptive spending adds.
+    settings : dict
+        Method, scheme, seed, resamples and the rest: enough to rerun.
+    soft_labels : DataFrame or None
+        Ranking of soft-label methods, when computed.
+    timings : dict
+        Seconds spent per stage (not in :meth:`to_dict`, which stays
+        deterministic for a given input and seed).
+    """
+
+    per_k: pd.DataFrame
+    recall: pd.DataFrame
+    adaptive: pd.DataFrame
+    queue: pd.DataFrame
+    conclusion: str
+    advice: str
+    settings: dict
+    soft_labels: pd.DataFrame | None = None
+    timings: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The JSON document of ``plan --json``: ``per_k``, ``adaptive``,
+        ``conclusion`` and the rest."""
+        return to_jsonable(
+            {
+                "conclusion": self.conclusion,
+                "advice": self.advice,
+                "settings": self.settings,
+                "per_k": self.per_k.to_dict("records"),
+                "recall_with_full": {str(k): row.to_dict() for k, row in self.recall.iterrows()},
+                "adaptive": {
+                    "start_k": self.settings["start_k"],
+                    "strategies": list(self.adaptive["strategy"].unique())
+                    if len(self.adaptive)
+                    else [],
+                    "curve": self.adaptive.to_dict("records"),
+                    "summary": adaptive_summary(self.adaptive, self.settings["n_items"]),
+                },
+                "soft_labels": None
+                if self.soft_labels is None
+                else {
+                    "recommended": json.loads(self.soft_labels["params"].iloc[0]),
+                    "criterion": "split-half negative log-likelihood of the other half's votes",
+                    "ranking": self.soft_labels.to_dict("records"),
+                },
+                "queue_head": self.queue.head(20).to_dict("records"),
+            }
+        )
+
+
+def adaptive_summary(curve: pd.DataFrame, n_items: int, extra: int | None = None) -> dict:
+    """Each strategy at the first step spending at least ``extra`` ratings
+    (default one per clip on average), for equal-cost comparisons."""
+    if curve is None or not len(curve):
+        return {}
+    extra = int(n_items if extra is None else extra)
+    top = int(curve["extra_ratings"].max())
+    extra = min(extra, top)
+    out = {"extra_ratings": extra, "strategies": {}}
+    for s, g in curve.groupby("strategy", sort=False):
+        row = g[g["extra_ratings"] >= extra].iloc[0]
+        start = g.iloc[0]
+        cols = [
+            c
+            for c in ("agreement_with_full", "uar_with_full", "accuracy_vs_truth", "uar_vs_truth")
+            if c in g
+        ]
+        out["strategies"][s] = {
+            "n_ratings": int(row["n_ratings"]),
+            **{c: float(row[c]) for c in cols},
+            **{f"start_{c}": float(start[c]) for c in cols},
+        }
+    return out
+
+
+def _pct(x) -> str:
+    return "–" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
+
+
+def _conclusion(per_k: pd.DataFrame, target, k_full: int) -> str:
+    name, value = target
+    col = TARGET_METRICS[name]
+    if col not in per_k:
+        return f"target {name}={value} needs {col.replace('_', ' ')}, which is not available here"
+    ok = per_k[per_k[col] >= value]
+    what = {
+        "agreement_with_full": f"agreement with the {k_full}-vote labels",
+        "uar_with_full": f"UAR against the {k_full}-vote labels",
+        "expected_accuracy": "expected accuracy",
+        "accuracy_vs_truth": "accuracy against the truth",
+        "uar_vs_truth": "UAR against the truth",
+    }[col]
+    if not len(ok):
+        best = per_k.loc[per_k[col].idxmax()]
+        return (
+            f"no k up to {int(per_k['k'].max())} reaches {name}={value:g}: the best is "
+            f"{_pct(best[col])} {what} at k={int(best['k'])}"
+        )
+    r = ok.iloc[0]
+    lo = (
+        r.get("ci_low")
+        if col == "agreement_with_full"
+        else r.get(f"{col.split('_with')[0]}_ci_low")
+    )
+    ci = f" (95% CI from {_pct(lo)})" if lo is not None and np.isfinite(lo) else ""
+    return (
+        f"k={int(r['k'])} votes per clip reach {name}={value:g}: {_pct(r[col])} {what}{ci}, "
+        f"at {r['cost_share']:.0%} of the ratings ({int(r['n_ratings']):,})"
+    )
+
+
+def _advice(
+    per_k: pd.DataFrame, curve: pd.DataFrame, start_k: int, n_items: int, k_full: int
+) -> str:
+    row = per_k[per_k["k"] == start_k]
+    if not len(row):
+        return ""
+    row = row.iloc[0]
+    text = (
+        f"{start_k} votes per clip reach {_pct(row['agreement_with_full'])} agreement with the "
+        f"{k_full}-vote labels"
+    )
+    summ = adaptive_summary(curve, n_items)
+    strat = {k: v for k, v in summ.get("strategies", {}).items() if k != "uniform"}
+    if not strat or "uniform" not in summ["strategies"]:
+        return text + "."
+    best = max(strat, key=lambda s: strat[s]["agreement_with_full"])
+    b, u = strat[best], summ["strategies"]["uniform"]
+    per_clip = summ["extra_ratings"] / max(n_items, 1)
+    truth = ""
+    if "accuracy_vs_truth" in b:
+        truth = (
+            f" (accuracy against the truth: {_pct(b['accuracy_vs_truth'])} against "
+            f"{_pct(u['accuracy_vs_truth'])})"
+        )
+    return (
+        f"{text}; spending {summ['extra_ratings']:,} more ratings ({per_clip:.1f} per clip on "
+        f"average) on the least certain clips ({best.replace('_', ' ')}) reaches "
+        f"{_pct(b['agreement_with_full'])}, against {_pct(u['agreement_with_full'])} spent "
+        f"uniformly{truth}."
+    )
+
+
+def plan(
+    data,
+    scheme: str | None = None,
+    *,
+    method: str = "dawid-skene",
+    truth=None,
+    ks=None,
+    n_resamples: int = 200,
+    n_boot: int = 1000,
+    n_coefficient_resamples: int = 5,
+    target: str | tuple = "accuracy=0.95",
+    start_k: int | None = None,
+    strategies=STRATEGIES,
+    batch: float = 0.05,
+    budget: int | None = None,
+    n_runs: int = 1,
+    queue_size: int = 200,
+    soft_labels: bool = False,
+    n_splits: int = 5,
+    seed: int = 0,
+) -> Plan:
+    """How many votes per clip are needed, and which clips deserve more.
+
+    Parameters
+    ----------
+    data : Annotations or long DataFrame
+    scheme : str, optional
+        Default: the first scheme.
+    method : {"majority", "dawid-skene", "hierarchical"}
+        Aggregator re-run on every vote subset.
+    truth : Series, mapping or array of codes, optional
+        True labels (simulation or gold), clip id -> label.
+    ks : sequence of int, optional
+        Default ``1 .. max ratings per clip``.
+    n_resamples : int
+        Vote subsets per k.
+    n_boot : int
+        Bootstrap draws over clips for the intervals.
+    n_coefficient_resamples : int
+        Subsets per k that also get alpha and AC1 with CIs.
+    target : str or (name, value)
+        ``"accuracy=0.98"`` (agreement with the full-panel labels),
+        ``"uar=0.95"``, or a name of :data:`TARGET_METRICS`.
+    start_k : int, optional
+        Votes per clip before adaptive spending (default: the smallest k
+        reaching the target, at most the maximum minus one).
+    strategies, batch, budget, n_runs
+        See :func:`~raer_agreement.planning.adaptive.simulate_adaptive`.
+    queue_size : int
+        Clips in the queue of next clips to annotate.
+    soft_labels : bool
+        Also rank the soft-label methods by split-half prediction.
+    n_splits : int
+        Split-halves for that ranking.
+    seed : int
+        Seeds every random draw (recorded in ``settings``).
+
+    Returns
+    -------
+    Plan
+
+    Examples
+    --------
+    >>> from raer_agreement.simulate import simulate_corpus, SimulationParams
+    >>> c = simulate_corpus(SimulationParams(train_counts=(60, 10, 5, 10, 15),
+    ...     test_counts=(0, 0, 0, 0, 0), n_annotators=6, ratings_per_clip=5), seed=1)
+    >>> p = plan(c.annotations, "coarse", truth=c.truth["coarse"], n_resamples=5, n_boot=100)
+    >>> p.per_k["k"].iloc[:3].tolist(), p.settings["seed"]
+    ([1, 2, 3], 0)
+    """
+    t0 = time.perf_counter()
+    ann, scheme = as_annotations(data, scheme)
+    if method not in PLAN_METHODS:
+        raise ValueError(f"method must be one of {', '.join(PLAN_METHODS)}; got {method!r}")
+    target = parse_target(target) if isinstance(target, str) else tuple(target)
+    rng = as_generator(seed)
+    votes = Votes.of(ann, scheme)
+    if len(votes.item) == 0:
+        raise ValueError(f"no ratings in scheme {scheme!r}")
+    refitter = Refitter(votes, method)
+    full_post, full_labels = refitter.fit_full(rng=rng)
+    if method == "dawid-skene":
+        ref_post = full_post
+    elif not ann.anonymous:
+        ref_post = Refitter(votes, "dawid-skene").fit_full()[0]
+    else:
+        ref_post = None
+    g = gold_codes(truth, ann, scheme) if truth is not None else None
+    k_full = int(votes.n_per_item.max())
+    timings = {"full_fit": time.perf_counter() - t0}
+
+    t = time.perf_counter()
+    pk = per_k_resampling(
+        votes,
+        refitter,
+        full_labels,
+        reference_posteriors=ref_post,
+        truth=g,
+        ks=ks,
+        n_resamples=n_resamples,
+        n_coefficient_resamples=n_coefficient_resamples,
+        n_boot=n_boot,
+        rng=rng,
+    )
+    timings["per_k"] = time.perf_counter() - t
+    table = pk.table
+    col = TARGET_METRICS[target[0]]
+    if start_k is None:
+        hit = table[table[col] >= target[1]] if col in table else table.iloc[:0]
+        start_k = int(hit["k"].iloc[0]) if len(hit) else max(1, k_full - 1)
+        start_k = max(1, min(start_k, k_full - 1))
+
+    t = time.perf_counter()
+    curve = (
+        simulate_adaptive(
+            votes,
+            refitter,
+            full_labels,
+            truth=g,
+            start_k=start_k,
+            strategies=strategies,
+            batch=batch,
+            budget=budget,
+            n_runs=n_runs,
+            rng=rng,
+        )
+        if strategies and k_full > start_k
+        else pd.DataFrame()
+    )
+    timings["adaptive"] = time.perf_counter() - t
+    best = "expected_change"
+    summ = adaptive_summary(curve, ann.n_items)
+    adaptive_only = {k: v for k, v in summ.get("strategies", {}).items() if k != "uniform"}
+    if adaptive_only:
+        best = max(adaptive_only, key=lambda s: adaptive_only[s]["agreement_with_full"])
+    queue = next_clips(votes, refitter, best, queue_size, rng=rng)
+
+    ranking = None
+    if soft_labels:
+        t = time.perf_counter()
+        ranking = rank_soft_label_methods(ann, scheme, n_splits=n_splits, seed=seed)
+        timings["soft_labels"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+    settings = {
+        "scheme": scheme,
+        "method": method,
+        "seed": int(seed),
+        "n_resamples": int(n_resamples),
+        "n_boot": int(n_boot),
+        "n_coefficient_resamples": int(n_coefficient_resamples),
+        "resampling": "k ratings of every clip drawn without replacement, nested over k, "
+        "from numpy.random.default_rng(seed); CIs: percentile bootstrap over clips",
+        "target": f"{target[0]}={target[1]:g}",
+        "start_k": int(start_k),
+        "queue_strategy": best,
+        "batch": float(batch),
+        "n_runs": int(n_runs),
+        "n_items": int(ann.n_items),
+        "n_ratings": int(len(votes.item)),
+        "max_ratings_per_clip": k_full,
+        "clips_with_fewer_than_max": int((votes.n_per_item < k_full).sum()),
+        "clips_by_ratings": {
+            int(r): int(c) for r, c in zip(*np.unique(votes.n_per_item, return_counts=True))
+        },
+        "truth": g is not None and bool((g >= 0).any()),
+    }
+    return Plan(
+        table,
+        pk.recall,
+        curve,
+        queue,
+        _conclusion(table, target, k_full),
+        _advice(table, curve, start_k, ann.n_items, k_full),
+        settings,
+        ranking,
+        timings,
+    )

@@ -1,0 +1,199 @@
+"""The planning section of the report: votes per clip and adaptive spending.
+
+Everything is drawn from the JSON document of
+:meth:`raer_agreement.planning.Plan.to_dict`, so the page and ``plan.json``
+show the same numbers.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .plots import PALETTE, new_axes
+from .render import Figure, Paragraph, Section, Table
+
+__all__ = [
+    "PLAN_FIGURES",
+    "plot_quality_vs_k",
+    "plot_ci_width_vs_k",
+    "plot_adaptive",
+    "plan_figures",
+    "planning_section",
+]
+
+#: File stems of the plan's figures.
+PLAN_FIGURES = ("quality_vs_k", "ci_width_vs_k", "adaptive_vs_uniform")
+
+_SERIES = (
+    ("agreement_with_full", "ci_low", "ci_high", "agreement with full-panel labels"),
+    ("uar_with_full", "uar_ci_low", "uar_ci_high", "UAR vs full-panel labels"),
+    ("accuracy_vs_truth", "accuracy_ci_low", "accuracy_ci_high", "accuracy vs truth"),
+    ("uar_vs_truth", "uar_vs_truth_ci_low", "uar_vs_truth_ci_high", "UAR vs truth"),
+)
+
+
+def plot_quality_vs_k(per_k: pd.DataFrame, ax=None):
+    """Agreement and UAR of k-vote labels against k, with 95% bands.
+
+    Parameters
+    ----------
+    per_k : DataFrame
+        ``plan.per_k`` (or the ``per_k`` records of ``plan.json``).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = new_axes(ax)
+    t = pd.DataFrame(per_k)
+    for (col, lo, hi, label), colour in zip(_SERIES, PALETTE):
+        if col not in t or t[col].isna().all():
+            continue
+        ax.plot(t["k"], t[col], marker="o", color=colour, label=label, lw=1.4)
+        if lo in t and hi in t:
+            ax.fill_between(
+                t["k"], t[lo].astype(float), t[hi].astype(float), color=colour, alpha=0.2
+            )
+    ax.set_xlabel("votes per clip (k)")
+    ax.set_ylabel("share of clips / UAR")
+    ax.set_xticks(t["k"])
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_ci_width_vs_k(per_k: pd.DataFrame, ax=None):
+    """Width of the 95% CI of Krippendorff's alpha and Gwet's AC1 against k."""
+    ax = new_axes(ax)
+    t = pd.DataFrame(per_k)
+    for (col, label), colour in zip(
+        (("alpha_ci_width", "Krippendorff's alpha"), ("ac1_ci_width", "Gwet's AC1")), PALETTE
+    ):
+        if col in t and t[col].notna().any():
+            ax.plot(t["k"], t[col], marker="o", color=colour, label=label)
+    ax.set_xlabel("votes per clip (k)")
+    ax.set_ylabel("95% CI width")
+    ax.set_xticks(t["k"])
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_adaptive(curve: pd.DataFrame, ax=None, *, metric: str = "agreement_with_full"):
+    """Label quality against total ratings, uniform vs adaptive spending."""
+    ax = new_axes(ax)
+    c = pd.DataFrame(curve)
+    if not len(c):
+        return ax
+    for (s, g), colour in zip(c.groupby("strategy", sort=False), PALETTE):
+        ax.plot(
+            g["n_ratings"],
+            g[metric],
+            color=colour,
+            lw=2.0 if s == "uniform" else 1.4,
+            ls="--" if s == "uniform" else "-",
+            label=s.replace("_", " "),
+        )
+    ax.set_xlabel("total ratings")
+    ax.set_ylabel(metric.replace("_", " "))
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plan_figures(doc: dict) -> dict:
+    """The three figures of a plan document, keyed by :data:`PLAN_FIGURES`."""
+    import matplotlib
+
+    per_k = pd.DataFrame(doc["per_k"])
+    curve = pd.DataFrame(doc["adaptive"]["curve"])
+    out = {}
+    # a report keeps all its figures open until it renders them: that is
+    # intended, so the too-many-figures warning is off while these are drawn
+    with matplotlib.rc_context({"figure.max_open_warning": 0}):
+        for key, draw, data in zip(
+            PLAN_FIGURES,
+            (plot_quality_vs_k, plot_ci_width_vs_k, plot_adaptive),
+            (per_k, per_k, curve),
+        ):
+            out[key] = draw(data).figure
+    return out
+
+
+def planning_section(doc: dict) -> Section:
+    """The report section "Annotation budget" from a plan document.
+
+    Parameters
+    ----------
+    doc : dict
+        :meth:`raer_agreement.planning.Plan.to_dict`.
+
+    Returns
+    -------
+    Section
+    """
+    s = doc["settings"]
+    sec = Section("Annotation budget", anchor="planning")
+    sec.add(Paragraph(doc["advice"] or doc["conclusion"]))
+    sec.add(Paragraph(doc["conclusion"] + "."))
+    sec.add(
+        Paragraph(
+            f"{s['method']} re-run on {s['n_resamples']} seeded subsets per k (seed {s['seed']}); "
+            f"95% intervals from {s['n_boot']} bootstrap draws over clips. "
+            f"{s['clips_with_fewer_than_max']} clips have fewer than {s['max_ratings_per_clip']} "
+            "ratings (clips by number of ratings: "
+            + ", ".join(f"{r}: {c:,}" for r, c in s["clips_by_ratings"].items())
+            + "): at each k, clips with fewer than k ratings are left out of the figures and "
+            "counted in n_clips_short.",
+            kind="note",
+        )
+    )
+    per_k = pd.DataFrame(doc["per_k"])
+    cols = [
+        c
+        for c in (
+            "k",
+            "n_ratings",
+            "n_clips_short",
+            "agreement_with_full",
+            "ci_low",
+            "ci_high",
+            "uar_with_full",
+            "accuracy_vs_truth",
+            "uar_vs_truth",
+            "alpha_ci_width",
+            "ac1_ci_width",
+        )
+        if c in per_k
+    ]
+    sec.add(Table(per_k[cols], caption="k-vote labels against the full panel"))
+    figs = plan_figures(doc)
+    captions = (
+        "Agreement and UAR of k-vote labels, with 95% bands",
+        "Width of the 95% CI of alpha and AC1 against k",
+        f"Adaptive vs uniform spending from k={s['start_k']} (equal ratings per step)",
+    )
+    for fig, cap in zip(figs.values(), captions):
+        sec.add(Figure(fig, caption=cap, alt=cap))
+    summ = doc["adaptive"].get("summary") or {}
+    if summ.get("strategies"):
+        rows = [
+            {"strategy": k, **{c: v for c, v in r.items() if not c.startswith("start_")}}
+            for k, r in summ["strategies"].items()
+        ]
+        sec.add(
+            Table(
+                pd.DataFrame(rows),
+                caption=f"After {summ['extra_ratings']:,} extra ratings",
+            )
+        )
+    if doc.get("soft_labels"):
+        r = pd.DataFrame(doc["soft_labels"]["ranking"])
+        sec.add(
+            Table(
+                r[["rank", "name", "nll", "brier", "ece"]].head(10),
+                caption="Soft-label methods ranked by how well one half of the annotators "
+                "predicts the other half's votes",
+            )
+        )
+    return sec
