@@ -10,8 +10,10 @@ self, fitted attributes end in ``_``, ``fit_predict``/``fit_predict_proba``):
 * :class:`HierarchicalDawidSkene` (coarse and fine votes jointly).
 
 Helpers: :func:`make_aggregator` (by CLI method name), :func:`evaluate`,
-:func:`read_gold`, :func:`review_queue`, :func:`confidence_table` and the
-soft-label functions of :mod:`raer_agreement.aggregation.soft_labels`.
+:func:`read_gold`, :func:`review_queue`, :func:`confidence_table`, the
+soft-label functions of :mod:`raer_agreement.aggregation.soft_labels` and
+annotator triage (:func:`annotator_triage`, :func:`exclude_annotators`,
+:func:`drop_spammers`, :func:`exclusion_effect`).
 """
 
 from .base import Aggregator, as_annotations, entropy
@@ -29,6 +31,7 @@ from .soft_labels import (
     soft_labels,
     vote_distribution,
 )
+from .triage import annotator_triage, drop_spammers, exclude_annotators, exclusion_effect
 
 __all__ = [
     "Aggregator",
@@ -54,6 +57,10 @@ __all__ = [
     "coarse_from_fine",
     "METHODS",
     "make_aggregator",
+    "annotator_triage",
+    "exclude_annotators",
+    "drop_spammers",
+    "exclusion_effect",
 ]
 
 #: Method names of the command line, in the order shown.
