@@ -57,6 +57,7 @@ __all__ = [
     "ExclusionEffect",
     "exclusion_effect",
     "DEFAULT_SPAM_THRESHOLD",
+    "gold_accuracy",
 ]
 
 #: Spam score under which :func:`annotator_triage` flags an annotator.
@@ -486,3 +487,65 @@ def exclusion_effect(
         int(ann.n_items),
         method,
     )
+
+
+def gold_accuracy(data, gold, scheme: str | None = None, *, confidence: float = 0.95):
+    """Each annotator's accuracy on the clips with a gold label.
+
+    Parameters
+    ----------
+    data : Annotations or long DataFrame
+    gold : Series or mapping of clip id -> label
+        Category names or codes of ``scheme``; clips without ratings are
+        ignored.
+    scheme : str, optional
+    confidence : float
+        Level of the Wilson score interval.
+
+    Returns
+    -------
+    DataFrame, one row per annotator with at least one gold rating
+        Index ``annotator_id``; columns ``n_gold, n_correct, accuracy,
+        ci_low, ci_high``; sorted by accuracy (lowest first).
+
+    Raises
+    ------
+    InputError
+        For anonymous votes.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"item": ["1", "1", "2", "2"], "annotator": ["a", "b"] * 2,
+    ...                    "label": ["x", "y", "y", "y"]})
+    >>> acc = gold_accuracy(df, {"1": "x", "2": "y"})
+    >>> acc["accuracy"].to_dict(), acc["n_gold"].tolist()
+    ({'b': 0.5, 'a': 1.0}, [2, 2])
+    """
+    from scipy.stats import norm
+
+    from .base import gold_codes
+
+    ann, scheme = as_annotations(data, scheme)
+    require_identities(ann, "per-annotator accuracy on gold")
+    g = gold_codes(gold, ann, scheme)
+    it, an, lab = ann.ratings(scheme)
+    on_gold = g[it] >= 0
+    n = np.bincount(an[on_gold], minlength=ann.n_annotators)
+    k = np.bincount(an[on_gold], weights=(lab == g[it])[on_gold], minlength=ann.n_annotators)
+    z = norm.ppf(1 - (1 - confidence) / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        # Wilson score interval: sensible at accuracies near 0 or 1 and small n
+        centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    out = pd.DataFrame(
+        {
+            "n_gold": n,
+            "n_correct": k.astype(np.int64),
+            "accuracy": p,
+            "ci_low": centre - half,
+            "ci_high": centre + half,
+        },
+        index=pd.Index(ann.annotator_ids, name="annotator_id"),
+    )
+    return out[out["n_gold"] > 0].sort_values("accuracy", kind="stable")

@@ -53,6 +53,62 @@ def add_method_arguments(p) -> None:
     )
 
 
+#: methods whose EM can hold gold clips fixed (crowd-kit's ``true_labels``)
+CLAMPING_METHODS = ("dawid-skene", "one-coin", "class-conditional", "glad", "mace", "hierarchical")
+
+
+def add_gold_arguments(p, *, purpose: str) -> None:
+    """``--gold`` (with its column options) and ``--clamp-gold``."""
+    g = p.add_argument_group("gold labels")
+    g.add_argument(
+        "--gold",
+        metavar="FILE",
+        help=f"CSV/TSV of gold labels (item id, label), or a Toloka pool download whose control "
+        f"tasks carry GOLDEN:<output>: {purpose}",
+    )
+    g.add_argument("--gold-item-col", metavar="COL", help="item column of the gold file")
+    g.add_argument("--gold-label-col", metavar="COL", help="label column of the gold file")
+    g.add_argument(
+        "--clamp-gold",
+        action="store_true",
+        help="hold the gold clips at their gold label during EM (models: "
+        + ", ".join(CLAMPING_METHODS)
+        + ")",
+    )
+
+
+def gold_from_args(args):
+    """The gold labels named by ``--gold`` (None without it); checks ``--clamp-gold``."""
+    from ..aggregation import read_gold
+
+    if args.clamp_gold and not args.gold:
+        raise InputError("--clamp-gold needs the gold labels: pass --gold FILE")
+    if args.clamp_gold and args.method not in CLAMPING_METHODS:
+        raise InputError(
+            f"--clamp-gold holds gold clips fixed during EM; method {args.method!r} has no EM "
+            f"(use one of: {', '.join(CLAMPING_METHODS)})",
+            column="--method",
+            value=args.method,
+        )
+    if not args.gold:
+        return None
+    return read_gold(args.gold, item_col=args.gold_item_col, label_col=args.gold_label_col)
+
+
+def fit_estimator(est, ann, scheme, gold, clamp: bool, gold_path=None):
+    """Fit, clamping the gold clips when asked; model errors become one-line input errors."""
+    try:
+        if clamp:
+            est.fit(ann, scheme, gold=gold)
+        else:
+            est.fit(ann, scheme)
+    except InputError:
+        raise
+    except ValueError as e:
+        raise InputError(str(e), path=gold_path if clamp else None) from None
+    return est
+
+
 def make_estimator(args):
     from ..aggregation import make_aggregator
 
@@ -94,34 +150,20 @@ def register(sub, name):
     add_output_arguments(
         p, out_help="CSV to write: clip_id, label, confidence, prob_<class>...", required=True
     )
-    p.add_argument(
-        "--gold", metavar="FILE", help="CSV of gold labels (item id, label): print the scores"
-    )
-    p.add_argument("--gold-item-col", metavar="COL", help="item column of the gold file")
-    p.add_argument("--gold-label-col", metavar="COL", help="label column of the gold file")
+    add_gold_arguments(p, purpose="print the scores (and clamp with --clamp-gold)")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
-    from ..aggregation import evaluate, read_gold
+    from ..aggregation import evaluate
     from ..exports import write_labels_csv
     from ..io.atomic import check_writable
 
     check_writable(args.out, force=args.force)  # fail before the work
     ann = load_from_args(args)
     check_scheme(ann, args.scheme)
-    gold = (
-        read_gold(args.gold, item_col=args.gold_item_col, label_col=args.gold_label_col)
-        if args.gold
-        else None
-    )
-    est = make_estimator(args)
-    try:
-        est.fit(ann, args.scheme)
-    except ValueError as e:
-        if isinstance(e, InputError):
-            raise
-        raise InputError(str(e)) from None
+    gold = gold_from_args(args)
+    est = fit_estimator(make_estimator(args), ann, args.scheme, gold, args.clamp_gold, args.gold)
     write_labels_csv(est, args.out, force=args.force)
     n_unres = int(est.labels_.isna().sum())
     msg = f"wrote {len(est.labels_)} clips ({args.method}, scheme {est.scheme_}) to {args.out}"
@@ -135,5 +177,10 @@ def run(args) -> int:
             ev = evaluate(est.labels_, gold, classes=list(est.classes_))
         except ValueError as e:
             raise InputError(str(e), path=args.gold) from None
+        if args.clamp_gold:
+            print(
+                "note: the gold clips were clamped to their gold labels, so these scores are "
+                "not an independent evaluation"
+            )
         print(ev.summary())
     return 0

@@ -8,7 +8,14 @@ from pathlib import Path
 
 from ..errors import InputError
 from ._common import add_input_arguments, load_from_args
-from .aggregate import add_method_arguments, check_scheme, make_estimator
+from .aggregate import (
+    add_gold_arguments,
+    add_method_arguments,
+    check_scheme,
+    fit_estimator,
+    gold_from_args,
+    make_estimator,
+)
 
 
 def register(sub, name):
@@ -25,6 +32,7 @@ def register(sub, name):
             a.choices = ("votes",) + tuple(a.choices)
             a.default = "votes"
             a.help = "votes (empirical distribution) or an aggregation model (default: votes)"
+    add_gold_arguments(p, purpose="with --clamp-gold, the model holds these clips at their label")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--force", action="store_true", help="overwrite existing output")
     g = p.add_argument_group("targets")
@@ -74,6 +82,7 @@ def run(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError("--out must be a folder", path=out)
+    gold = gold_from_args(args)
     ann = load_from_args(args)
     check_scheme(ann, args.scheme)
     scheme = args.scheme or ann.schemes[0]
@@ -101,7 +110,7 @@ def run(args) -> int:
                     "--alpha smooths the vote distribution; use it with --method votes "
                     "(models take --smoothing)"
                 )
-            est = make_estimator(args)
+            est = fit_estimator(make_estimator(args), ann, scheme, gold, args.clamp_gold, args.gold)
             soft = model_soft_labels(
                 est,
                 ann,
@@ -110,7 +119,11 @@ def run(args) -> int:
                 min_votes=args.min_votes,
                 method=args.method,
                 seed=args.seed,
+                fitted=True,
             )
+            if args.clamp_gold:
+                n_gold = int(gold.index.isin(ann.item_ids).sum())
+                soft = replace(soft, params={**soft.params, "gold_clamped": n_gold})
             labels = est.labels_
     except InputError:
         raise
