@@ -16,6 +16,7 @@ Dawid & Skene 1979 data) are separate rows.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -408,7 +409,7 @@ class Annotations:
             self._annotator_ids,
             self._taxonomy,
             self._items,
-            self._ledger,
+            dataclasses.replace(self._ledger, anonymous=True),
             anonymous=True,
         )
 

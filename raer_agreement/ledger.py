@@ -6,7 +6,7 @@ Rows read = rows used + rows dropped, always; the loaders build a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 __all__ = ["Ledger", "LedgerEntry"]
@@ -36,6 +36,10 @@ class LedgerEntry:
     lines: tuple = ()
     dropped: bool = True
 
+    def __post_init__(self):
+        # several ratings can come from one line (a counts row): name each line once
+        object.__setattr__(self, "lines", tuple(dict.fromkeys(int(x) for x in self.lines)))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "reason": self.reason,
@@ -60,6 +64,9 @@ class Ledger:
         Drops and flags, one entry per reason.
     notes : tuple of str
         Other facts (label normalisations, inferred formats).
+    anonymous : bool
+        True when the input does not say who cast each vote (counts tables,
+        ``--anonymous``): ``n_annotators`` is then unknown.
     """
 
     sources: tuple = ()
@@ -69,6 +76,7 @@ class Ledger:
     n_items: int = 0
     n_annotators: int = 0
     ratings_per_item: dict = field(default_factory=dict)
+    anonymous: bool = False
 
     @property
     def rows_dropped(self) -> int:
@@ -83,14 +91,11 @@ class Ledger:
         return {e.reason: int(e.count) for e in self.entries if e.dropped}
 
     def with_counts(self, *, n_items, n_annotators, ratings_per_item) -> Ledger:
-        return Ledger(
-            self.sources,
-            self.rows_read,
-            self.entries,
-            self.notes,
-            int(n_items),
-            int(n_annotators),
-            dict(ratings_per_item),
+        return replace(
+            self,
+            n_items=int(n_items),
+            n_annotators=int(n_annotators),
+            ratings_per_item=dict(ratings_per_item),
         )
 
     def merged(self, other: Ledger) -> Ledger:
@@ -100,6 +105,7 @@ class Ledger:
             self.rows_read + other.rows_read,
             self.entries + other.entries,
             self.notes + other.notes,
+            anonymous=self.anonymous and other.anonymous,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -113,7 +119,8 @@ class Ledger:
             "flagged": [e.to_dict() for e in self.entries if not e.dropped],
             "notes": list(self.notes),
             "n_items": int(self.n_items),
-            "n_annotators": int(self.n_annotators),
+            "n_annotators": None if self.anonymous else int(self.n_annotators),
+            "anonymous": bool(self.anonymous),
             "ratings_per_item": {k: float(v) for k, v in self.ratings_per_item.items()},
         }
 
@@ -130,7 +137,11 @@ class Ledger:
             ex = f" (e.g. line {', '.join(map(str, e.lines[:5]))})" if e.lines else ""
             lines.append(f"  {tag} {e.count:>7} {e.reason}: {e.detail}{ex}")
         lines.append(f"items: {self.n_items}")
-        lines.append(f"annotators: {self.n_annotators}")
+        lines.append(
+            "annotators: unknown (anonymous votes)"
+            if self.anonymous
+            else f"annotators: {self.n_annotators}"
+        )
         if self.ratings_per_item:
             r = self.ratings_per_item
             lines.append(

@@ -6,7 +6,7 @@ import argparse
 
 from ..annotations import Annotations
 from ..errors import InputError
-from ..io import load_ratings
+from ..io import FORMATS, load_ratings
 from ..io.long import DUPLICATE_POLICIES, INCONSISTENT_POLICIES, UNKNOWN_POLICIES
 
 __all__ = [
@@ -26,16 +26,23 @@ def add_input_arguments(
         "input",
         nargs="*" if (optional_input and many) else ("?" if optional_input else "+"),
         metavar="INPUT",
-        help="ratings file(s): long CSV/TSV/Parquet/JSONL, wide CSV, counts CSV or a Label Studio "
-        "JSON export"
+        help="ratings file(s): long CSV/TSV/Parquet/JSONL, wide or counts CSV, or an export of "
+        "Label Studio, MTurk, Toloka, Figure Eight/Appen, Prodigy or the LeWiDi JSON layout"
         + (" (default: the bundled synthetic RAER-like corpus)" if optional_input else ""),
     )
     g = p.add_argument_group("reading the ratings")
     g.add_argument(
         "--format",
         default="auto",
-        choices=["auto", "long", "wide", "counts", "labelstudio", "parquet", "jsonl"],
-        help="input layout (default: decided by extension and content)",
+        choices=FORMATS,
+        help="input layout (default: decided from the content; the decision and its evidence "
+        "are in the ledger, and ambiguous input is refused with the choices)",
+    )
+    g.add_argument(
+        "--anonymous",
+        action="store_true",
+        help="each row is one rating by an unknown annotator (no annotator column): "
+        "statistics that need annotator identities are not computed",
     )
     g.add_argument(
         "--item-col", metavar="COL", help="clip id column (default: clip_id/item/task/...)"
@@ -157,4 +164,5 @@ def read_from_args(args) -> Annotations:
         encoding=args.encoding,
         sep=args.sep,
         clips=args.clips,
+        anonymous=args.anonymous,
     )

@@ -7,6 +7,9 @@ import sys
 
 from ._common import add_input_arguments, load_from_args
 
+#: categories listed per scheme; the rest are counted (--json lists all)
+SHOWN_CATEGORIES = 30
+
 
 def register(sub, name):
     p = sub.add_parser(
@@ -35,5 +38,12 @@ def run(args) -> int:
     else:
         print(ann.ledger.summary())
         for s in ann.schemes:
-            print(f"scheme {s}: {ann.n_categories(s)} categories: {', '.join(ann.categories(s))}")
+            cats = ann.categories(s)
+            shown = ", ".join(cats[:SHOWN_CATEGORIES])
+            more = (
+                f", ... ({len(cats) - SHOWN_CATEGORIES} more)"
+                if len(cats) > SHOWN_CATEGORIES
+                else ""
+            )
+            print(f"scheme {s}: {len(cats)} categories: {shown}{more}")
     return 0

@@ -32,6 +32,7 @@ class LongForm:
     extra_rows_read: int = 0
     item_order: list | None = None
     annotator_order: list | None = None
+    items: pd.DataFrame | None = None
 
 
 def wide_to_long(
@@ -99,23 +100,44 @@ def counts_to_long(
     first_line: int = 2,
     scheme: str = "label",
     line_numbers=None,
+    count_cols: list | None = None,
+    derived_cols: list = (),
+    meta_cols: list = (),
 ) -> LongForm:
-    """Rows are clips, columns categories, cells vote counts (FER+, CIFAR-10H).
+    """Rows are items, columns categories, cells vote counts (FER+, CIFAR-10H).
 
-    Annotator identities are unknown: the votes of a clip get placeholder
-    annotators ``vote_1, vote_2, ...`` (noted in the ledger), so
-    identity-based coefficients (Cohen, Conger) are not meaningful.
+    Annotator identities are unknown: each vote fills a slot (``vote_1``,
+    ``vote_2``, ... within its item), and the loader marks the result
+    anonymous, so nothing that needs annotators is computed from it.
+
+    Parameters
+    ----------
+    frame : DataFrame, shape (n_rows, n_columns)
+    categories : list of str
+        Category names, in order; ``count_cols[j]`` holds the votes for
+        ``categories[j]`` (found by name when ``count_cols`` is omitted).
+    item_col : str, optional
+        Item id column; ``None`` numbers the items by row (1, 2, ...).
+    derived_cols : list of str
+        Columns ignored as derived summaries (noted in the ledger).
+    meta_cols : list of str
+        Columns kept as item metadata (e.g. FER+'s ``Usage`` split).
     """
     cols = list(frame.columns)
-    item_col = item_col or find_column(cols, ITEM_COLUMNS) or cols[0]
-    by_norm = {str(c).strip().casefold(): c for c in cols if c != item_col}
-    cat_cols = []
-    for cat in categories:
-        c = by_norm.get(str(cat).strip().casefold())
-        if c is None:
-            raise InputError(f"counts table has no column for category {cat!r}", path=path, line=1)
-        cat_cols.append(c)
-    ignored = [c for c in cols if c != item_col and c not in cat_cols]
+    if count_cols is None:
+        item_col = item_col or find_column(cols, ITEM_COLUMNS) or cols[0]
+        by_norm = {str(c).strip().casefold(): c for c in cols if c != item_col}
+        count_cols = []
+        for cat in categories:
+            c = by_norm.get(str(cat).strip().casefold())
+            if c is None:
+                raise InputError(
+                    f"counts table has no column for category {cat!r}", path=path, line=1
+                )
+            count_cols.append(c)
+        derived_cols = [c for c in cols if c != item_col and c not in count_cols]
+    cat_cols = list(count_cols)
+    ignored = list(derived_cols)
     lines = (
         np.asarray(line_numbers)
         if line_numbers is not None
@@ -140,35 +162,69 @@ def counts_to_long(
                 value=frame[c].iloc[k],
             )
         counts[:, j] = num.to_numpy().astype(np.int64)
-    flat = counts.ravel()
     n, q = counts.shape
+    if item_col is None:
+        ids = np.arange(1, n + 1).astype(str).astype(object)
+    else:
+        ids = frame[item_col].astype(object).to_numpy()
+    flat = counts.ravel()
     row = np.repeat(np.repeat(np.arange(n), q), flat)
     lab = np.repeat(np.tile(np.arange(q), n), flat)
-    tot = counts.sum(1)
-    pos = np.arange(len(row)) - np.repeat(np.cumsum(tot) - tot, tot)
+    # slot of each vote within its item (an id on several rows keeps counting)
+    item_of_vote = pd.Series(ids[row], dtype=object)
+    pos = item_of_vote.groupby(item_of_vote, sort=False, dropna=False).cumcount().to_numpy()
     long = pd.DataFrame(
         {
-            "item": frame[item_col].astype(str).to_numpy()[row],
+            "item": ids[row],
             "annotator": np.char.add("vote_", (pos + 1).astype(str)).astype(object),
             scheme: np.asarray([str(c) for c in categories], dtype=object)[lab],
         }
     )
+    tot = counts.sum(1)
     notes = [
-        f"counts layout: {n} clips x {q} categories expanded into {len(long)} votes; annotator "
-        "identities are unknown (placeholders vote_1, vote_2, ...)"
+        f"counts layout: {n} rows x {q} categories ({', '.join(map(str, categories))}) expanded "
+        f"into {len(long)} votes; annotator identities are unknown (anonymous votes)"
     ]
+    if item_col is None:
+        notes.append("counts layout: no item id column; items are numbered by row (1, 2, ...)")
+    elif item_col == "row_name":
+        notes.append("counts layout: the unnamed first column (R row names) is the item id")
     if ignored:
         notes.append(
-            f"counts layout: columns ignored (not categories): {', '.join(map(str, ignored))}"
+            "counts layout: columns ignored as derived summaries, not categories: "
+            + ", ".join(map(str, ignored))
+        )
+    named = pd.Series(ids, dtype=object)
+    present = named.notna() & (named.astype(str).str.strip() != "")
+    dup = named[present].duplicated(keep=False)
+    if dup.any():
+        names = list(dict.fromkeys(named[present][dup]))
+        notes.append(
+            f"counts layout: {len(names)} item id(s) occur on several rows "
+            f"({', '.join(map(str, names[:8]))}{', ...' if len(names) > 8 else ''}); "
+            "their votes are added up into one item"
+        )
+    sums = pd.Series(tot).value_counts()
+    if len(sums) > 1 and len(sums) <= 5:
+        notes.append(
+            "counts layout: votes per row: "
+            + ", ".join(f"{int(k)} on {int(v)} row(s)" for k, v in sums.sort_index().items())
         )
     empty = tot == 0
     if empty.any():
         notes.append(
-            f"counts layout: {int(empty.sum())} clip row(s) with zero votes "
+            f"counts layout: {int(empty.sum())} row(s) with zero votes "
             f"(e.g. line {', '.join(map(str, lines[empty][:5]))}) give no rating"
         )
+    items = None
+    if len(meta_cols) and item_col is not None:
+        meta = frame.loc[present.to_numpy(), [item_col, *meta_cols]].drop_duplicates(item_col)
+        items = meta.set_index(item_col)
+        items.index = items.index.astype(str).str.strip()
+        items.index.name = "item_id"
+        notes.append("counts layout: kept as item metadata: " + ", ".join(map(str, meta_cols)))
     # the ledger counts votes here: each vote is one rating read
-    return LongForm(long, lines[row], notes=notes)
+    return LongForm(long, lines[row], notes=notes, items=items)
 
 
 def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> LongForm:

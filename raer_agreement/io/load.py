@@ -13,7 +13,8 @@ from ..annotations import Annotations
 from ..errors import InputError
 from ..ledger import Ledger
 from ..taxonomy import Taxonomy, _norm, default_taxonomy, load_taxonomy, natural_sort
-from . import layouts
+from . import layouts, platforms
+from .detect import ITEM_ID_COLUMNS, Decision, decide_layout, platform_of, profile_table
 from .listfile import CONTEXT_COLUMNS, looks_like_list_file, parse_clip_path, read_list_file
 from .long import (
     ANNOTATOR_COLUMNS,
@@ -22,11 +23,31 @@ from .long import (
     find_column,
     finish_ledger,
 )
-from .tables import read_delimited, read_jsonl, read_parquet, read_text
+from .tables import (
+    read_delimited,
+    read_header,
+    read_json_records,
+    read_parquet,
+    read_text,
+    records_table,
+)
 
 __all__ = ["load_ratings", "load_clips", "FORMATS"]
 
-FORMATS = ("auto", "long", "wide", "counts", "labelstudio", "parquet", "jsonl")
+FORMATS = (
+    "auto",
+    "long",
+    "wide",
+    "counts",
+    "labelstudio",
+    "mturk",
+    "toloka",
+    "appen",
+    "prodigy",
+    "lewidi",
+    "parquet",
+    "jsonl",
+)
 
 
 def load_ratings(
@@ -44,6 +65,7 @@ def load_ratings(
     encoding: str | None = None,
     sep: str | None = None,
     clips=None,
+    anonymous: bool = False,
 ) -> Annotations:
     """Read ratings from one or more files, validate them, account for every row.
 
@@ -53,11 +75,16 @@ def load_ratings(
         Long CSV/TSV, wide CSV, counts CSV, Parquet, JSON Lines or a Label
         Studio JSON export.  Several files are read with the same options
         and merged (the ledger lists each).
-    format : {"auto", "long", "wide", "counts", "labelstudio", "parquet", "jsonl"}
-        ``auto`` decides by extension and content: a table with an
-        annotator column is long; one whose other columns are all declared
-        categories is a counts table; otherwise rows are clips and columns
-        annotators (wide).
+    format : str
+        One of :data:`FORMATS`.  ``auto`` decides from the extension and the
+        content (see :mod:`raer_agreement.io.detect`): platform exports
+        (``mturk``, ``toloka``, ``appen``, ``prodigy``, ``lewidi``,
+        ``labelstudio``) by their fields; a table with an annotator column
+        is ``long``; whole-number columns with near-constant row sums (or a
+        total column, or headers that are the declared categories) are
+        ``counts``; label-like cells are ``wide``.  Ambiguous content is
+        refused with the flag that settles it; the decision and its evidence
+        are in the ledger.
     item_col, annotator_col, label_cols, categories, duplicates, inconsistent, unknown
         See :func:`raer_agreement.io.long.annotations_from_long`.
     taxonomy : Taxonomy or path, optional
@@ -69,6 +96,10 @@ def load_ratings(
         Clip metadata: official list files (``<frame_dir> <num_frames> <label>``)
         or a CSV with a clip id column.  Without it, context is parsed from
         RAER-style clip ids.
+    anonymous : bool
+        Each row is one rating by an unknown annotator (EmoBank-style tables
+        with no annotator column): annotator identities are recorded as
+        unknown, and identity statistics are not computed.
 
     Returns
     -------
@@ -98,29 +129,44 @@ def load_ratings(
         inconsistent=inconsistent,
         unknown=unknown,
     )
-    parts = [_load_one(p, format=format, encoding=encoding, sep=sep, **opts) for p in paths]
+    parts = [
+        _load_one(p, format=format, encoding=encoding, sep=sep, anonymous=anonymous, **opts)
+        for p in paths
+    ]
     _check_same_schemes(parts, paths)
     ann = parts[0] if len(parts) == 1 else _concat(parts, duplicates=duplicates)
     meta = load_clips(clips) if clips is not None else None
     return attach_metadata(ann, meta)
 
 
-def _load_one(path: Path, *, format, encoding, sep, **opts) -> Annotations:
+def _load_one(path: Path, *, format, encoding, sep, anonymous, **opts) -> Annotations:
     if not path.exists():
         raise InputError("file not found", path=path)
     if path.is_dir():
         raise InputError("is a folder; expected a ratings file", path=path)
     suffix = path.suffix.lower()
-    if format == "parquet" or (format == "auto" and suffix in (".parquet", ".pq")):
+    auto = format == "auto"
+    if format == "parquet" or (auto and suffix in (".parquet", ".pq")):
         return _from_table(
-            read_parquet(path), "long" if format in ("auto", "parquet") else format, opts
+            read_parquet(path), "auto" if format == "parquet" else format, opts, anonymous
         )
-    if format == "jsonl" or (format == "auto" and suffix in (".jsonl", ".ndjson")):
-        return _from_table(read_jsonl(path, encoding=encoding), "long", opts)
-    if format == "labelstudio" or (format == "auto" and suffix == ".json"):
+    if format in ("jsonl", "prodigy") or (auto and suffix in (".jsonl", ".ndjson")):
+        records, lines = read_json_records(path, encoding=encoding)
+        if format == "prodigy" or (auto and platforms.looks_like_prodigy(records[0])):
+            lf = platforms.prodigy_to_long(records, lines, str(path))
+            return _from_longform(
+                lf, str(path), "item", _platform_opts(opts), _note("prodigy", format)
+            )
+        return _from_table(records_table(records, lines, path), "long", opts, anonymous)
+    if format in ("labelstudio", "lewidi") or (auto and suffix == ".json"):
         data = layouts.read_json_any(path, read_text(path, encoding))
+        if format == "lewidi" or (auto and platforms.looks_like_lewidi(data)):
+            lf = platforms.lewidi_to_long(data, str(path))
+            return _from_longform(
+                lf, str(path), "item", _platform_opts(opts), _note("lewidi", format)
+            )
         if (
-            format == "auto"
+            auto
             and isinstance(data, list)
             and data
             and all(
@@ -133,9 +179,10 @@ def _load_one(path: Path, *, format, encoding, sep, **opts) -> Annotations:
             )
             return annotations_from_long(frame, source=str(path), first_line=1, **opts)
         lf = layouts.labelstudio_to_long(data, path=str(path), item_field=opts.pop("item_col"))
-        opts["annotator_col"] = "annotator"
-        return _from_longform(lf, str(path), "item", opts)
-    if format == "auto" and suffix in (".txt", ".lst", ""):
+        return _from_longform(
+            lf, str(path), "item", _platform_opts(opts), _note("labelstudio", format)
+        )
+    if auto and suffix in (".txt", ".lst", ""):
         head = read_text(path, encoding)[:8192]
         if looks_like_list_file(head):
             raise InputError(
@@ -143,50 +190,116 @@ def _load_one(path: Path, *, format, encoding, sep, **opts) -> Annotations:
                 "metadata, not ratings; pass it with --clips",
                 path=path,
             )
-    table = read_delimited(path, sep=sep, encoding=encoding)
-    return _from_table(table, format, opts)
+    header = read_header(path, sep=sep, encoding=encoding)
+    trailing = ("Approve", "Reject") if platform_of(header) == "mturk" or format == "mturk" else ()
+    table = read_delimited(path, sep=sep, encoding=encoding, optional_trailing=trailing)
+    return _from_table(table, format, opts, anonymous)
 
 
-def _from_table(table, format: str, opts: dict) -> Annotations:
+def _note(layout: str, format: str) -> str:
+    how = "chosen with --format" if format != "auto" else "recognised from its fields"
+    return f"layout: {layout} ({how})"
+
+
+def _platform_opts(opts: dict) -> dict:
+    """Platform readers name the columns themselves; the taxonomy still applies."""
+    out = {**opts, "annotator_col": "annotator"}
+    out.pop("item_col", None)
+    if out.get("label_cols") is not None:
+        out["label_cols"] = None
+    return out
+
+
+def _decide(table, format: str, opts: dict, anonymous: bool) -> Decision:
+    from .long import parse_label_cols
+
+    tax = opts.get("taxonomy")
+    schemes = tax.scheme_names if isinstance(tax, Taxonomy) else default_taxonomy().scheme_names
+    declared = _declared_categories(opts, _single_scheme(opts))
+    if declared is None and opts.get("categories") is None and not isinstance(tax, Taxonomy):
+        # columns named after the default taxonomy's classes: a RAER counts table
+        ref = default_taxonomy()
+        names = {_norm(c) for c in ref[ref.scheme_names[0]].categories}
+        others = [_norm(c) for c in list(table.frame.columns)[1:]]
+        if len(others) >= 2 and sum(o in names for o in others) >= max(2, len(names) // 2):
+            opts["taxonomy"] = ref
+            declared = list(ref[ref.scheme_names[0]].categories)
+    try:
+        return decide_layout(
+            table.frame,
+            item_col=opts.get("item_col"),
+            annotator_col=opts.get("annotator_col"),
+            label_cols=list(parse_label_cols(opts.get("label_cols"))),
+            scheme_names=schemes,
+            declared=declared,
+            anonymous=anonymous,
+            forced=None if format == "auto" else format,
+        )
+    except InputError as e:
+        raise InputError(
+            e.reason, path=table.path, line=e.line, column=e.column, value=e.value
+        ) from None
+
+
+def _from_table(table, format: str, opts: dict, anonymous: bool = False) -> Annotations:
     frame = table.frame
     if frame.empty:
         raise InputError("no data rows (header only?)", path=table.path, line=table.first_line)
-    layout = format
-    if layout == "auto":
-        layout = _guess_layout(list(frame.columns), opts)
+    decision = _decide(table, format, opts, anonymous)
+    notes = [decision.note, *table.notes]
+    layout = decision.layout
+    if layout in ("mturk", "toloka", "appen"):
+        if layout == "mturk":
+            lf = platforms.mturk_to_long(table)
+        elif layout == "toloka":
+            lf = platforms.toloka_to_long(table)
+        else:
+            lf = platforms.appen_to_long(table, opts.get("label_cols"))
+        return _from_longform(lf, table.path, "item", _platform_opts(opts), *notes)
     if layout == "long":
-        return annotations_from_long(
-            frame,
-            source=table.path,
-            first_line=table.first_line,
-            line_numbers=table.line_numbers,
-            **opts,
-        )
+        return _from_long_table(table, opts, anonymous, notes)
     scheme = _single_scheme(opts)
     if layout == "wide":
         lf = layouts.wide_to_long(
             frame,
             path=table.path,
-            item_col=opts["item_col"],
+            item_col=opts["item_col"] or decision.item_col,
             first_line=table.first_line,
             scheme=scheme,
             line_numbers=table.line_numbers,
         )
     elif layout == "counts":
         cats = _declared_categories(opts, scheme)
+        count_cols = decision.count_cols
         if cats is None:
-            raise InputError(
-                "a counts table needs the category list (--categories or --taxonomy)",
-                path=table.path,
-            )
+            cats = [str(c).strip() for c in count_cols]
+            opts = {
+                **opts,
+                "categories": None,
+                "taxonomy": Taxonomy.from_categories({scheme: cats}),
+            }
+            notes.append("counts layout: categories taken from the header, in file order")
+        else:
+            by_norm = {str(c).strip().casefold(): c for c in frame.columns}
+            missing = [c for c in cats if str(c).strip().casefold() not in by_norm]
+            if missing:
+                raise InputError(
+                    f"counts table has no column for category {missing[0]!r}",
+                    path=table.path,
+                    line=1,
+                )
+            count_cols = [by_norm[str(c).strip().casefold()] for c in cats]
         lf = layouts.counts_to_long(
             frame,
             path=table.path,
             categories=list(cats),
-            item_col=opts["item_col"],
+            item_col=opts["item_col"] or decision.item_col,
             first_line=table.first_line,
             scheme=scheme,
             line_numbers=table.line_numbers,
+            count_cols=count_cols,
+            derived_cols=[c for c in decision.derived_cols if c not in count_cols],
+            meta_cols=[c for c in decision.meta_cols if c not in count_cols],
         )
     else:
         raise ValueError(f"layout {layout!r} does not apply to a table")
@@ -195,21 +308,105 @@ def _from_table(table, format: str, opts: dict) -> Annotations:
         table.path,
         "item",
         {**opts, "annotator_col": "annotator", "label_cols": {scheme: scheme}},
+        *notes,
     )
     # a counts table says how many voted for what, never who
     return ann.as_anonymous() if layout == "counts" else ann
 
 
-def _from_longform(lf, path: str, item_col: str, opts: dict) -> Annotations:
+def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotations:
+    """One row per rating; anonymous rows get per-item vote slots, and one-hot
+    label blocks (GoEmotions) become one binary scheme per label."""
+    from .long import parse_label_cols
+
+    frame = table.frame
+    columns = [str(c) for c in frame.columns]
+    opts = dict(opts)
+    tax = opts.get("taxonomy")
+    schemes = tax.scheme_names if isinstance(tax, Taxonomy) else default_taxonomy().scheme_names
+    has_labels = bool(parse_label_cols(opts.get("label_cols"))) or bool(
+        find_column(columns, LABEL_COLUMNS) or any(c.strip() in schemes for c in columns)
+    )
+    item_col = opts.get("item_col") or find_column(columns, ITEM_ID_COLUMNS)
+    annotator_col = opts.get("annotator_col") or find_column(columns, ANNOTATOR_COLUMNS)
+    if annotator_col is None and not anonymous:
+        raise InputError(
+            f"no annotator column found (expected one of {', '.join(ANNOTATOR_COLUMNS)}): name "
+            "it with --annotator-col, or pass --anonymous if each row is one rating by an "
+            f"unknown annotator; columns are: {', '.join(columns)}",
+            path=table.path,
+            line=1,
+        )
+    if not has_labels:
+        exclude = {item_col, annotator_col}
+        profile = profile_table(frame[[c for c in columns if c not in exclude]])
+        binary = [
+            c
+            for c, k in profile.kinds.items()
+            if k == "count" and profile.n_distinct[c] <= 2 and _is_binary(frame[c])
+        ]
+        if len(binary) >= 2 and not anonymous:
+            opts["label_cols"] = binary
+            opts["categories"] = {c: ["0", "1"] for c in binary}
+            notes.append(
+                f"{len(binary)} one-hot 0/1 label columns ({', '.join(binary[:6])}"
+                f"{', ...' if len(binary) > 6 else ''}) read as one binary scheme per label "
+                "(multi-label data)"
+            )
+        elif anonymous:
+            picked = [
+                c
+                for c, k in profile.kinds.items()
+                if k != "empty"
+                and c.strip().casefold() not in _NOT_LABELS
+                and (k != "text" or profile.n_distinct[c] <= 50)
+            ]
+            if picked:
+                opts["label_cols"] = picked
+                notes.append(
+                    f"anonymous ratings: label columns {', '.join(picked)} (one scheme each)"
+                )
+    if anonymous and annotator_col is None:
+        if item_col is None:
+            raise InputError(
+                "anonymous ratings need an item id column (--item-col)", path=table.path, line=1
+            )
+        ids = frame[item_col].astype("string").str.strip()
+        slot = ids.groupby(ids, sort=False, dropna=False).cumcount().to_numpy() + 1
+        frame = frame.assign(**{"_vote_slot": np.char.add("vote_", slot.astype(str))})
+        opts["annotator_col"] = "_vote_slot"
+        opts["item_col"] = item_col
+        notes.append("anonymous ratings: annotator identities are unknown (--anonymous)")
+    ann = annotations_from_long(
+        frame,
+        source=table.path,
+        first_line=table.first_line,
+        line_numbers=table.line_numbers,
+        prior_notes=notes,
+        **opts,
+    )
+    return ann.as_anonymous() if anonymous else ann
+
+
+_NOT_LABELS = {"split", "text", "sentence", "document", "source", "url", "usage", "comment"}
+
+
+def _is_binary(series: pd.Series) -> bool:
+    vals = set(series.astype("string").str.strip().str.casefold().dropna())
+    return bool(vals) and vals <= {"0", "1"}
+
+
+def _from_longform(lf, path: str, item_col: str, opts: dict, *notes: str) -> Annotations:
     opts = {**opts, "item_col": item_col}
     return annotations_from_long(
         lf.frame,
         source=path,
         line_numbers=lf.line_numbers,
         prior_entries=lf.entries,
-        prior_notes=lf.notes,
+        prior_notes=[*notes, *lf.notes],
         extra_rows_read=lf.extra_rows_read,
         annotator_order=lf.annotator_order,
+        items=lf.items,
         **opts,
     )
 
@@ -239,42 +436,6 @@ def _declared_categories(opts, scheme):
     if isinstance(tax, Taxonomy) and scheme in tax:
         return list(tax[scheme].categories)
     return None
-
-
-def _guess_layout(columns, opts) -> str:
-    if opts.get("annotator_col") or find_column(columns, ANNOTATOR_COLUMNS):
-        return "long"
-    # a label column (``label``, a scheme name such as ``coarse``) means one
-    # row per rating: without an annotator column that is an error to report,
-    # not a wide table whose annotator is called "coarse"
-    tax = opts.get("taxonomy")
-    schemes = tax.scheme_names if isinstance(tax, Taxonomy) else default_taxonomy().scheme_names
-    from .long import parse_label_cols
-
-    if (
-        any(c in columns for c in parse_label_cols(opts.get("label_cols")))
-        or find_column(columns, LABEL_COLUMNS)
-        or any(str(c).strip() in schemes for c in columns)
-    ):
-        return "long"
-    if opts.get("categories") is None and not isinstance(tax, Taxonomy):
-        # columns named after the default taxonomy's classes: a counts table
-        ref = default_taxonomy()
-        names = {_norm(c) for c in ref[ref.scheme_names[0]].categories}
-        others = [_norm(c) for c in columns[1:]]
-        if len(others) >= 2 and sum(o in names for o in others) >= max(2, len(names) // 2):
-            opts["taxonomy"] = ref
-            return "counts"
-    cats = _declared_categories(opts, _single_scheme(opts))
-    if cats is not None:
-        names = {str(c).strip().casefold() for c in cats}
-        tax = opts.get("taxonomy")
-        if isinstance(tax, Taxonomy):
-            names |= {str(c).strip().casefold() for c in tax[tax.scheme_names[0]].codes}
-        others = [str(c).strip().casefold() for c in columns[1:]]
-        if len(others) >= 2 and sum(o in names for o in others) >= max(2, len(names) // 2):
-            return "counts"
-    return "wide"
 
 
 def _check_same_schemes(parts: Sequence[Annotations], paths: Sequence[Path]) -> None:

@@ -19,7 +19,16 @@ import pandas as pd
 
 from ..errors import InputError
 
-__all__ = ["RawTable", "read_text", "read_delimited", "read_parquet", "read_jsonl"]
+__all__ = [
+    "RawTable",
+    "read_text",
+    "read_header",
+    "read_delimited",
+    "read_parquet",
+    "read_jsonl",
+    "read_json_records",
+    "records_table",
+]
 
 
 @dataclass
@@ -41,6 +50,7 @@ class RawTable:
     path: str
     first_line: int = 2
     line_numbers: np.ndarray | None = None
+    notes: tuple = ()
 
 
 def read_text(path: Path, encoding: str | None = None) -> str:
@@ -64,8 +74,8 @@ def read_text(path: Path, encoding: str | None = None) -> str:
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise InputError(
-            f"cannot decode byte {data[e.start : e.start + 1]!r} as {encoding} "
-            "(pass --encoding, e.g. latin-1)",
+            f"cannot decode byte {data[e.start : e.start + 1]!r} as {encoding}: "
+            f"{_encoding_hint(data, e.start)}",
             path=path,
             line=line,
         ) from None
@@ -78,6 +88,28 @@ def read_text(path: Path, encoding: str | None = None) -> str:
             line=text[: text.index("\x00")].count("\n") + 1,
         )
     return text
+
+
+def _encoding_hint(data: bytes, at: int) -> str:
+    """Which 8-bit encodings could have written the byte at ``at``, shown by
+    the word each one would read there, so the user can pick the right one."""
+    start = max(data.rfind(b" ", 0, at), data.rfind(b",", 0, at), data.rfind(b"\n", 0, at)) + 1
+    end = min(
+        (i for i in (data.find(b" ", at), data.find(b",", at), data.find(b"\n", at)) if i >= 0),
+        default=len(data),
+    )
+    word = data[start : min(end, start + 40)]
+    seen = []
+    for enc in ("cp1252", "mac_roman", "latin-1"):
+        try:
+            seen.append(f"--encoding {enc} reads {word.decode(enc).strip()!r}")
+        except UnicodeDecodeError:
+            continue
+    return (
+        "the file was written in another encoding; pass the one it was saved in ("
+        + "; ".join(seen)
+        + ")"
+    )
 
 
 def _sniff_sep(header: str, suffix: str) -> str:
@@ -101,12 +133,37 @@ def _detect_encoding(head: bytes) -> str:
     return "utf-8"
 
 
-def read_delimited(path: Path, *, sep: str | None = None, encoding: str | None = None) -> RawTable:
+def read_header(path: Path, *, sep: str | None = None, encoding: str | None = None) -> list:
+    """Column names of a delimited file, from its first non-blank line."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    enc = encoding or _detect_encoding(head)
+    try:
+        text = head.decode(enc, errors="ignore").lstrip("\r\n\ufeff")
+    except LookupError:
+        return []
+    line = text.replace("\r\n", "\n").replace("\r", "\n").split("\n", 1)[0]
+    sep = sep or _sniff_sep(line, path.suffix.lower())
+    try:
+        return [h.strip() for h in next(csv.reader([line], delimiter=sep))]
+    except (csv.Error, StopIteration):
+        return []
+
+
+def read_delimited(
+    path: Path,
+    *,
+    sep: str | None = None,
+    encoding: str | None = None,
+    optional_trailing: tuple = (),
+) -> RawTable:
     """CSV / TSV with a header row; delimiter sniffed from the header.
 
     Blank lines (before the header too) are skipped; every row must have as
-    many fields as the header; line numbers in errors are file lines, also
-    when a quoted field spans several lines.
+    many fields as the header, except that trailing columns named in
+    ``optional_trailing`` may be absent from a row (MTurk writes an
+    ``Approve,Reject`` header over rows without those fields); line numbers in
+    errors are file lines, also when a quoted field spans several lines.
     """
     if sep is not None and len(sep) != 1:
         raise InputError("the delimiter must be one character", path=path, value=sep)
@@ -125,6 +182,7 @@ def read_delimited(path: Path, *, sep: str | None = None, encoding: str | None =
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"', strict=True)
     header = None
     header_lineno = 0
+    short = 0
     rows, lines = [], []
     prev = 0
     try:
@@ -137,6 +195,9 @@ def read_delimited(path: Path, *, sep: str | None = None, encoding: str | None =
                 header_lineno = start
                 _check_header(header, path, start)
                 continue
+            if len(rec) < len(header) and set(header[len(rec) :]) <= set(optional_trailing):
+                short += 1
+                rec = rec + [""] * (len(header) - len(rec))
             if len(rec) != len(header):
                 if all(not f.strip() for f in rec):
                     continue  # a line of delimiters only
@@ -164,11 +225,18 @@ def read_delimited(path: Path, *, sep: str | None = None, encoding: str | None =
         if blank.any():
             frame = frame[~blank].reset_index(drop=True)
             lines = np.asarray(lines)[~blank]
+    notes = ()
+    if short:
+        notes = (
+            f"{short} row(s) end before the header's last column(s) "
+            f"({', '.join(h for h in header if h in optional_trailing)}); read as empty",
+        )
     return RawTable(
         frame,
         str(path),
         first_line=header_lineno + 1,
         line_numbers=np.asarray(lines, dtype=np.int64),
+        notes=notes,
     )
 
 
@@ -234,6 +302,10 @@ def _read_clean_utf8(path: Path, *, sep: str | None, encoding: str | None) -> Ra
 
 
 def _check_header(header: list, path, line: int) -> None:
+    """Refuse empty or repeated column names; R's unnamed first column of row
+    names (``write.csv``) is renamed ``row_name`` in place."""
+    if len(header) > 1 and header[0] == "" and all(header[1:]):
+        header[0] = "row_name"
     if any(h == "" for h in header):
         raise InputError(
             f"empty column name in the header (column {header.index('') + 1})", path=path, line=line
@@ -280,12 +352,18 @@ def _as_text(v) -> str:
     return str(v)
 
 
-def read_jsonl(path: Path, *, encoding: str | None = None) -> RawTable:
-    """JSON Lines: one object per line (line numbers are file lines)."""
+def read_json_records(path: Path, *, encoding: str | None = None) -> tuple[list, np.ndarray]:
+    """JSON Lines as parsed objects and their file line numbers.
+
+    Returns
+    -------
+    records : list of dict
+    lines : ndarray of int, shape (n_records,)
+    """
     import json
 
     text = read_text(path, encoding)
-    rows, lines = [], []
+    records, lines = [], []
     for i, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -297,10 +375,19 @@ def read_jsonl(path: Path, *, encoding: str | None = None) -> RawTable:
             raise InputError(
                 "expected a JSON object on each line", path=path, line=i, value=line[:60]
             )
-        rows.append({k: (None if v is None else _as_text(v)) for k, v in obj.items()})
+        records.append(obj)
         lines.append(i)
-    if not rows:
+    if not records:
         raise InputError("the file is empty (expected one JSON object per line)", path=path)
-    return RawTable(
-        pd.DataFrame(rows, dtype=object), str(path), first_line=1, line_numbers=np.asarray(lines)
-    )
+    return records, np.asarray(lines, dtype=np.int64)
+
+
+def records_table(records: list, lines: np.ndarray, path) -> RawTable:
+    """JSON records as a table of strings (line numbers kept)."""
+    rows = [{k: (None if v is None else _as_text(v)) for k, v in r.items()} for r in records]
+    return RawTable(pd.DataFrame(rows, dtype=object), str(path), first_line=1, line_numbers=lines)
+
+
+def read_jsonl(path: Path, *, encoding: str | None = None) -> RawTable:
+    """JSON Lines: one object per line (line numbers are file lines)."""
+    return records_table(*read_json_records(path, encoding=encoding), path)

@@ -1,0 +1,403 @@
+"""Readers for what annotation tools and crowdsourcing platforms export.
+
+Each reader turns a platform's own layout into the long form
+(``item, annotator, <scheme columns>``) with its accounting: rows that are
+not ratings (rejected or expired assignments, tainted judgments, rejected or
+empty answers) become ledger entries, never silent drops, and gold answers
+become the item metadata column ``gold``.
+
+========== ============================================================
+platform   what is read
+========== ============================================================
+mturk      Amazon Mechanical Turk batch results (``HITId, WorkerId,
+           AssignmentStatus, Input.*, Answer.*``)
+toloka     Toloka pool downloads (``INPUT:*, OUTPUT:*, GOLDEN:*,
+           ASSIGNMENT:worker_id, ASSIGNMENT:status``)
+appen      Figure Eight / Appen full reports (``_unit_id, _worker_id,
+           _tainted, _golden, <field>, <field>_gold``)
+prodigy    Prodigy ``db-out`` JSON Lines (``_input_hash, _annotator_id,
+           answer, accept``)
+lewidi     per-item JSON with comma-joined ``annotators`` and
+           ``annotations`` (the LeWiDi shared-task layout)
+========== ============================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..ledger import LedgerEntry
+from ..taxonomy import NA_STRINGS
+from .layouts import LongForm
+
+__all__ = [
+    "mturk_to_long",
+    "toloka_to_long",
+    "appen_to_long",
+    "prodigy_to_long",
+    "lewidi_to_long",
+    "looks_like_prodigy",
+    "looks_like_lewidi",
+]
+
+
+def _blank(series: pd.Series) -> np.ndarray:
+    s = series.astype("string").str.strip()
+    return (s.isna() | (s == "") | s.str.casefold().isin(NA_STRINGS)).to_numpy(bool)
+
+
+def _lines(table, n: int) -> np.ndarray:
+    if table.line_numbers is not None:
+        return np.asarray(table.line_numbers)
+    return np.arange(table.first_line, table.first_line + n)
+
+
+def _entry(reason: str, mask: np.ndarray, lines: np.ndarray, detail: str) -> LedgerEntry:
+    return LedgerEntry(reason, int(mask.sum()), detail, tuple(lines[mask][:20].tolist()))
+
+
+def _finish(long: pd.DataFrame, keep, lines, entries, notes, gold=None) -> LongForm:
+    """Rows outside ``keep`` are already in ``entries``; they are read, not rated."""
+    items = None
+    if gold is not None and len(gold):
+        items = pd.DataFrame({"gold": gold})
+        items.index.name = "item_id"
+        notes.append(
+            f"{len(gold)} item(s) carry a gold answer (item metadata column 'gold'; usable "
+            "with aggregate --gold)"
+        )
+    return LongForm(
+        long[keep].reset_index(drop=True),
+        lines[keep],
+        entries=entries,
+        notes=notes,
+        extra_rows_read=int((~keep).sum()),
+        items=items,
+    )
+
+
+def _answer_schemes(frame: pd.DataFrame, prefix: str, path: str) -> dict:
+    """Label columns of a platform export: ``{scheme: Series of labels}``.
+
+    One-hot boolean groups (MTurk's ``Answer.sentiment.positive`` = true)
+    become one scheme whose label is the true member.
+    """
+    cols = [c for c in frame.columns if c.startswith(prefix)]
+    if not cols:
+        raise InputError(f"no {prefix}* answer column", path=path, line=1)
+    groups: dict = {}
+    for c in cols:
+        name = c[len(prefix) :]
+        head, _, tail = name.rpartition(".")
+        values = set(frame[c].astype("string").str.strip().str.casefold().dropna()) - {""}
+        if head and values and values <= {"true", "false"}:
+            groups.setdefault(head, []).append((tail, c))
+        else:
+            groups[name] = c
+    out = {}
+    for name, spec in groups.items():
+        scheme = name.removesuffix(".label") if isinstance(spec, str) else name
+        if isinstance(spec, str):
+            out[scheme] = frame[spec]
+            continue
+        flags = np.column_stack(
+            [
+                frame[c].astype("string").str.strip().str.casefold().eq("true").fillna(False)
+                for _, c in spec
+            ]
+        )
+        n_true = flags.sum(axis=1)
+        if (n_true > 1).any():
+            k = int(np.flatnonzero(n_true > 1)[0])
+            raise InputError(
+                f"more than one of the one-hot answers {', '.join(c for _, c in spec)} is true "
+                "(a multi-label answer); read each with --label-col",
+                path=path,
+                line=k + 2,
+            )
+        names = np.array([t for t, _ in spec] + [None], dtype=object)
+        out[scheme] = pd.Series(
+            names[np.where(n_true == 1, flags.argmax(axis=1), len(spec))], dtype=object
+        )
+    if len(out) == 1:
+        return {"label": next(iter(out.values()))}
+    return out
+
+
+def mturk_to_long(table) -> LongForm:
+    """Amazon Mechanical Turk batch results to the long form.
+
+    The item is the HIT's ``Input.*`` value (the values joined with `` | ``
+    when there are several inputs); the annotator is ``WorkerId``; labels
+    come from the ``Answer.*`` fields, or from one-hot ``Answer.x.y``
+    booleans.  Rejected assignments are ledger entries, not ratings.
+    """
+    frame, path = table.frame, table.path
+    n = len(frame)
+    lines = _lines(table, n)
+    inputs = [c for c in frame.columns if c.startswith("Input.")]
+    if len(inputs) == 1:
+        item = frame[inputs[0]].astype(object)
+        item_note = f"item = {inputs[0]}"
+    elif inputs:
+        item = frame[inputs].astype(str).agg(" | ".join, axis=1).astype(object)
+        item_note = f"item = {' | '.join(inputs)}"
+    else:
+        item = frame["HITId"].astype(object)
+        item_note = "item = HITId (no Input.* column)"
+    long = pd.DataFrame({"item": item.to_numpy(), "annotator": frame["WorkerId"].to_numpy()})
+    schemes = _answer_schemes(frame, "Answer.", path)
+    for s, v in schemes.items():
+        long[s] = np.asarray(v, dtype=object)
+    status = frame["AssignmentStatus"].astype("string").str.strip()
+    rejected = status.eq("Rejected").fillna(False).to_numpy(bool)
+    entries = []
+    if rejected.any():
+        feedback = (
+            frame["RequesterFeedback"][rejected].dropna().astype(str).str.strip()
+            if "RequesterFeedback" in frame
+            else pd.Series([], dtype=str)
+        )
+        why = f" (requester feedback: {feedback.iloc[0][:100]!r})" if len(feedback) else ""
+        entries.append(
+            _entry(
+                "rejected_assignment", rejected, lines, f"assignment rejected by the requester{why}"
+            )
+        )
+    notes = [
+        f"mturk: {item_note}, annotator = WorkerId, label from "
+        + ", ".join(c for c in frame.columns if c.startswith("Answer."))
+    ]
+    return _finish(long, ~rejected, lines, entries, notes)
+
+
+def toloka_to_long(table) -> LongForm:
+    """A Toloka pool download (TSV) to the long form.
+
+    The item is ``ASSIGNMENT:task_id`` (else the ``INPUT:`` values), the
+    annotator ``ASSIGNMENT:worker_id``, the labels the ``OUTPUT:`` fields.
+    Assignments whose status is not ``APPROVED``/``SUBMITTED`` (expired,
+    rejected, skipped) are ledger entries; ``GOLDEN:`` answers of control
+    tasks become the items' gold labels.
+    """
+    frame, path = table.frame, table.path
+    n = len(frame)
+    lines = _lines(table, n)
+    cols = list(frame.columns)
+    if "ASSIGNMENT:worker_id" not in cols:
+        raise InputError("Toloka export without ASSIGNMENT:worker_id", path=path, line=1)
+    if "ASSIGNMENT:task_id" in cols:
+        item = frame["ASSIGNMENT:task_id"]
+    else:
+        inputs = [c for c in cols if c.startswith("INPUT:")]
+        item = frame[inputs].astype(str).agg(" | ".join, axis=1)
+    long = pd.DataFrame(
+        {"item": item.to_numpy(dtype=object), "annotator": frame["ASSIGNMENT:worker_id"].to_numpy()}
+    )
+    schemes = _answer_schemes(frame, "OUTPUT:", path)
+    for s, v in schemes.items():
+        long[s] = np.asarray(v, dtype=object)
+    keep = np.ones(n, bool)
+    entries = []
+    if "ASSIGNMENT:status" in cols:
+        status = frame["ASSIGNMENT:status"].astype("string").str.strip().str.upper()
+        for value in sorted(set(status.dropna()) - {"APPROVED", "SUBMITTED", "ACCEPTED"}):
+            m = status.eq(value).fillna(False).to_numpy(bool) & keep
+            entries.append(
+                _entry(
+                    f"{value.lower()}_assignment",
+                    m,
+                    lines,
+                    f"assignment status {value}: not a rating",
+                )
+            )
+            keep &= ~m
+    gold = None
+    golden = [c for c in cols if c.startswith("GOLDEN:")]
+    if golden:
+        g = frame[golden[0]]
+        has = ~_blank(g)
+        gold = (
+            pd.Series(
+                g[has].astype(str).str.strip().to_numpy(), index=long["item"][has].astype(str)
+            )
+            .groupby(level=0)
+            .first()
+        )
+    notes = [
+        f"toloka: item = ASSIGNMENT:task_id, annotator = ASSIGNMENT:worker_id, label from {', '.join(c for c in cols if c.startswith('OUTPUT:'))}"
+    ]
+    return _finish(long, keep, lines, entries, notes, gold)
+
+
+def appen_to_long(table, label_cols=None) -> LongForm:
+    """A Figure Eight / Appen full report to the long form.
+
+    Item ``_unit_id``, annotator ``_worker_id``; the answer fields are the
+    columns that have a ``<field>_gold`` twin (or ``label_cols``).  Tainted
+    judgments (``_tainted`` true) are ledger entries, not ratings; the
+    ``<field>_gold`` values of golden units are gold labels.
+    """
+    frame, path = table.frame, table.path
+    n = len(frame)
+    lines = _lines(table, n)
+    cols = list(frame.columns)
+    answers = list(label_cols or []) or [
+        c for c in cols if not c.startswith("_") and f"{c}_gold" in cols
+    ]
+    if not answers:
+        raise InputError(
+            "Figure Eight / Appen report: no answer column found (no '<field>_gold' twin); "
+            "name it with --label-col",
+            path=path,
+            line=1,
+        )
+    long = pd.DataFrame(
+        {"item": frame["_unit_id"].to_numpy(), "annotator": frame["_worker_id"].to_numpy()}
+    )
+    for c in answers:
+        long[c if len(answers) > 1 else "label"] = frame[c].to_numpy(dtype=object)
+    keep = np.ones(n, bool)
+    entries = []
+    if "_tainted" in cols:
+        tainted = (
+            frame["_tainted"]
+            .astype("string")
+            .str.strip()
+            .str.casefold()
+            .isin(["true", "1"])
+            .to_numpy(bool)
+        )
+        if tainted.any():
+            entries.append(
+                _entry(
+                    "tainted_judgment",
+                    tainted,
+                    lines,
+                    "judgment marked tainted by the platform (worker failed quality control)",
+                )
+            )
+            keep &= ~tainted
+    gold = None
+    gcol = f"{answers[0]}_gold"
+    if gcol in cols:
+        g = frame[gcol]
+        has = ~_blank(g)
+        if "_golden" in cols:
+            has &= (
+                frame["_golden"]
+                .astype("string")
+                .str.strip()
+                .str.casefold()
+                .isin(["true", "1"])
+                .to_numpy(bool)
+            )
+        if has.any():
+            gold = (
+                pd.Series(
+                    g[has].astype(str).str.strip().to_numpy(), index=long["item"][has].astype(str)
+                )
+                .groupby(level=0)
+                .first()
+            )
+    notes = [f"appen: item = _unit_id, annotator = _worker_id, label from {', '.join(answers)}"]
+    return _finish(long, keep, lines, entries, notes, gold)
+
+
+def looks_like_prodigy(record: dict) -> bool:
+    """A Prodigy ``db-out`` record: an input hash and an answer."""
+    return "_input_hash" in record and "answer" in record
+
+
+def prodigy_to_long(records: list, lines: np.ndarray, path: str) -> LongForm:
+    """Prodigy ``db-out`` records to the long form.
+
+    Item ``_input_hash``; annotator ``_annotator_id`` (else ``_session_id``);
+    label ``accept[0]`` for choice interfaces, else ``label``.  Answers
+    ``reject`` or ``ignore`` and empty choices are ledger entries.
+    """
+    n = len(records)
+    lines = np.asarray(lines)
+    item, ann, lab = [], [], []
+    answer = np.array([str(r.get("answer", "")) for r in records], dtype=object)
+    multi = np.zeros(n, bool)
+    for k, r in enumerate(records):
+        item.append(None if r.get("_input_hash") is None else str(r["_input_hash"]))
+        who = r.get("_annotator_id", r.get("_session_id"))
+        ann.append(None if who is None else str(who))
+        if "accept" in r and isinstance(r["accept"], list):
+            acc = r["accept"]
+            multi[k] = len(acc) > 1
+            lab.append(str(acc[0]) if len(acc) == 1 else None)
+        else:
+            lab.append(None if r.get("label") is None else str(r["label"]))
+    long = pd.DataFrame({"item": item, "annotator": ann, "label": lab}, dtype=object)
+    keep = np.ones(n, bool)
+    entries = []
+    for value in ("reject", "ignore"):
+        m = (answer == value) & keep
+        if m.any():
+            entries.append(
+                _entry(f"answer_{value}", m, lines, f"Prodigy answer {value!r}: not a rating")
+            )
+            keep &= ~m
+    m = multi & keep
+    if m.any():
+        entries.append(
+            _entry(
+                "multiple_choices",
+                m,
+                lines,
+                "more than one option accepted on a single-label scheme",
+            )
+        )
+        keep &= ~m
+    m = np.array([v is None for v in lab]) & keep
+    if m.any():
+        entries.append(_entry("empty_answer", m, lines, "accepted with no option chosen"))
+        keep &= ~m
+    notes = ["prodigy: item = _input_hash, annotator = _annotator_id, label = accept[0]"]
+    return _finish(long, keep, lines, entries, notes)
+
+
+def looks_like_lewidi(data) -> bool:
+    """A JSON object of items, each with ``annotators`` and ``annotations``."""
+    if not isinstance(data, dict) or not data:
+        return False
+    first = next(iter(data.values()))
+    return isinstance(first, dict) and "annotators" in first and "annotations" in first
+
+
+def lewidi_to_long(data: dict, path: str) -> LongForm:
+    """The LeWiDi per-item JSON layout to the long form.
+
+    ``annotators`` and ``annotations`` are comma-joined strings in the same
+    order; each pair is one rating.  The row number of a rating is the
+    item's position in the file (JSON has no useful line numbers here).
+    """
+    item, ann, lab, where = [], [], [], []
+    for k, (key, obj) in enumerate(data.items(), start=1):
+        if not isinstance(obj, dict):
+            raise InputError("expected an object per item", path=path, line=k, column=str(key))
+        who = [a.strip() for a in str(obj.get("annotators", "")).split(",") if a.strip()]
+        what = [a.strip() for a in str(obj.get("annotations", "")).split(",")]
+        if len(who) != len(what):
+            raise InputError(
+                f"item has {len(who)} annotators but {len(what)} annotations",
+                path=path,
+                line=k,
+                column="annotations",
+                value=str(key),
+            )
+        item += [str(key)] * len(who)
+        ann += who
+        lab += what
+        where += [k] * len(who)
+    long = pd.DataFrame({"item": item, "annotator": ann, "label": lab}, dtype=object)
+    notes = [
+        "lewidi: one JSON object per item; annotators and annotations read as comma-joined "
+        "lists (line numbers are item positions)"
+    ]
+    return LongForm(long, np.asarray(where, dtype=np.int64), notes=notes, extra_rows_read=0)

@@ -1,0 +1,258 @@
+"""Layouts of published data sets and platform exports, read under ``--format auto``.
+
+Each fixture is written in the layout its source documents (cited per test),
+with made-up values; expected values come from the fixture itself (the votes
+we wrote) or from statsmodels computing the same statistic.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.inter_rater import fleiss_kappa
+
+import raer_agreement as ra
+from raer_agreement.errors import InputError
+from raer_agreement.metrics import agreement_table
+
+
+def _fleiss(ann) -> float:
+    t = agreement_table(ann, n_boot=0, coefficients=["fleiss_kappa"])
+    return float(t.set_index("coefficient").loc["fleiss_kappa", "estimate"])
+
+
+def _layout(ann) -> str:
+    return next(n for n in ann.ledger.notes if n.startswith("layout: ")).split()[1]
+
+
+def test_cremad_tabulated_votes_written_by_r(tmp_path):
+    """CREMA-D processedResults/tabulatedVotes.csv (its docs/README.md lists the
+    columns): vote counts A, D, F, H, N, S beside derived columns, written by
+    R's write.csv with an unnamed first column of row names."""
+    rng = np.random.default_rng(1)
+    counts = rng.multinomial(9, [0.5, 0.1, 0.1, 0.1, 0.1, 0.1], size=40)
+    counts[::7] = rng.multinomial(11, [0.1, 0.1, 0.1, 0.5, 0.1, 0.1], size=len(counts[::7]))
+    lines = [
+        '"","A","D","F","H","N","S","fileName","numResponses","agreement","emoVote","meanEmoResp"'
+    ]
+    for k, row in enumerate(counts, start=1):
+        n = row.sum()
+        lines.append(
+            f'"{k}",{",".join(map(str, row))},"10{k:02d}_IEO_ANG_HI",{n},'
+            f'{row.max() / n:.4f},"{"ADFHNS"[row.argmax()]}",{50 + k / 3:.3f}'
+        )
+    path = tmp_path / "tabulatedVotes.csv"
+    path.write_text("\n".join(lines) + "\n")
+    ann = ra.load_ratings(path)
+    assert _layout(ann) == "counts"
+    assert ann.anonymous
+    assert ann.categories() == ("A", "D", "F", "H", "N", "S")
+    assert ann.n_items == 40 and ann.item_ids[0] == "1001_IEO_ANG_HI"
+    assert ann.n_ratings == counts.sum()
+    notes = " ".join(ann.ledger.notes)
+    for derived in ("numResponses", "agreement", "meanEmoResp"):
+        assert derived in notes
+    assert "emoVote" in ann.items.columns
+    # Gwet's generalised Fleiss with unequal votes per item
+    n = counts.sum(1)
+    pa = np.mean((counts * (counts - 1)).sum(1) / (n * (n - 1)))
+    pi = (counts / n[:, None]).mean(0)
+    pe = (pi**2).sum()
+    assert _fleiss(ann) == pytest.approx((pa - pe) / (1 - pe), abs=1e-12)
+
+
+def test_cifar10h_style_counts_without_item_ids(tmp_path):
+    """A CIFAR-10H-style counts table: 10 class columns, ~51 votes per image,
+    no id column (items are numbered by row)."""
+    classes = [
+        "airplane",
+        "automobile",
+        "bird",
+        "cat",
+        "deer",
+        "dog",
+        "frog",
+        "horse",
+        "ship",
+        "truck",
+    ]
+    rng = np.random.default_rng(2)
+    truth = rng.integers(0, 10, 300)
+    probs = np.full((300, 10), 0.02)
+    probs[np.arange(300), truth] = 0.82
+    counts = np.array([rng.multinomial(rng.integers(47, 56), p) for p in probs])
+    pd.DataFrame(counts, columns=classes).to_csv(tmp_path / "cifar10h-counts.csv", index=False)
+    ann = ra.load_ratings(tmp_path / "cifar10h-counts.csv")
+    assert _layout(ann) == "counts"
+    assert ann.anonymous and ann.categories() == tuple(classes)
+    assert ann.n_items == 300 and ann.item_ids[:3] == ("1", "2", "3")
+    np.testing.assert_array_equal(ann.counts(), counts)
+    equal = counts[counts.sum(1) == 51]
+    sub = ann.select(items=np.asarray(ann.item_ids)[counts.sum(1) == 51])
+    assert _fleiss(sub) == pytest.approx(fleiss_kappa(equal), abs=1e-12)
+
+
+def test_anonymous_ratings_need_the_flag(tmp_path):
+    """EmoBank-style ratings: one row per rating of V, A, D, no annotator column."""
+    rng = np.random.default_rng(3)
+    rows = [
+        (f"s{i}", *(str(v) for v in rng.integers(1, 6, 3))) for i in range(30) for _ in range(5)
+    ]
+    path = tmp_path / "reader.csv"
+    pd.DataFrame(rows, columns=["id", "V", "A", "D"]).to_csv(path, index=False)
+    with pytest.raises(InputError, match="--anonymous"):
+        ra.load_ratings(path)
+    ann = ra.load_ratings(path, anonymous=True)
+    assert ann.anonymous
+    assert ann.schemes == ("V", "A", "D")
+    assert ann.n_items == 30 and ann.n_ratings == 150
+    assert ann.ledger.summary().count("annotators: unknown") == 1
+
+
+def test_anonymous_flag_at_the_cli(tmp_path):
+    path = tmp_path / "reader.csv"
+    path.write_text("id,V\ns1,3\ns1,4\ns2,2\ns2,2\n")
+    fail = subprocess.run(
+        [sys.executable, "-m", "raer_agreement", "validate", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert fail.returncode == 2
+    assert len(fail.stderr.strip().splitlines()) == 1 and "--anonymous" in fail.stderr
+    ok = subprocess.run(
+        [sys.executable, "-m", "raer_agreement", "validate", str(path), "--anonymous"],
+        capture_output=True,
+        text=True,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "annotators: unknown" in ok.stdout
+
+
+def test_goemotions_one_hot_columns(tmp_path):
+    """GoEmotions' goemotions_*.csv: one row per (comment, rater), one 0/1 column per emotion."""
+    emotions = ["admiration", "amusement", "anger", "neutral"]
+    rows = []
+    rng = np.random.default_rng(4)
+    for i in range(20):
+        for r in range(3):
+            hot = rng.integers(0, 2, len(emotions))
+            rows.append(
+                [
+                    f"text {i}",
+                    f"e{i}",
+                    "author",
+                    "sub",
+                    f"t3_{i}",
+                    f"t1_{i}",
+                    "1.5e9",
+                    str(r),
+                    "False",
+                    *map(str, hot),
+                ]
+            )
+    cols = [
+        "text",
+        "id",
+        "author",
+        "subreddit",
+        "link_id",
+        "parent_id",
+        "created_utc",
+        "rater_id",
+        "example_very_unclear",
+        *emotions,
+    ]
+    path = tmp_path / "goemotions_1.csv"
+    pd.DataFrame(rows, columns=cols).to_csv(path, index=False)
+    ann = ra.load_ratings(path)
+    assert set(ann.schemes) == set(emotions)
+    assert ann.n_items == 20 and ann.n_annotators == 3 and ann.n_ratings == 60
+    assert any("one binary scheme per label" in n for n in ann.ledger.notes)
+    for e in emotions:
+        assert ann.categories(e) == ("0", "1")
+
+
+def test_figure_eight_full_report(tmp_path):
+    """A Figure Eight / Appen full report: _unit_id, _worker_id, _tainted,
+    _golden, the answer field and its <field>_gold twin."""
+    header = [
+        "_unit_id",
+        "_created_at",
+        "_golden",
+        "_id",
+        "_missed",
+        "_started_at",
+        "_tainted",
+        "_channel",
+        "_trust",
+        "_worker_id",
+        "_country",
+        "sentiment",
+        "sentiment_gold",
+        "text",
+    ]
+    rows = [
+        ["u1", "t", "false", "1", "", "t", "false", "c", "0.9", "w1", "US", "pos", "", "a"],
+        ["u1", "t", "false", "2", "", "t", "false", "c", "0.8", "w2", "US", "pos", "", "a"],
+        ["u1", "t", "false", "3", "", "t", "true", "c", "0.2", "w3", "US", "neg", "", "a"],
+        ["u2", "t", "true", "4", "", "t", "false", "c", "0.9", "w1", "US", "neg", "neg", "b"],
+        ["u2", "t", "true", "5", "", "t", "false", "c", "0.8", "w2", "US", "neg", "neg", "b"],
+    ]
+    path = tmp_path / "f8_report.csv"
+    pd.DataFrame(rows, columns=header).to_csv(path, index=False)
+    ann = ra.load_ratings(path)
+    assert _layout(ann) == "appen"
+    assert ann.n_ratings == 4 and ann.n_annotators == 2
+    assert ann.ledger.dropped_by_reason == {"tainted_judgment": 1}
+    assert ann.items.loc["u2", "gold"] == "neg"
+
+
+def test_mturk_one_hot_answers(tmp_path):
+    """MTurk's crowd-classifier template writes one boolean column per option."""
+    header = "HITId,WorkerId,AssignmentStatus,Input.text,Answer.sentiment.negative,Answer.sentiment.neutral,Answer.sentiment.positive"
+    rows = [
+        "H1,W1,Approved,good,false,false,true",
+        "H1,W2,Approved,good,false,true,false",
+        "H2,W1,Approved,bad,true,false,false",
+        "H2,W3,Rejected,bad,false,false,true",
+    ]
+    path = tmp_path / "batch.csv"
+    path.write_text("\n".join([header, *rows]) + "\n")
+    ann = ra.load_ratings(path)
+    long = ann.to_long().sort_values(["item_id", "annotator_id"])
+    assert list(long["label"].astype(str)) == ["negative", "positive", "neutral"]
+    assert ann.ledger.dropped_by_reason == {"rejected_assignment": 1}
+
+
+def test_non_utf8_export_is_refused_with_the_choices(tmp_path):
+    """A Mac-era MTurk batch decodes only as mac_roman: one line names the line
+    and what each candidate encoding would read; with it, no mojibake."""
+    header = "HITId,WorkerId,AssignmentStatus,Input.text,Answer.label\n"
+    path = tmp_path / "batch.csv"
+    path.write_bytes(
+        (header + "H1,W1,Submitted,x,caf\u00e9\nH1,W2,Submitted,x,th\u00e9\n").encode("mac_roman")
+    )
+    with pytest.raises(InputError) as e:
+        ra.load_ratings(path)
+    msg = str(e.value)
+    assert "line 2" in msg and "--encoding mac_roman reads 'café'" in msg
+    ann = ra.load_ratings(path, encoding="mac_roman")
+    assert set(ann.categories()) == {"café", "thé"}
+
+
+def test_ambiguous_whole_numbers_are_refused(tmp_path):
+    """Whole numbers with near-constant row sums but no zeros could be counts or
+    annotators' numeric labels: the loader names both flags."""
+    rng = np.random.default_rng(5)
+    vals = rng.integers(3, 5, size=(30, 4))
+    df = pd.DataFrame(vals, columns=["r1", "r2", "r3", "r4"])
+    df.insert(0, "clip", [f"c{i}" for i in range(30)])
+    df.to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(InputError, match="--format counts or --format wide"):
+        ra.load_ratings(tmp_path / "t.csv")
+    assert ra.load_ratings(tmp_path / "t.csv", format="wide").n_annotators == 4
+    assert ra.load_ratings(tmp_path / "t.csv", format="counts").anonymous
