@@ -56,6 +56,24 @@ def test_toloka_gold_rows_read_directly(shared_dir):
     assert g.sort_index().tolist() == ref.sort_index().tolist()
 
 
+def test_cli_clamps_the_gold_rows_of_a_toloka_export(shared_dir, tmp_path, capsys):
+    path = (
+        shared_dir
+        / "datasets"
+        / "real_formats"
+        / "toloka_camarg"
+        / "assignments_from_pool_42774131__05-02-2024.tsv"
+    )
+    if not path.is_file():
+        pytest.skip("the Toloka pool download is absent")
+    out = tmp_path / "labels.csv"
+    assert main(["aggregate", str(path), "--clamp-gold", "--out", str(out)]) == 0
+    assert "the 20 gold answers carried by the input" in capsys.readouterr().out
+    labels = pd.read_csv(out, dtype=str).set_index("clip_id")["label"]
+    gold = read_gold(path)
+    assert (labels.reindex(gold.index) == gold).all()
+
+
 def test_gold_file_with_conflicting_rows_names_the_line(tmp_path):
     p = tmp_path / "gold.csv"
     p.write_text("item,label\nc1,x\nc2,y\nc1,x\nc2,x\n")
@@ -137,7 +155,7 @@ def test_cli_clamp_gold_aggregate_and_soft_labels(gold_file, tmp_path, capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["aggregate", "--clamp-gold"], "needs the gold labels"),
+        (["aggregate", "--clamp-gold"], "needs gold labels"),
         (["aggregate", "--method", "majority", "--clamp-gold", "--gold", "GOLD"], "has no EM"),
         (["soft-labels", "--clamp-gold", "--gold", "GOLD"], "has no EM"),
     ],

@@ -64,7 +64,8 @@ def add_gold_arguments(p, *, purpose: str) -> None:
         "--gold",
         metavar="FILE",
         help=f"CSV/TSV of gold labels (item id, label), or a Toloka pool download whose control "
-        f"tasks carry GOLDEN:<output>: {purpose}",
+        f"tasks carry GOLDEN:<output>: {purpose} (default: the gold answers the input itself "
+        "carries, e.g. the control tasks of a Toloka export)",
     )
     g.add_argument("--gold-item-col", metavar="COL", help="item column of the gold file")
     g.add_argument("--gold-label-col", metavar="COL", help="label column of the gold file")
@@ -77,12 +78,12 @@ def add_gold_arguments(p, *, purpose: str) -> None:
     )
 
 
-def gold_from_args(args):
-    """The gold labels named by ``--gold`` (None without it); checks ``--clamp-gold``."""
+def gold_from_args(args, ann):
+    """The gold labels: ``--gold FILE``, else the gold answers the input itself
+    carries (item metadata column ``gold``, e.g. the control tasks of a Toloka
+    pool download); None when there are none.  Checks ``--clamp-gold``."""
     from ..aggregation import read_gold
 
-    if args.clamp_gold and not args.gold:
-        raise InputError("--clamp-gold needs the gold labels: pass --gold FILE")
     if args.clamp_gold and args.method not in CLAMPING_METHODS:
         raise InputError(
             f"--clamp-gold holds gold clips fixed during EM; method {args.method!r} has no EM "
@@ -90,9 +91,16 @@ def gold_from_args(args):
             column="--method",
             value=args.method,
         )
-    if not args.gold:
-        return None
-    return read_gold(args.gold, item_col=args.gold_item_col, label_col=args.gold_label_col)
+    if args.gold:
+        return read_gold(args.gold, item_col=args.gold_item_col, label_col=args.gold_label_col)
+    items = ann.items
+    if "gold" in items.columns and items["gold"].notna().any():
+        return items["gold"].dropna().astype(str)
+    if args.clamp_gold:
+        raise InputError(
+            "--clamp-gold needs gold labels: pass --gold FILE (or an export whose rows carry them)"
+        )
+    return None
 
 
 def fit_estimator(est, ann, scheme, gold, clamp: bool, gold_path=None):
@@ -162,7 +170,7 @@ def run(args) -> int:
     check_writable(args.out, force=args.force)  # fail before the work
     ann = load_from_args(args)
     check_scheme(ann, args.scheme)
-    gold = gold_from_args(args)
+    gold = gold_from_args(args, ann)
     est = fit_estimator(make_estimator(args), ann, args.scheme, gold, args.clamp_gold, args.gold)
     write_labels_csv(est, args.out, force=args.force)
     n_unres = int(est.labels_.isna().sum())
@@ -177,6 +185,8 @@ def run(args) -> int:
             ev = evaluate(est.labels_, gold, classes=list(est.classes_))
         except ValueError as e:
             raise InputError(str(e), path=args.gold) from None
+        if not args.gold:
+            print(f"gold: the {len(gold)} gold answers carried by the input")
         if args.clamp_gold:
             print(
                 "note: the gold clips were clamped to their gold labels, so these scores are "

@@ -82,9 +82,9 @@ def run(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError("--out must be a folder", path=out)
-    gold = gold_from_args(args)
     ann = load_from_args(args)
     check_scheme(ann, args.scheme)
+    gold = gold_from_args(args, ann)
     scheme = args.scheme or ann.schemes[0]
     if args.list_files and (
         "num_frames" not in ann.items.columns or ann.items["num_frames"].isna().all()
