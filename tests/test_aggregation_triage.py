@@ -85,6 +85,7 @@ def sample():
     return load_sample()
 
 
+@pytest.mark.filterwarnings("ignore")  # crowd-kit's own pandas deprecation warnings
 def test_entropy_matches_crowdkit(sample):
     uncertainty = pytest.importorskip("crowdkit.metrics.data").uncertainty
     df = crowd_frame(sample, "coarse")
@@ -93,6 +94,7 @@ def test_entropy_matches_crowdkit(sample):
     np.testing.assert_allclose(ours.loc[ref.index].to_numpy(), ref.to_numpy(), rtol=1e-10)
 
 
+@pytest.mark.filterwarnings("ignore")
 @pytest.mark.parametrize("percentile", [10, 30])
 def test_low_entropy_flags_what_crowdkit_filters(sample, percentile):
     entropy_threshold = pytest.importorskip("crowdkit.postprocessing").entropy_threshold
@@ -207,3 +209,28 @@ def test_low_entropy_ignores_annotators_with_few_answers():
         False,
         False,
     ]
+
+
+def test_triage_document_for_the_report(sample):
+    import json
+
+    from raer_agreement.aggregation.triage import triage_document
+
+    kept = exclude_annotators(sample, ["A05"])
+    from importlib.resources import files
+
+    truth = pd.read_csv(files("raer_agreement") / "data" / "sample" / "truth.csv", dtype=str)
+    truth = truth.set_index("clip_id")["coarse"]
+    doc = triage_document(kept, "coarse", original=sample, excluded=["A05"], gold=truth)
+    json.dumps(doc, allow_nan=False)
+    ex = doc["exclusion"]
+    assert ex["hypothetical"] is False and ex["excluded"] == ["A05"]
+    assert ex["ratings_removed"] == int((np.asarray(sample.annotator) == 4).sum())
+    assert doc["flagged"] == []  # the spammer is gone
+    assert {r["annotator_id"] for r in doc["gold_accuracy"]} == set(kept.annotator_ids)
+    # without exclusion the flagged annotator's removal is shown as a what-if
+    what_if = triage_document(sample, "coarse")
+    assert what_if["flagged"] == ["A05"] and what_if["exclusion"]["hypothetical"] is True
+    assert what_if["exclusion"]["coefficients"]["gwet_ac1"]["after"] == pytest.approx(
+        ex["coefficients"]["gwet_ac1"]["after"]
+    )

@@ -58,6 +58,7 @@ __all__ = [
     "exclusion_effect",
     "DEFAULT_SPAM_THRESHOLD",
     "gold_accuracy",
+    "triage_document",
 ]
 
 #: Spam score under which :func:`annotator_triage` flags an annotator.
@@ -549,3 +550,80 @@ def gold_accuracy(data, gold, scheme: str | None = None, *, confidence: float = 
         index=pd.Index(ann.annotator_ids, name="annotator_id"),
     )
     return out[out["n_gold"] > 0].sort_values("accuracy", kind="stable")
+
+
+def triage_document(
+    ann: Annotations,
+    scheme: str | None = None,
+    *,
+    original: Annotations | None = None,
+    excluded: Sequence[str] = (),
+    gold=None,
+    model=None,
+    spam_threshold: float = DEFAULT_SPAM_THRESHOLD,
+    method: str = "majority",
+) -> dict:
+    """The annotator-triage block of a report (JSON-ready).
+
+    Parameters
+    ----------
+    ann : Annotations
+        The ratings analysed (after any exclusion).
+    scheme : str, optional
+    original : Annotations, optional
+        All ratings, before ``excluded`` annotators were removed.
+    excluded : sequence of str
+        Annotators removed by the user.  Without any, the effect of
+        excluding the flagged spammers is shown as a what-if.
+    gold : Series or mapping of clip id -> label, optional
+        Adds each annotator's accuracy on gold.
+    model : fitted DawidSkene, optional
+        Reused for the confusion matrices of ``ann``.
+    spam_threshold : float
+    method : str
+        Aggregation method of the final labels compared with and without
+        the excluded annotators.
+
+    Returns
+    -------
+    dict
+        ``{"scheme", "spam_threshold", "annotators": [...], "flagged": [...],
+        "low_entropy": [...], "exclusion": {...} or None,
+        "gold_accuracy": [...] or None}``.
+
+    Examples
+    --------
+    >>> from raer_agreement.simulate import load_sample
+    >>> doc = triage_document(load_sample(), "coarse")
+    >>> doc["flagged"], doc["exclusion"]["hypothetical"]
+    (['A05'], True)
+    """
+    from .._json import to_jsonable
+
+    ann, scheme = as_annotations(ann, scheme)
+    require_identities(ann, "annotator triage")
+    t = annotator_triage(ann, scheme, spam_threshold=spam_threshold, model=model)
+    flagged = t.index[t["spammer"]].tolist()
+    exclusion = None
+    if excluded and original is not None:
+        eff, hypothetical = exclusion_effect(original, excluded, scheme, method=method), False
+    elif flagged:
+        eff, hypothetical = exclusion_effect(ann, flagged, scheme, method=method), True
+    else:
+        eff = None
+    if eff is not None:
+        exclusion = {**eff.to_dict(), "hypothetical": hypothetical}
+    acc = None
+    if gold is not None:
+        acc = gold_accuracy(ann, gold, scheme).reset_index().to_dict("records")
+    return to_jsonable(
+        {
+            "scheme": scheme,
+            "spam_threshold": spam_threshold,
+            "annotators": t.reset_index().to_dict("records"),
+            "flagged": flagged,
+            "low_entropy": t.index[t["low_entropy"]].tolist(),
+            "exclusion": exclusion,
+            "gold_accuracy": acc,
+        }
+    )
