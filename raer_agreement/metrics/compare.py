@@ -56,6 +56,8 @@ __all__ = [
     "compare_agreement",
     "compare_by",
     "COMPARISON_COLUMNS",
+    "COMPARISON_FIELDS",
+    "comparison_block",
 ]
 
 #: Columns of the pairwise comparison table.
@@ -384,3 +386,37 @@ def compare_by(data, by: str, scheme: str | None = None, **options) -> GroupComp
         cols = ", ".join(map(str, ann.items.columns)) or "none"
         raise InputError(f"no item metadata column {by!r} to compare by (columns: {cols})")
     return compare_groups(dict(ann.groups(by)), scheme, **options)
+
+
+#: Fields of each coefficient in a comparison document, in order.
+COMPARISON_FIELDS = (
+    "estimate_a",
+    "estimate_b",
+    "difference",
+    "se",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "n_items_a",
+    "n_items_b",
+    "n_common",
+    "paired",
+)
+
+
+def comparison_block(table: pd.DataFrame) -> dict:
+    """``{coefficient: {estimate_a, estimate_b, difference, se, ci_low,
+    ci_high, p_value, n_items_a, n_items_b, n_common, paired}}`` from
+    :func:`compare_agreement` (JSON-ready, nan as None).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({f: [0.0] for f in COMPARISON_FIELDS}, index=["gwet_ac1"])
+    >>> sorted(comparison_block(t)["gwet_ac1"])[:3]
+    ['ci_high', 'ci_low', 'difference']
+    """
+    from .._json import to_jsonable
+
+    return to_jsonable(
+        {str(k): {f: row[f] for f in COMPARISON_FIELDS} for k, row in table.iterrows()}
+    )
