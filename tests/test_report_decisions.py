@@ -1,0 +1,46 @@
+"""The decision sections of the report: what the page shows equals the document."""
+
+from __future__ import annotations
+
+import pytest
+
+from raer_agreement.aggregation.triage import exclude_annotators, triage_document
+from raer_agreement.report.decisions import benchmark_frame, triage_section
+from raer_agreement.report.render import Paragraph, Table, to_markdown
+
+
+@pytest.fixture(scope="module")
+def sample():
+    from raer_agreement.simulate import load_sample
+
+    return load_sample()
+
+
+def test_triage_section_shows_the_document(sample):
+    kept = exclude_annotators(sample, ["A05"])
+    doc = triage_document(kept, "coarse", original=sample, excluded=["A05"])
+    sec = triage_section(doc)
+    tables = [b for b in sec.blocks if isinstance(b, Table)]
+    coefs = tables[1].frame.set_index("coefficient")
+    assert coefs.loc["Gwet's AC1", "after"] == pytest.approx(
+        doc["exclusion"]["coefficients"]["gwet_ac1"]["after"]
+    )
+    text = " ".join(b.text for b in sec.blocks if isinstance(b, Paragraph))
+    assert "Effect of excluding A05" in text and "counted as dropped in the ledger" in text
+    assert "No annotator is flagged" in text
+    md = to_markdown("r", "s", [sec])
+    assert "## Annotator triage" in md
+
+
+def test_benchmark_frame_reads_irrcac_vignette_values():
+    # irrCAC vignette "irrCAC-benchmarking": AC1 0.77544 (SE 0.14295) is Moderate on
+    # Landis-Koch and Altman (CumProb 0.99542), Intermediate to Good on Fleiss
+    from raer_agreement.metrics.benchmarking import coefficient_benchmarks
+
+    f = benchmark_frame(
+        {"gwet_ac1": {"estimate": 0.77544, "benchmark": coefficient_benchmarks(0.77544, 0.14295)}}
+    )
+    row = f.iloc[0]
+    assert row["Landis & Koch"] == "moderate (0.995)"
+    assert row["Altman"] == "moderate (0.995)"
+    assert row["Fleiss"] == "intermediate to good (0.995)"
