@@ -256,3 +256,16 @@ def test_ambiguous_whole_numbers_are_refused(tmp_path):
         ra.load_ratings(tmp_path / "t.csv")
     assert ra.load_ratings(tmp_path / "t.csv", format="wide").n_annotators == 4
     assert ra.load_ratings(tmp_path / "t.csv", format="counts").anonymous
+
+
+def test_mturk_comment_box_is_not_a_label(tmp_path):
+    """Templates often add an optional free-text comment beside the answer."""
+    rows = ["HITId,WorkerId,AssignmentStatus,Input.img,Answer.emotion,Answer.comment"]
+    for i in range(30):
+        rows.append(f"H{i},W{i % 3},Approved,img{i}.jpg,{'happy' if i % 2 else 'sad'},note number {i}")
+    path = tmp_path / "batch.csv"
+    path.write_text("\n".join(rows) + "\n")
+    ann = ra.load_ratings(path)
+    assert ann.schemes == ("label",)
+    assert set(ann.categories()) == {"happy", "sad"}
+    assert any("Answer.comment ignored" in n for n in ann.ledger.notes)

@@ -78,11 +78,15 @@ def _finish(long: pd.DataFrame, keep, lines, entries, notes, gold=None) -> LongF
     )
 
 
-def _answer_schemes(frame: pd.DataFrame, prefix: str, path: str) -> dict:
+def _answer_schemes(
+    frame: pd.DataFrame, prefix: str, path: str, lines: np.ndarray, notes: list
+) -> dict:
     """Label columns of a platform export: ``{scheme: Series of labels}``.
 
     One-hot boolean groups (MTurk's ``Answer.sentiment.positive`` = true)
-    become one scheme whose label is the true member.
+    become one scheme whose label is the true member.  Free-text fields
+    beside the answers (a comment box: nearly every value distinct) are not
+    labels; they are named in ``notes``.
     """
     cols = [c for c in frame.columns if c.startswith(prefix)]
     if not cols:
@@ -94,6 +98,8 @@ def _answer_schemes(frame: pd.DataFrame, prefix: str, path: str) -> dict:
         values = set(frame[c].astype("string").str.strip().str.casefold().dropna()) - {""}
         if head and values and values <= {"true", "false"}:
             groups.setdefault(head, []).append((tail, c))
+        elif len(cols) > 1 and len(values) > max(20, 0.5 * (~_blank(frame[c])).sum()):
+            notes.append(f"{c} ignored: free text (nearly every answer differs), not a label")
         else:
             groups[name] = c
     out = {}
@@ -115,7 +121,7 @@ def _answer_schemes(frame: pd.DataFrame, prefix: str, path: str) -> dict:
                 f"more than one of the one-hot answers {', '.join(c for _, c in spec)} is true "
                 "(a multi-label answer); read each with --label-col",
                 path=path,
-                line=k + 2,
+                line=int(lines[k]),
             )
         names = np.array([t for t, _ in spec] + [None], dtype=object)
         out[scheme] = pd.Series(
@@ -148,7 +154,8 @@ def mturk_to_long(table) -> LongForm:
         item = frame["HITId"].astype(object)
         item_note = "item = HITId (no Input.* column)"
     long = pd.DataFrame({"item": item.to_numpy(), "annotator": frame["WorkerId"].to_numpy()})
-    schemes = _answer_schemes(frame, "Answer.", path)
+    notes: list = []
+    schemes = _answer_schemes(frame, "Answer.", path, lines, notes)
     for s, v in schemes.items():
         long[s] = np.asarray(v, dtype=object)
     status = frame["AssignmentStatus"].astype("string").str.strip()
@@ -166,10 +173,11 @@ def mturk_to_long(table) -> LongForm:
                 "rejected_assignment", rejected, lines, f"assignment rejected by the requester{why}"
             )
         )
-    notes = [
+    notes.insert(
+        0,
         f"mturk: {item_note}, annotator = WorkerId, label from "
-        + ", ".join(c for c in frame.columns if c.startswith("Answer."))
-    ]
+        + ", ".join(c for c in frame.columns if c.startswith("Answer.")),
+    )
     return _finish(long, ~rejected, lines, entries, notes)
 
 
@@ -196,7 +204,8 @@ def toloka_to_long(table) -> LongForm:
     long = pd.DataFrame(
         {"item": item.to_numpy(dtype=object), "annotator": frame["ASSIGNMENT:worker_id"].to_numpy()}
     )
-    schemes = _answer_schemes(frame, "OUTPUT:", path)
+    notes: list = []
+    schemes = _answer_schemes(frame, "OUTPUT:", path, lines, notes)
     for s, v in schemes.items():
         long[s] = np.asarray(v, dtype=object)
     keep = np.ones(n, bool)
@@ -226,9 +235,11 @@ def toloka_to_long(table) -> LongForm:
             .groupby(level=0)
             .first()
         )
-    notes = [
-        f"toloka: item = ASSIGNMENT:task_id, annotator = ASSIGNMENT:worker_id, label from {', '.join(c for c in cols if c.startswith('OUTPUT:'))}"
-    ]
+    outputs = ", ".join(c for c in cols if c.startswith("OUTPUT:"))
+    notes.insert(
+        0,
+        f"toloka: item = ASSIGNMENT:task_id, annotator = ASSIGNMENT:worker_id, label from {outputs}",
+    )
     return _finish(long, keep, lines, entries, notes, gold)
 
 
