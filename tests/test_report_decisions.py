@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from raer_agreement.aggregation.triage import exclude_annotators, triage_document
-from raer_agreement.report.decisions import benchmark_frame, triage_section
+from raer_agreement.report.decisions import benchmark_frame, comparison_section, triage_section
 from raer_agreement.report.render import Paragraph, Table, to_markdown
 
 
@@ -44,3 +44,14 @@ def test_benchmark_frame_reads_irrcac_vignette_values():
     assert row["Landis & Koch"] == "moderate (0.995)"
     assert row["Altman"] == "moderate (0.995)"
     assert row["Fleiss"] == "intermediate to good (0.995)"
+
+
+def test_comparison_section_shows_the_document(sample):
+    from raer_agreement.metrics.compare import compare_by
+
+    c = compare_by(sample, "environment", "coarse", coefficients=["gwet_ac1"], n_boot=50, rng=0)
+    sec = comparison_section("environment", c.to_dict())
+    overall, pairwise = [b.frame for b in sec.blocks if isinstance(b, Table)]
+    assert overall["p"].tolist() == pytest.approx(c.overall["p_value"].tolist())
+    assert len(pairwise) == len(c.pairwise)
+    assert pairwise["B - A"].tolist() == pytest.approx(c.pairwise["difference"].tolist())

@@ -14,7 +14,7 @@ from ..metrics import COEFFICIENT_NAMES
 from ..metrics.benchmarking import SCALE_NAMES, SCALES
 from .render import Paragraph, Section, Table, fmt
 
-__all__ = ["benchmark_frame", "alpha_threshold_text", "triage_section"]
+__all__ = ["benchmark_frame", "alpha_threshold_text", "triage_section", "comparison_section"]
 
 
 def _reached_with_probability(entry: dict) -> str:
@@ -151,6 +151,62 @@ def triage_section(triage: dict) -> Section:
                 g,
                 caption="Accuracy of each annotator on the clips with a gold label, with a 95% "
                 "Wilson interval; lowest first.",
+            )
+        )
+    return s
+
+
+def comparison_section(column: str, block: dict) -> Section:
+    """Agreement compared across the values of a context column, from a
+    :meth:`~raer_agreement.metrics.compare.GroupComparison.to_dict` block:
+    the overall test of equal agreement, then every pairwise difference."""
+    s = Section(f"Does agreement differ by {column}?", anchor=f"compare-{column}", level=3)
+    ov = pd.DataFrame(block["overall"])
+    if len(ov):
+        ov["coefficient"] = ov["coefficient"].map(lambda k: COEFFICIENT_NAMES.get(k, k))
+        s.add(
+            Table(
+                ov.rename(columns={"n_groups": "groups", "chi2": "chi²", "p_value": "p"}),
+                caption="Wald test that every group has the same agreement: the differences from "
+                "the first group with their bootstrap covariance, chi² with groups - 1 degrees of "
+                f"freedom ({fmt(block['n_boot'])} resamples of clips"
+                + (", paired" if block["paired"] else ", groups resampled independently")
+                + ").",
+            )
+        )
+    pw = pd.DataFrame(block["pairwise"])
+    if len(pw):
+        pw["coefficient"] = pw["coefficient"].map(lambda k: COEFFICIENT_NAMES.get(k, k))
+        conf = int(round(100 * block["confidence"]))
+        s.add(
+            Table(
+                pw[
+                    [
+                        "coefficient",
+                        "group_a",
+                        "group_b",
+                        "estimate_a",
+                        "estimate_b",
+                        "difference",
+                        "ci_low",
+                        "ci_high",
+                        "p_value",
+                    ]
+                ].rename(
+                    columns={
+                        "group_a": "A",
+                        "group_b": "B",
+                        "estimate_a": "in A",
+                        "estimate_b": "in B",
+                        "difference": "B - A",
+                        "ci_low": f"{conf}% CI low",
+                        "ci_high": f"{conf}% CI high",
+                        "p_value": "p",
+                    }
+                ),
+                caption="Pairwise differences with percentile bootstrap intervals over clips; p "
+                "inverts the interval (two-sided). With many pairs, expect some small p-values by "
+                "chance.",
             )
         )
     return s
