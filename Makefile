@@ -1,12 +1,34 @@
 # Two set-up commands for a fresh machine with Python 3 and make:
 #   make demo   build .venv, install, write the agreement report on the bundled corpus
-#   make test   build .venv with the test extras and run the whole suite
+#   make test   lint and type gates, then the whole suite on the built wheel installed in a
+#               fresh virtual environment, again on the lowest declared versions, and the docs
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= out/report
 
-.PHONY: demo test bench clean
+# Where the built wheel is installed and tested: away from the source tree, so that the
+# tests import what a user installs.
+BUILD        := build
+WHEEL_VENV   := $(BUILD)/venv-wheel
+LOWEST_VENV  := $(BUILD)/venv-lowest
+TEST_CWD     := $(BUILD)/test-cwd
+SITE         := $(BUILD)/site
+
+# The lowest Python that pyproject.toml allows, for the lowest-versions leg: a working
+# python3.10 on PATH or under pyenv; else the machine's python (the leg says so).
+LOWEST_PYTHON ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo "$$p"; break; }; \
+	done)
+
+# pytest on the installed package, from a folder where the source tree is not importable;
+# --pyargs collects the installed modules' doctests.
+PYTEST_INSTALLED = cd $(TEST_CWD) && RAER_AGREEMENT_INSTALLED=1 \
+	RAER_AGREEMENT_DIST=$(CURDIR)/dist \
+	$(1)/bin/python -m pytest -c $(CURDIR)/pyproject.toml --rootdir $(CURDIR) \
+	-p no:cacheprovider -q $(CURDIR)/tests --pyargs raer_agreement
+
+.PHONY: demo test test-dev test-wheel test-lowest lint docs dist bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,14 +36,64 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# build, gates and docs tools (pinned in pyproject.toml's dev and docs extras)
+$(VENV)/.dev: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,docs]'
+	touch $@
+
 demo: $(VENV)/.installed
 	$(BIN)/raer-agreement report --out $(OUT) --force
 
-test: $(VENV)/.installed
+test: lint test-wheel
+
+# the suite on the editable install, for quick runs while working
+test-dev: $(VENV)/.installed
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pre-commit validate-config .pre-commit-config.yaml
+
+dist: $(VENV)/.dev
+	rm -rf dist
+	mkdir -p $(BUILD)
+	$(BIN)/python -m build --outdir dist . > $(BUILD)/build.log 2>&1 || { cat $(BUILD)/build.log; exit 1; }
+	ls dist
+
+test-wheel: dist
+	rm -rf $(WHEEL_VENV) $(TEST_CWD)
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(WHEEL_VENV)/bin/python -m pip install --quiet "$$(ls dist/*.whl)[test]"
+	mkdir -p $(TEST_CWD)
+	$(call PYTEST_INSTALLED,$(CURDIR)/$(WHEEL_VENV))
+
+# The same suite on the lowest versions pyproject.toml allows (uv's lowest-direct
+# resolution of the base and test dependencies), on the lowest allowed Python.
+test-lowest: dist
+	rm -rf $(LOWEST_VENV) $(TEST_CWD)
+	@if [ -z "$(LOWEST_PYTHON)" ]; then \
+		echo "test-lowest: no python3.10 here: the lowest versions run on $(PYTHON)"; fi
+	$(BIN)/uv venv --quiet --python "$(or $(LOWEST_PYTHON),$(PYTHON))" $(LOWEST_VENV)
+	$(BIN)/uv pip compile --quiet --resolution lowest-direct --extra test \
+		--python $(LOWEST_VENV)/bin/python pyproject.toml -o $(BUILD)/lowest-requirements.txt
+	$(BIN)/uv pip install --quiet --python $(LOWEST_VENV)/bin/python \
+		-r $(BUILD)/lowest-requirements.txt
+	$(BIN)/uv pip install --quiet --python $(LOWEST_VENV)/bin/python --no-deps dist/*.whl
+	@echo "test-lowest: Python $$($(LOWEST_VENV)/bin/python -c 'import platform; print(platform.python_version())'), " \
+		"$$(grep -E '^(numpy|pandas|scipy|krippendorff|statsmodels|matplotlib|pyarrow)==' $(BUILD)/lowest-requirements.txt | tr '\n' ' ')"
+	mkdir -p $(TEST_CWD)
+	$(call PYTEST_INSTALLED,$(CURDIR)/$(LOWEST_VENV))
+
+# the documentation site, warnings as errors, then every internal link and image checked
+docs: $(VENV)/.dev
+	$(BIN)/mkdocs build --strict --quiet --site-dir $(SITE)
+	$(BIN)/python docs/check_site.py $(SITE)
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) out build *.egg-info
+	rm -rf $(VENV) out $(BUILD) dist *.egg-info

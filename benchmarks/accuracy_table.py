@@ -103,7 +103,7 @@ def main(argv=None) -> int:
             f"| {name} | {ann.n_items} | {ck[0]:.4f} | {ck[1]:.4f} | " + " | ".join(cells) + " |"
         )
     lines += ["", "## Dawid-Skene against the peer", ""]
-    for name, ann, accs, ck in rows:
+    for name, _ann, accs, ck in rows:
         d_ml, d = accs["DS (ML)"][0] - ck[1], accs["DS"][0] - ck[1]
         lines.append(f"- {name}: DS (ML) {d_ml:+.4f}, DS {d:+.4f} against crowd-kit's DawidSkene")
     lines += ["", "## Where Dawid-Skene loses to majority vote", ""]
@@ -126,7 +126,7 @@ def main(argv=None) -> int:
         "| data set | " + " | ".join(METHODS) + " |",
         "|---|" + "---:|" * len(METHODS),
     ]
-    for name, ann, accs, ck in rows:
+    for name, _ann, accs, _ck in rows:
         lines.append(f"| {name} | " + " | ".join(f"{t:.3f}" for _, t in accs.values()) + " |")
     atomic_write_text(args.out, "\n".join(lines) + "\n")
     print("\n".join(lines))

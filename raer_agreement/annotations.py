@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .errors import AnonymousVotesError
 from .ledger import Ledger
 from .taxonomy import Scheme, Taxonomy
 
@@ -162,6 +163,14 @@ class Annotations:
     def anonymous(self) -> bool:
         """True when annotator identities are unknown (see the class docstring)."""
         return self._anonymous
+
+    def require_identities(self, what: str) -> None:
+        """Raise :class:`~raer_agreement.errors.AnonymousVotesError` when the votes are anonymous.
+
+        ``what`` names the statistic or model that needs to know who voted.
+        """
+        if self._anonymous:
+            raise AnonymousVotesError(what)
 
     @property
     def schemes(self) -> tuple:
@@ -396,6 +405,31 @@ class Annotations:
             self._taxonomy,
             self._items,
             ledger,
+            anonymous=self._anonymous,
+        )
+
+    def with_labels(self, scheme: str, labels) -> Annotations:
+        """Same ratings with the codes of one scheme replaced.
+
+        Parameters
+        ----------
+        scheme : str
+        labels : array of int, shape (n_ratings,)
+            Category codes of ``scheme`` (``-1`` = no label), e.g. the fine
+            labels collapsed to the coarse scheme by :meth:`collapse`.
+        """
+        name = self._resolve(scheme)
+        new = dict(self._labels)
+        new[name] = labels
+        return Annotations(
+            self._item,
+            self._annotator,
+            new,
+            self._item_ids,
+            self._annotator_ids,
+            self._taxonomy,
+            self._items,
+            self._ledger,
             anonymous=self._anonymous,
         )
 

@@ -8,7 +8,7 @@ code 2.
 
 from __future__ import annotations
 
-__all__ = ["InputError", "DegenerateDataWarning"]
+__all__ = ["InputError", "AnonymousVotesError", "DegenerateDataWarning"]
 
 
 class InputError(ValueError):
@@ -57,3 +57,25 @@ class InputError(ValueError):
 
 class DegenerateDataWarning(RuntimeWarning):
     """A statistic is undefined on this data (reason in the message); it is nan."""
+
+
+class AnonymousVotesError(InputError):
+    """A statistic or model needs annotator identities, and the votes are anonymous.
+
+    Raised by every identity-based quantity (Cohen/Light, Conger,
+    per-annotator and pairwise tables, leave-one-out influence, Dawid-Skene
+    and relatives) on :class:`~raer_agreement.Annotations` whose
+    ``anonymous`` flag is set (counts tables, files read with
+    ``anonymous=True``).  The CLI prints the line and exits with code 2.
+
+    Examples
+    --------
+    >>> str(AnonymousVotesError("Conger's kappa"))
+    "Conger's kappa needs annotator identities, but these votes are anonymous (no annotator ids, as in a counts table)"
+    """
+
+    def __init__(self, what: str):
+        super().__init__(
+            f"{what} needs annotator identities, but these votes are anonymous "
+            "(no annotator ids, as in a counts table)"
+        )

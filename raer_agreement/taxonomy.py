@@ -1,7 +1,7 @@
 """Label taxonomies: schemes (granularities), their categories and mappings.
 
 A taxonomy is configuration, never code: the default RAER taxonomy lives in
-``data_schema/raer_taxonomy.json`` and any other file of the same layout can
+``raer_agreement/data_schema/raer_taxonomy.json`` and any other file of the same layout can
 replace it (``--taxonomy FILE`` at the CLI).  A scheme is one label set (a
 granularity); a scheme may name a ``parent`` scheme, in which case every one
 of its categories names its parent category (a many-to-one mapping).
@@ -120,11 +120,11 @@ class Scheme:
         return len(self.categories)
 
     def _lookup(self) -> tuple[dict, dict]:
-        exact = {}
+        exact: dict[str, int] = {}
         for k, (name, code) in enumerate(zip(self.categories, self.codes)):
             exact.setdefault(str(name), k)
             exact.setdefault(str(code), k)
-        loose = {}
+        loose: dict[str, int] = {}
         for key, k in exact.items():
             loose.setdefault(_norm(key), k)
             # "1.0" as written by spreadsheet programs for code 1
@@ -290,7 +290,7 @@ class Taxonomy:
 
     @classmethod
     def from_dict(cls, d: Mapping, *, path=None) -> Taxonomy:
-        """Build from the JSON layout of ``data_schema/raer_taxonomy.json``."""
+        """Build from the JSON layout of ``raer_agreement/data_schema/raer_taxonomy.json``."""
 
         def bad(msg, column=None, value=None):
             return InputError(msg, path=path, column=column, value=value)
@@ -372,7 +372,7 @@ class Taxonomy:
 
 
 def load_taxonomy(path) -> Taxonomy:
-    """Read a taxonomy JSON file (layout of ``data_schema/raer_taxonomy.json``)."""
+    """Read a taxonomy JSON file (layout of ``raer_agreement/data_schema/raer_taxonomy.json``)."""
     p = Path(path)
     try:
         d = json.loads(p.read_text(encoding="utf-8-sig"))
@@ -384,7 +384,7 @@ def load_taxonomy(path) -> Taxonomy:
 
 
 def default_taxonomy() -> Taxonomy:
-    """The RAER taxonomy shipped in ``data_schema/raer_taxonomy.json``.
+    """The RAER taxonomy shipped in ``raer_agreement/data_schema/raer_taxonomy.json``.
 
     ``coarse`` holds the five published classes with codes 1-5 in the
     official order; ``fine`` is a documented placeholder nested into them
@@ -395,4 +395,6 @@ def default_taxonomy() -> Taxonomy:
         .joinpath("raer_taxonomy.json")
         .read_text("utf-8")
     )
-    return Taxonomy.from_dict(json.loads(text), path="data_schema/raer_taxonomy.json")
+    return Taxonomy.from_dict(
+        json.loads(text), path="raer_agreement/data_schema/raer_taxonomy.json"
+    )

@@ -4,7 +4,7 @@ against published references and peers, user errors as one line (exit 2)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from importlib import resources
 
 import jsonschema
 import krippendorff
@@ -15,7 +15,7 @@ import pytest
 from raer_agreement.cli import main
 
 SCHEMA = json.loads(
-    (Path(__file__).resolve().parents[1] / "data_schema" / "agreement.schema.json").read_text()
+    resources.files("raer_agreement.data_schema").joinpath("agreement.schema.json").read_text()
 )
 KEYS = [
     "percent_agreement",

@@ -1,6 +1,7 @@
-"""data_schema/ stays consistent with the taxonomy and the loader."""
+"""raer_agreement/data_schema/ stays consistent with the taxonomy and the loader."""
 
 import json
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -9,7 +10,8 @@ from raer_agreement import default_taxonomy
 from raer_agreement.io.long import ANNOTATOR_COLUMNS, ITEM_COLUMNS
 from raer_agreement.simulate import sample_path
 
-SCHEMA = Path(__file__).resolve().parents[1] / "data_schema"
+# the schemas of the package under test (installed or editable)
+SCHEMA = Path(str(resources.files("raer_agreement.data_schema")))
 
 
 def _fields(resource):

@@ -118,7 +118,7 @@ def test_atomic_files_all_or_none(tmp_path):
 def test_atomic_files_checks_every_target_first(tmp_path):
     (tmp_path / "b.csv").write_text("old b")
     with pytest.raises(InputError, match="--force"):
-        with atomic_files([tmp_path / "a.csv", tmp_path / "b.csv"], force=False) as tmp:
+        with atomic_files([tmp_path / "a.csv", tmp_path / "b.csv"], force=False):
             pytest.fail("nothing may be written when a target exists")  # pragma: no cover
     assert tree(tmp_path) == {"b.csv": hashlib.sha256(b"old b").hexdigest()}
 

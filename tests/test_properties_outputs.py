@@ -36,7 +36,7 @@ NUMERIC = ["estimate", "se", "ci_low", "ci_high", "pa", "pe", "n_items", "n_rati
 
 
 @st.composite
-def ratings(draw, *, min_items=2, max_items=10, max_raters=5, q=len(CATS)):
+def ratings(draw, *, min_items=2, max_items=10, max_raters=5, q=len(CATS)):  # noqa: B008 - a constant
     """(item, annotator, label) code triples, each pair at most once."""
     n_items = draw(st.integers(min_items, max_items))
     n_raters = draw(st.integers(2, max_raters))

@@ -217,8 +217,17 @@ class Aggregator:
     ``entropy_``.
     """
 
+    #: Whether the model needs to know who cast each vote (annotator
+    #: confusions, abilities, weights).  Such models refuse anonymous votes
+    #: (:class:`~raer_agreement.errors.AnonymousVotesError`).
+    needs_identities: bool = True
+
     def __init__(self):  # pragma: no cover - subclasses define their own options
         pass
+
+    def _check_identities(self, ann: Annotations) -> None:
+        if self.needs_identities:
+            ann.require_identities(type(self).__name__)
 
     # ------------------------------------------------------------ params
     @classmethod
@@ -276,6 +285,7 @@ class Aggregator:
         self
         """
         ann, scheme = as_annotations(data, scheme)
+        self._check_identities(ann)
         out = self._fit(ann, scheme, **fit_params)
         post, codes = out if isinstance(out, tuple) else (out, None)
         self._set_outputs(ann, scheme, post, codes)

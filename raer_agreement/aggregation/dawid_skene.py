@@ -285,7 +285,7 @@ def run_em(
     )
     converged = False
     n_iter = 0
-    for n_iter in range(1, max_iter + 1):
+    for n_iter in range(1, max_iter + 1):  # noqa: B007 - the count is read after the loop
         priors, thetas = maximise(post)
         if fixed_priors is not None:
             priors = fixed_priors

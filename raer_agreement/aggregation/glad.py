@@ -168,7 +168,7 @@ class GLAD(Aggregator):
         trace = []
         converged = False
         n_iter = 0
-        for n_iter in range(1, self.max_iter + 1):
+        for n_iter in range(1, self.max_iter + 1):  # noqa: B007 - read after the loop
             if self.fit_priors:
                 pc = post[rated].sum(axis=0) + self.prior_smoothing
                 priors = pc / pc.sum()

@@ -182,6 +182,7 @@ class HierarchicalDawidSkene(Aggregator):
         self
         """
         ann, _ = as_annotations(data, None)
+        self._check_identities(ann)
         coarse, fine, mapping = self._schemes(ann)
         scheme = coarse if scheme is None else scheme
         if scheme not in (coarse, fine):

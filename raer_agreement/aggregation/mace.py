@@ -157,7 +157,7 @@ class MACE(Aggregator):
         trace = []
         converged = False
         n_iter = 0
-        for n_iter in range(1, self.max_iter + 1):
+        for n_iter in range(1, self.max_iter + 1):  # noqa: B007 - read after the loop
             # E-step: posterior of the true class
             th = theta[an]  # one gather per iteration; 1-D lookups below
             spam_l = (1.0 - th) * xi.ravel()[akey]

@@ -126,6 +126,11 @@ class MajorityVote(Aggregator):
         The tie policy applied.
     n_ties_ : int
 
+    Notes
+    -----
+    Needs only the votes per clip, so it works on anonymous votes (counts
+    tables) unless ``weights`` are given per annotator.
+
     Examples
     --------
     >>> df = pd.DataFrame({"item": ["c1"] * 3 + ["c2"] * 2, "annotator": list("abcab"),
@@ -136,6 +141,11 @@ class MajorityVote(Aggregator):
     >>> MajorityVote(tie_break="lowest").fit_predict(df).tolist()
     ['x', 'x']
     """
+
+    @property
+    def needs_identities(self) -> bool:
+        """Only per-annotator ``weights`` need to know who voted."""
+        return self.weights is not None
 
     def __init__(self, *, tie_break: str = "random", random_state=0, weights=None, prior=None):
         self.tie_break = tie_break
@@ -222,6 +232,8 @@ class Wawa(MajorityVote):
     >>> w.skills_.round(2).tolist()
     [1.0, 1.0, 0.0]
     """
+
+    needs_identities = True  # annotators are weighted by their agreement
 
     def __init__(self, *, tie_break: str = "random", random_state=0, prior=None, n_iter: int = 1):
         super().__init__(tie_break=tie_break, random_state=random_state, weights=None, prior=prior)

@@ -1,17 +1,17 @@
 """``raer-agreement agreement``: every agreement coefficient with its uncertainty.
 
 A thin shell over :func:`raer_agreement.metrics.agreement_summary`: the JSON
-document (``--json``, schema ``data_schema/agreement.schema.json``) and the
+document (``--json``, schema ``raer_agreement/data_schema/agreement.schema.json``) and the
 plain-text tables hold the same numbers.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import sys
 
 from ..errors import InputError
+from ..metrics.results import format_interval, format_number, format_p, text_table
 from ._common import add_input_arguments, load_from_args
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
@@ -32,7 +32,7 @@ def register(sub, name):
     g.add_argument(
         "--json",
         action="store_true",
-        help="print the JSON report (data_schema/agreement.schema.json)",
+        help="print the JSON report (raer_agreement/data_schema/agreement.schema.json)",
     )
     g.add_argument(
         "--by",
@@ -146,28 +146,12 @@ SHORT = {
 
 
 def _f(x, nd=3):
-    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{nd}f}"
+    return format_number(x, nd)
 
 
-def _p(x):
-    if x is None:
-        return "-"
-    return "<0.001" if x < 0.001 else f"{x:.3f}"
-
-
-def _ci(lo, hi):
-    return "-" if lo is None or hi is None else f"[{lo:.3f}, {hi:.3f}]"
-
-
-def _table(header, rows):
-    widths = [
-        max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h))
-        for i, h in enumerate(header)
-    ]
-    fmt = lambda r: "  ".join(
-        str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths))
-    )
-    return "\n".join([fmt(header), "  ".join("-" * w for w in widths)] + [fmt(r) for r in rows])
+_p = format_p
+_ci = format_interval
+_table = text_table
 
 
 def _coef_rows(coefs, boot, weighted=False):
@@ -210,6 +194,8 @@ def render_text(doc: dict) -> str:
         out.append(
             f"bootstrap: {doc['bootstrap']['n_boot']} resamples of clips, seed {doc['bootstrap']['seed']}"
         )
+    if doc.get("anonymous_votes"):
+        out.append(doc["anonymous_votes"])
     for name, s in doc["schemes"].items():
         out.append("")
         out.append(
@@ -221,10 +207,20 @@ def render_text(doc: dict) -> str:
         )
         dg = s["diagnostics"]
         out.append("")
+        bound = ""
+        if "conger_kappa_max" in dg:
+            conger = s["coefficients"].get("conger_kappa", {}).get("estimate")
+            bound = (
+                f"; Conger kappa {_f(conger)}, at most {_f(dg['conger_kappa_max'])} under the "
+                "annotators' marginals"
+                if doc["weights"] is None
+                else f"; unweighted Conger kappa at most {_f(dg['conger_kappa_max'])} under the "
+                "annotators' marginals"
+            )
         out.append(
             f"prevalence: top category {dg['top_category']} = {_f(dg['top_prevalence'])} of ratings; "
-            f"AC1 - Fleiss kappa = {_f(dg['ac1_minus_kappa'])}; max Conger kappa under the annotators' "
-            f"marginals = {_f(dg['conger_kappa_max'])}"
+            f"AC1 - Fleiss kappa = {_f(dg['ac1_minus_kappa'])}"
+            + bound
             + ("  (kappa paradox)" if dg["paradox"] else "")
         )
         out.append("")
@@ -245,33 +241,10 @@ def render_text(doc: dict) -> str:
                 ],
             )
         )
-        out.append("")
-        out.append("per annotator:")
-        out.append(
-            _table(
-                [
-                    "annotator",
-                    "ratings",
-                    "agree w/ others",
-                    "kappa vs others",
-                    "mean Cohen",
-                    "alpha without",
-                    "influence",
-                ],
-                [
-                    [
-                        r["annotator"],
-                        r["n_ratings"],
-                        _f(r["consensus_agreement"]),
-                        _f(r["kappa_vs_consensus"]),
-                        _f(r["mean_cohen_kappa"]),
-                        _f(r["alpha_without"]),
-                        _f(r["alpha_influence"], 4),
-                    ]
-                    for r in s["per_annotator"]
-                ],
-            )
-        )
+        if "per_annotator" in s:
+            out.append("")
+            out.append("per annotator:")
+            out.append(_per_annotator_table(s["per_annotator"]))
         for col, groups in s["by"].items():
             out.append("")
             out.append(f"by {col}:")
@@ -314,3 +287,29 @@ def render_text(doc: dict) -> str:
         )
     out.append("conventions: " + doc["conventions"])
     return "\n".join(out)
+
+
+def _per_annotator_table(rows) -> str:
+    return _table(
+        [
+            "annotator",
+            "ratings",
+            "agree w/ others",
+            "kappa vs others",
+            "mean Cohen",
+            "alpha without",
+            "influence",
+        ],
+        [
+            [
+                r["annotator"],
+                r["n_ratings"],
+                _f(r["consensus_agreement"]),
+                _f(r["kappa_vs_consensus"]),
+                _f(r["mean_cohen_kappa"]),
+                _f(r["alpha_without"]),
+                _f(r["alpha_influence"], 4),
+            ]
+            for r in rows
+        ],
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ..errors import InputError
@@ -56,7 +57,27 @@ def register(sub, name):
     p.set_defaults(run=run)
 
 
+def progress_printer(enabled: bool | None):
+    """Numbered step lines on stderr (default: when stderr is a terminal), or None."""
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        return None
+    k = 0
+
+    def step(what: str) -> None:
+        nonlocal k
+        k += 1
+        print(f"[{k}] {what}", file=sys.stderr, flush=True)
+
+    return step
+
+
 def run(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display is needed or assumed
+
     from ..report import build_report, write_report
 
     if args.n_boot < 0:
@@ -70,7 +91,7 @@ def run(args) -> int:
         seed=args.seed,
         method=args.method,
         predictions=args.predictions,
-        progress=False if args.quiet else None,
+        progress=progress_printer(False if args.quiet else None),
         title=args.title,
     )
     paths = write_report(

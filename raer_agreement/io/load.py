@@ -473,7 +473,9 @@ def _concat(parts: Sequence[Annotations], *, duplicates: str) -> Annotations:
     ann_ids = natural_sort({a for p in parts for a in p.annotator_ids})
     ipos = {v: k for k, v in enumerate(item_ids)}
     apos = {v: k for k, v in enumerate(ann_ids)}
-    items, anns, labels = [], [], {s: [] for s in schemes}
+    items: list = []
+    anns: list = []
+    labels: dict[str, list] = {s: [] for s in schemes}
     for p in parts:
         items.append(np.array([ipos[i] for i in p.item_ids], dtype=np.int64)[p.item])
         anns.append(np.array([apos[a] for a in p.annotator_ids], dtype=np.int64)[p.annotator])

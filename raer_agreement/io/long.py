@@ -280,14 +280,14 @@ def annotations_from_long(
     raw = {scheme: (col, *_factorize(frame[col])) for col, scheme in mapping.items()}
     if tax is None:
         cats = {}
-        for scheme, (col, codes, values) in raw.items():
+        for scheme, (_col, codes, values) in raw.items():
             if categories and scheme in categories:
                 cats[scheme] = [str(c).strip() for c in categories[scheme]]
             else:
                 present = np.bincount(codes[keep], minlength=len(values)) > 0
                 seen = natural_sort(v for v, p in zip(values, present) if p and v is not None)
                 cats[scheme] = seen
-                folded = {}
+                folded: dict[str, list[str]] = {}
                 for c in seen:
                     folded.setdefault(c.casefold(), []).append(c)
                 for group in folded.values():

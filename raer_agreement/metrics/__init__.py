@@ -11,16 +11,19 @@ reason.
 
 Main entry points
 -----------------
+Analysis : one scheme's statistics computed once; every metric as a method.
 agreement_table : every coefficient with SE, t CI, p-value and bootstrap CI.
 agreement_summary : the JSON-ready report (CLI ``agreement --json``).
 per_class_agreement, per_annotator_agreement : where agreement breaks down.
 agreement_by, granularity_agreement : by context and between granularities.
 """
 
+from .analysis import IDENTITY_NOTE, Analysis
 from .bootstrap import bootstrap_ci, resample_weights
 from .coefficients import (
     COEFFICIENT_NAMES,
     COEFFICIENTS,
+    IDENTITY_COEFFICIENTS,
     brennan_prediger,
     conger_kappa,
     fleiss_kappa,
@@ -48,8 +51,9 @@ from .diagnostics import (
     prevalence,
     vote_spread,
 )
-from .per_annotator import per_annotator_agreement
+from .per_annotator import human_ceiling, per_annotator_agreement
 from .per_class import per_class_agreement
+from .results import Coefficient, CoefficientTable
 from .strata import (
     agreement_by,
     agreement_by_scheme,
@@ -59,6 +63,12 @@ from .strata import (
 from .table import TABLE_COLUMNS, agreement_summary, agreement_table
 
 __all__ = [
+    "Analysis",
+    "Coefficient",
+    "CoefficientTable",
+    "IDENTITY_NOTE",
+    "IDENTITY_COEFFICIENTS",
+    "human_ceiling",
     "COEFFICIENTS",
     "COEFFICIENT_NAMES",
     "TABLE_COLUMNS",

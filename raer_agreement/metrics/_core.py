@@ -338,7 +338,7 @@ def pair_tables(s: Sufficient) -> PairTables:
         acc = np.zeros(r * r * qq)
     else:
         parts_k, parts_v = [], []
-    for it, a, b, la, lb, wt in iter_rating_pairs(s):
+    for _it, a, b, la, lb, wt in iter_rating_pairs(s):
         code = (a * r + b) * qq + la * q + lb
         if dense:
             acc += np.bincount(code, weights=wt, minlength=r * r * qq)

@@ -35,6 +35,9 @@ from ._sufficient import LEVELS, Sufficient, agreement_weights, sufficient, warn
 
 __all__ = [
     "COEFFICIENTS",
+    "IDENTITY_COEFFICIENTS",
+    "COEFFICIENT_NAMES",
+    "coefficient_series",
     "percent_agreement",
     "fleiss_kappa",
     "randolph_kappa",
@@ -59,6 +62,9 @@ COEFFICIENTS = (
     "krippendorff_alpha",
     "mean_cohen_kappa",
 )
+
+#: Coefficients that need annotator identities (not computed on anonymous votes).
+IDENTITY_COEFFICIENTS = ("conger_kappa", "mean_cohen_kappa")
 
 #: Display names of the coefficients, for tables and reports.
 COEFFICIENT_NAMES = {
@@ -349,8 +355,17 @@ def _with_returns(func):
     return func
 
 
-def _one(name, data, scheme, *, weights=None, level="nominal", confidence=0.95) -> pd.Series:
+def coefficient_series(
+    name, data, scheme=None, *, weights=None, level="nominal", confidence=0.95
+) -> pd.Series:
+    """One coefficient of :data:`COEFFICIENTS` as a Series (fields :data:`RESULT_FIELDS`).
+
+    Raises :class:`~raer_agreement.errors.AnonymousVotesError` for a
+    coefficient of :data:`IDENTITY_COEFFICIENTS` on anonymous votes.
+    """
     ann = as_annotations(data)
+    if name in IDENTITY_COEFFICIENTS:
+        ann.require_identities(COEFFICIENT_NAMES[name])
     eng = Engine(sufficient(ann, scheme), weights=weights, level=level)
     r = eng.point((name,), confidence, warn=False)[name]
     if r["reason"] is not None:
@@ -385,7 +400,9 @@ def percent_agreement(
     >>> round(float(percent_agreement(ann)["estimate"]), 4)
     0.7778
     """
-    return _one("percent_agreement", data, scheme, weights=weights, confidence=confidence)
+    return coefficient_series(
+        "percent_agreement", data, scheme, weights=weights, confidence=confidence
+    )
 
 
 @_with_returns
@@ -418,7 +435,7 @@ def fleiss_kappa(
     >>> round(float(fleiss_kappa(ann)["estimate"]), 3)
     0.21
     """
-    return _one("fleiss_kappa", data, scheme, weights=weights, confidence=confidence)
+    return coefficient_series("fleiss_kappa", data, scheme, weights=weights, confidence=confidence)
 
 
 @_with_returns
@@ -445,7 +462,9 @@ def brennan_prediger(
     >>> round(float(brennan_prediger(ann)["estimate"]), 4)
     0.625
     """
-    return _one("brennan_prediger", data, scheme, weights=weights, confidence=confidence)
+    return coefficient_series(
+        "brennan_prediger", data, scheme, weights=weights, confidence=confidence
+    )
 
 
 @_with_returns
@@ -466,7 +485,7 @@ def randolph_kappa(data, scheme: str | None = None, *, confidence: float = 0.95)
     >>> round(float(randolph_kappa(ann)["estimate"]), 4)
     0.5556
     """
-    return _one("randolph_kappa", data, scheme, confidence=confidence)
+    return coefficient_series("randolph_kappa", data, scheme, confidence=confidence)
 
 
 @_with_returns
@@ -494,7 +513,7 @@ def gwet_ac1(
     >>> round(float(gwet_ac1(ann)["estimate"]), 4)
     0.8033
     """
-    return _one("gwet_ac1", data, scheme, weights=weights, confidence=confidence)
+    return coefficient_series("gwet_ac1", data, scheme, weights=weights, confidence=confidence)
 
 
 def gwet_ac2(
@@ -511,7 +530,7 @@ def gwet_ac2(
     >>> round(float(gwet_ac2(ann)["estimate"]), 4)
     0.8182
     """
-    r = _one("gwet_ac1", data, scheme, weights=weights, confidence=confidence)
+    r = coefficient_series("gwet_ac1", data, scheme, weights=weights, confidence=confidence)
     r.name = "gwet_ac2"
     return r
 
@@ -542,7 +561,7 @@ def conger_kappa(
     >>> round(float(conger_kappa(ann)["estimate"]), 4)
     0.3333
     """
-    return _one("conger_kappa", data, scheme, weights=weights, confidence=confidence)
+    return coefficient_series("conger_kappa", data, scheme, weights=weights, confidence=confidence)
 
 
 @_with_returns
@@ -584,7 +603,9 @@ def krippendorff_alpha(
     >>> round(float(krippendorff_alpha(ann, level="ordinal")["estimate"]), 3)
     0.815
     """
-    return _one("krippendorff_alpha", data, scheme, level=level, confidence=confidence)
+    return coefficient_series(
+        "krippendorff_alpha", data, scheme, level=level, confidence=confidence
+    )
 
 
 def fleiss_kappa_h0(data, scheme: str | None = None) -> pd.Series:

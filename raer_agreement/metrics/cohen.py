@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import _core
 from ._sufficient import agreement_weights, from_codes, sufficient, warn_degenerate
-from .coefficients import as_annotations
+from .coefficients import as_annotations, coefficient_series
 
 __all__ = [
     "contingency_table",
@@ -26,6 +26,8 @@ __all__ = [
     "pairwise_cohen",
     "cohen_kappa_matrix",
     "light_kappa",
+    "pairwise_cohen_of",
+    "kappa_matrix_of",
 ]
 
 TWO_RATER = (
@@ -74,6 +76,7 @@ def contingency_table(data, a=None, b=None, *, scheme: str | None = None) -> pd.
     [[1.0, 1.0], [0.0, 1.0]]
     """
     ann = as_annotations(data)
+    ann.require_identities("a two-annotator contingency table")
     if a is None and b is None:
         if ann.n_annotators != 2:
             raise ValueError(f"name the two annotators: these data have {ann.n_annotators}")
@@ -197,7 +200,7 @@ def two_rater_coefficients(
     add("krippendorff_alpha", pe_s, None, est=_core._chance_corrected(pa_eps, pe_s), se_from=se_s)
     rows["krippendorff_alpha"]["pa"] = float(pa_eps)
     add("percent_agreement", 0.0, np.zeros((q, q)), est=pa)
-    for name, r in rows.items():
+    for r in rows.values():
         r.setdefault("se_h0", np.nan)
         r.setdefault("z", np.nan)
     out = pd.DataFrame.from_dict(rows, orient="index")
@@ -303,11 +306,17 @@ def pairwise_cohen(
     [['1', '2', 4.0], ['1', '3', 4.0], ['2', '3', 4.0]]
     """
     ann = as_annotations(data)
+    ann.require_identities("pairwise Cohen's kappa")
     s = sufficient(ann, scheme)
     W = agreement_weights(weights, s.q, s.values)
-    pt = _core.pair_tables(s)
+    return pairwise_cohen_of(s, _core.pair_tables(s), W, ann.annotator_ids, confidence=confidence)
+
+
+def pairwise_cohen_of(s, pt, W, annotator_ids, *, confidence: float = 0.95) -> pd.DataFrame:
+    """:func:`pairwise_cohen` from the sufficient statistics, their pair
+    tables, the weight matrix (q, q) and the source's annotator ids."""
     res = _core.cohen_from_tables(pt.tables, W)
-    ids = np.asarray(ann.annotator_ids, dtype=object)
+    ids = np.asarray(annotator_ids, dtype=object)
     a_ids = ids[s.annotator_codes[pt.pairs[:, 0]]] if len(pt.keys) else np.array([], dtype=object)
     b_ids = ids[s.annotator_codes[pt.pairs[:, 1]]] if len(pt.keys) else np.array([], dtype=object)
     se = np.array([_core.fce_se(t, W)[0] for t in pt.tables]) if len(pt.keys) else np.zeros(0)
@@ -346,17 +355,23 @@ def cohen_kappa_matrix(data, scheme: str | None = None, *, weights=None) -> pd.D
     (3, 3)
     """
     ann = as_annotations(data)
-    pw = pairwise_cohen(ann, scheme, weights=weights)
-    ids = list(ann.annotator_ids)
-    m = pd.DataFrame(
-        np.nan, index=pd.Index(ids, name="annotator"), columns=pd.Index(ids, name="annotator")
+    return kappa_matrix_of(pairwise_cohen(ann, scheme, weights=weights), ann.annotator_ids)
+
+
+def kappa_matrix_of(pairwise: pd.DataFrame, annotator_ids) -> pd.DataFrame:
+    """:func:`cohen_kappa_matrix` from a :func:`pairwise_cohen` table."""
+    ids = list(annotator_ids)
+    pos = {a: i for i, a in enumerate(ids)}
+    m = np.full((len(ids), len(ids)), np.nan)
+    a = np.array([pos[x] for x in pairwise["annotator_a"]], dtype=np.int64)
+    b = np.array([pos[x] for x in pairwise["annotator_b"]], dtype=np.int64)
+    k = pairwise["estimate"].to_numpy(dtype=float)
+    m[a, b] = k
+    m[b, a] = k
+    np.fill_diagonal(m, 1.0)
+    return pd.DataFrame(
+        m, index=pd.Index(ids, name="annotator"), columns=pd.Index(ids, name="annotator")
     )
-    for a, b, k in zip(pw["annotator_a"], pw["annotator_b"], pw["estimate"]):
-        m.loc[a, b] = k
-        m.loc[b, a] = k
-    for a in ids:
-        m.loc[a, a] = 1.0
-    return m
 
 
 def light_kappa(
@@ -383,7 +398,6 @@ def light_kappa(
     >>> bool(abs(light_kappa(ann)["estimate"] - k.mean()) < 1e-12)
     True
     """
-    from .coefficients import _one
-
-    r = _one("mean_cohen_kappa", data, scheme, weights=weights, confidence=confidence)
-    return r
+    return coefficient_series(
+        "mean_cohen_kappa", data, scheme, weights=weights, confidence=confidence
+    )

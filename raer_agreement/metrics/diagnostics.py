@@ -16,66 +16,22 @@ import pandas as pd
 
 from . import _core
 from ._sufficient import sufficient
+from .bands import krippendorff_band, landis_koch
 from .coefficients import Engine, as_annotations
 
 __all__ = [
     "prevalence",
+    "prevalence_of",
     "max_kappa",
+    "max_kappa_of",
+    "conger_pa_max",
+    "paradox_of",
+    "vote_spread_of",
     "landis_koch",
     "krippendorff_band",
     "paradox_diagnostics",
     "vote_spread",
 ]
-
-_LK = (
-    (0.0, "poor"),
-    (0.20, "slight"),
-    (0.40, "fair"),
-    (0.60, "moderate"),
-    (0.80, "substantial"),
-    (np.inf, "almost perfect"),
-)
-
-
-def landis_koch(value) -> str | None:
-    """Landis & Koch (1977) band of a kappa-type value.
-
-    ``< 0`` poor, ``0-0.20`` slight, ``0.21-0.40`` fair, ``0.41-0.60``
-    moderate, ``0.61-0.80`` substantial, ``0.81-1`` almost perfect; None for nan.
-
-    Examples
-    --------
-    >>> landis_koch(0.45), landis_koch(-0.1), landis_koch(float("nan"))
-    ('moderate', 'poor', None)
-    """
-    if value is None or not np.isfinite(value):
-        return None
-    if value < 0:
-        return "poor"
-    for upper, name in _LK[1:]:
-        if value <= upper:
-            return name
-    return "almost perfect"
-
-
-def krippendorff_band(value) -> str | None:
-    """Krippendorff's (2004) reliability band of an alpha value.
-
-    ``>= 0.800`` reliable, ``0.667 - 0.800`` tentative (tentative
-    conclusions only), ``< 0.667`` unreliable; None for nan.
-
-    Examples
-    --------
-    >>> krippendorff_band(0.81), krippendorff_band(0.7), krippendorff_band(0.5)
-    ('reliable', 'tentative', 'unreliable')
-    """
-    if value is None or not np.isfinite(value):
-        return None
-    if value >= 0.800:
-        return "reliable"
-    if value >= 0.667:
-        return "tentative"
-    return "unreliable"
 
 
 def prevalence(data, scheme: str | None = None) -> pd.DataFrame:
@@ -95,8 +51,11 @@ def prevalence(data, scheme: str | None = None) -> pd.DataFrame:
     >>> prevalence(ann)["share"].round(3).tolist()
     [0.556, 0.444]
     """
-    ann = as_annotations(data)
-    s = sufficient(ann, scheme)
+    return prevalence_of(sufficient(as_annotations(data), scheme))
+
+
+def prevalence_of(s) -> pd.DataFrame:
+    """:func:`prevalence` from the sufficient statistics of one scheme."""
     c = s.counts
     tot = c.sum(0)
     top = c.max(1, initial=0)
@@ -115,17 +74,34 @@ def prevalence(data, scheme: str | None = None) -> pd.DataFrame:
 def max_kappa(data, scheme: str | None = None) -> pd.Series:
     """Largest kappa attainable with the annotators' marginals held fixed.
 
-    For two annotators with marginals ``p_a, p_b``, the largest observed
-    agreement is ``sum_k min(p_ak, p_bk)``, hence ``kappa_max = (sum_k
-    min(p_ak, p_bk) - pe) / (1 - pe)`` (Cohen 1960; Umesh, Peterson &
-    Sauber 1989).  Reported for Conger's kappa (every annotator's overall
-    marginals, maximum pairwise agreement averaged over pairs) and for the
-    mean pairwise Cohen kappa (each pair's marginals on its shared items).
+    For two annotators whose labels on their shared items have marginals
+    ``p_a, p_b``, the largest observed agreement is ``sum_k min(p_ak,
+    p_bk)``, hence ``kappa_max = (sum_k min(p_ak, p_bk) - pe) / (1 - pe)``
+    (Cohen 1960; Umesh, Peterson & Sauber 1989).  Both bounds are for the
+    unweighted coefficients and bound them on the same data:
+
+    * ``conger_kappa_max``: Conger's chance agreement ``pe`` held fixed and
+      the percent agreement replaced by its largest value given each pair's
+      marginals on the items it shares, with the item weights of the percent
+      agreement (``1 / (m_i (m_i - 1))`` per ordered rating pair).  With
+      every annotator rating every item this is the mean over annotator
+      pairs of ``sum_k min(p_ak, p_bk)``; with missing ratings it is still
+      an upper bound of ``conger_kappa``.
+    * ``mean_cohen_kappa_max``: the mean over annotator pairs of each pair's
+      own ``kappa_max`` (pairs with an undefined kappa left out, as in
+      Light's kappa).
+
+    Needs annotator identities.
 
     Returns
     -------
     pandas.Series
         ``conger_kappa, conger_kappa_max, mean_cohen_kappa, mean_cohen_kappa_max``.
+
+    Raises
+    ------
+    AnonymousVotesError
+        When the votes are anonymous.
 
     Examples
     --------
@@ -135,21 +111,22 @@ def max_kappa(data, scheme: str | None = None) -> pd.Series:
     0.5
     """
     ann = as_annotations(data)
-    s = sufficient(ann, scheme)
-    eng = Engine(s)
-    pts = eng.point(("conger_kappa", "mean_cohen_kappa"), warn=False)
-    rc = s.rater_counts.astype(float)
-    ng = rc.sum(1)
-    p = rc / np.maximum(ng, 1)[:, None]
-    r = len(p)
-    if r >= 2:
-        iu = np.triu_indices(r, 1)
-        pa_max = float(np.mean(np.minimum(p[iu[0]], p[iu[1]]).sum(1)))
-        pe = pts["conger_kappa"]["pe"]
-        conger_max = (pa_max - pe) / (1 - pe) if np.isfinite(pe) and pe < 1 else np.nan
-    else:
-        conger_max = np.nan
-    pt = eng.pairs
+    ann.require_identities("the max-kappa bound")
+    eng = Engine(sufficient(ann, scheme))
+    return max_kappa_of(eng, eng.point(("conger_kappa", "mean_cohen_kappa"), warn=False))
+
+
+def max_kappa_of(engine, points: dict) -> pd.Series:
+    """:func:`max_kappa` from an unweighted :class:`Engine` and its point estimates."""
+    s = engine.s
+    pe = points["conger_kappa"]["pe"]
+    pa_max = conger_pa_max(s)
+    conger_max = (
+        (pa_max - pe) / (1 - pe)
+        if np.isfinite(pe) and pe < 1 and np.isfinite(points["conger_kappa"]["estimate"])
+        else np.nan
+    )
+    pt = engine.pairs
     if len(pt.keys):
         res = _core.cohen_from_tables(pt.tables, np.eye(s.q))
         pmax = np.minimum(res["pk"], res["pl"]).sum(1)
@@ -160,13 +137,57 @@ def max_kappa(data, scheme: str | None = None) -> pd.Series:
         cohen_max = np.nan
     return pd.Series(
         {
-            "conger_kappa": pts["conger_kappa"]["estimate"],
-            "conger_kappa_max": conger_max,
-            "mean_cohen_kappa": pts["mean_cohen_kappa"]["estimate"],
+            "conger_kappa": points["conger_kappa"]["estimate"],
+            "conger_kappa_max": float(conger_max),
+            "mean_cohen_kappa": points["mean_cohen_kappa"]["estimate"],
             "mean_cohen_kappa_max": cohen_max,
         },
         name="max_kappa",
     )
+
+
+def conger_pa_max(s) -> float:
+    """Largest percent agreement given each annotator pair's marginals on its shared items.
+
+    Percent agreement is ``sum_i w_i sum_(r != s) [l_r == l_s] / n2`` over
+    ordered pairs of ratings of item ``i``, ``w_i = 1 / (m_i (m_i - 1))``
+    and ``n2`` the items with two ratings or more.  Grouping the rating
+    pairs by their annotators ``(a, b)``, the agreements on category ``k``
+    are at most ``min(A_abk, A_bak)`` with ``A_abk = sum_i w_i n_aik n_bi``
+    (``n_aik``: ``a``'s ratings of ``i`` in ``k``); pairs of one annotator's
+    repeated ratings may all agree.  ``A`` is one sparse product over items,
+    so the work follows the pairs of annotators that rated an item together.
+    """
+    import scipy.sparse as sp
+
+    m = s.m.astype(float)
+    n2 = int((m >= 2).sum())
+    if n2 == 0 or s.n_annotators < 2:
+        return np.nan
+    q, r = s.q, s.n_annotators
+    w = np.divide(1.0, m * (m - 1), out=np.zeros_like(m), where=m >= 2)
+    ones = np.ones(s.n_ratings)
+    R = sp.csr_matrix((ones, (s.item, s.annotator * q + s.label)), shape=(s.n_items, r * q))
+    P = sp.csr_matrix((ones, (s.item, s.annotator)), shape=(s.n_items, r))
+    A = (R.T.multiply(w[None, :]).tocsr() @ P).tocoo()  # ((a, k), b) -> A_abk
+    a, k, b = A.row // q, A.row % q, A.col
+    same = a == b
+    P.sum_duplicates()
+    # one annotator's repeated ratings of an item: every ordered pair of them may agree
+    self_pairs = 0.0
+    if s.has_repeats:
+        Pw = P.multiply(w[:, None])
+        self_pairs = float(np.asarray(Pw.multiply(P).sum()) - np.asarray(Pw.sum()))
+    a, k, b, v = a[~same], k[~same], b[~same], A.data[~same]
+    key = (a * r + b) * q + k
+    partner = (b * r + a) * q + k
+    order = np.argsort(key, kind="stable")
+    skey = key[order]
+    pos = np.searchsorted(skey, partner)
+    pos = np.minimum(pos, len(skey) - 1)
+    found = skey[pos] == partner
+    other = np.where(found, v[order][pos], 0.0)
+    return float((np.minimum(v, other).sum() + self_pairs) / n2)
 
 
 def paradox_diagnostics(data, scheme: str | None = None) -> pd.Series:
@@ -177,7 +198,8 @@ def paradox_diagnostics(data, scheme: str | None = None) -> pd.Series:
     pandas.Series
         ``top_category, top_prevalence`` (share of ratings),
         ``percent_agreement, fleiss_kappa, gwet_ac1, brennan_prediger``,
-        ``ac1_minus_kappa``, ``conger_kappa_max`` and ``paradox`` (True when
+        ``ac1_minus_kappa``, ``conger_kappa_max`` (absent when the votes are
+        anonymous) and ``paradox`` (True when
         agreement is high, >= 0.7, the top category holds over half the
         ratings and AC1 exceeds Fleiss' kappa by more than 0.1).
 
@@ -192,29 +214,34 @@ def paradox_diagnostics(data, scheme: str | None = None) -> pd.Series:
     (True, 'y')
     """
     ann = as_annotations(data)
-    s = sufficient(ann, scheme)
-    pts = Engine(s).point(
-        ("percent_agreement", "fleiss_kappa", "gwet_ac1", "brennan_prediger"), warn=False
-    )
-    prev = prevalence(ann, scheme)
+    eng = Engine(sufficient(ann, scheme))
+    which = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "brennan_prediger")
+    if ann.anonymous:
+        return paradox_of(eng.point(which, warn=False), prevalence_of(eng.s), None)
+    pts = eng.point(which + ("conger_kappa", "mean_cohen_kappa"), warn=False)
+    return paradox_of(pts, prevalence_of(eng.s), max_kappa_of(eng, pts))
+
+
+def paradox_of(points: dict, prev: pd.DataFrame, mk: pd.Series | None) -> pd.Series:
+    """:func:`paradox_diagnostics` from unweighted point estimates, the
+    prevalence table and the max-kappa bounds (None: annotators unknown, no bound)."""
     top = prev["share"].idxmax() if len(prev) else None
-    mk = max_kappa(ann, scheme)
-    pa, k, ac1 = (pts[c]["estimate"] for c in ("percent_agreement", "fleiss_kappa", "gwet_ac1"))
+    pa, k, ac1 = (points[c]["estimate"] for c in ("percent_agreement", "fleiss_kappa", "gwet_ac1"))
     topp = float(prev["share"].max()) if len(prev) else np.nan
-    return pd.Series(
-        {
-            "top_category": top,
-            "top_prevalence": topp,
-            "percent_agreement": pa,
-            "fleiss_kappa": k,
-            "gwet_ac1": ac1,
-            "brennan_prediger": pts["brennan_prediger"]["estimate"],
-            "ac1_minus_kappa": ac1 - k,
-            "conger_kappa_max": mk["conger_kappa_max"],
-            "paradox": bool(pa >= 0.7 and topp > 0.5 and (ac1 - k) > 0.1),
-        },
-        name="paradox",
-    )
+    out = {
+        "top_category": top,
+        "top_prevalence": topp,
+        "percent_agreement": pa,
+        "fleiss_kappa": k,
+        "gwet_ac1": ac1,
+        "brennan_prediger": points["brennan_prediger"]["estimate"],
+        "ac1_minus_kappa": ac1 - k,
+        "conger_kappa_max": None if mk is None else mk["conger_kappa_max"],
+        "paradox": bool(pa >= 0.7 and topp > 0.5 and (ac1 - k) > 0.1),
+    }
+    if mk is None:
+        del out["conger_kappa_max"]
+    return pd.Series(out, name="paradox")
 
 
 def vote_spread(data, scheme: str | None = None) -> pd.DataFrame:
@@ -240,10 +267,14 @@ def vote_spread(data, scheme: str | None = None) -> pd.DataFrame:
     >>> vote_spread(ann).round(3).to_dict("list")
     {'n_votes': [3, 2], 'top_share': [1.0, 0.5], 'entropy': [0.0, 1.0]}
     """
+    ann = as_annotations(data)
+    return vote_spread_of(ann.counts(scheme), ann.item_ids)
+
+
+def vote_spread_of(counts: np.ndarray, item_ids) -> pd.DataFrame:
+    """:func:`vote_spread` from the items x categories vote counts, shape (n_items, q)."""
     from ..aggregation.base import entropy
 
-    ann = as_annotations(data)
-    counts = ann.counts(scheme)
     n = counts.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = counts / n[:, None]
@@ -254,5 +285,5 @@ def vote_spread(data, scheme: str | None = None) -> pd.DataFrame:
     )
     return pd.DataFrame(
         {"n_votes": n, "top_share": top, "entropy": ent},
-        index=pd.Index(ann.item_ids, name="item_id"),
+        index=pd.Index(item_ids, name="item_id"),
     )

@@ -19,7 +19,7 @@ from . import _core
 from ._sufficient import krippendorff_distances, sufficient
 from .coefficients import as_annotations
 
-__all__ = ["per_annotator_agreement"]
+__all__ = ["per_annotator_agreement", "per_annotator_of", "human_ceiling"]
 
 _CHUNK = 2_000_000
 
@@ -55,6 +55,11 @@ def per_annotator_agreement(
     level : {"nominal", "ordinal", "interval", "ratio"}
         Metric of the leave-one-out alpha.
 
+    Raises
+    ------
+    AnonymousVotesError
+        When the votes are anonymous (annotator identities unknown).
+
     Returns
     -------
     DataFrame, one row per annotator with a rating (index ``annotator``)
@@ -75,7 +80,14 @@ def per_annotator_agreement(
     [0.7, 0.7, 0.4]
     """
     ann = as_annotations(data)
+    ann.require_identities("per-annotator agreement")
     s = sufficient(ann, scheme)
+    return per_annotator_of(s, ann.annotator_ids, _core.pair_tables(s), level=level)
+
+
+def per_annotator_of(s, annotator_ids, pairs, *, level: str = "nominal") -> pd.DataFrame:
+    """:func:`per_annotator_agreement` from the sufficient statistics of one
+    scheme, the source's annotator ids and the pair tables of ``s``."""
     q, r, n = s.q, s.n_annotators, s.n_items
     counts = s.counts
     # --- each rating against the plurality of the other ratings of its item
@@ -103,7 +115,7 @@ def per_annotator_agreement(
     tables = tab.reshape(r, q, q)
     res = _core.cohen_from_tables(tables, np.eye(q))
     # --- mean pairwise Cohen kappa per annotator
-    pt = _core.pair_tables(s)
+    pt = pairs
     pk = _core.cohen_from_tables(pt.tables, np.eye(q))["kappa"] if len(pt.keys) else np.zeros(0)
     ok = np.isfinite(pk)
     ksum = np.zeros(r)
@@ -132,7 +144,7 @@ def per_annotator_agreement(
     n_items_a = np.array(
         [len(np.unique(s.item[order[bounds[a] : bounds[a + 1]]])) for a in range(r)]
     )
-    ids = np.asarray(ann.annotator_ids, dtype=object)[s.annotator_codes]
+    ids = np.asarray(annotator_ids, dtype=object)[s.annotator_codes]
     return pd.DataFrame(
         {
             "n_ratings": np.bincount(s.annotator, minlength=r),
@@ -145,4 +157,60 @@ def per_annotator_agreement(
             "alpha_influence": alpha_wo - alpha,
         },
         index=pd.Index(ids, name="annotator"),
+    )
+
+
+def human_ceiling(ann, scheme: str | None = None) -> pd.DataFrame:
+    """Each annotator scored against the leave-one-out consensus of the others.
+
+    For every rating, the consensus is the majority of the *other*
+    annotators' votes on that clip (clips where the others tie, or where no
+    one else voted, are left out).  This is the human reference for a
+    model's UAR/WAR against aggregated labels.
+
+    In the example, annotator 2's ratings of clips 2, 3 and 4 can be scored
+    (the others tie on clip 1) and the last one misses the others' label 2.
+
+    Returns
+    -------
+    DataFrame
+        One row per annotator: ``n_compared``, ``uar``, ``war``.
+
+    Examples
+    --------
+    >>> from raer_agreement import Annotations
+    >>> ann = Annotations.from_matrix([[1, 1, 2], [2, 2, 2], [1, 1, 1], [2, 1, 2]], categories=[1, 2])
+    >>> human_ceiling(ann)["war"].round(2).tolist()
+    [1.0, 0.67, 0.67]
+    """
+    ann = as_annotations(ann)
+    ann.require_identities("the human ceiling by annotator")
+    sch = ann.scheme(scheme).name
+    it, an, lab = ann.ratings(sch)
+    q = ann.n_categories(sch)
+    counts = ann.counts(sch)
+    others = counts[it].copy()
+    others[np.arange(len(it)), lab] -= 1
+    top = others.max(1)
+    winner = others.argmax(1)
+    unique = (others == top[:, None]).sum(1) == 1
+    ok = (top > 0) & unique
+    rows = []
+    for a in range(ann.n_annotators):
+        m = ok & (an == a)
+        if not m.any():
+            rows.append((ann.annotator_ids[a], 0, np.nan, np.nan))
+            continue
+        truth, given = winner[m], lab[m]
+        rec = [np.mean(given[truth == k] == k) for k in range(q) if (truth == k).any()]
+        rows.append(
+            (
+                ann.annotator_ids[a],
+                int(m.sum()),
+                float(np.mean(rec)),
+                float(np.mean(given == truth)),
+            )
+        )
+    return pd.DataFrame(rows, columns=["annotator", "n_compared", "uar", "war"]).set_index(
+        "annotator"
     )

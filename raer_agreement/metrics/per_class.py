@@ -23,7 +23,7 @@ from ._sufficient import sufficient, warn_degenerate
 from .bootstrap import as_generator, percentile_ci, resample_weights
 from .coefficients import as_annotations
 
-__all__ = ["per_class_agreement"]
+__all__ = ["per_class_agreement", "per_class_of"]
 
 
 def _per_class_from_sums(s_dis, n_j, N, s_pair, s_pos):
@@ -74,8 +74,12 @@ def per_class_agreement(
     >>> t["specific_agreement"].round(3).tolist()
     [0.8, 0.667]
     """
-    ann = as_annotations(data)
-    s = sufficient(ann, scheme)
+    s = sufficient(as_annotations(data), scheme)
+    return per_class_of(s, n_boot=n_boot, rng=rng, confidence=confidence)
+
+
+def per_class_of(s, *, n_boot: int = 0, rng=None, confidence: float = 0.95) -> pd.DataFrame:
+    """:func:`per_class_agreement` from the sufficient statistics of one scheme."""
     counts = s.counts.astype(float)
     m = s.m.astype(float)
     two = m >= 2

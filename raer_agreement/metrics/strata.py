@@ -19,9 +19,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..errors import DegenerateDataWarning, InputError
-from ._sufficient import sufficient
-from .coefficients import Engine, as_annotations
+from ..errors import DegenerateDataWarning
+from .analysis import Analysis
+from .bootstrap import as_generator
+from .coefficients import as_annotations
 
 __all__ = [
     "agreement_by",
@@ -72,19 +73,21 @@ def agreement_by(
     >>> t[["split", "estimate"]].values.tolist()
     [['train', 1.0], ['test', 0.5]]
     """
-    from .bootstrap import as_generator
-    from .table import agreement_table
-
-    ann = as_annotations(data)
-    if by not in ann.items.columns:
-        cols = ", ".join(map(str, ann.items.columns)) or "none"
-        raise InputError(f"no item metadata column {by!r} to group by (columns: {cols})", column=by)
-    gen = as_generator(rng) if n_boot else None
+    a = Analysis(
+        data,
+        scheme,
+        weights=options.pop("weights", None),
+        level=options.pop("level", "nominal"),
+        confidence=options.pop("confidence", 0.95),
+    )
+    names = options.pop("coefficients", None)
+    if options:
+        raise TypeError(f"unexpected option(s): {', '.join(options)}")
     parts = []
-    for value, sub in ann.groups(by):
-        t = agreement_table(sub, scheme, n_boot=n_boot, rng=gen, **options)
-        t.insert(0, by, value)
-        parts.append(t)
+    for value, _, t in a.by(by, names, n_boot=n_boot, rng=rng):
+        f = t.to_frame()
+        f.insert(0, by, value)
+        parts.append(f)
     if not parts:
         return pd.DataFrame(columns=[by])
     return pd.concat(parts, ignore_index=True)
@@ -102,27 +105,33 @@ def agreement_by_scheme(data, *, n_boot: int = 0, rng=None, **options) -> pd.Dat
     >>> agreement_by_scheme(Annotations.from_long(df), coefficients=["percent_agreement"])["scheme"].tolist()
     ['label']
     """
-    from .bootstrap import as_generator
-    from .table import agreement_table
-
     ann = as_annotations(data)
     gen = as_generator(rng) if n_boot else None
+    weights, level = options.pop("weights", None), options.pop("level", "nominal")
+    confidence, names = options.pop("confidence", 0.95), options.pop("coefficients", None)
+    if options:
+        raise TypeError(f"unexpected option(s): {', '.join(options)}")
     parts = []
     for sch in ann.schemes:
-        t = agreement_table(ann, sch, n_boot=n_boot, rng=gen, **options)
+        a = Analysis(ann, sch, weights=weights, level=level, confidence=confidence)
+        t = a.coefficients(names, n_boot=n_boot, rng=gen).to_frame()
         t.insert(0, "scheme", sch)
         parts.append(t)
     return pd.concat(parts, ignore_index=True)
 
 
-def _alpha(ann, scheme, labels=None, level="nominal"):
-    eng = Engine(sufficient(ann, scheme, labels=labels), level=level)
-    r = eng.point(("krippendorff_alpha",), warn=False)["krippendorff_alpha"]
-    return r["estimate"], r["se"], r["reason"]
+def _alpha(analysis: Analysis):
+    r = analysis.points(("krippendorff_alpha",))["krippendorff_alpha"]
+    return r["estimate"], r["se"]
 
 
 def granularity_agreement(
-    data, child: str | None = None, parent: str | None = None, *, level: str = "nominal"
+    data,
+    child: str | None = None,
+    parent: str | None = None,
+    *,
+    level: str = "nominal",
+    analyses=None,
 ) -> pd.DataFrame:
     """Agreement between two nested granularities (e.g. fine and coarse).
 
@@ -134,6 +143,9 @@ def granularity_agreement(
         Default: every nested pair of the taxonomy present in the data.
     level : str
         Alpha metric.
+    analyses : mapping of str to Analysis, optional
+        Analyses of the schemes already made: the alphas of the parent and
+        child votes are taken from them when their level is ``level``.
 
     Returns
     -------
@@ -177,6 +189,11 @@ def granularity_agreement(
                     f"no scheme {sch!r} in these annotations (schemes: {', '.join(ann.schemes)})"
                 )
         pairs = [(child, parent)]
+    known = {k: v for k, v in (analyses or {}).items() if v.level == level}
+
+    def of(sch):
+        return known[sch] if sch in known else Analysis(ann, sch, level=level)
+
     rows = []
     for c, p in pairs:
         collapsed = ann.collapse(c, p)
@@ -190,9 +207,9 @@ def granularity_agreement(
                 DegenerateDataWarning,
                 stacklevel=2,
             )
-        ap, ap_se, _ = _alpha(ann, p, level=level)
-        ac, ac_se, _ = _alpha(ann, p, labels=collapsed, level=level)
-        af, af_se, _ = _alpha(ann, c, level=level)
+        ap, ap_se = _alpha(of(p))
+        ac, ac_se = _alpha(Analysis(ann.with_labels(p, collapsed), p, level=level))
+        af, af_se = _alpha(of(c))
         rows.append(
             {
                 "child": c,

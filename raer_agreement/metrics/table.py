@@ -2,7 +2,7 @@
 
 :func:`agreement_table` is what a notebook calls; :func:`agreement_summary`
 builds the document the ``raer-agreement agreement --json`` command prints
-(schema: ``data_schema/agreement.schema.json``).
+(schema: ``raer_agreement/data_schema/agreement.schema.json``).
 """
 
 from __future__ import annotations
@@ -15,31 +15,13 @@ import pandas as pd
 from .._json import to_jsonable
 from .._version import __version__
 from ..errors import DegenerateDataWarning
-from ._sufficient import sufficient
-from .bootstrap import as_generator, bootstrap_replicates, percentile_ci
-from .coefficients import COEFFICIENTS, Engine, as_annotations
-from .diagnostics import krippendorff_band, landis_koch, max_kappa, paradox_diagnostics, prevalence
+from .analysis import IDENTITY_NOTE, Analysis
+from .bootstrap import as_generator
+from .coefficients import COEFFICIENTS, as_annotations
+from .results import TABLE_COLUMNS
+from .strata import granularity_agreement
 
-__all__ = ["agreement_table", "agreement_summary", "TABLE_COLUMNS", "CONVENTIONS", "to_jsonable"]
-
-#: Columns of :func:`agreement_table`, in order.
-TABLE_COLUMNS = (
-    "coefficient",
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "boot_ci_low",
-    "boot_ci_high",
-    "n_items",
-    "n_ratings",
-    "pa",
-    "pe",
-    "n_boot",
-    "landis_koch",
-    "krippendorff_band",
-)
+__all__ = ["agreement_table", "agreement_summary", "TABLE_COLUMNS", "CONVENTIONS"]
 
 CONVENTIONS = (
     "Gwet's irrCAC R package (agree.coeff3.raw.r): percent agreement over items with >= 2 ratings; "
@@ -117,90 +99,8 @@ def agreement_table(
     >>> t.set_index("coefficient")["estimate"].round(3).to_dict()
     {'percent_agreement': 0.378, 'fleiss_kappa': 0.21, 'randolph_kappa': 0.223}
     """
-    ann = as_annotations(data)
-    eng = Engine(sufficient(ann, scheme), weights=weights, level=level)
-    which = tuple(coefficients)
-    unknown = [c for c in which if c not in COEFFICIENTS]
-    if unknown:
-        raise ValueError(
-            f"unknown coefficient(s) {', '.join(map(repr, unknown))}; "
-            f"expected any of {', '.join(COEFFICIENTS)}"
-        )
-    pts = eng.point(which, confidence, warn=False)
-    _warn_grouped(pts)
-    reps = bootstrap_replicates(eng, which, n_boot=n_boot, rng=rng) if n_boot else {}
-    rows = []
-    for name in which:
-        r = pts[name]
-        lo, hi = percentile_ci(reps[name], confidence) if n_boot else (np.nan, np.nan)
-        if r["reason"] is not None:
-            lo = hi = np.nan
-        rows.append(
-            {
-                "coefficient": name,
-                "estimate": r["estimate"],
-                "se": r["se"],
-                "ci_low": r["ci_low"],
-                "ci_high": r["ci_high"],
-                "p_value": r["p_value"],
-                "boot_ci_low": lo,
-                "boot_ci_high": hi,
-                "n_items": r["n_items"],
-                "n_ratings": r["n_ratings"],
-                "pa": r["pa"],
-                "pe": r["pe"],
-                "n_boot": int(n_boot),
-                "landis_koch": landis_koch(r["estimate"]),
-                "krippendorff_band": krippendorff_band(r["estimate"]),
-            }
-        )
-    out = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
-    out = out.astype({"n_items": "int64", "n_ratings": "int64", "n_boot": "int64"})
-    for c in (
-        "estimate",
-        "se",
-        "ci_low",
-        "ci_high",
-        "p_value",
-        "boot_ci_low",
-        "boot_ci_high",
-        "pa",
-        "pe",
-    ):
-        out[c] = out[c].astype(float)
-    return out
-
-
-def _warn_grouped(pts: dict) -> None:
-    by_reason: dict[str, list] = {}
-    for name, r in pts.items():
-        if r["reason"] is not None:
-            by_reason.setdefault(r["reason"], []).append(name)
-    for reason, names in by_reason.items():
-        warnings.warn(
-            f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} undefined (nan): {reason}",
-            DegenerateDataWarning,
-            stacklevel=3,
-        )
-
-
-_COEF_FIELDS = ("estimate", "se", "ci_low", "ci_high", "p_value", "boot_ci_low", "boot_ci_high")
-
-
-def _coefficients_block(table: pd.DataFrame) -> dict:
-    out = {}
-    for row in table.to_dict("records"):
-        d = {k: row[k] for k in _COEF_FIELDS}
-        d.update(
-            n_items=row["n_items"],
-            n_ratings=row["n_ratings"],
-            pa=row["pa"],
-            pe=row["pe"],
-            landis_koch=row["landis_koch"],
-            krippendorff_band=row["krippendorff_band"],
-        )
-        out[row["coefficient"]] = d
-    return out
+    a = Analysis(data, scheme, weights=weights, level=level, confidence=confidence)
+    return a.coefficients(coefficients, n_boot=n_boot, rng=rng).to_frame()
 
 
 def _records(frame: pd.DataFrame, index_name: str) -> list:
@@ -219,6 +119,7 @@ def agreement_summary(
     weights=None,
     level: str = "nominal",
     schemes=None,
+    analyses=None,
 ) -> dict:
     """The agreement report as a JSON-ready dictionary.
 
@@ -236,6 +137,9 @@ def agreement_summary(
         As in :func:`agreement_table`.
     schemes : sequence of str, optional
         Default: every scheme.
+    analyses : mapping of str to Analysis, optional
+        Analyses already made for some schemes (with the same ``weights``,
+        ``level`` and ``confidence``): their cached statistics are reused.
 
     Returns
     -------
@@ -246,8 +150,11 @@ def agreement_summary(
         p_value, boot_ci_low, boot_ci_high, ...}}, "per_class": [...],
         "per_annotator": [...], "diagnostics": {...}, "by": {column: [...]}}},
         "granularity": [...], "ledger": {...}}``, with no numpy types and
-        nan as None (``json.dumps`` ready).  Documented by
-        ``data_schema/agreement.schema.json``.
+        nan as None (``json.dumps`` ready).  When the votes are anonymous
+        the document says so in ``"anonymous_votes"`` (one line) and holds
+        no identity statistic: no Conger or mean Cohen kappa, no
+        ``per_annotator`` and no max-kappa bounds.  Documented by
+        ``raer_agreement/data_schema/agreement.schema.json``.
 
     Examples
     --------
@@ -259,10 +166,6 @@ def agreement_summary(
     ['brennan_prediger', 'conger_kappa', 'fleiss_kappa']
     >>> _ = json.dumps(doc, allow_nan=False)
     """
-    from .per_annotator import per_annotator_agreement
-    from .per_class import per_class_agreement
-    from .strata import agreement_by, granularity_agreement
-
     ann = as_annotations(data)
     seed = int(rng) if isinstance(rng, (int, np.integer)) else None
     gen = as_generator(rng)
@@ -270,6 +173,7 @@ def agreement_summary(
     for col in by_cols:
         _check_column(ann, col)
     names = list(ann.schemes) if schemes is None else list(schemes)
+    analyses = dict(analyses or {})
     doc = {
         "package": {"name": "raer_agreement", "version": __version__},
         "conventions": CONVENTIONS,
@@ -282,69 +186,64 @@ def agreement_summary(
             "n_annotators": ann.n_annotators,
             "n_ratings": ann.n_ratings,
         },
-        "schemes": {},
     }
+    if ann.anonymous:
+        doc["anonymous_votes"] = IDENTITY_NOTE
+    doc["schemes"] = {}
     for sch in names:
-        s = sufficient(ann, sch)
-        table = agreement_table(
-            ann, sch, n_boot=n_boot, rng=gen, confidence=confidence, weights=weights, level=level
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DegenerateDataWarning)
-            pc = per_class_agreement(ann, sch)
-            pa = per_annotator_agreement(ann, sch, level=level)
-            diag = paradox_diagnostics(ann, sch)
-            mk = max_kappa(ann, sch)
-        entry = {
-            "categories": list(ann.categories(sch)),
-            "n_items": s.n_items,
-            "n_ratings": s.n_ratings,
-            "n_annotators": s.n_annotators,
-            "coefficients": _coefficients_block(table),
-            "per_class": _records(pc, "category"),
-            "per_annotator": _records(pa, "annotator"),
-            "diagnostics": {
-                **{k: diag[k] for k in diag.index},
-                "mean_cohen_kappa_max": mk["mean_cohen_kappa_max"],
-                "prevalence": _records(prevalence(ann, sch), "category"),
-            },
-            "by": {},
-        }
-        for col in by_cols:
-            bt = agreement_by(
-                ann,
-                col,
-                sch,
-                n_boot=n_boot,
-                rng=gen,
-                confidence=confidence,
-                weights=weights,
-                level=level,
-            )
-            groups = []
-            for value, g in bt.groupby(col, sort=False):
-                groups.append(
-                    {
-                        "value": str(value),
-                        "n_items": int(g["n_items"].max()),
-                        "n_ratings": int(
-                            g["n_ratings"].loc[g["coefficient"] != "krippendorff_alpha"].max()
-                        ),
-                        "coefficients": _coefficients_block(g),
-                    }
-                )
-            entry["by"][col] = groups
-        doc["schemes"][sch] = entry
+        if sch not in analyses:
+            analyses[sch] = Analysis(ann, sch, weights=weights, level=level, confidence=confidence)
+        doc["schemes"][sch] = _scheme_entry(analyses[sch], by_cols, n_boot, gen)
     pairs = [(c, p) for c, p in ann.taxonomy.pairs() if c in ann.schemes and p in ann.schemes]
     if pairs:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DegenerateDataWarning)
-            g = granularity_agreement(ann)
+            g = granularity_agreement(ann, analyses=analyses)
         doc["granularity"] = g.to_dict("records")
     else:
         doc["granularity"] = []
     doc["ledger"] = ann.ledger.to_dict()
     return to_jsonable(doc)
+
+
+def _scheme_entry(a: Analysis, by_cols, n_boot, gen) -> dict:
+    """The document of one scheme: coefficients, per class, per annotator, diagnostics, by."""
+    s = a.sufficient
+    table = a.coefficients(n_boot=n_boot, rng=gen)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        pc = a.per_class()
+        diag = a.paradox
+        pa = a.per_annotator if a.identities else None
+        mk = a.max_kappa if a.identities else None
+    entry = {
+        "categories": list(a.annotations.categories(a.scheme)),
+        "n_items": s.n_items,
+        "n_ratings": s.n_ratings,
+        "n_annotators": s.n_annotators,
+        "coefficients": table.to_dict(),
+        "per_class": _records(pc, "category"),
+    }
+    if pa is not None:
+        entry["per_annotator"] = _records(pa, "annotator")
+    entry["diagnostics"] = {k: diag[k] for k in diag.index}
+    if mk is not None:
+        entry["diagnostics"]["mean_cohen_kappa_max"] = mk["mean_cohen_kappa_max"]
+    entry["diagnostics"]["prevalence"] = _records(a.prevalence, "category")
+    entry["by"] = {}
+    for col in by_cols:
+        groups = []
+        for value, _, t in a.by(col, n_boot=n_boot, rng=gen):
+            groups.append(
+                {
+                    "value": str(value),
+                    "n_items": int(max(c.n for c in t)),
+                    "n_ratings": int(max(c.n_ratings for c in t if c.name != "krippendorff_alpha")),
+                    "coefficients": t.to_dict(),
+                }
+            )
+        entry["by"][col] = groups
+    return entry
 
 
 def _check_column(ann, col):

@@ -9,15 +9,8 @@ Plots are also available one by one in :mod:`raer_agreement.report.plots`
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")  # files only; no display is needed or assumed
-
-from .builder import CONTEXT_COLUMNS, Report, build_report, human_ceiling  # noqa: E402
-from .writer import report_schema, validate_report, write_report  # noqa: E402
+from .builder import CONTEXT_COLUMNS, Report, build_report, human_ceiling
+from .writer import report_schema, validate_report, write_report
 
 __all__ = [
     "Report",

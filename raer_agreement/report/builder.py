@@ -9,9 +9,8 @@ document, so every number on the page is traceable in ``report.json``.
 
 from __future__ import annotations
 
-import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,8 +20,11 @@ from .._json import to_jsonable
 from .._version import __version__
 from ..annotations import Annotations
 from ..errors import DegenerateDataWarning, InputError
+from ..metrics import IDENTITY_NOTE, Analysis
+from ..metrics.per_annotator import human_ceiling
 
 __all__ = ["Report", "build_report", "CONTEXT_COLUMNS", "RAER_PUBLISHED_COUNTS", "human_ceiling"]
+
 
 #: Item-metadata columns reported as contexts when present with 2+ values.
 CONTEXT_COLUMNS = ("split", "session_type", "environment")
@@ -56,6 +58,9 @@ class Report:
         The method whose labels and soft labels are exported.
     scheme : str
         The aggregated scheme.
+    analyses : dict of str to Analysis
+        The statistics of each scheme, as computed for the document (the
+        page's tables and figures read them instead of recomputing).
     """
 
     document: dict
@@ -63,19 +68,7 @@ class Report:
     estimators: dict = field(default_factory=dict)
     chosen: str = ""
     scheme: str = ""
-
-
-class _Progress:
-    """Step messages on stderr when it is a terminal (``quiet`` silences)."""
-
-    def __init__(self, enabled: bool | None, total: int):
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self.total, self.k = total, 0
-
-    def __call__(self, what: str):
-        self.k += 1
-        if self.enabled:
-            print(f"[{self.k}/{self.total}] {what}", file=sys.stderr, flush=True)
+    analyses: dict = field(default_factory=dict)
 
 
 def _aggregated_scheme(ann: Annotations) -> tuple[str, tuple | None]:
@@ -84,59 +77,6 @@ def _aggregated_scheme(ann: Annotations) -> tuple[str, tuple | None]:
     if pairs:
         return pairs[0][1], pairs[0]
     return ann.schemes[0], None
-
-
-def human_ceiling(ann: Annotations, scheme: str | None = None) -> pd.DataFrame:
-    """Each annotator scored against the leave-one-out consensus of the others.
-
-    For every rating, the consensus is the majority of the *other*
-    annotators' votes on that clip (clips where the others tie, or where no
-    one else voted, are left out).  This is the human reference for a
-    model's UAR/WAR against aggregated labels.
-
-    In the example, annotator 2's ratings of clips 2, 3 and 4 can be scored
-    (the others tie on clip 1) and the last one misses the others' label 2.
-
-    Returns
-    -------
-    DataFrame
-        One row per annotator: ``n_compared``, ``uar``, ``war``.
-
-    Examples
-    --------
-    >>> ann = Annotations.from_matrix([[1, 1, 2], [2, 2, 2], [1, 1, 1], [2, 1, 2]], categories=[1, 2])
-    >>> human_ceiling(ann)["war"].round(2).tolist()
-    [1.0, 0.67, 0.67]
-    """
-    sch = ann._resolve(scheme)
-    it, an, lab = ann.ratings(sch)
-    q = ann.n_categories(sch)
-    counts = ann.counts(sch)
-    others = counts[it].copy()
-    others[np.arange(len(it)), lab] -= 1
-    top = others.max(1)
-    winner = others.argmax(1)
-    unique = (others == top[:, None]).sum(1) == 1
-    ok = (top > 0) & unique
-    rows = []
-    for a in range(ann.n_annotators):
-        m = ok & (an == a)
-        if not m.any():
-            rows.append((ann.annotator_ids[a], 0, np.nan, np.nan))
-            continue
-        truth, given = winner[m], lab[m]
-        rec = [np.mean(given[truth == k] == k) for k in range(q) if (truth == k).any()]
-        rows.append(
-            (
-                ann.annotator_ids[a],
-                int(m.sum()),
-                float(np.mean(rec)),
-                float(np.mean(given == truth)),
-            )
-        )
-    return pd.DataFrame(rows, columns=["annotator", "n_compared", "uar", "war"]).set_index(
-        "annotator"
-    )
 
 
 def _vote_stats(spread: pd.DataFrame) -> dict:
@@ -197,11 +137,17 @@ def build_report(
     seed: int = 0,
     method: str | None = None,
     predictions=None,
-    progress: bool | None = None,
+    progress: Callable[[str], None] | None = None,
     title: str | None = None,
     context_columns: Sequence[str] = CONTEXT_COLUMNS,
 ) -> Report:
     """Compute everything the report shows.
+
+    One :class:`~raer_agreement.metrics.Analysis` per scheme holds the
+    statistics every section reads, so nothing is computed twice.  Each
+    section has its own builder: agreement (with per-class detail, the
+    pairwise kappa matrix and the vote spread), aggregation, granularities,
+    review queue, human ceiling and predictions.
 
     Parameters
     ----------
@@ -213,178 +159,52 @@ def build_report(
     method : str, optional
         Aggregation method whose labels are exported (a name of
         :data:`raer_agreement.aggregation.METHODS`); default ``hierarchical``
-        when two nested schemes are present, else ``dawid-skene``.
+        when two nested schemes are present, else ``dawid-skene``; with
+        anonymous votes only ``majority`` is possible (and the default).
     predictions : path, optional
         CSV of ``clip_id, predicted class``: scored (UAR, WAR) against the
         aggregated labels beside the human ceiling.
-    progress : bool, optional
-        Step messages on stderr (default: when stderr is a terminal).
+    progress : callable, optional
+        Called with a one-line description before each step (the command
+        line prints them); None = silent.
 
     Returns
     -------
     Report
-    """
-    from ..aggregation import METHODS, evaluate, make_aggregator, review_queue
-    from ..metrics import agreement_summary, cohen_kappa_matrix, per_class_agreement, vote_spread
-    from ..metrics.strata import granularity_by_annotator
 
+    Raises
+    ------
+    AnonymousVotesError
+        When ``method`` needs annotator identities and the votes are anonymous.
+    """
     agg_scheme, pair = _aggregated_scheme(ann)
-    if method is None:
-        method = "hierarchical" if pair else "dawid-skene"
-    if method not in METHODS:
-        raise InputError(
-            f"unknown method {method!r}; expected one of: {', '.join(METHODS)}", value=method
-        )
-    if method == "hierarchical" and not pair and len(ann.schemes) < 2:
-        raise InputError("the hierarchical method needs two label schemes (e.g. coarse and fine)")
+    method = _check_method(ann, method, pair)
     contexts = [
         c
         for c in context_columns
         if c in ann.items.columns and ann.items[c].dropna().nunique() >= 2
     ]
-    step = _Progress(progress, 4 + bool(predictions))
+    step = progress or (lambda what: None)
+    analyses = {s: Analysis(ann, s) for s in ann.schemes}
 
     step(f"agreement coefficients with {n_boot} bootstrap resamples over clips")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DegenerateDataWarning)
-        agreement = agreement_summary(ann, by=contexts or None, n_boot=n_boot, rng=seed)
-        detail = {}
-        for s in ann.schemes:
-            pc = per_class_agreement(ann, s, n_boot=n_boot, rng=np.random.default_rng(seed))
-            km = cohen_kappa_matrix(ann, s)
-            detail[s] = {
-                "per_class": to_jsonable(
-                    pc.reset_index()
-                    .rename(columns={pc.index.name or "index": "category"})
-                    .to_dict("records")
-                ),
-                "pairwise_kappa": {
-                    "annotators": [str(a) for a in km.index],
-                    "matrix": to_jsonable(km.to_numpy().tolist()),
-                },
-                "vote_distribution": _vote_stats(vote_spread(ann, s)),
-            }
+    agreement, detail = _agreement(ann, analyses, contexts, n_boot, seed)
 
-    step(
-        "aggregation: majority vote, Dawid-Skene"
-        + (", hierarchical" if pair else "")
-        + ("" if method in ("majority", "dawid-skene", "hierarchical") else f", {method}")
-    )
-    methods = ["majority", "dawid-skene"] + (["hierarchical"] if pair else [])
-    if method not in methods:
-        methods.append(method)
-    estimators = {}
-    for m in methods:
-        est = make_aggregator(m, seed=seed)
-        if m == "hierarchical":
-            est.set_params(coarse=pair[1], fine=pair[0])
-        estimators[m] = est.fit(ann, agg_scheme)
-    labels = {m: e.labels_ for m, e in estimators.items()}
-    names = list(ann.categories(agg_scheme))
-    dist = {
-        m: {c: int(v) for c, v in lab.value_counts().reindex(names, fill_value=0).items()}
-        for m, lab in labels.items()
-    }
-    changed = []
-    for i, a in enumerate(methods):
-        for b in methods[i + 1 :]:
-            la, lb = labels[a].astype(object), labels[b].astype(object)
-            diff = (la != lb) & ~(la.isna() & lb.isna())
-            changed.append(
-                {"a": a, "b": b, "n_changed": int(diff.sum()), "share_changed": float(diff.mean())}
-            )
-    ds = estimators["dawid-skene"]
-    aggregation = {
-        "scheme": agg_scheme,
-        "methods": methods,
-        "chosen": method,
-        "parameters": {
-            m: to_jsonable({k: v for k, v in e.get_params().items() if not callable(v)})
-            for m, e in estimators.items()
-        },
-        "class_distribution": dist,
-        "published_counts": RAER_PUBLISHED_COUNTS
-        if set(RAER_PUBLISHED_COUNTS) == set(names)
-        else None,
-        "changed": changed,
-        "unresolved": {m: int(lab.isna().sum()) for m, lab in labels.items()},
-        "dawid_skene": {
-            "n_iter": int(getattr(ds, "n_iter_", 0)),
-            "converged": bool(getattr(ds, "converged_", True)),
-            "log_likelihood": to_jsonable(float(ds.log_likelihood_[-1]))
-            if len(getattr(ds, "log_likelihood_", []))
-            else None,
-            "priors": to_jsonable(np.asarray(ds.priors_).tolist()),
-            "confusions": to_jsonable(np.asarray(ds.confusions_).round(6).tolist()),
-        },
-    }
+    methods = _methods(ann, method, pair)
+    step("aggregation: " + ", ".join(_METHOD_NAMES.get(m, m) for m in methods))
+    estimators = _fit_estimators(ann, methods, agg_scheme, pair, seed)
+    aggregation = _aggregation(ann, estimators, agg_scheme, method)
 
     step("two granularities, review queue")
-    granularity = []
-    if pair:
-        child, parent = pair
-        cont = _contingency(ann, child, parent)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DegenerateDataWarning)
-            gba = granularity_by_annotator(ann, child, parent)
-        granularity.append(
-            {
-                "child": child,
-                "parent": parent,
-                "contingency": {
-                    "rows": list(cont.index),
-                    "columns": list(cont.columns),
-                    "counts": cont.to_numpy().tolist(),
-                },
-                "per_annotator": to_jsonable(gba.reset_index().to_dict("records")),
-            }
-        )
-    queue = review_queue(estimators)
-    counts = ann.counts_frame(agg_scheme)
-    n_votes = counts.sum(axis=1)
-    top_share = counts.max(axis=1) / n_votes.where(n_votes > 0)
-    queue = queue.assign(
-        n_votes=n_votes.reindex(queue.index),
-        top_vote_share=top_share.reindex(queue.index),
-        votes=counts.reindex(queue.index).apply(
-            lambda r: ", ".join(f"{c} {int(v)}" for c, v in r.items() if v), axis=1
-        ),
-    )
-    meta_cols = [
-        c for c in ("split", "session_type", "environment", "student") if c in ann.items.columns
-    ]
-    queue = queue.join(ann.items[meta_cols])
-    review = {
-        "n_queued": int(len(queue)),
-        "criteria": "labels differ across methods, or the lowest top "
-        "posterior across methods is below 0.6",
-        "clips": to_jsonable(
-            queue.reset_index()
-            .rename(columns={queue.index.name or "index": "clip_id"})
-            .head(200)
-            .to_dict("records")
-        ),
-    }
+    granularity = _granularity(ann, pair)
+    review = _review(ann, estimators, analyses[agg_scheme])
 
     step("human ceiling" + (" and model predictions" if predictions else ""))
-    ceiling = human_ceiling(ann, agg_scheme)
+    ceiling = analyses[agg_scheme].human_ceiling if not ann.anonymous else None
     pred_doc = None
     if predictions is not None:
         step("scoring predictions")
-        pred = _read_predictions(predictions, ann, agg_scheme)
-        ref = labels[method].astype(object).dropna()
-        ev = evaluate(pred, ref.astype(str), classes=names)
-        pred_doc = {
-            "source": str(predictions),
-            "against": method,
-            "n_predictions": int(len(pred)),
-            "n_matched": ev.n_items,
-            "uar": ev.uar,
-            "war": ev.war,
-            "recall": {str(k): v for k, v in ev.recall.items()},
-            "human_uar_median": float(ceiling["uar"].median()),
-            "human_war_median": float(ceiling["war"].median()),
-        }
+        pred_doc = _predictions(predictions, ann, agg_scheme, method, estimators[method], ceiling)
 
     doc = {
         "title": title or "Annotation agreement report",
@@ -398,13 +218,223 @@ def build_report(
             "schemes": {s: list(ann.categories(s)) for s in ann.schemes},
             "contexts": contexts,
         },
-        "ledger": ann.ledger.to_dict(),
-        "agreement": agreement,
-        "detail": detail,
-        "granularity": granularity,
-        "aggregation": aggregation,
-        "review": review,
-        "human_ceiling": to_jsonable(ceiling.reset_index().to_dict("records")),
-        "predictions": pred_doc,
     }
-    return Report(to_jsonable(doc), ann, estimators, method, agg_scheme)
+    if ann.anonymous:
+        doc["anonymous_votes"] = IDENTITY_NOTE
+    doc.update(
+        {
+            "ledger": ann.ledger.to_dict(),
+            "agreement": agreement,
+            "detail": detail,
+            "granularity": granularity,
+            "aggregation": aggregation,
+            "review": review,
+            "human_ceiling": []
+            if ceiling is None
+            else to_jsonable(ceiling.reset_index().to_dict("records")),
+            "predictions": pred_doc,
+        }
+    )
+    return Report(to_jsonable(doc), ann, estimators, method, agg_scheme, analyses)
+
+
+#: How the progress line names each method.
+_METHOD_NAMES = {"majority": "majority vote", "dawid-skene": "Dawid-Skene"}
+
+
+def _check_method(ann: Annotations, method: str | None, pair) -> str:
+    from ..aggregation import METHODS, make_aggregator
+
+    if method is None:
+        method = "majority" if ann.anonymous else ("hierarchical" if pair else "dawid-skene")
+    if method not in METHODS:
+        raise InputError(
+            f"unknown method {method!r}; expected one of: {', '.join(METHODS)}", value=method
+        )
+    if method == "hierarchical" and not pair and len(ann.schemes) < 2:
+        raise InputError("the hierarchical method needs two label schemes (e.g. coarse and fine)")
+    if ann.anonymous and make_aggregator(method).needs_identities:
+        ann.require_identities(f"the {method} aggregation")
+    return method
+
+
+def _methods(ann: Annotations, method: str, pair) -> list:
+    """The methods fitted: majority vote, Dawid-Skene (and hierarchical), the chosen one."""
+    if ann.anonymous:
+        return ["majority"]
+    methods = ["majority", "dawid-skene"] + (["hierarchical"] if pair else [])
+    if method not in methods:
+        methods.append(method)
+    return methods
+
+
+def _agreement(ann: Annotations, analyses: dict, contexts, n_boot: int, seed: int):
+    """The agreement document and, per scheme, the per-class, pairwise and vote-spread detail."""
+    from ..metrics import agreement_summary
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        # the bootstrapped per-class tables first: the summary reuses their point columns
+        per_class = {
+            s: a.per_class(n_boot=n_boot, rng=np.random.default_rng(seed))
+            for s, a in analyses.items()
+        }
+        agreement = agreement_summary(
+            ann, by=contexts or None, n_boot=n_boot, rng=seed, analyses=analyses
+        )
+        detail = {}
+        for s, a in analyses.items():
+            pc = per_class[s]
+            d = {
+                "per_class": to_jsonable(
+                    pc.reset_index()
+                    .rename(columns={pc.index.name or "index": "category"})
+                    .to_dict("records")
+                )
+            }
+            if a.identities:
+                km = a.kappa_matrix
+                d["pairwise_kappa"] = {
+                    "annotators": [str(x) for x in km.index],
+                    "matrix": to_jsonable(km.to_numpy().tolist()),
+                }
+            d["vote_distribution"] = _vote_stats(a.vote_spread)
+            detail[s] = d
+    return agreement, detail
+
+
+def _fit_estimators(ann: Annotations, methods, scheme: str, pair, seed: int) -> dict:
+    from ..aggregation import make_aggregator
+
+    estimators = {}
+    for m in methods:
+        est = make_aggregator(m, seed=seed)
+        if m == "hierarchical":
+            est.set_params(coarse=pair[1], fine=pair[0])
+        estimators[m] = est.fit(ann, scheme)
+    return estimators
+
+
+def _aggregation(ann: Annotations, estimators: dict, scheme: str, method: str) -> dict:
+    """Final labels compared across methods, and the Dawid-Skene fit."""
+    methods = list(estimators)
+    labels = {m: e.labels_ for m, e in estimators.items()}
+    names = list(ann.categories(scheme))
+    dist = {
+        m: {c: int(v) for c, v in lab.value_counts().reindex(names, fill_value=0).items()}
+        for m, lab in labels.items()
+    }
+    changed = []
+    for i, a in enumerate(methods):
+        for b in methods[i + 1 :]:
+            la, lb = labels[a].astype(object), labels[b].astype(object)
+            diff = (la != lb) & ~(la.isna() & lb.isna())
+            changed.append(
+                {"a": a, "b": b, "n_changed": int(diff.sum()), "share_changed": float(diff.mean())}
+            )
+    ds = estimators.get("dawid-skene")
+    return {
+        "scheme": scheme,
+        "methods": methods,
+        "chosen": method,
+        "parameters": {
+            m: to_jsonable({k: v for k, v in e.get_params().items() if not callable(v)})
+            for m, e in estimators.items()
+        },
+        "class_distribution": dist,
+        "published_counts": RAER_PUBLISHED_COUNTS
+        if set(RAER_PUBLISHED_COUNTS) == set(names)
+        else None,
+        "changed": changed,
+        "unresolved": {m: int(lab.isna().sum()) for m, lab in labels.items()},
+        "dawid_skene": None if ds is None else _dawid_skene(ds),
+    }
+
+
+def _dawid_skene(ds) -> dict:
+    return {
+        "n_iter": int(getattr(ds, "n_iter_", 0)),
+        "converged": bool(getattr(ds, "converged_", True)),
+        "log_likelihood": to_jsonable(float(ds.log_likelihood_[-1]))
+        if len(getattr(ds, "log_likelihood_", []))
+        else None,
+        "priors": to_jsonable(np.asarray(ds.priors_).tolist()),
+        "confusions": to_jsonable(np.asarray(ds.confusions_).round(6).tolist()),
+    }
+
+
+def _granularity(ann: Annotations, pair) -> list:
+    """The coarse x fine contingency of the same ratings and per-annotator consistency."""
+    if not pair:
+        return []
+    from ..metrics.strata import granularity_by_annotator
+
+    child, parent = pair
+    cont = _contingency(ann, child, parent)
+    entry = {
+        "child": child,
+        "parent": parent,
+        "contingency": {
+            "rows": list(cont.index),
+            "columns": list(cont.columns),
+            "counts": cont.to_numpy().tolist(),
+        },
+    }
+    if not ann.anonymous:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DegenerateDataWarning)
+            gba = granularity_by_annotator(ann, child, parent)
+        entry["per_annotator"] = to_jsonable(gba.reset_index().to_dict("records"))
+    return [entry]
+
+
+def _review(ann: Annotations, estimators: dict, analysis: Analysis) -> dict:
+    """Clips whose labels differ across methods or whose top posterior is low."""
+    from ..aggregation import review_queue
+
+    queue = review_queue(estimators)
+    counts = analysis.counts
+    n_votes = counts.sum(axis=1)
+    top_share = counts.max(axis=1) / n_votes.where(n_votes > 0)
+    queue = queue.assign(
+        n_votes=n_votes.reindex(queue.index),
+        top_vote_share=top_share.reindex(queue.index),
+        votes=counts.reindex(queue.index).apply(
+            lambda r: ", ".join(f"{c} {int(v)}" for c, v in r.items() if v), axis=1
+        ),
+    )
+    meta_cols = [
+        c for c in ("split", "session_type", "environment", "student") if c in ann.items.columns
+    ]
+    queue = queue.join(ann.items[meta_cols])
+    return {
+        "n_queued": int(len(queue)),
+        "criteria": "labels differ across methods, or the lowest top "
+        "posterior across methods is below 0.6",
+        "clips": to_jsonable(
+            queue.reset_index()
+            .rename(columns={queue.index.name or "index": "clip_id"})
+            .head(200)
+            .to_dict("records")
+        ),
+    }
+
+
+def _predictions(path, ann: Annotations, scheme: str, method: str, estimator, ceiling) -> dict:
+    """A model's predictions scored against the chosen method's labels."""
+    from ..aggregation import evaluate
+
+    pred = _read_predictions(path, ann, scheme)
+    ref = estimator.labels_.astype(object).dropna()
+    ev = evaluate(pred, ref.astype(str), classes=list(ann.categories(scheme)))
+    return {
+        "source": str(path),
+        "against": method,
+        "n_predictions": int(len(pred)),
+        "n_matched": ev.n_items,
+        "uar": ev.uar,
+        "war": ev.war,
+        "recall": {str(k): v for k, v in ev.recall.items()},
+        "human_uar_median": None if ceiling is None else float(ceiling["uar"].median()),
+        "human_war_median": None if ceiling is None else float(ceiling["war"].median()),
+    }

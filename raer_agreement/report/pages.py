@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..metrics import COEFFICIENT_NAMES, vote_spread
+from ..metrics import COEFFICIENT_NAMES
 from . import plots
 from .render import Figure, Paragraph, Section, Table, fmt
 
@@ -247,7 +247,11 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
     out.append(s)
 
     s = Section(f"Annotators ({scheme})", anchor=f"annotators-{scheme}", level=3)
-    pa = pd.DataFrame(entry["per_annotator"])
+    pa = pd.DataFrame(entry.get("per_annotator", []))
+    if "anonymous_votes" in doc:
+        s.add(
+            Paragraph(doc["anonymous_votes"][0].upper() + doc["anonymous_votes"][1:] + ".", "note")
+        )
     if len(pa):
         low = pa.sort_values("kappa_vs_consensus").iloc[0]
         infl = low.get("alpha_influence")
@@ -314,7 +318,7 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
     s.add(
         Figure(
             plots.plot_vote_distribution(
-                vote_spread(ann, scheme), title=f"{scheme}: per-clip vote spread"
+                report.analyses[scheme].vote_spread, title=f"{scheme}: per-clip vote spread"
             ).figure,
             "Top-vote share (1 = unanimous) and normalised vote entropy (0 = unanimous) per clip.",
         )
@@ -455,13 +459,23 @@ def _aggregation_section(doc: dict, report) -> list[Section]:
     if len(changed):
         s.add(Table(changed, caption="Clips whose final label differs between two methods."))
     ds = agg["dawid_skene"]
-    s.add(
-        Paragraph(
-            f"Dawid-Skene: {ds['n_iter']} EM iterations, converged: {'yes' if ds['converged'] else 'no'}, "
-            f"final log-likelihood {fmt(ds['log_likelihood'], 2)}.",
-            "note",
+    if ds is not None:
+        s.add(
+            Paragraph(
+                f"Dawid-Skene: {ds['n_iter']} EM iterations, converged: "
+                f"{'yes' if ds['converged'] else 'no'}, final log-likelihood "
+                f"{fmt(ds['log_likelihood'], 2)}.",
+                "note",
+            )
         )
-    )
+    else:
+        s.add(
+            Paragraph(
+                "Dawid-Skene and the other annotator models are not fitted: they need to know "
+                "who cast each vote.",
+                "note",
+            )
+        )
     out = [s]
 
     rv = doc["review"]
@@ -488,21 +502,35 @@ def _aggregation_section(doc: dict, report) -> list[Section]:
         level=3,
     )
     hc = pd.DataFrame(doc["human_ceiling"])
-    s.add(
-        Paragraph(
-            f"Each annotator scored against the majority of the other annotators (UAR = mean per-class "
-            f"recall, RAER's primary metric; WAR = accuracy): median UAR {fmt(hc['uar'].median())}, "
-            f"median WAR {fmt(hc['war'].median())}. A model trained on these labels is read against this."
+    if len(hc):
+        s.add(
+            Paragraph(
+                f"Each annotator scored against the majority of the other annotators (UAR = mean "
+                f"per-class recall, RAER's primary metric; WAR = accuracy): median UAR "
+                f"{fmt(hc['uar'].median())}, median WAR {fmt(hc['war'].median())}. A model trained "
+                "on these labels is read against this."
+            )
         )
-    )
+    else:
+        s.add(
+            Paragraph(
+                "No human ceiling: scoring each annotator against the others needs annotator "
+                "identities.",
+                "note",
+            )
+        )
     pred = doc.get("predictions")
     if pred:
         s.add(
             Paragraph(
                 f"The predictions in {pred['source']} ({pred['n_matched']} clips matched) score UAR "
-                f"{fmt(pred['uar'])} and WAR {fmt(pred['war'])} against the {pred['against']} labels, "
-                f"beside the human median UAR {fmt(pred['human_uar_median'])} and WAR "
-                f"{fmt(pred['human_war_median'])}."
+                f"{fmt(pred['uar'])} and WAR {fmt(pred['war'])} against the {pred['against']} labels"
+                + (
+                    f", beside the human median UAR {fmt(pred['human_uar_median'])} and WAR "
+                    f"{fmt(pred['human_war_median'])}."
+                    if pred["human_uar_median"] is not None
+                    else "."
+                )
             )
         )
         s.add(
@@ -513,7 +541,8 @@ def _aggregation_section(doc: dict, report) -> list[Section]:
                 caption="Per-class recall of the model.",
             )
         )
-    s.add(Table(hc, caption="Per annotator, against the leave-one-out consensus."))
+    if len(hc):
+        s.add(Table(hc, caption="Per annotator, against the leave-one-out consensus."))
     out.append(s)
     return out
 

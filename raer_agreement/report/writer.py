@@ -19,7 +19,7 @@ REPORT_FILES = ("report.html", "report.md", "report.json")
 
 
 def report_schema() -> dict:
-    """The JSON Schema of ``report.json`` (``data_schema/report.schema.json``)."""
+    """The JSON Schema of ``report.json`` (``raer_agreement/data_schema/report.schema.json``)."""
     text = (
         resources.files("raer_agreement.data_schema")
         .joinpath("report.schema.json")

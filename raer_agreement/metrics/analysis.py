@@ -1,0 +1,354 @@
+"""One analysis of one scheme, computed once.
+
+:class:`Analysis` holds the sufficient statistics of a scheme, its pair
+structure (the contingency tables of every annotator pair) and its vote
+spread, each built on first use and cached; every metric of
+:mod:`raer_agreement.metrics` is a method or cached property of it.  The
+agreement summary, the report and the command line are views of the same
+object, so nothing is computed twice, and a notebook gets the same numbers
+by the same path.
+
+When the votes are anonymous (``Annotations.anonymous``: counts tables),
+the statistics that need to know who voted are not computed: asking for
+one raises :class:`~raer_agreement.errors.AnonymousVotesError`, and
+:attr:`Analysis.coefficient_names` leaves them out.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DegenerateDataWarning, InputError
+from . import _sufficient
+from .bootstrap import as_generator, bootstrap_replicates, percentile_ci
+from .coefficients import COEFFICIENTS, IDENTITY_COEFFICIENTS, Engine, as_annotations
+from .cohen import kappa_matrix_of, pairwise_cohen_of
+from .diagnostics import max_kappa_of, paradox_of, prevalence_of, vote_spread_of
+from .per_annotator import human_ceiling, per_annotator_of
+from .per_class import per_class_of
+from .results import Coefficient, CoefficientTable
+
+__all__ = ["Analysis", "IDENTITY_NOTE"]
+
+#: The one line said wherever identity statistics are left out.
+IDENTITY_NOTE = (
+    "annotator identities are unknown (anonymous votes, e.g. a counts table): Conger, "
+    "Cohen/Light, per-annotator and pairwise statistics are not computed"
+)
+
+_PARADOX_COEFFICIENTS = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "brennan_prediger")
+
+
+class Analysis:
+    """Every agreement statistic of one scheme, from statistics computed once.
+
+    Parameters
+    ----------
+    data : Annotations or long DataFrame
+    scheme : str, optional
+        Default: the first scheme.
+    weights : None, str or ndarray of shape (q, q)
+        Partial-agreement weights of the coefficients (see
+        :func:`~raer_agreement.metrics.agreement_table`).  The diagnostics
+        (max-kappa bounds, kappa paradox) are always unweighted.
+    level : {"nominal", "ordinal", "interval", "ratio"}
+        Krippendorff's alpha metric.
+    confidence : float
+        Level of every interval.
+
+    Attributes
+    ----------
+    annotations : Annotations
+    scheme : str
+    identities : bool
+        False when the votes are anonymous: identity statistics are then
+        not computed.
+
+    Examples
+    --------
+    >>> from raer_agreement import Annotations
+    >>> ann = Annotations.from_matrix([[1, 1, 2], [2, 2, 2], [1, 1, 1], [2, 1, 2]], categories=[1, 2])
+    >>> a = Analysis(ann)
+    >>> round(a.coefficients()["fleiss_kappa"].estimate, 4)
+    0.3333
+    >>> a.per_annotator["n_ratings"].tolist()
+    [4, 4, 4]
+    >>> counts = Annotations.from_counts([[3, 0], [0, 3], [2, 1]])
+    >>> Analysis(counts).coefficient_names[:3]
+    ('percent_agreement', 'fleiss_kappa', 'randolph_kappa')
+    >>> "conger_kappa" in Analysis(counts).coefficient_names
+    False
+    """
+
+    def __init__(
+        self,
+        data,
+        scheme: str | None = None,
+        *,
+        weights=None,
+        level: str = "nominal",
+        confidence: float = 0.95,
+    ):
+        self.annotations = as_annotations(data)
+        ann = self.annotations
+        name = ann.schemes[0] if scheme is None else scheme
+        if name not in ann.schemes:
+            raise InputError(
+                f"no scheme {name!r} in these annotations (schemes: {', '.join(ann.schemes)})",
+                value=name,
+            )
+        self.scheme = name
+        self.weights = weights
+        self.level = level
+        self.confidence = confidence
+        self.identities = not ann.anonymous
+        self._per_class = {}
+        self._points, self._upoints = {}, {}
+
+    def __repr__(self) -> str:
+        return f"Analysis({self.annotations!r}, scheme={self.scheme!r})"
+
+    # --------------------------------------------------------- computed once
+    @cached_property
+    def sufficient(self) -> _sufficient.Sufficient:
+        """Integer-coded ratings of the scheme (items x categories counts, ...)."""
+        return _sufficient.sufficient(self.annotations, self.scheme)
+
+    @cached_property
+    def engine(self) -> Engine:
+        """Point estimates, SEs and bootstrap replicates with the analysis' weights."""
+        return Engine(self.sufficient, weights=self.weights, level=self.level)
+
+    @cached_property
+    def unweighted_engine(self) -> Engine:
+        """The engine of the unweighted coefficients (diagnostics); shares :attr:`pairs`."""
+        eng = self.engine
+        if eng.weighted:
+            eng = Engine(self.sufficient, level=self.level)
+            eng.pairs = self.pairs  # the pair tables do not depend on the weights
+        return eng
+
+    @cached_property
+    def pairs(self):
+        """Contingency tables of every annotator pair that shares an item."""
+        self.require_identities("pairwise statistics")
+        return self.engine.pairs
+
+    @cached_property
+    def counts(self) -> pd.DataFrame:
+        """Votes per clip and category (every clip of the source, every category)."""
+        return self.annotations.counts_frame(self.scheme)
+
+    @cached_property
+    def vote_spread(self) -> pd.DataFrame:
+        """Per clip: ``n_votes, top_share, entropy`` (see :func:`~raer_agreement.metrics.vote_spread`)."""
+        c = self.counts
+        return vote_spread_of(c.to_numpy(), self.annotations.item_ids)
+
+    def require_identities(self, what: str) -> None:
+        """Raise :class:`~raer_agreement.errors.AnonymousVotesError` for anonymous votes."""
+        self.annotations.require_identities(what)
+
+    # ----------------------------------------------------------- coefficients
+    @property
+    def coefficient_names(self) -> tuple:
+        """The coefficients computed on these data (identity ones left out when anonymous)."""
+        if self.identities:
+            return COEFFICIENTS
+        return tuple(c for c in COEFFICIENTS if c not in IDENTITY_COEFFICIENTS)
+
+    def _names(self, names) -> tuple:
+        which = self.coefficient_names if names is None else tuple(names)
+        unknown = [c for c in which if c not in COEFFICIENTS]
+        if unknown:
+            raise ValueError(
+                f"unknown coefficient(s) {', '.join(map(repr, unknown))}; "
+                f"expected any of {', '.join(COEFFICIENTS)}"
+            )
+        if not self.identities:
+            asked = [c for c in which if c in IDENTITY_COEFFICIENTS]
+            if asked:
+                self.require_identities(" and ".join(asked))
+        return which
+
+    def points(self, names=None) -> dict:
+        """Point estimate, SE, CI, p-value, pa, pe, n of each coefficient (cached one by one)."""
+        return self._cached_points(self.engine, self._points, self._names(names))
+
+    def unweighted_points(self, names=None) -> dict:
+        """:meth:`points` of the unweighted coefficients (the diagnostics' view)."""
+        if not self.engine.weighted:
+            return self.points(names)
+        return self._cached_points(self.unweighted_engine, self._upoints, self._names(names))
+
+    def _cached_points(self, engine, cache: dict, which) -> dict:
+        missing = tuple(n for n in which if n not in cache)
+        if missing:
+            cache.update(engine.point(missing, self.confidence, warn=False))
+        return {n: cache[n] for n in which}
+
+    def coefficients(self, names=None, *, n_boot: int = 0, rng=None) -> CoefficientTable:
+        """Every coefficient with SE, t CI, p-value and (``n_boot > 0``) bootstrap CI.
+
+        Parameters
+        ----------
+        names : sequence of str, optional
+            Subset of :data:`~raer_agreement.metrics.COEFFICIENTS`; default
+            :attr:`coefficient_names`.
+        n_boot : int
+            Bootstrap resamples over items (``0`` = none).
+        rng : None, int or numpy.random.Generator
+
+        Returns
+        -------
+        CoefficientTable
+
+        Warns
+        -----
+        DegenerateDataWarning
+            For each undefined coefficient, with the reason.
+        """
+        which = self._names(names)
+        pts = self.points(which)
+        warn_grouped(pts)
+        reps = bootstrap_replicates(self.engine, which, n_boot=n_boot, rng=rng) if n_boot else {}
+        out = []
+        for name in which:
+            r = pts[name]
+            lo, hi = percentile_ci(reps[name], self.confidence) if n_boot else (np.nan, np.nan)
+            if r["reason"] is not None:
+                lo = hi = np.nan
+            out.append(
+                Coefficient(
+                    name=name,
+                    estimate=r["estimate"],
+                    se=r["se"],
+                    ci=(r["ci_low"], r["ci_high"]),
+                    p_value=r["p_value"],
+                    boot_ci=(lo, hi),
+                    n=r["n_items"],
+                    n_ratings=r["n_ratings"],
+                    pa=r["pa"],
+                    pe=r["pe"],
+                    n_boot=int(n_boot),
+                    reason=r["reason"],
+                )
+            )
+        return CoefficientTable(out)
+
+    def by(self, column: str, names=None, *, n_boot: int = 0, rng=None) -> list:
+        """The coefficients within each value of an item-metadata column.
+
+        Returns
+        -------
+        list of (str, Analysis, CoefficientTable)
+            One entry per value in order of appearance; items without a
+            value form the group ``"<missing>"``.
+        """
+        ann = self.annotations
+        if column not in ann.items.columns:
+            cols = ", ".join(map(str, ann.items.columns)) or "none"
+            raise InputError(
+                f"no item metadata column {column!r} to group by (columns: {cols})", column=column
+            )
+        gen = as_generator(rng) if n_boot else None
+        out = []
+        for value, sub in ann.groups(column):
+            a = Analysis(
+                sub, self.scheme, weights=self.weights, level=self.level, confidence=self.confidence
+            )
+            out.append((value, a, a.coefficients(names, n_boot=n_boot, rng=gen)))
+        return out
+
+    # ------------------------------------------------------------- per class
+    def per_class(self, *, n_boot: int = 0, rng=None) -> pd.DataFrame:
+        """Per-category agreement (see :func:`~raer_agreement.metrics.per_class_agreement`).
+
+        The point values are computed once; a call with ``n_boot`` adds
+        bootstrap intervals of the category kappa, and later calls without
+        it reuse the point columns.
+        """
+        if n_boot:
+            out = per_class_of(self.sufficient, n_boot=n_boot, rng=rng, confidence=self.confidence)
+            self._per_class[int(n_boot)] = out
+            return out
+        if 0 not in self._per_class:
+            booted = [v for k, v in self._per_class.items() if k]
+            if booted:
+                self._per_class[0] = booted[0].drop(columns=["boot_ci_low", "boot_ci_high"])
+            else:
+                self._per_class[0] = per_class_of(self.sufficient, confidence=self.confidence)
+        return self._per_class[0]
+
+    # ------------------------------------------------------------ diagnostics
+    @cached_property
+    def prevalence(self) -> pd.DataFrame:
+        """Category prevalence among ratings and among plurality labels."""
+        return prevalence_of(self.sufficient)
+
+    @cached_property
+    def max_kappa(self) -> pd.Series:
+        """Largest unweighted Conger and mean Cohen kappa under the annotators' marginals."""
+        self.require_identities("the max-kappa bound")
+        return max_kappa_of(
+            self.unweighted_engine, self.unweighted_points(("conger_kappa", "mean_cohen_kappa"))
+        )
+
+    @cached_property
+    def paradox(self) -> pd.Series:
+        """The kappa-paradox diagnostics (unweighted)."""
+        return paradox_of(
+            self.unweighted_points(_PARADOX_COEFFICIENTS),
+            self.prevalence,
+            self.max_kappa if self.identities else None,
+        )
+
+    # ------------------------------------------------------------ identities
+    @cached_property
+    def per_annotator(self) -> pd.DataFrame:
+        """Per annotator: agreement with the others, mean Cohen kappa, leave-one-out alpha."""
+        self.require_identities("per-annotator agreement")
+        return per_annotator_of(
+            self.sufficient, self.annotations.annotator_ids, self.pairs, level=self.level
+        )
+
+    @cached_property
+    def pairwise_cohen(self) -> pd.DataFrame:
+        """Cohen's kappa of every annotator pair that shares an item (unweighted)."""
+        self.require_identities("pairwise Cohen's kappa")
+        s = self.sufficient
+        return pairwise_cohen_of(
+            s, self.pairs, np.eye(s.q), self.annotations.annotator_ids, confidence=self.confidence
+        )
+
+    @cached_property
+    def kappa_matrix(self) -> pd.DataFrame:
+        """Square matrix of the pairwise Cohen kappas (annotator ids on both axes)."""
+        return kappa_matrix_of(self.pairwise_cohen, self.annotations.annotator_ids)
+
+    @cached_property
+    def human_ceiling(self) -> pd.DataFrame:
+        """Each annotator against the leave-one-out majority of the others (UAR, WAR)."""
+        return human_ceiling(self.annotations, self.scheme)
+
+    def alpha(self) -> Coefficient:
+        """Krippendorff's alpha (no bootstrap)."""
+        return self.coefficients(["krippendorff_alpha"])["krippendorff_alpha"]
+
+
+def warn_grouped(points: dict) -> None:
+    """One :class:`DegenerateDataWarning` per reason, naming the undefined coefficients."""
+    by_reason: dict[str, list] = {}
+    for name, r in points.items():
+        if r["reason"] is not None:
+            by_reason.setdefault(r["reason"], []).append(name)
+    for reason, names in by_reason.items():
+        warnings.warn(
+            f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} undefined (nan): {reason}",
+            DegenerateDataWarning,
+            stacklevel=4,
+        )
