@@ -4,7 +4,7 @@ against each input's own agreement table, and the round trip through files."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from importlib import resources
 
 import jsonschema
 import numpy as np
@@ -15,7 +15,7 @@ from raer_agreement.commands._compare import comparison_document, render_compari
 from raer_agreement.metrics import agreement_table
 
 SCHEMA = json.loads(
-    (Path(__file__).resolve().parents[1] / "data_schema" / "comparison.schema.json").read_text()
+    resources.files("raer_agreement.data_schema").joinpath("comparison.schema.json").read_text()
 )
 
 
@@ -58,3 +58,50 @@ def test_disjoint_inputs_are_compared_independently():
     jsonschema.validate(doc, SCHEMA)
     assert doc["bootstrap"]["paired"] is False
     assert doc["comparison"]["gwet_ac1"]["n_common"] == 0
+
+
+def write_long(path, ann):
+    long = ann.to_long().rename(columns={"item_id": "item", "annotator_id": "annotator"})
+    long.to_csv(path, index=False)
+    return path
+
+
+def test_cli_compare_json_and_text(tmp_path, capsys):
+    from raer_agreement.cli import main
+
+    a, b = rounds(2)
+    pa, pb = write_long(tmp_path / "a.csv", a), write_long(tmp_path / "b.csv", b)
+    assert main(["agreement", "--compare", str(pa), str(pb), "--json", "--n-boot", "200"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    jsonschema.validate(doc, SCHEMA)
+    ref = comparison_document(a, b, n_boot=200, seed=0)
+    for k, c in ref["comparison"].items():
+        for f in ("estimate_a", "estimate_b", "difference"):
+            assert doc["comparison"][k][f] == pytest.approx(c[f]), (k, f)
+    assert doc["inputs"] == {"a": str(pa), "b": str(pb)}
+    assert main(["agreement", "--compare", str(pa), str(pb), "--n-boot", "100"]) == 0
+    assert "B - A" in capsys.readouterr().out
+
+
+def test_cli_compare_with_exclusion_counts_it_in_both_ledgers(tmp_path, capsys):
+    from raer_agreement.cli import main
+
+    a, b = rounds(3)
+    pa, pb = write_long(tmp_path / "a.csv", a), write_long(tmp_path / "b.csv", b)
+    argv = ["agreement", "--compare", str(pa), str(pb), "--json", "--n-boot", "50"]
+    assert main([*argv, "--exclude-annotators", "1"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    for side in ("a", "b"):
+        assert [e["reason"] for e in doc["ledgers"][side]["dropped"]] == ["excluded_annotator"]
+        assert doc["ledgers"][side]["rows_dropped"] == 80
+
+
+def test_cli_compare_errors(tmp_path, capsys):
+    from raer_agreement.cli import main
+
+    a, b = rounds(4)
+    pa, pb = write_long(tmp_path / "a.csv", a), write_long(tmp_path / "b.csv", b)
+    assert main(["agreement", "--compare", str(pa), str(pb), "--n-boot", "0"]) == 2
+    assert "--n-boot" in capsys.readouterr().err
+    assert main(["agreement", str(pa), "--compare", str(pa), str(pb)]) == 2
+    assert "no other INPUT" in capsys.readouterr().err

@@ -130,3 +130,44 @@ def test_alpha_thresholds_match_the_normal_approximation():
     reps = np.random.default_rng(0).normal(0.7, 0.05, 200_000)
     r = alpha_thresholds(reps)
     np.testing.assert_allclose(r.p_below, [norm.cdf(-0.66), norm.cdf(2.0)], atol=0.005)
+
+
+def test_agreement_json_carries_the_benchmark_and_alpha_thresholds(capsys):
+    import json
+    from importlib import resources
+
+    import jsonschema
+
+    from raer_agreement.cli import main
+
+    data = [[np.nan if v is None else v for v in r] for r in mc.CAC_RAW4RATERS]
+    ann = Annotations.from_matrix(data, categories=[1, 2, 3, 4, 5])
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "raw4.csv"
+        ann.to_long().rename(columns={"item_id": "item", "annotator_id": "annotator"}).to_csv(
+            p, index=False
+        )
+        assert (
+            main(["agreement", str(p), "--json", "--n-boot", "300", "--categories", "1,2,3,4,5"])
+            == 0
+        )
+    doc = json.loads(capsys.readouterr().out)
+    schema = json.loads(
+        resources.files("raer_agreement.data_schema").joinpath("agreement.schema.json").read_text()
+    )
+    jsonschema.validate(doc, schema)
+    coefs = doc["schemes"]["label"]["coefficients"]
+    ac1 = coefs["gwet_ac1"]["benchmark"]
+    cum = np.cumsum(list(ac1["landis_koch"]["probabilities"].values()))
+    # irrCAC vignette, landis.koch.bf(0.77544, 0.14295)
+    np.testing.assert_allclose(cum, IRRCAC_VIGNETTE["landis_koch"], atol=1.5e-5)
+    assert ac1["landis_koch"]["reached"] == coefs["gwet_ac1"]["landis_koch"] == "moderate"
+    # Krippendorff's thresholds belong to alpha alone
+    assert coefs["gwet_ac1"]["krippendorff_band"] is None
+    assert "krippendorff_thresholds" not in coefs["gwet_ac1"]
+    th = coefs["krippendorff_alpha"]["krippendorff_thresholds"]
+    assert th["n_boot"] == 300 and [t["threshold"] for t in th["thresholds"]] == [0.667, 0.8]
+    assert 0 < th["thresholds"][0]["p_below"] < th["thresholds"][1]["p_below"] <= 1

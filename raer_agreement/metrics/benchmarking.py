@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtr  # the standard normal CDF (scipy.stats is slow to import)
 
 __all__ = [
     "SCALES",
@@ -205,8 +205,8 @@ def benchmark(estimate, se, scale="landis_koch", *, threshold: float = 0.95) -> 
             p[np.argmax(inside)] = 1.0  # a boundary value goes to the better band
     else:
         # the truncation keeps the mass on [-1, 1], where every coefficient lives
-        total = norm.cdf((c + 1) / s) - norm.cdf((c - 1) / s)
-        p = (norm.cdf((c - lo) / s) - norm.cdf((c - hi) / s)) / total
+        total = ndtr((c + 1) / s) - ndtr((c - 1) / s)
+        p = (ndtr((c - lo) / s) - ndtr((c - hi) / s)) / total
     cum = np.cumsum(p)
     # rounding can leave the last cumulative a hair under 1: the lowest band is always reached
     ok = np.flatnonzero(cum >= threshold - 1e-12)
@@ -379,7 +379,7 @@ def describe(benchmarks: Mapping[str, Mapping]) -> str:
     Examples
     --------
     >>> describe(coefficient_benchmarks(0.77544, 0.14295, ["landis_koch"]))
-    'moderate (P=0.995)'
+    'moderate (0.995)'
     """
     parts = []
     for b in benchmarks.values():
@@ -390,5 +390,5 @@ def describe(benchmarks: Mapping[str, Mapping]) -> str:
         probs = list(b["probabilities"].values())
         names = list(b["probabilities"])
         cum = float(np.sum([p for p in probs[: names.index(band) + 1] if _finite(p)]))
-        parts.append(f"{band} (P={min(cum, 1.0):.3f})")
+        parts.append(f"{band} ({min(cum, 1.0):.3f})")
     return "; ".join(parts)
