@@ -70,14 +70,10 @@ def require_identities(ann: Annotations, what: str) -> None:
 
     Raises
     ------
-    InputError
-        When ``ann.anonymous``.
+    AnonymousVotesError
+        When ``ann.anonymous`` (an :class:`~raer_agreement.errors.InputError`).
     """
-    if ann.anonymous:
-        raise InputError(
-            f"{what} needs annotator identities, but these votes are anonymous (a counts table or "
-            "votes without annotator ids): the vote slots are not people"
-        )
+    ann.require_identities(what)
 
 
 def spam_scores(confusions) -> np.ndarray:
