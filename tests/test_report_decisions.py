@@ -55,3 +55,32 @@ def test_comparison_section_shows_the_document(sample):
     assert overall["p"].tolist() == pytest.approx(c.overall["p_value"].tolist())
     assert len(pairwise) == len(c.pairwise)
     assert pairwise["B - A"].tolist() == pytest.approx(c.pairwise["difference"].tolist())
+
+
+def test_report_with_exclusion_gold_and_clamping(tmp_path):
+    import json
+    from importlib.resources import files
+
+    import pandas as pd
+
+    from raer_agreement.cli import main
+    from raer_agreement.report import validate_report
+
+    truth = pd.read_csv(files("raer_agreement") / "data" / "sample" / "truth.csv", dtype=str)
+    gold = tmp_path / "gold.csv"
+    truth.iloc[:400][["clip_id", "coarse"]].to_csv(gold, index=False)
+    out = tmp_path / "rep"
+    argv = ["report", "--out", str(out), "--n-boot", "30", "--quiet", "--no-exports"]
+    argv += ["--drop-spammers", "0.1", "--gold", str(gold), "--gold-label-col", "coarse"]
+    assert main([*argv, "--clamp-gold", "--method", "dawid-skene"]) == 0
+    doc = json.loads((out / "report.json").read_text())
+    validate_report(doc)
+    assert doc["ledger"]["dropped"][-1]["reason"] == "spammer"
+    ex = doc["triage"]["exclusion"]
+    assert ex["excluded"] == ["A05"] and ex["hypothetical"] is False
+    assert ex["ratings_removed"] == doc["ledger"]["dropped"][-1]["count"]
+    acc = {r["annotator_id"]: r for r in doc["triage"]["gold_accuracy"]}
+    assert "A05" not in acc and len(acc) == 13
+    assert doc["aggregation"]["gold_clamped"]["dawid-skene"] is True
+    md = (out / "report.md").read_text()
+    assert "## Annotator triage" in md and "Effect of excluding A05" in md

@@ -56,6 +56,7 @@ __all__ = [
     "model_soft_labels",
     "coarse_from_fine",
     "METHODS",
+    "CLAMPING_METHODS",
     "make_aggregator",
     "annotator_triage",
     "exclude_annotators",
@@ -74,6 +75,10 @@ METHODS = (
     "mace",
     "hierarchical",
 )
+
+
+#: Methods whose EM can hold gold clips at their gold label (crowd-kit's ``true_labels``).
+CLAMPING_METHODS = ("dawid-skene", "one-coin", "class-conditional", "glad", "mace", "hierarchical")
 
 
 def make_aggregator(method: str, *, seed: int = 0, **options) -> Aggregator:

@@ -53,12 +53,10 @@ def add_method_arguments(p) -> None:
     )
 
 
-#: methods whose EM can hold gold clips fixed (crowd-kit's ``true_labels``)
-CLAMPING_METHODS = ("dawid-skene", "one-coin", "class-conditional", "glad", "mace", "hierarchical")
-
-
 def add_gold_arguments(p, *, purpose: str) -> None:
     """``--gold`` (with its column options) and ``--clamp-gold``."""
+    from ..aggregation import CLAMPING_METHODS
+
     g = p.add_argument_group("gold labels")
     g.add_argument(
         "--gold",
@@ -81,10 +79,11 @@ def add_gold_arguments(p, *, purpose: str) -> None:
 def gold_from_args(args, ann):
     """The gold labels: ``--gold FILE``, else the gold answers the input itself
     carries (item metadata column ``gold``, e.g. the control tasks of a Toloka
-    pool download); None when there are none.  Checks ``--clamp-gold``."""
-    from ..aggregation import read_gold
+    pool download); None when there are none.  Checks ``--clamp-gold`` (a
+    ``None`` method is the caller's default model, which has EM)."""
+    from ..aggregation import CLAMPING_METHODS, read_gold
 
-    if args.clamp_gold and args.method not in CLAMPING_METHODS:
+    if args.clamp_gold and args.method is not None and args.method not in CLAMPING_METHODS:
         raise InputError(
             f"--clamp-gold holds gold clips fixed during EM; method {args.method!r} has no EM "
             f"(use one of: {', '.join(CLAMPING_METHODS)})",

@@ -156,12 +156,21 @@ def triage_section(triage: dict) -> Section:
     return s
 
 
-def comparison_section(column: str, block: dict) -> Section:
+def comparison_section(
+    column: str, block: dict, scheme: str | None = None, coefficients=None
+) -> Section:
     """Agreement compared across the values of a context column, from a
     :meth:`~raer_agreement.metrics.compare.GroupComparison.to_dict` block:
-    the overall test of equal agreement, then every pairwise difference."""
-    s = Section(f"Does agreement differ by {column}?", anchor=f"compare-{column}", level=3)
+    the overall test of equal agreement, then every pairwise difference
+    (of ``coefficients`` only, when given)."""
+    title = f"Does agreement differ by {column}?" + (f" ({scheme})" if scheme else "")
+    anchor = f"compare-{column}" + (f"-{scheme}" if scheme else "")
+    s = Section(title, anchor=anchor, level=3)
     ov = pd.DataFrame(block["overall"])
+    pw = pd.DataFrame(block["pairwise"])
+    if coefficients is not None:
+        ov = ov[ov["coefficient"].isin(coefficients)] if len(ov) else ov
+        pw = pw[pw["coefficient"].isin(coefficients)] if len(pw) else pw
     if len(ov):
         ov["coefficient"] = ov["coefficient"].map(lambda k: COEFFICIENT_NAMES.get(k, k))
         s.add(
@@ -174,7 +183,6 @@ def comparison_section(column: str, block: dict) -> Section:
                 + ").",
             )
         )
-    pw = pd.DataFrame(block["pairwise"])
     if len(pw):
         pw["coefficient"] = pw["coefficient"].map(lambda k: COEFFICIENT_NAMES.get(k, k))
         conf = int(round(100 * block["confidence"]))
