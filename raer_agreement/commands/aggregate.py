@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from ..errors import InputError
 from ._common import add_input_arguments, add_output_arguments, load_from_args
 
@@ -22,8 +24,9 @@ def add_method_arguments(p) -> None:
     g.add_argument(
         "--method",
         choices=METHOD_CHOICES,
-        default="dawid-skene",
-        help="aggregation model (default: dawid-skene)",
+        default=None,
+        help="aggregation model (default: dawid-skene; majority for anonymous votes, since the "
+        "other models need annotator identities)",
     )
     g.add_argument(
         "--scheme",
@@ -116,6 +119,20 @@ def fit_estimator(est, ann, scheme, gold, clamp: bool, gold_path=None):
     return est
 
 
+def resolve_method(args, ann) -> str | None:
+    """Fill in the default ``--method`` for these data; the line to print, if any."""
+    if args.method is not None:
+        return None
+    if ann.anonymous:
+        args.method = "majority"
+        return (
+            "anonymous votes: majority vote (Dawid-Skene and the other models need annotator "
+            "identities)"
+        )
+    args.method = "dawid-skene"
+    return None
+
+
 def make_estimator(args):
     from ..aggregation import make_aggregator
 
@@ -169,6 +186,9 @@ def run(args) -> int:
     check_writable(args.out, force=args.force)  # fail before the work
     ann = load_from_args(args)
     check_scheme(ann, args.scheme)
+    note = resolve_method(args, ann)
+    if note:
+        print(note, file=sys.stderr)
     gold = gold_from_args(args, ann)
     est = fit_estimator(make_estimator(args), ann, args.scheme, gold, args.clamp_gold, args.gold)
     write_labels_csv(est, args.out, force=args.force)

@@ -442,9 +442,11 @@ def _review(ann: Annotations, estimators: dict, analysis: Analysis) -> dict:
     queue = queue.assign(
         n_votes=n_votes.reindex(queue.index),
         top_vote_share=top_share.reindex(queue.index),
-        votes=counts.reindex(queue.index).apply(
-            lambda r: ", ".join(f"{c} {int(v)}" for c, v in r.items() if v), axis=1
-        ),
+        # a list, not DataFrame.apply: an empty queue must still give one column
+        votes=[
+            ", ".join(f"{c} {int(v)}" for c, v in row.items() if v)
+            for _, row in counts.reindex(queue.index).iterrows()
+        ],
     )
     meta_cols = [
         c for c in ("split", "session_type", "environment", "student") if c in ann.items.columns
