@@ -211,8 +211,9 @@ def read_gold(path, *, item_col: str | None = None, label_col: str | None = None
         raise InputError("gold labels need two columns: item id and label", path=p)
     # Toloka-style "ASSIGNMENT:task_id" matches "task_id"
     unprefixed = {str(c).split(":", 1)[-1]: c for c in df.columns}
-    found = find_column(df.columns, ITEM_COLUMNS) or find_column(list(unprefixed), ITEM_COLUMNS)
-    ic = item_col or unprefixed.get(found, found) or df.columns[0]
+    direct = find_column(df.columns, ITEM_COLUMNS)
+    bare = find_column(list(unprefixed), ITEM_COLUMNS)
+    ic = item_col or direct or (unprefixed[bare] if bare is not None else df.columns[0])
     golden = [c for c in df.columns if str(c).upper().startswith("GOLDEN:")]
     lc = (
         label_col

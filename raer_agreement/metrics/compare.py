@@ -261,8 +261,8 @@ def compare_groups(
     names = list(anns)
     ids = [list(a.item_ids) for a in anns.values()]
     seen: dict = {}
-    for k, i in enumerate(ids):
-        for x in i:
+    for k, group_ids in enumerate(ids):
+        for x in group_ids:
             seen.setdefault(x, set()).add(k)
     overlap = any(len(v) > 1 for v in seen.values())
     if paired == "auto":
