@@ -262,7 +262,9 @@ def test_mturk_comment_box_is_not_a_label(tmp_path):
     """Templates often add an optional free-text comment beside the answer."""
     rows = ["HITId,WorkerId,AssignmentStatus,Input.img,Answer.emotion,Answer.comment"]
     for i in range(30):
-        rows.append(f"H{i},W{i % 3},Approved,img{i}.jpg,{'happy' if i % 2 else 'sad'},note number {i}")
+        rows.append(
+            f"H{i},W{i % 3},Approved,img{i}.jpg,{'happy' if i % 2 else 'sad'},note number {i}"
+        )
     path = tmp_path / "batch.csv"
     path.write_text("\n".join(rows) + "\n")
     ann = ra.load_ratings(path)

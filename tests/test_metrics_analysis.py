@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from importlib import resources
 from pathlib import Path
 from unittest import mock
 
@@ -39,7 +40,7 @@ from raer_agreement.report import build_report, validate_report
 from raer_agreement.simulate import SimulationParams, load_sample, simulate_corpus
 
 SCHEMA = json.loads(
-    (Path(__file__).resolve().parents[1] / "data_schema" / "agreement.schema.json").read_text()
+    (resources.files("raer_agreement.data_schema") / "agreement.schema.json").read_text()
 )
 
 # Fleiss (1971): 30 psychiatric patients x 6 raters, categories 1..5, as vote counts.

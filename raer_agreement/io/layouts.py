@@ -7,6 +7,7 @@ rows that never became ratings (cancelled annotations, empty cells).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,8 +102,8 @@ def counts_to_long(
     scheme: str = "label",
     line_numbers=None,
     count_cols: list | None = None,
-    derived_cols: list = (),
-    meta_cols: list = (),
+    derived_cols: Sequence = (),
+    meta_cols: Sequence = (),
 ) -> LongForm:
     """Rows are items, columns categories, cells vote counts (FER+, CIFAR-10H).
 
