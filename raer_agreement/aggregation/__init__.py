@@ -10,8 +10,10 @@ self, fitted attributes end in ``_``, ``fit_predict``/``fit_predict_proba``):
 * :class:`HierarchicalDawidSkene` (coarse and fine votes jointly).
 
 Helpers: :func:`make_aggregator` (by CLI method name), :func:`evaluate`,
-:func:`read_gold`, :func:`review_queue`, :func:`confidence_table` and the
-soft-label functions of :mod:`raer_agreement.aggregation.soft_labels`.
+:func:`read_gold`, :func:`review_queue`, :func:`confidence_table`, the
+soft-label functions of :mod:`raer_agreement.aggregation.soft_labels` and
+annotator triage (:func:`annotator_triage`, :func:`exclude_annotators`,
+:func:`drop_spammers`, :func:`exclusion_effect`).
 """
 
 from .base import Aggregator, as_annotations, entropy
@@ -29,6 +31,7 @@ from .soft_labels import (
     soft_labels,
     vote_distribution,
 )
+from .triage import annotator_triage, drop_spammers, exclude_annotators, exclusion_effect
 
 __all__ = [
     "Aggregator",
@@ -53,7 +56,12 @@ __all__ = [
     "model_soft_labels",
     "coarse_from_fine",
     "METHODS",
+    "CLAMPING_METHODS",
     "make_aggregator",
+    "annotator_triage",
+    "exclude_annotators",
+    "drop_spammers",
+    "exclusion_effect",
 ]
 
 #: Method names of the command line, in the order shown.
@@ -67,6 +75,10 @@ METHODS = (
     "mace",
     "hierarchical",
 )
+
+
+#: Methods whose EM can hold gold clips at their gold label (crowd-kit's ``true_labels``).
+CLAMPING_METHODS = ("dawid-skene", "one-coin", "class-conditional", "glad", "mace", "hierarchical")
 
 
 def make_aggregator(method: str, *, seed: int = 0, **options) -> Aggregator:

@@ -171,34 +171,53 @@ def _norm_label(v) -> str:
 
 
 def read_gold(path, *, item_col: str | None = None, label_col: str | None = None) -> pd.Series:
-    """Read gold labels from a CSV with an item column and a label column.
+    """Read gold labels from a CSV/TSV with an item column and a label column.
+
+    A Toloka pool download is read directly: its control tasks carry the
+    gold label in a ``GOLDEN:<output>`` column (empty on ordinary tasks) and
+    the task id in ``ASSIGNMENT:task_id``; a control task answered by many
+    annotators repeats its gold label on every row.
 
     Parameters
     ----------
     path : str or Path
     item_col, label_col : str, optional
         Default: the first column whose name looks like an item id
-        (``item``, ``clip_id``, ``task``...) and ``label``/``gold``/``truth``
-        (else the first two columns).
+        (``item``, ``clip_id``, ``task``..., also after a ``PREFIX:`` such
+        as Toloka's ``ASSIGNMENT:task_id``) and a ``GOLDEN:...`` column or
+        ``label``/``gold``/``truth`` (else the first two columns).
 
     Returns
     -------
     Series of str indexed by item id (as written)
+
+    Raises
+    ------
+    InputError
+        Unreadable file, missing column, or an item given two different
+        gold labels (the line is named).
     """
     from ..io.long import ITEM_COLUMNS, find_column
 
     p = Path(path)
     if not p.exists():
         raise InputError("gold file not found", path=p)
+    sep = "\t" if p.suffix.lower() in (".tsv", ".tab") else None
     try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, sep=None, engine="python")
+        df = pd.read_csv(p, dtype=str, keep_default_na=False, sep=sep, engine="python")
     except Exception as e:  # noqa: BLE001 - any parse failure is a user input problem
         raise InputError(f"cannot read the gold labels as CSV ({e})", path=p) from None
     if df.shape[1] < 2:
         raise InputError("gold labels need two columns: item id and label", path=p)
-    ic = item_col or find_column(df.columns, ITEM_COLUMNS) or df.columns[0]
+    # Toloka-style "ASSIGNMENT:task_id" matches "task_id"
+    unprefixed = {str(c).split(":", 1)[-1]: c for c in df.columns}
+    direct = find_column(df.columns, ITEM_COLUMNS)
+    bare = find_column(list(unprefixed), ITEM_COLUMNS)
+    ic = item_col or direct or (unprefixed[bare] if bare is not None else df.columns[0])
+    golden = [c for c in df.columns if str(c).upper().startswith("GOLDEN:")]
     lc = (
         label_col
+        or (golden[0] if golden else None)
         or find_column(df.columns, ("label", "gold", "truth", "true_label", "coarse", "answer"))
         or [c for c in df.columns if c != ic][0]
     )
@@ -208,15 +227,20 @@ def read_gold(path, *, item_col: str | None = None, label_col: str | None = None
     s = df[lc].astype(object)
     s.index = pd.Index(df[ic].astype(str).str.strip(), name="item_id")
     s = s.map(lambda v: str(v).strip())
-    s = s[s != ""]
-    dup = s.index.duplicated()
-    if dup.any():
-        line = int(np.flatnonzero(dup)[0]) + 2
+    lines = pd.Series(np.arange(len(df)) + 2, index=s.index)
+    keep = (s != "").to_numpy()
+    s, lines = s[keep], lines[keep]
+    # the same item with the same label on several rows (a Toloka control task
+    # answered by many) is one gold label; two different labels are an error
+    first = s[~s.index.duplicated()]
+    clash = s.index.duplicated() & (s.to_numpy() != first.reindex(s.index).to_numpy())
+    if clash.any():
+        k = int(np.flatnonzero(clash)[0])
         raise InputError(
-            "item listed twice in the gold labels",
+            f"item has two different gold labels ({first[s.index[k]]!r} and {s.iloc[k]!r})",
             path=p,
-            line=line,
+            line=int(lines.iloc[k]),
             column=ic,
-            value=s.index[dup][0],
+            value=s.index[k],
         )
-    return s.rename("gold")
+    return first.rename("gold")

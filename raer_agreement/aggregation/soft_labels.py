@@ -441,6 +441,7 @@ def soft_labels(
     min_kept_share: float = 0.0,
     recipe: str | None = None,
     name: str | None = None,
+    fitted: bool = False,
     **options,
 ) -> SoftLabels:
     """Soft labels by method: ``votes`` or any aggregation method.
@@ -452,7 +453,7 @@ def soft_labels(
     method : str or Aggregator, default "votes"
         ``votes`` (empirical distribution, :func:`vote_distribution`), a
         name of :data:`raer_agreement.aggregation.METHODS`, or an
-        unfitted estimator (fitted here).
+        estimator (fitted here unless ``fitted``).
     alpha, min_class_votes, exclude, min_kept_share, recipe
         Rules of the vote distribution (``votes`` only; see
         :func:`vote_distribution`).
@@ -462,6 +463,9 @@ def soft_labels(
     name : str, optional
         Method name recorded in the output (default: ``method`` or the
         estimator's class name).
+    fitted : bool, default False
+        The estimator passed as ``method`` is already fitted on ``data``
+        (e.g. with gold clips clamped); its posteriors are used as they are.
     **options
         Passed to the estimator named by ``method``.
 
@@ -515,6 +519,7 @@ def soft_labels(
         min_votes=min_votes,
         method=name or (method if isinstance(method, str) else None),
         seed=seed,
+        fitted=fitted and not isinstance(method, str),
     )
 
 

@@ -16,7 +16,13 @@ from ..io.policies import (
 if TYPE_CHECKING:  # pandas loads only in the command that reads ratings
     from ..annotations import Annotations
 
-__all__ = ["add_input_arguments", "add_output_arguments", "load_from_args"]
+__all__ = [
+    "add_input_arguments",
+    "add_output_arguments",
+    "load_from_args",
+    "read_from_args",
+    "exclude_from_args",
+]
 
 
 def add_input_arguments(
@@ -95,6 +101,19 @@ def add_input_arguments(
         "--encoding", help="text encoding (default: from the byte-order mark, else UTF-8)"
     )
     g.add_argument("--sep", help="delimiter (default: sniffed)")
+    # annotator triage: excluded ratings are dropped with a ledger entry, never silently
+    g.add_argument(
+        "--exclude-annotators",
+        metavar="ID,...",
+        help="leave out these annotators (their ratings are counted as dropped in the ledger)",
+    )
+    g.add_argument(
+        "--drop-spammers",
+        type=float,
+        metavar="THRESHOLD",
+        help="leave out annotators whose Raykar-Yu spam score (from Dawid-Skene confusions on the "
+        "first scheme; 0 = votes unrelated to the truth, 1 = perfect) is below THRESHOLD, e.g. 0.1",
+    )
 
 
 def add_output_arguments(
@@ -105,6 +124,28 @@ def add_output_arguments(
 
 
 def load_from_args(args) -> Annotations:
+    """Annotations named by the parsed arguments (the bundled corpus when no
+    INPUT), without the annotators excluded by ``--exclude-annotators`` and
+    ``--drop-spammers``."""
+    return exclude_from_args(read_from_args(args), args)[0]
+
+
+def exclude_from_args(ann: Annotations, args) -> tuple[Annotations, list]:
+    """Apply ``--exclude-annotators`` and ``--drop-spammers``: the kept
+    annotations and the excluded annotator ids (ledger entries record them)."""
+    from ..aggregation.triage import drop_spammers, exclude_annotators
+
+    ids = [i.strip() for i in (getattr(args, "exclude_annotators", None) or "").split(",")]
+    ids = [i for i in ids if i]
+    kept = exclude_annotators(ann, ids)
+    threshold = getattr(args, "drop_spammers", None)
+    if threshold is not None:
+        kept, spam = drop_spammers(kept, threshold)
+        ids += spam
+    return kept, ids
+
+
+def read_from_args(args) -> Annotations:
     """Annotations named by the parsed arguments; the bundled corpus when no INPUT."""
     inputs = args.input if isinstance(args.input, list) else ([args.input] if args.input else [])
     if not inputs:

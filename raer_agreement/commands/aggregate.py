@@ -69,6 +69,69 @@ def add_method_arguments(p) -> None:
     )
 
 
+def add_gold_arguments(p, *, purpose: str) -> None:
+    """``--gold`` (with its column options) and ``--clamp-gold``."""
+    from ..aggregation import CLAMPING_METHODS
+
+    g = p.add_argument_group("gold labels")
+    g.add_argument(
+        "--gold",
+        metavar="FILE",
+        help=f"CSV/TSV of gold labels (item id, label), or a Toloka pool download whose control "
+        f"tasks carry GOLDEN:<output>: {purpose} (default: the gold answers the input itself "
+        "carries, e.g. the control tasks of a Toloka export)",
+    )
+    g.add_argument("--gold-item-col", metavar="COL", help="item column of the gold file")
+    g.add_argument("--gold-label-col", metavar="COL", help="label column of the gold file")
+    g.add_argument(
+        "--clamp-gold",
+        action="store_true",
+        help="hold the gold clips at their gold label during EM (models: "
+        + ", ".join(CLAMPING_METHODS)
+        + ")",
+    )
+
+
+def gold_from_args(args, ann):
+    """The gold labels: ``--gold FILE``, else the gold answers the input itself
+    carries (item metadata column ``gold``, e.g. the control tasks of a Toloka
+    pool download); None when there are none.  Checks ``--clamp-gold`` (a
+    ``None`` method is the caller's default model, which has EM)."""
+    from ..aggregation import CLAMPING_METHODS, read_gold
+
+    if args.clamp_gold and args.method is not None and args.method not in CLAMPING_METHODS:
+        raise InputError(
+            f"--clamp-gold holds gold clips fixed during EM; method {args.method!r} has no EM "
+            f"(use one of: {', '.join(CLAMPING_METHODS)})",
+            column="--method",
+            value=args.method,
+        )
+    if args.gold:
+        return read_gold(args.gold, item_col=args.gold_item_col, label_col=args.gold_label_col)
+    items = ann.items
+    if "gold" in items.columns and items["gold"].notna().any():
+        return items["gold"].dropna().astype(str)
+    if args.clamp_gold:
+        raise InputError(
+            "--clamp-gold needs gold labels: pass --gold FILE (or an export whose rows carry them)"
+        )
+    return None
+
+
+def fit_estimator(est, ann, scheme, gold, clamp: bool, gold_path=None):
+    """Fit, clamping the gold clips when asked; model errors become one-line input errors."""
+    try:
+        if clamp:
+            est.fit(ann, scheme, gold=gold)
+        else:
+            est.fit(ann, scheme)
+    except InputError:
+        raise
+    except ValueError as e:
+        raise InputError(str(e), path=gold_path if clamp else None) from None
+    return est
+
+
 def resolve_method(args, ann) -> str | None:
     """Fill in the default ``--method`` for these data; the line to print, if any."""
     if args.method is not None:
@@ -119,37 +182,23 @@ def register(sub, name):
     add_output_arguments(
         p, out_help="CSV to write: clip_id, label, confidence, prob_<class>...", required=True
     )
-    p.add_argument(
-        "--gold", metavar="FILE", help="CSV of gold labels (item id, label): print the scores"
-    )
-    p.add_argument("--gold-item-col", metavar="COL", help="item column of the gold file")
-    p.add_argument("--gold-label-col", metavar="COL", help="label column of the gold file")
+    add_gold_arguments(p, purpose="print the scores (and clamp with --clamp-gold)")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
-    from ..aggregation import evaluate, read_gold
+    from ..aggregation import evaluate
     from ..exports import write_labels_csv
     from ..io.atomic import check_writable
 
     check_writable(args.out, force=args.force)  # fail before the work
     ann = load_from_args(args)
     check_scheme(ann, args.scheme)
-    gold = (
-        read_gold(args.gold, item_col=args.gold_item_col, label_col=args.gold_label_col)
-        if args.gold
-        else None
-    )
     note = resolve_method(args, ann)
     if note:
         print(note, file=sys.stderr)
-    est = make_estimator(args)
-    try:
-        est.fit(ann, args.scheme)
-    except ValueError as e:
-        if isinstance(e, InputError):
-            raise
-        raise InputError(str(e)) from None
+    gold = gold_from_args(args, ann)
+    est = fit_estimator(make_estimator(args), ann, args.scheme, gold, args.clamp_gold, args.gold)
     write_labels_csv(est, args.out, force=args.force)
     n_unres = int(est.labels_.isna().sum())
     msg = f"wrote {len(est.labels_)} clips ({args.method}, scheme {est.scheme_}) to {args.out}"
@@ -163,5 +212,12 @@ def run(args) -> int:
             ev = evaluate(est.labels_, gold, classes=list(est.classes_))
         except ValueError as e:
             raise InputError(str(e), path=args.gold) from None
+        if not args.gold:
+            print(f"gold: the {len(gold)} gold answers carried by the input")
+        if args.clamp_gold:
+            print(
+                "note: the gold clips were clamped to their gold labels, so these scores are "
+                "not an independent evaluation"
+            )
         print(ev.summary())
     return 0

@@ -12,6 +12,7 @@ import sys
 
 from ..errors import InputError
 from ._common import add_input_arguments, load_from_args
+from ._compare import add_compare_argument, run_compare
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 WEIGHTS = ("identity", "linear", "quadratic", "ordinal", "radical", "ratio")
@@ -73,6 +74,7 @@ def register(sub, name):
         metavar="C",
         help="confidence level (default 0.95)",
     )
+    add_compare_argument(g)
     p.set_defaults(run=run)
 
 
@@ -83,6 +85,8 @@ def run(args) -> int:
         raise InputError("--n-boot must be 0 or more", value=args.n_boot)
     if not 0 < args.confidence < 1:
         raise InputError("--confidence must be between 0 and 1", value=args.confidence)
+    if args.compare:
+        return run_compare(args, weights=None if args.weights == "identity" else args.weights)
     ann = load_from_args(args)
     for s in args.scheme or []:
         ann.resolve_scheme(s, column="--scheme")
@@ -158,6 +162,12 @@ def _ci(low, high):
     return format_interval(low, high)
 
 
+def describe(benchmark):
+    from ..metrics.benchmarking import describe
+
+    return describe(benchmark)
+
+
 def _table(head, rows):
     from ..metrics.results import text_table
 
@@ -183,9 +193,23 @@ def _coef_rows(coefs, boot, weighted=False):
         ]
         if boot:
             row.append(_ci(c["boot_ci_low"], c["boot_ci_high"]))
-        row += [c.get("landis_koch") or "-", c.get("krippendorff_band") or "-"]
+        b = c.get("benchmark") or {}
+        row += [describe({k: b[k]}) if k in b else "-" for k in ("landis_koch", "fleiss")]
         rows.append(row)
     return rows
+
+
+def _alpha_line(coefs) -> str | None:
+    """Krippendorff's thresholds, for alpha only: P(alpha below each) from the bootstrap."""
+    th = (coefs.get("krippendorff_alpha") or {}).get("krippendorff_thresholds")
+    if not th or not th["n_boot"]:
+        return None
+    parts = [f"P(alpha < {t['threshold']:.3f}) = {_f(t['p_below'])}" for t in th["thresholds"]]
+    return (
+        "Krippendorff's thresholds (0.667 tentative, 0.800 reliable): "
+        + ", ".join(parts)
+        + f" over {th['n_boot']} bootstrap resamples"
+    )
 
 
 def render_text(doc: dict) -> str:
@@ -195,7 +219,7 @@ def render_text(doc: dict) -> str:
     head = (
         ["coefficient", "estimate", "SE", f"{conf}% CI (t)", "p"]
         + ([f"{conf}% boot CI"] if boot else [])
-        + ["Landis-Koch", "Krippendorff"]
+        + ["Landis-Koch band (P)", "Fleiss band (P)"]
     )
     out = []
     d = doc["data"]
@@ -217,6 +241,13 @@ def render_text(doc: dict) -> str:
         )
         for note in s.get("notes", []):
             out.append(f"note: {note}")
+        out.append(
+            "bands: the best band the coefficient reaches with probability >= 0.95 given its SE "
+            "(Gwet 2014, ch. 6; P = that probability); Altman's scale is in the JSON"
+        )
+        alpha = _alpha_line(s["coefficients"])
+        if alpha:
+            out.append(alpha)
         dg = s["diagnostics"]
         out.append("")
         bound = ""
@@ -266,6 +297,19 @@ def render_text(doc: dict) -> str:
                 for g in groups
             ]
             out.append(_table([col, "clips"] + [SHORT[k] for k in keys], rows))
+            comp = s.get("by_comparison", {}).get(col)
+            if comp:
+                tests = {o["coefficient"]: o for o in comp["overall"]}
+                out.append(
+                    f"equal agreement in every {col} (Wald test, bootstrap covariance, "
+                    f"df {next(iter(tests.values()))['df']}): "
+                    + "; ".join(
+                        f"{SHORT[k]} chi2 {_f(tests[k]['chi2'], 1)}, p {_p(tests[k]['p_value'])}"
+                        for k in keys
+                        if k in tests
+                    )
+                    + " (pairwise differences with CIs in the JSON)"
+                )
     if doc.get("granularity"):
         out.append("")
         out.append("granularities:")

@@ -6,8 +6,9 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
-from ._common import add_input_arguments, load_from_args
+from ._common import add_input_arguments, exclude_from_args, read_from_args
 from .aggregate import METHOD_CHOICES as METHODS
+from .aggregate import add_gold_arguments, gold_from_args
 
 
 def register(sub, name):
@@ -56,6 +57,11 @@ def register(sub, name):
         help="add the annotation budget section (raer-agreement plan with its defaults, "
         "--seed; Dawid-Skene, 200 resamples per k)",
     )
+    add_gold_arguments(
+        p,
+        purpose="each annotator's accuracy on them in the triage section (and, with "
+        "--clamp-gold, gold clips held at their label by the EM models)",
+    )
     p.add_argument("--title", help="report title")
     p.add_argument("--no-exports", action="store_true", help="write only the three report files")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
@@ -89,7 +95,9 @@ def run(args) -> int:
         raise InputError("--n-boot must be >= 0", value=args.n_boot)
     if args.predictions and not Path(args.predictions).is_file():
         raise InputError("predictions file not found", path=args.predictions)
-    ann = load_from_args(args)
+    original = read_from_args(args)
+    ann, excluded = exclude_from_args(original, args)
+    gold = gold_from_args(args, ann)
     report = build_report(
         ann,
         n_boot=args.n_boot,
@@ -98,12 +106,17 @@ def run(args) -> int:
         predictions=args.predictions,
         progress=progress_printer(False if args.quiet else None),
         title=args.title,
+        gold=gold,
+        clamp_gold=args.clamp_gold,
+        original=original,
+        excluded=excluded,
     )
     if args.plan:
         from ..planning import plan
         from .plan import truth_for
 
-        p = plan(ann, report.scheme, truth=truth_for(args, report.scheme), seed=args.seed)
+        truth = gold if gold is not None else truth_for(args, report.scheme)
+        p = plan(ann, report.scheme, truth=truth, seed=args.seed)
         report.document["planning"] = p.to_dict()
     paths = write_report(
         report, args.out, force=args.force, inputs=args.input or [], exports=not args.no_exports

@@ -3,11 +3,19 @@ and, optionally, the official list files with the aggregated labels."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import InputError
 from ._common import add_input_arguments, load_from_args
-from .aggregate import add_method_arguments, check_scheme, make_estimator
+from .aggregate import (
+    add_gold_arguments,
+    add_method_arguments,
+    check_scheme,
+    fit_estimator,
+    gold_from_args,
+    make_estimator,
+)
 
 
 def register(sub, name):
@@ -28,6 +36,7 @@ def register(sub, name):
                 "predict held-out annotators, chosen by split-half prediction; --alpha and "
                 "--temperature do not apply) or an aggregation model (default: votes)"
             )
+    add_gold_arguments(p, purpose="with --clamp-gold, the model holds these clips at their label")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--force", action="store_true", help="overwrite existing output")
     g = p.add_argument_group("targets")
@@ -108,6 +117,7 @@ def run(args) -> int:
         raise InputError("--out must be a folder", path=out)
     ann = load_from_args(args)
     check_scheme(ann, args.scheme)
+    gold = gold_from_args(args, ann)
     scheme = args.scheme or ann.schemes[0]
     if args.list_files and (
         "num_frames" not in ann.items.columns or ann.items["num_frames"].isna().all()
@@ -126,10 +136,16 @@ def run(args) -> int:
 
             soft = auto_soft_labels(ann, scheme, seed=args.seed, min_votes=args.min_votes)
         else:
+            est = None
+            if not votes:
+                est = fit_estimator(
+                    make_estimator(args), ann, scheme, gold, args.clamp_gold, args.gold
+                )
             soft = soft_labels(
                 ann,
                 scheme,
-                method="votes" if votes else make_estimator(args),
+                method="votes" if est is None else est,
+                fitted=est is not None,
                 name=args.method,
                 alpha=args.alpha,
                 min_votes=args.min_votes,
@@ -140,6 +156,9 @@ def run(args) -> int:
                 min_kept_share=args.min_kept_share,
                 recipe=args.recipe,
             )
+            if est is not None and args.clamp_gold:
+                n_gold = int(gold.index.isin(ann.item_ids).sum())
+                soft = replace(soft, params={**soft.params, "gold_clamped": n_gold})
     except InputError:
         raise
     except ValueError as e:

@@ -16,9 +16,13 @@ agreement_table : every coefficient with SE, t CI, p-value and bootstrap CI.
 agreement_summary : the JSON-ready report (CLI ``agreement --json``).
 per_class_agreement, per_annotator_agreement : where agreement breaks down.
 agreement_by, granularity_agreement : by context and between granularities.
+benchmark, benchmark_table, alpha_thresholds : how strong, given the SE (Gwet 2014, ch. 6).
+compare_agreement, compare_groups, compare_by : differences between groups or rounds.
+multilabel_alpha, per_label_agreement : set-valued (multi-label) annotations.
 """
 
 from .analysis import IDENTITY_NOTE, Analysis
+from .benchmarking import alpha_thresholds, benchmark, benchmark_table
 from .bootstrap import bootstrap_ci, resample_weights
 from .coefficients import (
     COEFFICIENT_NAMES,
@@ -43,6 +47,7 @@ from .cohen import (
     scott_pi,
     two_rater_coefficients,
 )
+from .compare import compare_agreement, compare_by, compare_groups
 from .diagnostics import (
     krippendorff_band,
     landis_koch,
@@ -51,6 +56,7 @@ from .diagnostics import (
     prevalence,
     vote_spread,
 )
+from .multilabel import multilabel_alpha, per_label_agreement
 from .per_annotator import human_ceiling, per_annotator_agreement
 from .per_class import per_class_agreement
 from .results import Coefficient, CoefficientTable
@@ -63,6 +69,14 @@ from .strata import (
 from .table import TABLE_COLUMNS, agreement_summary, agreement_table
 
 __all__ = [
+    "benchmark",
+    "benchmark_table",
+    "alpha_thresholds",
+    "compare_agreement",
+    "compare_groups",
+    "compare_by",
+    "multilabel_alpha",
+    "per_label_agreement",
     "Analysis",
     "Coefficient",
     "CoefficientTable",

@@ -25,6 +25,7 @@ import pandas as pd
 from ..errors import DegenerateDataWarning, InputError
 from . import _sufficient
 from ._core import cohen_from_tables, fce_se, finish
+from .benchmarking import alpha_thresholds
 from .bootstrap import as_generator, bootstrap_replicates, percentile_ci
 from .coefficients import COEFFICIENTS, IDENTITY_COEFFICIENTS, Engine, as_annotations
 from .cohen import kappa_matrix_of, pairwise_cohen_of
@@ -238,6 +239,9 @@ class Analysis:
                     pe=r["pe"],
                     n_boot=int(n_boot),
                     reason=r["reason"],
+                    thresholds=alpha_thresholds(reps[name], r["estimate"])
+                    if n_boot and name == "krippendorff_alpha" and r["reason"] is None
+                    else None,
                 )
             )
         return CoefficientTable(out)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .bands import krippendorff_band, landis_koch
+from .bands import krippendorff_band
+from .benchmarking import AlphaThresholds, benchmark, coefficient_benchmarks
 
 __all__ = ["Coefficient", "CoefficientTable", "TABLE_COLUMNS"]
 
@@ -78,12 +79,15 @@ class Coefficient:
         Where the definition comes from (e.g. ``"irrCAC"``).
     reason : str or None
         Why the coefficient is undefined (None when defined).
+    thresholds : AlphaThresholds or None
+        Krippendorff's alpha only, with a bootstrap: the probability that
+        alpha is below 0.667 and 0.800.
 
     Examples
     --------
     >>> c = Coefficient("fleiss_kappa", 0.5, 0.1, (0.3, 0.7), 0.001, (0.31, 0.69), 40, 120)
-    >>> c.landis_koch, c.ci
-    ('moderate', (0.3, 0.7))
+    >>> c.landis_koch, c.ci  # 0.5 is "moderate", but with SE 0.1 only "fair" is sure
+    ('fair', (0.3, 0.7))
     """
 
     name: str
@@ -99,16 +103,27 @@ class Coefficient:
     n_boot: int = 0
     convention: str = "irrCAC"
     reason: str | None = None
+    thresholds: AlphaThresholds | None = None
+
+    @property
+    def benchmark(self) -> dict:
+        """Gwet's (2014, ch. 6) probabilistic benchmarking on the Landis & Koch,
+        Altman and Fleiss scales: ``{scale: BenchmarkResult}``."""
+        from .benchmarking import SCALES
+
+        return {s: benchmark(self.estimate, self.se, s) for s in SCALES}
 
     @property
     def landis_koch(self) -> str | None:
-        """Landis & Koch (1977) band of the estimate."""
-        return landis_koch(self.estimate)
+        """The Landis & Koch (1977) band reached with at least 95% probability
+        given the SE (Gwet 2014, ch. 6); None without an SE."""
+        return benchmark(self.estimate, self.se, "landis_koch").reached
 
     @property
     def krippendorff_band(self) -> str | None:
-        """Krippendorff's (2004) band of the estimate."""
-        return krippendorff_band(self.estimate)
+        """Krippendorff's (2004) band of alpha (None for other coefficients,
+        to which his thresholds do not apply)."""
+        return krippendorff_band(self.estimate) if self.name == "krippendorff_alpha" else None
 
     def row(self) -> dict:
         """The coefficient as one row of :data:`TABLE_COLUMNS`."""
@@ -146,6 +161,12 @@ class Coefficient:
             "pe": float(self.pe),
             "landis_koch": self.landis_koch,
             "krippendorff_band": self.krippendorff_band,
+            "benchmark": coefficient_benchmarks(self.estimate, self.se),
+            **(
+                {"krippendorff_thresholds": self.thresholds.to_dict()}
+                if self.thresholds is not None
+                else {}
+            ),
         }
 
 

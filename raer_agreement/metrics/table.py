@@ -148,7 +148,9 @@ def agreement_summary(
         "schemes": {scheme: {"categories", "n_items", "n_ratings",
         "n_annotators", "coefficients": {key: {estimate, se, ci_low, ci_high,
         p_value, boot_ci_low, boot_ci_high, ...}}, "per_class": [...],
-        "per_annotator": [...], "diagnostics": {...}, "by": {column: [...]}}},
+        "per_annotator": [...], "diagnostics": {...}, "by": {column: [...]},
+        "by_comparison": {column: {"paired", "n_boot", "confidence", "pairwise":
+        [...], "overall": [...]}}}},
         "granularity": [...], "ledger": {...}}``, with no numpy types and
         nan as None (``json.dumps`` ready).  When the votes are anonymous
         the document says so in ``"anonymous_votes"`` (one line) and holds
@@ -245,7 +247,29 @@ def _scheme_entry(a: Analysis, by_cols, n_boot, gen) -> dict:
                 }
             )
         entry["by"][col] = groups
+        if n_boot >= 2 and len(groups) >= 2:
+            entry.setdefault("by_comparison", {})[col] = _compare_groups(a, col, n_boot, gen)
     return entry
+
+
+def _compare_groups(a: Analysis, col: str, n_boot: int, gen) -> dict:
+    """Differences between the groups of ``col`` and the test of equal agreement."""
+    from .compare import compare_by
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        c = compare_by(
+            a.annotations,
+            col,
+            a.scheme,
+            coefficients=a.coefficient_names,
+            n_boot=n_boot,
+            rng=gen,
+            confidence=a.confidence,
+            weights=a.weights,
+            level=a.level,
+        )
+    return c.to_dict()
 
 
 def _check_column(ann, col):

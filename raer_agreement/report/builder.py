@@ -140,6 +140,10 @@ def build_report(
     progress: Callable[[str], None] | None = None,
     title: str | None = None,
     context_columns: Sequence[str] = CONTEXT_COLUMNS,
+    gold=None,
+    clamp_gold: bool = False,
+    original: Annotations | None = None,
+    excluded: Sequence[str] = (),
 ) -> Report:
     """Compute everything the report shows.
 
@@ -167,6 +171,19 @@ def build_report(
     progress : callable, optional
         Called with a one-line description before each step (the command
         line prints them); None = silent.
+    gold : Series or mapping of clip id -> label, optional
+        Gold labels of the aggregated scheme: each annotator's accuracy on
+        them goes into the triage section.
+    clamp_gold : bool
+        Hold the gold clips at their gold label while the EM models are
+        fitted (models without EM, and a hierarchical model given labels
+        that are not fine categories, are fitted without; the document
+        says which were clamped).
+    original : Annotations, optional
+        All ratings, before the ``excluded`` annotators were removed from
+        ``ann``: the triage section shows what the exclusion changed.
+    excluded : sequence of str
+        Annotator ids removed from ``original`` to give ``ann``.
 
     Returns
     -------
@@ -192,8 +209,26 @@ def build_report(
 
     methods = _methods(ann, method, pair)
     step("aggregation: " + ", ".join(_METHOD_NAMES.get(m, m) for m in methods))
-    estimators = _fit_estimators(ann, methods, agg_scheme, pair, seed)
+    estimators, clamped = _fit_estimators(
+        ann, methods, agg_scheme, pair, seed, gold if clamp_gold else None
+    )
     aggregation = _aggregation(ann, estimators, agg_scheme, method)
+    if clamp_gold:
+        aggregation["gold_clamped"] = clamped
+
+    triage = None
+    if not ann.anonymous:
+        from ..aggregation.triage import triage_document
+
+        step("annotator triage" + (" and accuracy on gold" if gold is not None else ""))
+        triage = triage_document(
+            ann,
+            agg_scheme,
+            original=original,
+            excluded=excluded,
+            gold=gold,
+            model=estimators.get("dawid-skene"),
+        )
 
     step("two granularities, review queue")
     granularity = _granularity(ann, pair)
@@ -233,6 +268,7 @@ def build_report(
             if ceiling is None
             else to_jsonable(ceiling.reset_index().to_dict("records")),
             "predictions": pred_doc,
+            "triage": triage,
         }
     )
     return Report(to_jsonable(doc), ann, estimators, method, agg_scheme, analyses)
@@ -328,16 +364,23 @@ def _pairwise_block(a: Analysis) -> dict:
     return block
 
 
-def _fit_estimators(ann: Annotations, methods, scheme: str, pair, seed: int) -> dict:
-    from ..aggregation import make_aggregator
+def _fit_estimators(ann: Annotations, methods, scheme: str, pair, seed: int, gold=None):
+    """Fitted estimators, and for each method whether gold clips were clamped."""
+    from ..aggregation import CLAMPING_METHODS, make_aggregator
 
-    estimators = {}
+    estimators, clamped = {}, {}
     for m in methods:
         est = make_aggregator(m, seed=seed)
+        g = gold if m in CLAMPING_METHODS else None
         if m == "hierarchical":
             est.set_params(coarse=pair[1], fine=pair[0])
-        estimators[m] = est.fit(ann, scheme)
-    return estimators
+            # the hierarchical model clamps fine labels: coarse gold cannot fix a fine class
+            fine = set(ann.categories(pair[0]))
+            if g is not None and not set(map(str, g)) <= fine:
+                g = None
+        estimators[m] = est.fit(ann, scheme) if g is None else est.fit(ann, scheme, gold=g)
+        clamped[m] = g is not None
+    return estimators, clamped
 
 
 def _aggregation(ann: Annotations, estimators: dict, scheme: str, method: str) -> dict:

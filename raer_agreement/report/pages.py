@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..metrics import COEFFICIENT_NAMES
 from . import plots
+from .decisions import alpha_threshold_text, benchmark_frame, comparison_section, triage_section
 from .render import Figure, Paragraph, Section, Table, fmt
 
 __all__ = ["report_sections", "reading_of_coefficients"]
@@ -26,8 +27,6 @@ def _coef_frame(coefs: dict) -> pd.DataFrame:
                 "boot_ci_low": c["boot_ci_low"],
                 "boot_ci_high": c["boot_ci_high"],
                 "p_value": c["p_value"],
-                "landis_koch": c.get("landis_koch"),
-                "krippendorff_band": c.get("krippendorff_band"),
             }
         )
     return pd.DataFrame(rows).astype(
@@ -66,7 +65,28 @@ def reading_of_coefficients(coefs: dict, diagnostics: dict, scheme: str) -> str:
         f"rating pairs. Corrected for chance, Krippendorff's alpha is {fmt(alpha)} and Fleiss' kappa "
         f"{fmt(kappa)}."
     ]
-    if alpha == alpha:
+    th = (coefs.get("krippendorff_alpha") or {}).get("krippendorff_thresholds")
+    if th and th.get("n_boot") and th["thresholds"][0]["p_below"] is not None:
+        p_low = th["thresholds"][0]["p_below"]
+        if p_low >= 0.95:
+            parts.append(
+                "Alpha is below Krippendorff's 0.667 threshold for tentative conclusions in "
+                f"{fmt(100 * p_low, 1)}% of bootstrap resamples: expect label noise, and prefer "
+                "soft labels or model-based aggregation to single votes."
+            )
+        elif p_low > 0.05:
+            parts.append(
+                "Whether alpha reaches Krippendorff's 0.667 is uncertain: it falls below in "
+                f"{fmt(100 * p_low, 1)}% of bootstrap resamples."
+            )
+        else:
+            p_high = th["thresholds"][-1]["p_below"]
+            parts.append(
+                "Alpha clears Krippendorff's 0.667 in "
+                f"{fmt(100 * (1 - p_low), 1)}% of bootstrap resamples, and 0.800 in "
+                f"{fmt(100 * (1 - p_high), 1)}%."
+            )
+    elif alpha == alpha:
         if alpha >= 0.8:
             parts.append("By Krippendorff's rule of thumb (0.800) the labels are reliable.")
         elif alpha >= 0.667:
@@ -148,6 +168,10 @@ def _ledger_section(doc: dict) -> Section:
     return s
 
 
+#: Coefficients compared across contexts on the page (every one is in report.json).
+_CONTEXT_COEFFICIENTS = ("krippendorff_alpha", "gwet_ac1", "fleiss_kappa")
+
+
 def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
     ann = report.annotations
     entry = doc["agreement"]["schemes"][scheme]
@@ -167,8 +191,6 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
             "ci_high": "95% CI high",
             "boot_ci_low": "bootstrap low",
             "boot_ci_high": "bootstrap high",
-            "landis_koch": "Landis & Koch",
-            "krippendorff_band": "Krippendorff band",
         }
     )
     s.add(
@@ -177,9 +199,21 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
             caption=f"{entry['n_items']} clips, {entry['n_ratings']} ratings, {entry['n_annotators']} "
             f"annotators. SE by Gwet's linearisation, 95% CI with t(n-1) clipped at 1 (irrCAC "
             f"conventions); bootstrap: {doc['n_boot']} percentile resamples of clips (seed "
-            f"{doc['seed']}). Interpretation bands are guides beside the numbers.",
+            f"{doc['seed']}).",
         )
     )
+    s.add(
+        Table(
+            benchmark_frame(coefs),
+            caption="How strong, given the uncertainty (Gwet 2014, ch. 6): on each benchmark "
+            "scale, the best band the coefficient reaches with probability at least 0.95 (in "
+            "brackets), from a normal distribution with its SE, truncated to [-1, 1]. A fixed "
+            "cutoff would ignore the SE; the full band probabilities are in report.json.",
+        )
+    )
+    alpha_text = alpha_threshold_text(coefs.get("krippendorff_alpha", {}))
+    if alpha_text:
+        s.add(Paragraph(alpha_text))
     s.add(
         Figure(
             plots.plot_coefficients(table, title=f"{scheme}: coefficients with 95% CIs").figure,
@@ -376,6 +410,8 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
                 )
             )
         out.append(s)
+        for col, block in entry.get("by_comparison", {}).items():
+            out.append(comparison_section(col, block, scheme, _CONTEXT_COEFFICIENTS))
     return out
 
 
@@ -580,6 +616,8 @@ def report_sections(report) -> list[Section]:
     if g is not None:
         sections.append(g)
     sections += _aggregation_section(doc, report)
+    if doc.get("triage"):
+        sections.append(triage_section(doc["triage"]))
     if doc.get("planning"):  # opt-in: report --plan
         from .planning import planning_section
 
