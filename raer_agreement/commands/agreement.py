@@ -162,6 +162,12 @@ def _ci(low, high):
     return format_interval(low, high)
 
 
+def _annotators(n) -> str:
+    from ..metrics.results import format_annotators
+
+    return format_annotators(n)
+
+
 def describe(benchmark):
     from ..metrics.benchmarking import describe
 
@@ -223,7 +229,7 @@ def render_text(doc: dict) -> str:
     )
     out = []
     d = doc["data"]
-    out.append(f"{d['n_ratings']} ratings, {d['n_items']} clips, {d['n_annotators']} annotators")
+    out.append(f"{d['n_ratings']} ratings, {d['n_items']} clips, {_annotators(d['n_annotators'])}")
     if boot:
         out.append(
             f"bootstrap: {doc['bootstrap']['n_boot']} resamples of clips, seed {doc['bootstrap']['seed']}"
@@ -233,8 +239,8 @@ def render_text(doc: dict) -> str:
     for name, s in doc["schemes"].items():
         out.append("")
         out.append(
-            f"== scheme {name}: {s['n_ratings']} ratings, {s['n_items']} clips, {s['n_annotators']} "
-            f"annotators, {len(s['categories'])} categories"
+            f"== scheme {name}: {s['n_ratings']} ratings, {s['n_items']} clips, {_annotators(s['n_annotators'])}, "
+            f"{len(s['categories'])} categories"
         )
         out.append(
             _table(head, _coef_rows(s["coefficients"], boot, weighted=doc["weights"] is not None))

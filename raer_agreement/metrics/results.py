@@ -255,6 +255,17 @@ def format_number(x, digits: int = 3) -> str:
     return "-" if _missing(x) else f"{x:.{digits}f}"
 
 
+def format_annotators(n) -> str:
+    """``"N annotators"``, or that there are none to count (anonymous votes).
+
+    Examples
+    --------
+    >>> format_annotators(12), format_annotators(None)
+    ('12 annotators', 'annotators unknown (anonymous votes)')
+    """
+    return "annotators unknown (anonymous votes)" if n is None else f"{n} annotators"
+
+
 def format_p(x) -> str:
     """A p-value: ``<0.001`` below one in a thousand.
 

@@ -185,7 +185,8 @@ def agreement_summary(
         "bootstrap": {"n_boot": int(n_boot), "seed": seed, "unit": "item", "method": "percentile"},
         "data": {
             "n_items": ann.n_items,
-            "n_annotators": ann.n_annotators,
+            # anonymous votes have vote slots, not annotators: no count is printed
+            "n_annotators": None if ann.anonymous else ann.n_annotators,
             "n_ratings": ann.n_ratings,
         },
     }
@@ -222,7 +223,7 @@ def _scheme_entry(a: Analysis, by_cols, n_boot, gen) -> dict:
         "categories": list(a.annotations.categories(a.scheme)),
         "n_items": s.n_items,
         "n_ratings": s.n_ratings,
-        "n_annotators": s.n_annotators,
+        "n_annotators": s.n_annotators if a.identities else None,
         "coefficients": table.to_dict(),
         "per_class": _records(pc, "category"),
     }

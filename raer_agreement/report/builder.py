@@ -248,7 +248,7 @@ def build_report(
         "n_boot": int(n_boot),
         "data": {
             "n_items": ann.n_items,
-            "n_annotators": ann.n_annotators,
+            "n_annotators": None if ann.anonymous else ann.n_annotators,
             "n_ratings": ann.n_ratings,
             "schemes": {s: list(ann.categories(s)) for s in ann.schemes},
             "contexts": contexts,

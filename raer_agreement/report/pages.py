@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import COEFFICIENT_NAMES
+from ..metrics.results import format_annotators
 from . import plots
 from .decisions import alpha_threshold_text, benchmark_frame, comparison_section, triage_section
 from .render import Figure, Paragraph, Section, Table, fmt
@@ -124,7 +125,10 @@ def _ledger_section(doc: dict) -> Section:
         ("rows used", led["rows_used"]),
         ("rows dropped", led["rows_dropped"]),
         ("clips", led["n_items"]),
-        ("annotators", led["n_annotators"]),
+        (
+            "annotators",
+            "unknown (anonymous votes)" if led["n_annotators"] is None else led["n_annotators"],
+        ),
     ]
     r = led.get("ratings_per_item") or {}
     if r:
@@ -196,8 +200,8 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
     s.add(
         Table(
             shown,
-            caption=f"{entry['n_items']} clips, {entry['n_ratings']} ratings, {entry['n_annotators']} "
-            f"annotators. SE by Gwet's linearisation, 95% CI with t(n-1) clipped at 1 (irrCAC "
+            caption=f"{entry['n_items']} clips, {entry['n_ratings']} ratings, "
+            f"{format_annotators(entry['n_annotators'])}. SE by Gwet's linearisation, 95% CI with t(n-1) clipped at 1 (irrCAC "
             f"conventions); bootstrap: {doc['n_boot']} percentile resamples of clips (seed "
             f"{doc['seed']}).",
         )
@@ -601,7 +605,8 @@ def report_sections(report) -> list[Section]:
     over = Section("At a glance", anchor="glance")
     over.add(
         Paragraph(
-            f"{d['n_items']:,} clips, {d['n_annotators']} annotators, {d['n_ratings']:,} ratings; schemes: "
+            f"{d['n_items']:,} clips, {format_annotators(d['n_annotators'])}, {d['n_ratings']:,} "
+            "ratings; schemes: "
             + "; ".join(f"{k} ({len(v)} classes)" for k, v in d["schemes"].items())
             + ". "
             f"On {first}: Krippendorff's alpha {fmt(a['estimate'])} (95% CI {fmt(a['ci_low'])}-{fmt(a['ci_high'])}), "

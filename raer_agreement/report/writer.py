@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..io.atomic import atomic_files, check_writable
+from ..metrics.results import format_annotators
 from .builder import Report
 from .pages import report_sections
 from .render import to_html, to_markdown
@@ -102,7 +103,7 @@ def write_report(
     doc["outputs"] = {k: p.name for k, p in planned.items()}
     title = doc["title"]
     subtitle = (
-        f"{doc['data']['n_items']:,} clips · {doc['data']['n_annotators']} annotators · "
+        f"{doc['data']['n_items']:,} clips · {format_annotators(doc['data']['n_annotators'])} · "
         f"{doc['data']['n_ratings']:,} ratings · raer_agreement {doc['package']['version']} · seed "
         f"{doc['seed']} · {doc['n_boot']} bootstrap resamples"
     )
