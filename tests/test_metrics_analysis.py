@@ -138,7 +138,7 @@ def test_report_computes_nothing_twice():
     p_pairs, pair_calls = counting(_core, "pair_tables")
     p_spread, spread_calls = counting(analysis, "vote_spread_of")
     p_class, class_calls = counting(analysis, "per_class_of")
-    p_ceiling, ceiling_calls = counting(analysis, "human_ceiling")
+    p_ceiling, ceiling_calls = counting(analysis, "consensus_tables")
     p_bound, bound_calls = counting(diagnostics, "conger_pa_max")
     with (
         mock.patch.object(_sufficient.Sufficient, "__init__", record),
@@ -159,7 +159,9 @@ def test_report_computes_nothing_twice():
     assert Counter(content_key(args[0]) for args, _ in pair_calls).most_common(1)[0][1] == 1
     assert len(spread_calls) == len(ann.schemes)
     assert len(class_calls) == len(ann.schemes)  # the bootstrapped table serves both views
-    assert len(ceiling_calls) == 1
+    # the leave-one-out consensus: once per scheme, for the per-annotator table, its
+    # intervals and the human ceiling
+    assert len(ceiling_calls) == len(ann.schemes)
     assert len(bound_calls) == len(ann.schemes)
     assert set(report.analyses) == set(ann.schemes)
 
@@ -411,3 +413,32 @@ def test_identified_data_still_has_every_identity_statistic():
     assert set(IDENTITY_COEFFICIENTS) <= set(s["coefficients"])
     assert len(s["per_annotator"]) == ann.only("coarse").n_annotators
     assert s["diagnostics"]["conger_kappa_max"] >= s["coefficients"]["conger_kappa"]["estimate"]
+
+
+def test_human_ceiling_by_brute_force_with_shared_ties():
+    from raer_agreement.metrics import human_ceiling
+
+    rng = np.random.default_rng(3)
+    m = rng.integers(1, 4, size=(40, 5)).astype(float)
+    m[rng.random(m.shape) < 0.2] = np.nan
+    ann = Annotations.from_matrix(m, categories=[1, 2, 3])
+    got = human_ceiling(ann)
+    for a in range(m.shape[1]):
+        T = np.zeros((3, 3))
+        for i in range(m.shape[0]):
+            if np.isnan(m[i, a]):
+                continue
+            others = [int(v) - 1 for j, v in enumerate(m[i]) if j != a and not np.isnan(v)]
+            if not others:
+                continue
+            c = np.bincount(others, minlength=3)
+            top = np.flatnonzero(c == c.max())
+            for t in top:
+                T[int(m[i, a]) - 1, t] += 1 / len(top)
+        row = got.loc[str(a + 1)]
+        assert row["n_compared"] == T.sum()
+        assert row["war"] == pytest.approx(np.trace(T) / T.sum(), abs=1e-12)
+        cols = T.sum(0)
+        assert row["uar"] == pytest.approx(
+            np.mean(np.diag(T)[cols > 0] / cols[cols > 0]), abs=1e-12
+        )

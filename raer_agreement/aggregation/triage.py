@@ -408,6 +408,7 @@ def exclusion_effect(
     method: str = "majority",
     tie_break: str = "unresolved",
     seed: int = 0,
+    analysis=None,
 ) -> ExclusionEffect:
     """Alpha, AC1 and final labels with and without some annotators.
 
@@ -427,6 +428,9 @@ def exclusion_effect(
         (or stops being) a tie counts as changed; a random policy would
         change labels by chance alone.
     seed : int
+    analysis : Analysis, optional
+        An analysis of ``ann`` and ``scheme`` already made (e.g. by a
+        report): its coefficients are reused for the "before" column.
 
     Returns
     -------
@@ -454,9 +458,11 @@ def exclusion_effect(
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DegenerateDataWarning)
-        before = agreement_table(ann, scheme, n_boot=0, coefficients=which).set_index(
-            "coefficient"
-        )["estimate"]
+        if analysis is not None and analysis.annotations is ann and analysis.scheme == scheme:
+            before_table = analysis.coefficients(which).to_frame()
+        else:
+            before_table = agreement_table(ann, scheme, n_boot=0, coefficients=which)
+        before = before_table.set_index("coefficient")["estimate"]
         after = agreement_table(sub, scheme, n_boot=0, coefficients=which).set_index("coefficient")[
             "estimate"
         ]
@@ -558,6 +564,7 @@ def triage_document(
     model=None,
     spam_threshold: float = DEFAULT_SPAM_THRESHOLD,
     method: str = "majority",
+    analysis=None,
 ) -> dict:
     """The annotator-triage block of a report (JSON-ready).
 
@@ -579,6 +586,9 @@ def triage_document(
     method : str
         Aggregation method of the final labels compared with and without
         the excluded annotators.
+    analysis : Analysis, optional
+        An analysis of ``ann`` already made, reused (see
+        :func:`exclusion_effect`).
 
     Returns
     -------
@@ -604,7 +614,8 @@ def triage_document(
     if excluded and original is not None:
         eff, hypothetical = exclusion_effect(original, excluded, scheme, method=method), False
     elif flagged:
-        eff, hypothetical = exclusion_effect(ann, flagged, scheme, method=method), True
+        eff = exclusion_effect(ann, flagged, scheme, method=method, analysis=analysis)
+        hypothetical = True
     else:
         eff = None
     if eff is not None:

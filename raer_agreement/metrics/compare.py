@@ -127,7 +127,7 @@ class GroupComparison:
 
 
 def _check_schemes(data: Mapping, scheme):
-    anns = {str(k): as_annotations(v) for k, v in data.items()}
+    anns = {str(k): _annotations_of(v) for k, v in data.items()}
     if len(anns) < 2:
         raise ValueError(f"comparing agreement needs two or more data sets, got {len(anns)}")
     first = next(iter(anns.values()))
@@ -147,6 +147,23 @@ def _check_schemes(data: Mapping, scheme):
                 f"expected the same categories as the first: {', '.join(cats)}"
             )
     return anns, scheme
+
+
+def _annotations_of(data):
+    from .analysis import Analysis
+
+    return data.annotations if isinstance(data, Analysis) else as_annotations(data)
+
+
+def _engine_of(data, ann, scheme, weights, level) -> Engine:
+    """The coefficient engine of a group: the one an Analysis already holds
+    (its statistics computed once), else a new one."""
+    from .analysis import Analysis
+
+    if isinstance(data, Analysis) and (data.scheme, data.level) == (scheme, level):
+        if data.weights is weights or (isinstance(weights, str) and data.weights == weights):
+            return data.engine
+    return Engine(sufficient(ann, scheme), weights=weights, level=level)
 
 
 def _joint_weights(item_ids: list, n_boot: int, rng, paired: bool):
@@ -219,8 +236,9 @@ def compare_groups(
 
     Parameters
     ----------
-    data : mapping of str to Annotations (or long DataFrame)
-        Two or more data sets (groups, rounds), in order; they must declare
+    data : mapping of str to Annotations, Analysis or long DataFrame
+        Two or more data sets (groups, rounds), in order (an Analysis lends
+        the statistics it has already computed); they must declare
         the same categories for ``scheme``.
     scheme : str, optional
         Default: the first scheme of the first data set.
@@ -271,7 +289,9 @@ def compare_groups(
         raise ValueError(f"paired must be 'auto', True or False, got {paired!r}")
     elif paired and not overlap:
         raise InputError("a paired comparison needs clips that appear in more than one data set")
-    engines = [Engine(sufficient(a, scheme), weights=weights, level=level) for a in anns.values()]
+    engines = [
+        _engine_of(d, a, scheme, weights, level) for d, a in zip(data.values(), anns.values())
+    ]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DegenerateDataWarning)
         points = [e.point(which, confidence, warn=False) for e in engines]

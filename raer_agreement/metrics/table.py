@@ -237,8 +237,9 @@ def _scheme_entry(a: Analysis, by_cols, n_boot, gen) -> dict:
         entry["notes"] = list(a.notes)
     entry["by"] = {}
     for col in by_cols:
-        groups = []
-        for value, _, t in a.by(col, n_boot=n_boot, rng=gen):
+        groups, analyses = [], {}
+        for value, sub, t in a.by(col, n_boot=n_boot, rng=gen):
+            analyses[str(value)] = sub
             groups.append(
                 {
                     "value": str(value),
@@ -249,19 +250,19 @@ def _scheme_entry(a: Analysis, by_cols, n_boot, gen) -> dict:
             )
         entry["by"][col] = groups
         if n_boot >= 2 and len(groups) >= 2:
-            entry.setdefault("by_comparison", {})[col] = _compare_groups(a, col, n_boot, gen)
+            entry.setdefault("by_comparison", {})[col] = _compare_groups(a, analyses, n_boot, gen)
     return entry
 
 
-def _compare_groups(a: Analysis, col: str, n_boot: int, gen) -> dict:
-    """Differences between the groups of ``col`` and the test of equal agreement."""
-    from .compare import compare_by
+def _compare_groups(a: Analysis, groups: dict, n_boot: int, gen) -> dict:
+    """Differences between the groups of a column (their Analyses, from
+    :meth:`Analysis.by`) and the test of equal agreement."""
+    from .compare import compare_groups
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DegenerateDataWarning)
-        c = compare_by(
-            a.annotations,
-            col,
+        c = compare_groups(
+            groups,
             a.scheme,
             coefficients=a.coefficient_names,
             n_boot=n_boot,

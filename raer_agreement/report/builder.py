@@ -228,6 +228,7 @@ def build_report(
             excluded=excluded,
             gold=gold,
             model=estimators.get("dawid-skene"),
+            analysis=analyses[agg_scheme],
         )
 
     step("two granularities, review queue")
