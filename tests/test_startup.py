@@ -27,8 +27,12 @@ def test_cli_choices_match_the_loader():
     assert long.DUPLICATE_POLICIES == policies.DUPLICATE_POLICIES
 
 
-def test_cli_method_choices_match_the_estimators():
-    from raer_agreement.aggregation import METHODS
-    from raer_agreement.commands.aggregate import METHOD_CHOICES
+def test_cli_choices_match_the_library():
+    from raer_agreement import aggregation, planning
+    from raer_agreement.commands import choices
 
-    assert tuple(METHODS) == METHOD_CHOICES
+    assert tuple(aggregation.METHODS) == choices.METHOD_CHOICES
+    assert tuple(aggregation.CLAMPING_METHODS) == choices.CLAMPING_METHODS
+    assert tuple(planning.PLAN_METHODS) == choices.PLAN_METHODS
+    assert tuple(planning.STRATEGIES) == choices.STRATEGIES
+    assert tuple(planning.TARGET_METRICS) == choices.TARGET_METRICS

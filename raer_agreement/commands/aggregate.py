@@ -6,6 +6,7 @@ import sys
 
 from ..errors import InputError
 from ._common import add_input_arguments, add_output_arguments, load_from_args
+from .choices import CLAMPING_METHODS, METHOD_CHOICES
 
 #: Command-line options passed to the estimator, declared once: option -> (flag,
 #: check, what is expected).  An option reaches an estimator only when the
@@ -16,20 +17,6 @@ ESTIMATOR_OPTIONS = {
     "max_iter": ("--max-iter", lambda v: v >= 1, "at least 1"),
     "smoothing": ("--smoothing", lambda v: v >= 0, ">= 0"),
 }
-
-
-#: The names of ``raer_agreement.aggregation.METHODS``, listed here so that
-#: building the parser (``--help``) imports no estimator; a test keeps them equal.
-METHOD_CHOICES = (
-    "majority",
-    "wawa",
-    "dawid-skene",
-    "one-coin",
-    "class-conditional",
-    "glad",
-    "mace",
-    "hierarchical",
-)
 
 
 def add_method_arguments(p) -> None:
@@ -71,8 +58,6 @@ def add_method_arguments(p) -> None:
 
 def add_gold_arguments(p, *, purpose: str) -> None:
     """``--gold`` (with its column options) and ``--clamp-gold``."""
-    from ..aggregation import CLAMPING_METHODS
-
     g = p.add_argument_group("gold labels")
     g.add_argument(
         "--gold",
@@ -97,7 +82,7 @@ def gold_from_args(args, ann):
     carries (item metadata column ``gold``, e.g. the control tasks of a Toloka
     pool download); None when there are none.  Checks ``--clamp-gold`` (a
     ``None`` method is the caller's default model, which has EM)."""
-    from ..aggregation import CLAMPING_METHODS, read_gold
+    from ..aggregation import read_gold
 
     if args.clamp_gold and args.method is not None and args.method not in CLAMPING_METHODS:
         raise InputError(

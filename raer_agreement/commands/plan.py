@@ -12,7 +12,7 @@ from ._common import add_input_arguments, load_from_args
 
 
 def register(sub, name):
-    from ..planning import PLAN_METHODS, STRATEGIES, TARGET_METRICS
+    from .choices import PLAN_METHODS, STRATEGIES, TARGET_METRICS
 
     p = sub.add_parser(
         name,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from ..errors import InputError
 from ._common import add_input_arguments, exclude_from_args, read_from_args
-from .aggregate import METHOD_CHOICES as METHODS
 from .aggregate import add_gold_arguments, gold_from_args
+from .choices import METHOD_CHOICES as METHODS
 
 
 def register(sub, name):

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..io.long import ITEM_COLUMNS, find_column
 from ._cluster import require_dask
-from ._ingest import KEY, LINE, MARKER, _prepare
+from ._ingest import KEY, LINE, MARKER, prepare_partition
 
 __all__ = ["csv_to_parquet"]
 
@@ -81,8 +81,8 @@ def csv_to_parquet(
         )
     lengths = ddf.map_partitions(len).compute()
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).tolist()
-    meta = _prepare(ddf._meta, [0], item_col, 2, {"number": 0})
-    ddf = ddf.map_partitions(_prepare, offsets, item_col, 2, meta=meta)
+    meta = prepare_partition(ddf._meta, [0], item_col, 2, {"number": 0})
+    ddf = ddf.map_partitions(prepare_partition, offsets, item_col, 2, meta=meta)
     ddf = ddf.shuffle(on=KEY, npartitions=npartitions).drop(columns=[KEY])
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
     try:

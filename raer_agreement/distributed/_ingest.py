@@ -39,13 +39,13 @@ from ..io.long import (
     DECLARED_NOTE,
     INFERRED_NOTE,
     ITEM_COLUMNS,
-    _choose_schemes,
-    _factorize,
     annotations_from_long,
+    choose_schemes,
+    factorize_column,
     find_column,
     infer_categories,
 )
-from ..io.tables import _as_text
+from ..io.tables import as_text
 from ..ledger import Ledger, LedgerEntry
 from ..taxonomy import Taxonomy, load_taxonomy, natural_sort
 from ._cluster import Progress, require_dask, tree_reduce
@@ -219,7 +219,7 @@ def _text_frame(df: pd.DataFrame) -> pd.DataFrame:
         codes, uniq = pd.factorize(col, use_na_sentinel=True)
         text = np.array(
             [
-                None if v is None or (isinstance(v, float) and np.isnan(v)) else _as_text(v)
+                None if v is None or (isinstance(v, float) and np.isnan(v)) else as_text(v)
                 for v in uniq
             ]
             + [None],
@@ -229,7 +229,7 @@ def _text_frame(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index)
 
 
-def _prepare(df, offsets, item_col, first_line, partition_info=None):
+def prepare_partition(df, offsets, item_col, first_line, partition_info=None):
     if LINE in df.columns:  # a folder from csv_to_parquet keeps the CSV's line numbers
         lines = df[LINE].to_numpy().astype(np.int64)
         df = df.drop(columns=[LINE])
@@ -246,11 +246,11 @@ def _label_values(df, item_col, annotator_col, label_cols) -> dict:
     """Distinct stripped label values per label column, over rows with both ids."""
     ok = np.ones(len(df), dtype=bool)
     for c in (item_col, annotator_col):
-        codes, values = _factorize(df[c])
+        codes, values = factorize_column(df[c])
         ok &= np.array([v is not None for v in values], dtype=bool)[codes]
     out = {}
     for c in label_cols:
-        codes, values = _factorize(df[c])
+        codes, values = factorize_column(df[c])
         present = np.bincount(codes[ok], minlength=len(values)) > 0
         out[c] = {v for v, p in zip(values, present) if p and v is not None}
     return out
@@ -461,8 +461,8 @@ def read_ratings(
     if LINE not in ddf.columns:
         lengths = ddf.map_partitions(len).compute()
         offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).tolist()
-    meta = _prepare(ddf._meta, [0], item_col, 2, {"number": 0})
-    ddf = ddf.map_partitions(_prepare, offsets, item_col, 2, meta=meta)
+    meta = prepare_partition(ddf._meta, [0], item_col, 2, {"number": 0})
+    ddf = ddf.map_partitions(prepare_partition, offsets, item_col, 2, meta=meta)
     if not pre_partitioned:
         n = npartitions or ddf.npartitions
         say(f"shuffling by clip into {n} partition(s)")
@@ -489,7 +489,7 @@ def read_ratings(
             item_col=item_col,
             annotator_col=annotator_col,
         )
-    mapping, tax, cats = _choose_schemes(
+    mapping, tax, cats = choose_schemes(
         [c for c in columns if c not in (item_col, annotator_col)],
         label_cols,
         taxonomy,

@@ -4,7 +4,7 @@ The file is parsed by pyarrow on every core into Arrow string columns that
 pandas takes without a copy, as the same ``str`` columns pandas' own reader
 gives (so every layout downstream sees the same table).  The validator then
 dictionary-encodes each column once and works on the integer codes and the
-distinct values only (:func:`raer_agreement.io.long._factorize`).
+distinct values only (:func:`raer_agreement.io.long.factorize_column`).
 Encoding at read time (Arrow dictionary columns, pandas ``Categorical``)
 was measured and not kept: it cost more CPU than encoding after the read
 (0.67 s against 0.43 s for read + encode at 1,000,000 ratings), and
@@ -20,7 +20,6 @@ its located one-line error, with true line numbers.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 __all__ = ["available", "read_clean_csv"]
@@ -35,21 +34,19 @@ def available() -> bool:
     return True
 
 
-def read_clean_csv(path: Path, *, sep: str | None, encoding: str | None):
-    """A clean delimited file as a :class:`~raer_agreement.io.tables.RawTable`
-    of string columns, or None when the file needs the exact parser.
+def read_clean_csv(path: Path, head):
+    """The rows of a clean delimited file as string columns, or None when the
+    file needs the exact parser.
 
     Parameters
     ----------
     path : Path
-    sep : str, optional
-        Delimiter; sniffed from the header when None.
-    encoding : str, optional
-        Only UTF-8 (with or without a byte-order mark) takes this path.
+    head : raer_agreement.io.tables.CleanHead
+        The file's UTF-8 header row, delimiter and column names.
 
     Returns
     -------
-    RawTable or None
+    pandas.DataFrame or None
         Rows are consecutive file lines from line 2.
     """
     import pandas as pd
@@ -57,21 +54,8 @@ def read_clean_csv(path: Path, *, sep: str | None, encoding: str | None):
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    from .tables import RawTable, _check_header, _detect_encoding, _sniff_sep
-
-    with open(path, "rb") as fh:
-        head = fh.read(1 << 16)
-    enc = encoding or _detect_encoding(head)
-    if enc.replace("_", "-").lower() not in ("utf-8", "utf8", "utf-8-sig") or b"\x00" in head:
-        return None
-    text = head.decode("utf-8-sig", errors="ignore")
-    if not text.strip() or text[:1] in "\r\n":
-        return None
-    header_line = text.replace("\r\n", "\n").replace("\r", "\n").split("\n", 1)[0]
-    sep = sep or _sniff_sep(header_line, path.suffix.lower())
-    header = [h.strip() for h in next(csv.reader([header_line], delimiter=sep))]
-    _check_header(header, path, 1)
-    if len(header) < 2 or '"' in header_line:
+    sep, header = head.sep, head.header
+    if len(header) < 2 or '"' in head.line:
         return None  # a blank line is a valid one-field record: the exact parser decides
     string = pa.large_string()
     try:
@@ -114,4 +98,4 @@ def read_clean_csv(path: Path, *, sep: str | None, encoding: str | None):
     arrow_backed = getattr(target, "storage", None) == "pyarrow"
     frame = table.to_pandas(types_mapper={pa.large_string(): target}.get if arrow_backed else None)
     frame.columns = header
-    return RawTable(frame, str(path), first_line=2)
+    return frame

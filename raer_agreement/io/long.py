@@ -79,7 +79,7 @@ def parse_label_cols(label_cols) -> dict[str, str | None]:
     return out
 
 
-def _choose_schemes(columns, label_cols, taxonomy, categories, path):
+def choose_schemes(columns, label_cols, taxonomy, categories, path):
     """Decide which columns hold labels and which scheme each one is.
 
     Returns (mapping column -> scheme, taxonomy or None, categories dict)."""
@@ -211,7 +211,7 @@ def annotations_from_long(
     annotator_col = _need_column(
         columns, annotator_col, ANNOTATOR_COLUMNS, "annotator", "--annotator-col", path
     )
-    mapping, tax, categories = _choose_schemes(
+    mapping, tax, categories = choose_schemes(
         [c for c in columns if c not in (item_col, annotator_col)],
         label_cols,
         taxonomy,
@@ -233,7 +233,7 @@ def annotations_from_long(
         what: _id_codes(frame[col], col, what, book)
         for col, what in ((item_col, "item"), (annotator_col, "annotator"))
     }
-    raw = {scheme: (col, *_factorize(frame[col])) for col, scheme in mapping.items()}
+    raw = {scheme: (col, *factorize_column(frame[col])) for col, scheme in mapping.items()}
     if tax is None:
         tax = _inferred_taxonomy(raw, categories, book)
     label_codes = {
@@ -338,7 +338,7 @@ def _need_column(columns, col, candidates, what, flag, path) -> str:
 
 
 def _id_codes(column: pd.Series, col: str, what: str, book: _Book):
-    codes, values = _factorize(column)
+    codes, values = factorize_column(column)
     na = np.array([v is None for v in values], dtype=bool)
     book.drop(na[codes], f"missing_{what}_id", f"empty or NA {what} id in column {col!r}")
     return codes, values
@@ -508,7 +508,7 @@ def _repeated_ratings(ids, duplicates, annotator_col, book: _Book, path) -> None
         )
 
 
-def _factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def factorize_column(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Distinct values of a column, stripped, with NA-like values as None.
 
     Returns

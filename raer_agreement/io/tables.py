@@ -13,6 +13,7 @@ import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -59,7 +60,7 @@ def read_text(path: Path, encoding: str | None = None) -> str:
     :class:`InputError` naming the line."""
     data = path.read_bytes()
     if encoding is None:
-        encoding = _detect_encoding(data[:4])
+        encoding = detect_encoding(data[:4])
         if encoding == "utf-8" and b"\x00" in data[:4096]:
             # ASCII text in UTF-16 without a byte-order mark: every other byte is NUL
             head = data[:4096]
@@ -112,7 +113,7 @@ def _encoding_hint(data: bytes, at: int) -> str:
     )
 
 
-def _sniff_sep(header: str, suffix: str) -> str:
+def sniff_sep(header: str, suffix: str) -> str:
     if suffix in (".tsv", ".tab"):
         return "\t"
     counts = {sep: header.count(sep) for sep in (",", "\t", ";", "|")}
@@ -120,7 +121,7 @@ def _sniff_sep(header: str, suffix: str) -> str:
     return sep if n else ","
 
 
-def _detect_encoding(head: bytes) -> str:
+def detect_encoding(head: bytes) -> str:
     for bom, enc in (
         (codecs.BOM_UTF32_LE, "utf-32"),
         (codecs.BOM_UTF32_BE, "utf-32"),
@@ -137,13 +138,13 @@ def read_header(path: Path, *, sep: str | None = None, encoding: str | None = No
     """Column names of a delimited file, from its first non-blank line."""
     with open(path, "rb") as fh:
         head = fh.read(1 << 16)
-    enc = encoding or _detect_encoding(head)
+    enc = encoding or detect_encoding(head)
     try:
         text = head.decode(enc, errors="ignore").lstrip("\r\n\ufeff")
     except LookupError:
         return []
     line = text.replace("\r\n", "\n").replace("\r", "\n").split("\n", 1)[0]
-    sep = sep or _sniff_sep(line, path.suffix.lower())
+    sep = sep or sniff_sep(line, path.suffix.lower())
     try:
         return [h.strip() for h in next(csv.reader([line], delimiter=sep))]
     except (csv.Error, StopIteration):
@@ -169,10 +170,12 @@ def read_delimited(
         raise InputError("the delimiter must be one character", path=path, value=sep)
     from . import arrow_csv  # pyarrow's multithreaded reader when installed
 
-    clean = arrow_csv.read_clean_csv if arrow_csv.available() else _read_clean_utf8
-    fast = clean(path, sep=sep, encoding=encoding)
-    if fast is not None:
-        return fast
+    head = _clean_head(path, sep=sep, encoding=encoding)
+    if head is not None:
+        clean = arrow_csv.read_clean_csv if arrow_csv.available() else _read_clean_utf8
+        frame = clean(path, head)
+        if frame is not None:
+            return RawTable(frame, str(path), first_line=2)
     text = read_text(path, encoding)
     if not text.strip():
         raise InputError("the file is empty (expected a header row and ratings)", path=path)
@@ -181,7 +184,7 @@ def read_delimited(
     # csv's own line handling: \n, \r\n and a lone \r all end a record
     first = text.lstrip("\r\n")
     header_line = first.replace("\r\n", "\n").replace("\r", "\n").split("\n", 1)[0]
-    sep = sep or _sniff_sep(header_line, path.suffix.lower())
+    sep = sep or sniff_sep(header_line, path.suffix.lower())
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"', strict=True)
     header = None
     header_lineno = 0
@@ -196,7 +199,7 @@ def read_delimited(
             if header is None:
                 header = [h.strip() for h in rec]
                 header_lineno = start
-                _check_header(header, path, start)
+                check_header(header, path, start)
                 continue
             if len(rec) < len(header) and set(header[len(rec) :]) <= set(optional_trailing):
                 short += 1
@@ -243,26 +246,43 @@ def read_delimited(
     )
 
 
-def _read_clean_utf8(path: Path, *, sep: str | None, encoding: str | None) -> RawTable | None:
-    """Fast path for large, clean UTF-8 files: pandas' C parser streams from disk.
+class CleanHead(NamedTuple):
+    """The header of a file that may take a fast reader: UTF-8, a header row
+    first, the delimiter known."""
 
-    Returns None whenever the file needs the exact parser of
-    :func:`read_delimited` (another encoding, quotes, blank or short lines,
-    a parse error): that parser then gives the located error or
-    the true line numbers.  On a clean file both give the same table.
-    """
+    encoding: str
+    sep: str
+    header: list
+    line: str
+
+
+def _clean_head(path: Path, *, sep: str | None, encoding: str | None) -> CleanHead | None:
+    """The header of a UTF-8 file whose first line is its header, else None
+    (the exact parser of :func:`read_delimited` then reads the file)."""
     with open(path, "rb") as fh:
         head = fh.read(1 << 16)
-    enc = encoding or _detect_encoding(head)
+    enc = encoding or detect_encoding(head)
     if enc.replace("_", "-").lower() not in ("utf-8", "utf8", "utf-8-sig") or b"\x00" in head:
         return None
-    text = head.decode(enc, errors="ignore")
+    text = head.decode("utf-8-sig", errors="ignore")  # a byte-order mark is not a name
     if not text.strip() or text[:1] in "\r\n":
         return None
     header_line = text.replace("\r\n", "\n").replace("\r", "\n").split("\n", 1)[0]
-    sep = sep or _sniff_sep(header_line, path.suffix.lower())
+    sep = sep or sniff_sep(header_line, path.suffix.lower())
     header = [h.strip() for h in next(csv.reader([header_line], delimiter=sep))]
-    _check_header(header, path, 1)
+    check_header(header, path, 1)
+    return CleanHead(enc, sep, header, header_line)
+
+
+def _read_clean_utf8(path: Path, head: CleanHead) -> pd.DataFrame | None:
+    """Fast path for large, clean UTF-8 files: pandas' C parser streams from disk.
+
+    Returns None whenever the file needs the exact parser of
+    :func:`read_delimited` (quotes, blank or short lines, a parse error):
+    that parser then gives the located error or the true line numbers.  On a
+    clean file both give the same table.
+    """
+    enc, sep, header = head.encoding, head.sep, head.header
     try:
         with warnings.catch_warnings():
             # a row longer than the header is truncated with only a warning
@@ -301,10 +321,10 @@ def _read_clean_utf8(path: Path, *, sep: str | None, encoding: str | None) -> Ra
     if n_quote or n_sep != (len(frame) + 1) * (len(header) - 1):
         return None
     frame.columns = header
-    return RawTable(frame, str(path), first_line=2)
+    return frame
 
 
-def _check_header(header: list, path, line: int) -> None:
+def check_header(header: list, path, line: int) -> None:
     """Refuse empty or repeated column names; R's unnamed first column of row
     names (``write.csv``) is renamed ``row_name`` in place."""
     if len(header) > 1 and header[0] == "" and all(header[1:]):
@@ -340,7 +360,7 @@ def read_parquet(path: Path) -> RawTable:
         {
             c: frame[c].map(
                 lambda v: (
-                    None if v is None or (isinstance(v, float) and np.isnan(v)) else _as_text(v)
+                    None if v is None or (isinstance(v, float) and np.isnan(v)) else as_text(v)
                 )
             )
             for c in frame.columns
@@ -349,7 +369,7 @@ def read_parquet(path: Path) -> RawTable:
     return RawTable(out, str(path))
 
 
-def _as_text(v) -> str:
+def as_text(v) -> str:
     if isinstance(v, (float, np.floating)) and float(v).is_integer():
         return str(int(v))
     return str(v)
@@ -387,7 +407,7 @@ def read_json_records(path: Path, *, encoding: str | None = None) -> tuple[list,
 
 def records_table(records: list, lines: np.ndarray, path) -> RawTable:
     """JSON records as a table of strings (line numbers kept)."""
-    rows = [{k: (None if v is None else _as_text(v)) for k, v in r.items()} for r in records]
+    rows = [{k: (None if v is None else as_text(v)) for k, v in r.items()} for r in records]
     return RawTable(pd.DataFrame(rows, dtype=object), str(path), first_line=1, line_numbers=lines)
 
 
