@@ -26,7 +26,12 @@ LOWEST_PYTHON ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/py
 PYTEST_INSTALLED = cd $(TEST_CWD) && RAER_AGREEMENT_INSTALLED=1 \
 	RAER_AGREEMENT_DIST=$(CURDIR)/dist \
 	$(1)/bin/python -m pytest -c $(CURDIR)/pyproject.toml --rootdir $(CURDIR) \
-	-p no:cacheprovider -q $(CURDIR)/tests --pyargs raer_agreement
+	-p no:cacheprovider -q -rs $(CURDIR)/tests --pyargs raer_agreement
+
+# The peers the suite compares against (crowd-kit's estimators and metrics). Installed
+# beside the wheel for the tests only: never a dependency of the package. crowd-kit
+# 1.4.2 crashes with scikit-learn 1.6 and later.
+PEERS := crowd-kit==1.4.2 "scikit-learn<1.6"
 
 .PHONY: demo test test-dev test-wheel test-lowest lint docs docs-browser dist bench clean
 
@@ -38,7 +43,7 @@ $(VENV)/.installed: pyproject.toml
 
 # build, gates and docs tools (pinned in pyproject.toml's dev and docs extras)
 $(VENV)/.dev: $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[test,dev,docs]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,docs]' $(PEERS)
 	touch $@
 
 demo: $(VENV)/.installed
@@ -47,7 +52,7 @@ demo: $(VENV)/.installed
 test: lint test-wheel test-lowest docs
 
 # the suite on the editable install, for quick runs while working
-test-dev: $(VENV)/.installed
+test-dev: $(VENV)/.dev
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(VENV)/.dev
@@ -66,7 +71,7 @@ test-wheel: dist
 	rm -rf $(WHEEL_VENV) $(TEST_CWD)
 	$(PYTHON) -m venv $(WHEEL_VENV)
 	$(WHEEL_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(WHEEL_VENV)/bin/python -m pip install --quiet "$$(ls dist/*.whl)[test]"
+	$(WHEEL_VENV)/bin/python -m pip install --quiet "$$(ls dist/*.whl)[test]" $(PEERS)
 	mkdir -p $(TEST_CWD)
 	$(call PYTEST_INSTALLED,$(CURDIR)/$(WHEEL_VENV))
 
