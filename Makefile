@@ -28,10 +28,11 @@ PYTEST_INSTALLED = cd $(TEST_CWD) && RAER_AGREEMENT_INSTALLED=1 \
 	$(1)/bin/python -m pytest -c $(CURDIR)/pyproject.toml --rootdir $(CURDIR) \
 	-p no:cacheprovider -q -rs $(CURDIR)/tests --pyargs raer_agreement
 
-# The peers the suite compares against (crowd-kit's estimators and metrics). Installed
+# The peers the suite compares against (crowd-kit's estimators and metrics, nltk's
+# multi-label agreement). Installed
 # beside the wheel for the tests only: never a dependency of the package. crowd-kit
 # 1.4.2 crashes with scikit-learn 1.6 and later.
-PEERS := crowd-kit==1.4.2 "scikit-learn<1.6"
+PEERS := crowd-kit==1.4.2 "scikit-learn<1.6" nltk
 
 .PHONY: demo test test-dev test-wheel test-lowest lint docs docs-browser dist bench clean
 

@@ -223,6 +223,8 @@ def command_argv(name: str, ratings: Path, out: Path, seed: int) -> list:
 
 
 WRITERS = ["aggregate", "soft-labels", "agreement", "report"]
+#: the commands that write files (``agreement`` prints its result)
+FILE_WRITERS = ["aggregate", "soft-labels", "report"]
 
 
 def need(name, *, writes=False):
@@ -265,7 +267,11 @@ def test_command_on_bad_input_writes_nothing(name, tmp_path, capsys):
     assert tree(tmp_path) == {}
 
 
-@pytest.mark.parametrize("name", WRITERS)
+def test_file_writers_are_the_commands_with_out():
+    assert [n for n in WRITERS if "--out" in command_options(n)] == FILE_WRITERS
+
+
+@pytest.mark.parametrize("name", FILE_WRITERS)
 def test_command_does_not_overwrite_without_force(name, ratings, tmp_path, capsys):
     need(name, writes=True)
     out = tmp_path / "out"

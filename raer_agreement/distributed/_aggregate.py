@@ -242,7 +242,7 @@ def dawid_skene(
     scheme: str | None = None,
     *,
     model: str = "full",
-    smoothing: float = 0.1,
+    smoothing: float | None = None,
     prior_smoothing: float = 0.0,
     max_iter: int = 100,
     tol: float = 1e-6,
@@ -260,7 +260,11 @@ def dawid_skene(
     ratings : DaskRatings
     scheme : str, optional
     model : {"full", "diagonal", "one-coin"}
-    smoothing, prior_smoothing, max_iter, tol
+    smoothing : float, optional
+        Default: that of :class:`~raer_agreement.aggregation.DawidSkene`
+        (the command line's ``class-conditional`` passes that of
+        :class:`~raer_agreement.aggregation.ClassConditionalDawidSkene`).
+    prior_smoothing, max_iter, tol
         As in :class:`~raer_agreement.aggregation.DawidSkene`.
     progress : bool
         One line per iteration on stderr.
@@ -271,6 +275,8 @@ def dawid_skene(
         ``info`` holds ``priors``, ``confusions``, ``log_likelihood``,
         ``n_iter``, ``converged``.
     """
+    if smoothing is None:  # the default lives in the in-memory estimator
+        smoothing = DawidSkene().smoothing
     DawidSkene(
         model=model,
         smoothing=smoothing,

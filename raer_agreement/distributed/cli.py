@@ -157,6 +157,10 @@ def _fit(args, ratings, method: str):
         if args.smoothing < 0:
             raise InputError("--smoothing must be >= 0", value=args.smoothing)
         opts["smoothing"] = args.smoothing
+    else:  # the default of the in-memory estimator of the same name
+        from ..aggregation import make_aggregator
+
+        opts["smoothing"] = make_aggregator(method).smoothing
     return dawid_skene(ratings, scheme, model=model, progress=True, **opts)
 
 
