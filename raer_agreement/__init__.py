@@ -20,6 +20,7 @@ Examples
 
 from typing import TYPE_CHECKING
 
+from ._lazy import lazy_attributes
 from ._version import __version__
 
 if TYPE_CHECKING:  # what the lazy attributes below are, for type checkers
@@ -49,21 +50,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    import importlib
-
-    if name == "simulate":  # ``ra.simulate`` after a plain ``import raer_agreement``
-        return importlib.import_module(f"{__name__}.simulate")
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY) | {"simulate"})
-
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, submodules=("simulate",))
 
 __all__ = [
     "__version__",

@@ -154,14 +154,25 @@ def read_from_args(args) -> Annotations:
         return load_sample()
     from ..io import load_ratings
 
+    return load_ratings(
+        inputs,
+        format=args.format,
+        encoding=args.encoding,
+        clips=args.clips,
+        anonymous=args.anonymous,
+        **reading_options(args),
+    )
+
+
+def reading_options(args) -> dict:
+    """The validation options shared by every reader (in memory and on Dask):
+    columns, taxonomy or categories, and the policies."""
     categories = None
     if args.categories:
         categories = [c.strip() for c in args.categories.split(",") if c.strip()]
         if not categories:
             raise InputError("--categories is empty", value=args.categories)
-    return load_ratings(
-        inputs,
-        format=args.format,
+    return dict(
         item_col=args.item_col,
         annotator_col=args.annotator_col,
         label_cols=args.label_col,
@@ -170,8 +181,5 @@ def read_from_args(args) -> Annotations:
         duplicates=args.duplicates,
         inconsistent=args.inconsistent,
         unknown=args.unknown,
-        encoding=args.encoding,
         sep=args.sep,
-        clips=args.clips,
-        anonymous=args.anonymous,
     )

@@ -27,6 +27,8 @@ Examples
 ...     print(rd.agreement_table(ratings))
 """
 
+from .._lazy import lazy_attributes
+
 # The names load on first use, so that ``raer-agreement --help`` (which reads
 # the engine options from ``distributed.cli``) imports neither pandas nor Dask.
 _LAZY = {
@@ -43,19 +45,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    import importlib
-
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
 
 __all__ = [
     "connect",

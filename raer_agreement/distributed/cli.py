@@ -92,23 +92,10 @@ def run(args) -> int:
     except ImportError as e:
         raise InputError(str(e)) from None
     try:
-        categories = None
-        if args.categories:
-            categories = [c.strip() for c in args.categories.split(",") if c.strip()]
+        from ..commands._common import reading_options
+
         ratings = read_ratings(
-            inputs[0],
-            client,
-            item_col=args.item_col,
-            annotator_col=args.annotator_col,
-            label_cols=args.label_col,
-            taxonomy=args.taxonomy,
-            categories=categories,
-            duplicates=args.duplicates,
-            inconsistent=args.inconsistent,
-            unknown=args.unknown,
-            sep=args.sep,
-            npartitions=args.partitions,
-            progress=True,
+            inputs[0], client, npartitions=args.partitions, progress=True, **reading_options(args)
         )
         return handler(args, ratings)
     finally:

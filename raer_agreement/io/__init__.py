@@ -4,6 +4,8 @@
 :mod:`raer_agreement.io.load`.
 """
 
+from .._lazy import lazy_attributes
+
 # Loaded on first use (PEP 562): importing one light submodule (such as
 # ``io.policies`` for the command line's choices) does not import pandas.
 _LAZY = {
@@ -21,19 +23,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
 
 __all__ = [
     "load_ratings",

@@ -23,6 +23,7 @@ from .long import (
     find_column,
     finish_ledger,
 )
+from .policies import FORMATS
 from .tables import (
     read_delimited,
     read_header,
@@ -33,21 +34,6 @@ from .tables import (
 )
 
 __all__ = ["load_ratings", "load_clips", "FORMATS"]
-
-FORMATS = (
-    "auto",
-    "long",
-    "wide",
-    "counts",
-    "labelstudio",
-    "mturk",
-    "toloka",
-    "appen",
-    "prodigy",
-    "lewidi",
-    "parquet",
-    "jsonl",
-)
 
 
 def load_ratings(
