@@ -271,3 +271,70 @@ def test_mturk_comment_box_is_not_a_label(tmp_path):
     assert ann.schemes == ("label",)
     assert set(ann.categories()) == {"happy", "sad"}
     assert any("Answer.comment ignored" in n for n in ann.ledger.notes)
+
+
+def _cifar10h_raw(tmp_path, columns):
+    """A CIFAR-10H ``cifar10h-raw.csv``-style table: one row per (image, annotator),
+    the answer in ``chosen_label`` / ``chosen_category`` beside the true class and two
+    0/1 bookkeeping columns (Peterson et al. 2019, github.com/jcpeterson/cifar-10h)."""
+    classes = ["airplane", "automobile", "bird", "cat", "deer"]
+    rng = np.random.default_rng(6)
+    rows = []
+    for image in range(40):
+        truth = image % len(classes)
+        for annotator in range(4):
+            chosen = truth if rng.random() < 0.8 else int(rng.integers(len(classes)))
+            rows.append(
+                {
+                    "annotator_id": annotator,
+                    "cifar10_test_test_idx": image,
+                    "true_label": truth,
+                    "true_category": classes[truth],
+                    "chosen_label": chosen,
+                    "chosen_category": classes[chosen],
+                    "correct_guess": int(chosen == truth),
+                    "is_attn_check": 0 if image else 1,
+                }
+            )
+    path = tmp_path / "cifar10h-raw.csv"
+    pd.DataFrame(rows)[columns].to_csv(path, index=False)
+    return path
+
+
+def test_several_label_like_columns_are_refused_with_the_flag(tmp_path):
+    """Two 0/1 bookkeeping columns are not a multi-label answer when columns named
+    as labels sit beside them: the loader names the candidates and --label-col."""
+    columns = [
+        "annotator_id",
+        "cifar10_test_test_idx",
+        "true_label",
+        "true_category",
+        "chosen_label",
+        "chosen_category",
+        "correct_guess",
+        "is_attn_check",
+    ]
+    path = _cifar10h_raw(tmp_path, columns)
+    opts = {"item_col": "cifar10_test_test_idx"}
+    with pytest.raises(InputError, match="chosen_label, chosen_category.*--label-col") as err:
+        ra.load_ratings(path, **opts)
+    assert "\n" not in str(err.value)
+    ann = ra.load_ratings(path, label_cols=["chosen_category=label"], **opts)
+    assert ann.n_ratings == 160 and ann.n_items == 40 and ann.n_annotators == 4
+    assert ann.schemes == ("label",)
+
+
+def test_the_one_column_named_as_a_label_is_taken_with_a_note(tmp_path):
+    path = _cifar10h_raw(
+        tmp_path, ["annotator_id", "cifar10_test_test_idx", "chosen_category", "correct_guess"]
+    )
+    ann = ra.load_ratings(path, item_col="cifar10_test_test_idx")
+    assert ann.schemes == ("chosen_category",)
+    assert set(ann.categories("chosen_category")) <= {
+        "airplane",
+        "automobile",
+        "bird",
+        "cat",
+        "deer",
+    }
+    assert any("label column 'chosen_category'" in n for n in ann.ledger.notes)

@@ -3,6 +3,7 @@ extension and content; explicit options override the guess."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -325,6 +326,21 @@ def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotat
         )
     if not has_labels:
         exclude = {item_col, annotator_col}
+        named = [c for c in columns if c not in exclude and _names_a_label(c)]
+        if len(named) > 1:
+            raise InputError(
+                f"no column is named {' or '.join(LABEL_COLUMNS[:3])}, and several could hold "
+                f"the label ({', '.join(named)}): choose with --label-col COL",
+                path=table.path,
+                line=1,
+            )
+        if named:
+            # exactly one column names itself a label (``chosen_label``): that is the
+            # evidence, and the note says it was taken
+            opts["label_cols"] = named
+            notes.append(f"label column {named[0]!r} (its name says label; --label-col overrides)")
+            has_labels = True
+    if not has_labels:
         profile = profile_table(frame[[c for c in columns if c not in exclude]])
         binary = [
             c
@@ -375,6 +391,17 @@ def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotat
 
 
 _NOT_LABELS = {"split", "text", "sentence", "document", "source", "url", "usage", "comment"}
+
+
+def _names_a_label(column: str) -> bool:
+    """True when a word of the column name is a label word (``chosen_label``,
+    ``true category``), so that the column may hold the answer.
+
+    >>> [_names_a_label(c) for c in ["chosen_label", "is_attn_check", "labels_count"]]
+    [True, False, False]
+    """
+    words = re.split(r"[^0-9a-z]+", str(column).casefold())
+    return any(w in LABEL_COLUMNS for w in words)
 
 
 def _is_binary(series: pd.Series) -> bool:
