@@ -338,3 +338,23 @@ def test_the_one_column_named_as_a_label_is_taken_with_a_note(tmp_path):
         "deer",
     }
     assert any("label column 'chosen_category'" in n for n in ann.ledger.notes)
+
+
+def test_reliability_literature_column_names(tmp_path):
+    """Krippendorff's (2011) words for long data: units, coders and values. His
+    worked example read from such a file gives his published nominal alpha."""
+    from metric_cases import KRIPPENDORFF_2011, KRIPPENDORFF_2011_ALPHA
+
+    rows = [
+        f"{unit + 1},{'ABCD'[coder]},{value}"
+        for coder, values in enumerate(KRIPPENDORFF_2011)
+        for unit, value in enumerate(values)
+        if value is not None
+    ]
+    path = tmp_path / "reliability_data.csv"
+    path.write_text("unit,coder,value\n" + "\n".join(rows) + "\n")
+    ann = ra.load_ratings(path)
+    assert ann.n_items == 12 and ann.n_annotators == 4 and ann.n_ratings == len(rows)
+    t = agreement_table(ann, n_boot=0, coefficients=["krippendorff_alpha"])
+    alpha = float(t.set_index("coefficient").loc["krippendorff_alpha", "estimate"])
+    assert alpha == pytest.approx(KRIPPENDORFF_2011_ALPHA["nominal"], abs=1e-12)

@@ -310,3 +310,16 @@ def test_bootstrap_is_reproducible_with_a_seed():
 def test_resample_weights_rows_sum_to_n():
     w = resample_weights(17, 9, np.random.default_rng(0))
     assert w.shape == (9, 17) and (w.sum(1) == 17).all()
+
+
+def test_percent_agreement_interval_stays_within_zero_and_one():
+    """Two items (t with 1 degree of freedom): the unclipped interval of a share
+    of agreeing pairs reaches far below 0; the printed one stops at 0."""
+    from scipy import stats
+
+    ann = Annotations.from_matrix([[1, 2], [3, 3]], categories=[1, 2, 3])
+    row = percent_agreement(ann)
+    assert float(row["estimate"]) == 0.5  # one agreeing pair of two
+    unclipped = 0.5 - stats.t(1).ppf(0.975) * float(row["se"])
+    assert unclipped < 0
+    assert float(row["ci_low"]) == 0.0 and float(row["ci_high"]) == 1.0

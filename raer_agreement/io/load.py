@@ -20,6 +20,7 @@ from .listfile import CONTEXT_COLUMNS, looks_like_list_file, parse_clip_path, re
 from .long import (
     ANNOTATOR_COLUMNS,
     LABEL_COLUMNS,
+    LABEL_WORDS,
     annotations_from_long,
     find_column,
     finish_ledger,
@@ -401,7 +402,7 @@ def _names_a_label(column: str) -> bool:
     [True, False, False]
     """
     words = re.split(r"[^0-9a-z]+", str(column).casefold())
-    return any(w in LABEL_COLUMNS for w in words)
+    return any(w in LABEL_WORDS for w in words)
 
 
 def _is_binary(series: pd.Series) -> bool:

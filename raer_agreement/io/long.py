@@ -37,6 +37,15 @@ ITEM_COLUMNS = (
     "video",
     "frame_dir",
     "image",
+    # Krippendorff's and the reliability literature's words for items and coders
+    "unit_id",
+    "unit",
+    "subject_id",
+    "subject",
+    "sample_id",
+    "example_id",
+    "question_id",
+    "image_id",
     "id",
 )
 ANNOTATOR_COLUMNS = (
@@ -46,12 +55,35 @@ ANNOTATOR_COLUMNS = (
     "worker",
     "rater_id",
     "rater",
+    "coder_id",
     "coder",
+    "observer",
+    "judge",
+    "labeler_id",
+    "labeler",
+    "labeller",
     "user_id",
     "user",
     "completed_by",
 )
-LABEL_COLUMNS = ("label", "answer", "response", "class", "emotion", "category", "rating", "choice")
+LABEL_COLUMNS = (
+    "label",
+    "answer",
+    "response",
+    "class",
+    "emotion",
+    "category",
+    "rating",
+    "choice",
+    # generic words, taken only as a whole column name (never as a word of one)
+    "value",
+    "code",
+    "annotation",
+    "judgment",
+    "judgement",
+)
+#: words that make a column a label candidate inside a longer name (``chosen_label``)
+LABEL_WORDS = LABEL_COLUMNS[:8]
 
 
 def find_column(columns: Sequence[str], candidates: Sequence[str]) -> str | None:

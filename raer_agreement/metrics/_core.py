@@ -65,13 +65,15 @@ def chance_corrected(pa, pe):
     return np.where(one, np.nan, (pa - pe) / np.where(one, 1.0, 1.0 - pe))
 
 
-def finish(estimate, se, n, confidence=0.95, *, upper=1.0, dist="t"):
-    """CI with Student t(n - 1), upper bound clipped, two-sided p-value.
+def finish(estimate, se, n, confidence=0.95, *, upper=1.0, lower=None, dist="t"):
+    """CI with Student t(n - 1), bounds clipped to the range, two-sided p-value.
 
     Follows irrCAC (2021): ``ci = estimate -/+ t_{1-(1-c)/2, n-1} * se``
     with the upper bound clipped at 1, ``p = 2 (1 - T_{n-1}(|estimate| / se))``
     (H0: coefficient = 0).  ``dist="normal"`` uses the standard normal
-    instead (SAS PROC FREQ for two-rater kappa).
+    instead (SAS PROC FREQ for two-rater kappa). ``lower`` clips the lower
+    bound where the coefficient has a floor (percent agreement: 0); irrCAC
+    leaves it unclipped, which can print an impossible negative share.
     """
     if not (0 < confidence < 1):
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
@@ -88,6 +90,8 @@ def finish(estimate, se, n, confidence=0.95, *, upper=1.0, dist="t"):
     lo, hi = estimate - tq * se, estimate + tq * se
     if upper is not None:
         hi = min(upper, hi)
+    if lower is not None:
+        lo = max(lower, lo)
     if se > 0:
         p = float(2 * ref.sf(abs(estimate) / se))
     else:

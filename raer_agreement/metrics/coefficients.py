@@ -325,7 +325,9 @@ class Engine:
                 )
             if reasons[name] is not None:
                 e = se = np.nan
-            lo, hi, p = _core.finish(e, se, n_items, confidence)
+            # a share of agreeing pairs cannot fall below 0
+            floor = 0.0 if name == "percent_agreement" else None
+            lo, hi, p = _core.finish(e, se, n_items, confidence, lower=floor)
             res[name] = {
                 "estimate": e,
                 "se": float(se),
@@ -386,7 +388,7 @@ def percent_agreement(
     """Percent agreement: mean share of agreeing rating pairs per item.
 
     Items with fewer than two ratings are left out of the mean; the SE is
-    Gwet's (irrCAC ``pa.coeff.raw``), CI t(n - 1), upper bound clipped at 1.
+    Gwet's (irrCAC ``pa.coeff.raw``), CI t(n - 1) clipped to [0, 1].
 
     Parameters
     ----------

@@ -29,7 +29,7 @@ CONVENTIONS = (
     "Brennan-Prediger/Randolph pe = 1/q; Conger pe from each annotator's marginals; "
     "Krippendorff's alpha from the coincidence matrix; mean Cohen kappa = Light's kappa over annotator pairs; "
     "q counts every declared category; SE by Gwet's linearisation; CI with Student t(n-1), n = rated items, "
-    "upper bound clipped at 1; two-sided p-value of H0: coefficient = 0; bootstrap: percentile intervals "
+    "upper bound clipped at 1 (percent agreement: lower at 0); two-sided p-value of H0: coefficient = 0; bootstrap: percentile intervals "
     "over items (clips), annotators never resampled."
 )
 
