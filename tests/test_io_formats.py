@@ -358,3 +358,46 @@ def test_reliability_literature_column_names(tmp_path):
     t = agreement_table(ann, n_boot=0, coefficients=["krippendorff_alpha"])
     alpha = float(t.set_index("coefficient").loc["krippendorff_alpha", "estimate"])
     assert alpha == pytest.approx(KRIPPENDORFF_2011_ALPHA["nominal"], abs=1e-12)
+
+
+def _label_studio_csv(tmp_path, extra=None):
+    """Label Studio's CSV export (label-studio-converter ``csv``): one row per
+    annotation, the answer in a column named after the control (``sentiment``)."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for task in range(1, 41):
+        for annotator in (1, 2, 3):
+            row = {
+                "annotation_id": len(rows) + 1,
+                "annotator": annotator,
+                "created_at": "2024-01-01T10:00:00.000Z",
+                "id": task,
+                "lead_time": round(float(rng.random()) * 10, 3),
+                "sentiment": ["Positive", "Negative", "Neutral"][int(rng.integers(3))],
+                "text": f"text of task {task}, with a comma",
+                "updated_at": "2024-01-01T10:00:00.000Z",
+            }
+            if extra:
+                row[extra] = ["yes", "no"][int(rng.integers(2))]
+            rows.append(row)
+    path = tmp_path / "project-1-at-2024.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_label_studio_csv_answer_named_after_the_control(tmp_path):
+    """The only column whose few values differ between one task's annotations is
+    the answer; the task's text and timestamps do not differ."""
+    ann = ra.load_ratings(_label_studio_csv(tmp_path))
+    assert ann.schemes == ("sentiment",)
+    assert ann.n_ratings == 120 and ann.n_items == 40 and ann.n_annotators == 3
+    assert set(ann.categories("sentiment")) == {"Positive", "Negative", "Neutral"}
+    assert any("label column 'sentiment'" in n for n in ann.ledger.notes)
+
+
+def test_two_varying_answer_columns_are_refused_with_the_flag(tmp_path):
+    path = _label_studio_csv(tmp_path, extra="sarcasm")
+    with pytest.raises(InputError, match=r"\(sentiment, sarcasm\).*--label-col"):
+        ra.load_ratings(path)
+    ann = ra.load_ratings(path, label_cols=["sentiment", "sarcasm"])
+    assert set(ann.schemes) == {"sentiment", "sarcasm"}

@@ -369,6 +369,14 @@ def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotat
                 notes.append(
                     f"anonymous ratings: label columns {', '.join(picked)} (one scheme each)"
                 )
+        elif item_col is not None:
+            varying = _varying_label_column(frame, profile, item_col, table.path)
+            if varying is not None:
+                opts["label_cols"] = [varying]
+                notes.append(
+                    f"label column {varying!r}: the only column with a small set of values "
+                    "that differ between the ratings of one item (--label-col overrides)"
+                )
     if anonymous and annotator_col is None:
         if item_col is None:
             raise InputError(
@@ -392,6 +400,37 @@ def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotat
 
 
 _NOT_LABELS = {"split", "text", "sentence", "document", "source", "url", "usage", "comment"}
+
+
+def _varying_label_column(frame, profile, item_col, path) -> str | None:
+    """The one column that holds a small set of values (a label set) and differs
+    between the ratings of one item, as an answer does and an item's text, split or
+    timestamp does not; None when no column does; an error naming them when several do.
+
+    A Label Studio CSV export names its answer after the control (``sentiment``)
+    beside ``text``, ``created_at`` and ``lead_time``: only ``sentiment`` qualifies.
+    """
+    n_rows = max(profile.n_rows, 1)
+    small = [
+        c
+        for c, k in profile.kinds.items()
+        if k in ("text", "count")
+        and c != item_col
+        and str(c).strip().casefold() not in _NOT_LABELS
+        and 2 <= profile.n_distinct[c] <= min(50, n_rows / 2)
+    ]
+    if not small:
+        return None
+    spread = frame[[item_col, *small]].groupby(item_col, sort=False).nunique()
+    varying = [c for c in small if bool((spread[c] > 1).any())]
+    if len(varying) > 1:
+        raise InputError(
+            f"no column is named as a label, and several could hold it "
+            f"({', '.join(map(str, varying))}): choose with --label-col COL",
+            path=path,
+            line=1,
+        )
+    return varying[0] if varying else None
 
 
 def _names_a_label(column: str) -> bool:
