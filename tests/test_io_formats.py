@@ -401,3 +401,34 @@ def test_two_varying_answer_columns_are_refused_with_the_flag(tmp_path):
         ra.load_ratings(path)
     ann = ra.load_ratings(path, label_cols=["sentiment", "sarcasm"])
     assert set(ann.schemes) == {"sentiment", "sarcasm"}
+
+
+def _mturk_emotions(tmp_path, second_label="Enjoyment"):
+    rows = ["HITId,WorkerId,AssignmentStatus,Input.video,Answer.emotion,Answer.comment"]
+    labels = ["Neutrality", second_label, "Fatigue", "Fatigue"]
+    for i, label in enumerate(labels):
+        rows.append(f"H{i // 2},W{i % 2},Approved,clip{i // 2}.mp4,{label},ok {i}")
+    rows.append("H9,W7,Rejected,clip9.mp4,Confusion,late")
+    path = tmp_path / "Batch_1_batch_results.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_platform_readers_take_the_columns_the_user_names(tmp_path):
+    """--label-col COL=SCHEME on an MTurk batch: the answer is read into the
+    taxonomy's scheme (and checked against it); rejected assignments still go to
+    the ledger; --item-col and --annotator-col replace the reader's picks."""
+    path = _mturk_emotions(tmp_path)
+    ann = ra.load_ratings(path, label_cols={"Answer.emotion": "coarse"})
+    assert ann.schemes == ("coarse",)
+    assert ann.categories("coarse") == ra.default_taxonomy()["coarse"].categories
+    assert ann.n_ratings == 4 and ann.n_items == 2
+    assert ann.ledger.dropped_by_reason == {"rejected_assignment": 1}
+    by_hit = ra.load_ratings(path, item_col="HITId", label_cols=["Answer.emotion"])
+    assert by_hit.schemes == ("emotion",) and by_hit.n_items == 2
+    with pytest.raises(InputError, match="Enjoyement"):
+        ra.load_ratings(
+            _mturk_emotions(tmp_path, "Enjoyement"), label_cols={"Answer.emotion": "coarse"}
+        )
+    with pytest.raises(InputError, match="'Answer.nope': no such column"):
+        ra.load_ratings(path, label_cols=["Answer.nope"])

@@ -24,6 +24,7 @@ from .long import (
     annotations_from_long,
     find_column,
     finish_ledger,
+    parse_label_cols,
 )
 from .policies import FORMATS
 from .tables import (
@@ -190,7 +191,8 @@ def _note(layout: str, format: str) -> str:
 
 
 def _platform_opts(opts: dict) -> dict:
-    """Platform readers name the columns themselves; the taxonomy still applies."""
+    """Platform readers name the columns themselves (the user's choices of
+    columns already applied there); the taxonomy still applies."""
     out = {**opts, "annotator_col": "annotator"}
     out.pop("item_col", None)
     if out.get("label_cols") is not None:
@@ -199,8 +201,6 @@ def _platform_opts(opts: dict) -> dict:
 
 
 def _decide(table, format: str, opts: dict, anonymous: bool) -> Decision:
-    from .long import parse_label_cols
-
     tax = opts.get("taxonomy")
     schemes = tax.scheme_names if isinstance(tax, Taxonomy) else default_taxonomy().scheme_names
     declared = _declared_categories(opts, _single_scheme(opts))
@@ -237,12 +237,17 @@ def _from_table(table, format: str, opts: dict, anonymous: bool = False) -> Anno
     notes = [decision.note, *table.notes]
     layout = decision.layout
     if layout in ("mturk", "toloka", "appen"):
-        if layout == "mturk":
-            lf = platforms.mturk_to_long(table)
-        elif layout == "toloka":
-            lf = platforms.toloka_to_long(table)
-        else:
-            lf = platforms.appen_to_long(table, opts.get("label_cols"))
+        choices = platforms.ColumnChoices(
+            opts.get("item_col"),
+            opts.get("annotator_col"),
+            parse_label_cols(opts.get("label_cols")),
+        )
+        reader = {
+            "mturk": platforms.mturk_to_long,
+            "toloka": platforms.toloka_to_long,
+            "appen": platforms.appen_to_long,
+        }[layout]
+        lf = reader(table, choices)
         return _from_longform(lf, table.path, "item", _platform_opts(opts), *notes)
     if layout == "long":
         return _from_long_table(table, opts, anonymous, notes)
@@ -305,8 +310,6 @@ def _from_table(table, format: str, opts: dict, anonymous: bool = False) -> Anno
 def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotations:
     """One row per rating; anonymous rows get per-item vote slots, and one-hot
     label blocks (GoEmotions) become one binary scheme per label."""
-    from .long import parse_label_cols
-
     frame = table.frame
     columns = [str(c) for c in frame.columns]
     opts = dict(opts)
@@ -465,8 +468,6 @@ def _from_longform(lf, path: str, item_col: str, opts: dict, *notes: str) -> Ann
 
 
 def _single_scheme(opts) -> str:
-    from .long import parse_label_cols
-
     explicit = parse_label_cols(opts.get("label_cols"))
     if len(explicit) == 1:
         col, scheme = next(iter(explicit.items()))

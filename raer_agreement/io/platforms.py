@@ -24,6 +24,8 @@ lewidi     per-item JSON with comma-joined ``annotators`` and
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
@@ -33,6 +35,7 @@ from ..taxonomy import NA_STRINGS
 from .layouts import LongForm
 
 __all__ = [
+    "ColumnChoices",
     "mturk_to_long",
     "toloka_to_long",
     "appen_to_long",
@@ -76,6 +79,55 @@ def _finish(long: pd.DataFrame, keep, lines, entries, notes, gold=None) -> LongF
         extra_rows_read=int((~keep).sum()),
         items=items,
     )
+
+
+@dataclass(frozen=True)
+class ColumnChoices:
+    """Columns the user named (``--item-col``, ``--annotator-col``,
+    ``--label-col COL[=SCHEME]``): they override what a platform reader picks.
+
+    Examples
+    --------
+    >>> ColumnChoices(labels={"Answer.emotion": "coarse"}).schemes(prefix="Answer.")
+    {'Answer.emotion': 'coarse'}
+    >>> ColumnChoices(labels={"Answer.emotion.label": None}).schemes(prefix="Answer.")
+    {'Answer.emotion.label': 'emotion'}
+    """
+
+    item: str | None = None
+    annotator: str | None = None
+    labels: dict = field(default_factory=dict)
+
+    def schemes(self, prefix: str = "") -> dict:
+        """``{column: scheme}``; an unnamed scheme is the column without the
+        platform's prefix and MTurk's ``.label`` suffix."""
+        return {
+            col: scheme or col.removeprefix(prefix).removesuffix(".label")
+            for col, scheme in self.labels.items()
+        }
+
+    def series(self, frame: pd.DataFrame, column: str | None, default, path: str):
+        """``frame[column]`` when the user named it (checked), else ``default``."""
+        if column is None:
+            return default
+        if column not in frame.columns:
+            raise InputError(
+                f"no such column; columns are: {', '.join(map(str, frame.columns))}",
+                path=path,
+                line=1,
+                column=column,
+            )
+        return frame[column]
+
+    def answers(self, frame, prefix, path, lines, notes) -> dict:
+        """The chosen label columns as ``{scheme: Series}``, else the platform's
+        own answer fields (:func:`_answer_schemes`)."""
+        if not self.labels:
+            return _answer_schemes(frame, prefix, path, lines, notes)
+        return {
+            scheme: self.series(frame, col, None, path)
+            for col, scheme in self.schemes(prefix).items()
+        }
 
 
 def _answer_schemes(
@@ -132,19 +184,24 @@ def _answer_schemes(
     return out
 
 
-def mturk_to_long(table) -> LongForm:
+def mturk_to_long(table, choices: ColumnChoices | None = None) -> LongForm:
     """Amazon Mechanical Turk batch results to the long form.
 
     The item is the HIT's ``Input.*`` value (the values joined with `` | ``
     when there are several inputs); the annotator is ``WorkerId``; labels
     come from the ``Answer.*`` fields, or from one-hot ``Answer.x.y``
     booleans.  Rejected assignments are ledger entries, not ratings.
+    ``choices`` (the columns a user named) override each of these.
     """
+    choices = choices or ColumnChoices()
     frame, path = table.frame, table.path
     n = len(frame)
     lines = _lines(table, n)
     inputs = [c for c in frame.columns if c.startswith("Input.")]
-    if len(inputs) == 1:
+    if choices.item is not None:
+        item = choices.series(frame, choices.item, None, path).astype(object)
+        item_note = f"item = {choices.item}"
+    elif len(inputs) == 1:
         item = frame[inputs[0]].astype(object)
         item_note = f"item = {inputs[0]}"
     elif inputs:
@@ -153,9 +210,11 @@ def mturk_to_long(table) -> LongForm:
     else:
         item = frame["HITId"].astype(object)
         item_note = "item = HITId (no Input.* column)"
-    long = pd.DataFrame({"item": item.to_numpy(), "annotator": frame["WorkerId"].to_numpy()})
+    worker = choices.annotator or "WorkerId"
+    annotator = choices.series(frame, worker, frame["WorkerId"], path)
+    long = pd.DataFrame({"item": item.to_numpy(), "annotator": annotator.to_numpy()})
     notes: list = []
-    schemes = _answer_schemes(frame, "Answer.", path, lines, notes)
+    schemes = choices.answers(frame, "Answer.", path, lines, notes)
     for s, v in schemes.items():
         long[s] = np.asarray(v, dtype=object)
     status = frame["AssignmentStatus"].astype("string").str.strip()
@@ -173,39 +232,44 @@ def mturk_to_long(table) -> LongForm:
                 "rejected_assignment", rejected, lines, f"assignment rejected by the requester{why}"
             )
         )
-    notes.insert(
-        0,
-        f"mturk: {item_note}, annotator = WorkerId, label from "
-        + ", ".join(c for c in frame.columns if c.startswith("Answer.")),
-    )
+    answers = list(choices.labels) or [c for c in frame.columns if c.startswith("Answer.")]
+    notes.insert(0, f"mturk: {item_note}, annotator = {worker}, label from {', '.join(answers)}")
     return _finish(long, ~rejected, lines, entries, notes)
 
 
-def toloka_to_long(table) -> LongForm:
+def toloka_to_long(table, choices: ColumnChoices | None = None) -> LongForm:
     """A Toloka pool download (TSV) to the long form.
 
     The item is ``ASSIGNMENT:task_id`` (else the ``INPUT:`` values), the
     annotator ``ASSIGNMENT:worker_id``, the labels the ``OUTPUT:`` fields.
     Assignments whose status is not ``APPROVED``/``SUBMITTED`` (expired,
     rejected, skipped) are ledger entries; ``GOLDEN:`` answers of control
-    tasks become the items' gold labels.
+    tasks become the items' gold labels.  ``choices`` (the columns a user
+    named) override the item, annotator and label columns.
     """
+    choices = choices or ColumnChoices()
     frame, path = table.frame, table.path
     n = len(frame)
     lines = _lines(table, n)
     cols = list(frame.columns)
-    if "ASSIGNMENT:worker_id" not in cols:
+    worker = choices.annotator or "ASSIGNMENT:worker_id"
+    if worker not in cols:
         raise InputError("Toloka export without ASSIGNMENT:worker_id", path=path, line=1)
-    if "ASSIGNMENT:task_id" in cols:
-        item = frame["ASSIGNMENT:task_id"]
+    if choices.item is not None:
+        item_name = choices.item
+        item = choices.series(frame, choices.item, None, path)
+    elif "ASSIGNMENT:task_id" in cols:
+        item_name = "ASSIGNMENT:task_id"
+        item = frame[item_name]
     else:
         inputs = [c for c in cols if c.startswith("INPUT:")]
+        item_name = " | ".join(inputs)
         item = frame[inputs].astype(str).agg(" | ".join, axis=1)
     long = pd.DataFrame(
-        {"item": item.to_numpy(dtype=object), "annotator": frame["ASSIGNMENT:worker_id"].to_numpy()}
+        {"item": item.to_numpy(dtype=object), "annotator": frame[worker].to_numpy()}
     )
     notes: list = []
-    schemes = _answer_schemes(frame, "OUTPUT:", path, lines, notes)
+    schemes = choices.answers(frame, "OUTPUT:", path, lines, notes)
     for s, v in schemes.items():
         long[s] = np.asarray(v, dtype=object)
     keep = np.ones(n, bool)
@@ -235,27 +299,25 @@ def toloka_to_long(table) -> LongForm:
             .groupby(level=0)
             .first()
         )
-    outputs = ", ".join(c for c in cols if c.startswith("OUTPUT:"))
-    notes.insert(
-        0,
-        f"toloka: item = ASSIGNMENT:task_id, annotator = ASSIGNMENT:worker_id, label from {outputs}",
-    )
+    outputs = ", ".join(list(choices.labels) or [c for c in cols if c.startswith("OUTPUT:")])
+    notes.insert(0, f"toloka: item = {item_name}, annotator = {worker}, label from {outputs}")
     return _finish(long, keep, lines, entries, notes, gold)
 
 
-def appen_to_long(table, label_cols=None) -> LongForm:
+def appen_to_long(table, choices: ColumnChoices | None = None) -> LongForm:
     """A Figure Eight / Appen full report to the long form.
 
     Item ``_unit_id``, annotator ``_worker_id``; the answer fields are the
-    columns that have a ``<field>_gold`` twin (or ``label_cols``).  Tainted
+    columns that have a ``<field>_gold`` twin (or the ``choices``).  Tainted
     judgments (``_tainted`` true) are ledger entries, not ratings; the
     ``<field>_gold`` values of golden units are gold labels.
     """
+    choices = choices or ColumnChoices()
     frame, path = table.frame, table.path
     n = len(frame)
     lines = _lines(table, n)
     cols = list(frame.columns)
-    answers = list(label_cols or []) or [
+    answers = list(choices.labels) or [
         c for c in cols if not c.startswith("_") and f"{c}_gold" in cols
     ]
     if not answers:
@@ -265,11 +327,18 @@ def appen_to_long(table, label_cols=None) -> LongForm:
             path=path,
             line=1,
         )
+    item_name = choices.item or "_unit_id"
+    worker = choices.annotator or "_worker_id"
     long = pd.DataFrame(
-        {"item": frame["_unit_id"].to_numpy(), "annotator": frame["_worker_id"].to_numpy()}
+        {
+            "item": choices.series(frame, item_name, None, path).to_numpy(),
+            "annotator": choices.series(frame, worker, None, path).to_numpy(),
+        }
     )
+    named = choices.schemes()
     for c in answers:
-        long[c if len(answers) > 1 else "label"] = frame[c].to_numpy(dtype=object)
+        scheme = named.get(c) or (c if len(answers) > 1 else "label")
+        long[scheme] = choices.series(frame, c, None, path).to_numpy(dtype=object)
     keep = np.ones(n, bool)
     entries = []
     if "_tainted" in cols:
@@ -313,7 +382,7 @@ def appen_to_long(table, label_cols=None) -> LongForm:
                 .groupby(level=0)
                 .first()
             )
-    notes = [f"appen: item = _unit_id, annotator = _worker_id, label from {', '.join(answers)}"]
+    notes = [f"appen: item = {item_name}, annotator = {worker}, label from {', '.join(answers)}"]
     return _finish(long, keep, lines, entries, notes, gold)
 
 
