@@ -432,3 +432,55 @@ def test_platform_readers_take_the_columns_the_user_names(tmp_path):
         )
     with pytest.raises(InputError, match="'Answer.nope': no such column"):
         ra.load_ratings(path, label_cols=["Answer.nope"])
+
+
+def _prodigy_choice(tmp_path, multiple: bool):
+    """Prodigy ``db-out`` of a ``choice`` recipe (prodi.gy/docs/api-interfaces#choice):
+    the task's ``options`` and the annotator's ``accept`` list of option ids."""
+    import json
+
+    records = []
+    for i in range(12):
+        for who in ("alex", "sam"):
+            accept = ["B"] if i % 3 else ["A"]
+            if who == "sam" and i % 4 == 0:
+                # items 0, 4, 8: sam adds A (multiple) or differs from alex (single)
+                accept = ["A", "B"] if multiple else (["A"] if i % 3 else ["B"])
+            records.append(
+                {
+                    "text": f"text {i}",
+                    "options": [{"id": o, "text": o} for o in ("A", "B", "C")],
+                    "_input_hash": 1000 + i,
+                    "_task_hash": 2000 + i,
+                    "accept": accept,
+                    "answer": "accept",
+                    "_annotator_id": f"choice-{who}",
+                    "_session_id": f"choice-{who}",
+                }
+            )
+    path = tmp_path / "choice.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    return path
+
+
+def test_prodigy_options_are_the_declared_categories(tmp_path):
+    """Option C is never chosen but is one of the task's options: it counts in q
+    (Brennan-Prediger's chance agreement is 1/q = 1/3, not 1/2)."""
+    ann = ra.load_ratings(_prodigy_choice(tmp_path, multiple=False))
+    assert ann.categories() == ("A", "B", "C")
+    t = agreement_table(ann, n_boot=0, coefficients=["percent_agreement", "brennan_prediger"])
+    est = t.set_index("coefficient")["estimate"]
+    pa = 9 / 12  # the two agree on 9 of 12 items (all but 0, 4 and 8)
+    assert est["percent_agreement"] == pytest.approx(pa)
+    assert est["brennan_prediger"] == pytest.approx((pa - 1 / 3) / (1 - 1 / 3))
+
+
+def test_prodigy_multiple_choice_is_multi_label(tmp_path):
+    """An answer accepting two options makes the task multi-label: one 0/1 scheme
+    per option, every answer kept (none dropped as an error)."""
+    ann = ra.load_ratings(_prodigy_choice(tmp_path, multiple=True))
+    assert set(ann.schemes) == {"A", "B", "C"}
+    assert ann.n_ratings == 24 and ann.ledger.rows_dropped == 0
+    long = ann.to_long().set_index(["item_id", "annotator_id"])
+    assert long.loc[("1000", "choice-sam"), ["A", "B", "C"]].tolist() == ["1", "1", "0"]
+    assert long.loc[("1001", "choice-alex"), ["A", "B", "C"]].tolist() == ["0", "1", "0"]

@@ -34,6 +34,9 @@ class LongForm:
     item_order: list | None = None
     annotator_order: list | None = None
     items: pd.DataFrame | None = None
+    #: categories the export itself declares (``{scheme: [category, ...]}``), such as
+    #: the options of a Prodigy choice task; used when the caller declares none
+    categories: dict | None = None
 
 
 def wide_to_long(

@@ -454,6 +454,11 @@ def _is_binary(series: pd.Series) -> bool:
 
 def _from_longform(lf, path: str, item_col: str, opts: dict, *notes: str) -> Annotations:
     opts = {**opts, "item_col": item_col}
+    if lf.categories and opts.get("label_cols") is None:
+        # the export declares its schemes and their categories (Prodigy's options)
+        opts["label_cols"] = list(lf.categories)
+        if opts.get("categories") is None and opts.get("taxonomy") is None:
+            opts["categories"] = lf.categories
     return annotations_from_long(
         lf.frame,
         source=path,

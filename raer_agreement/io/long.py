@@ -376,7 +376,7 @@ def _id_codes(column: pd.Series, col: str, what: str, book: _Book):
     return codes, values
 
 
-DECLARED_NOTE = "categories declared by the caller"
+DECLARED_NOTE = "categories declared (by the caller or the export), not inferred from the data"
 INFERRED_NOTE = (
     "categories inferred from the data (numeric-aware order); declare them to include unused ones"
 )

@@ -395,25 +395,28 @@ def prodigy_to_long(records: list, lines: np.ndarray, path: str) -> LongForm:
     """Prodigy ``db-out`` records to the long form.
 
     Item ``_input_hash``; annotator ``_annotator_id`` (else ``_session_id``);
-    label ``accept[0]`` for choice interfaces, else ``label``.  Answers
-    ``reject`` or ``ignore`` and empty choices are ledger entries.
+    label ``accept[0]`` for choice interfaces, else ``label``.  The tasks'
+    ``options`` are the declared categories.  When some answer accepts more
+    than one option (a ``choice_style: multiple`` task), the data are
+    multi-label: each option becomes one binary scheme (1 = accepted).
+    Answers ``reject`` or ``ignore`` and empty choices are ledger entries.
     """
     n = len(records)
     lines = np.asarray(lines)
-    item, ann, lab = [], [], []
+    item, ann, accepted = [], [], []
     answer = np.array([str(r.get("answer", "")) for r in records], dtype=object)
-    multi = np.zeros(n, bool)
-    for k, r in enumerate(records):
+    options: dict = {}
+    for r in records:
         item.append(None if r.get("_input_hash") is None else str(r["_input_hash"]))
         who = r.get("_annotator_id", r.get("_session_id"))
         ann.append(None if who is None else str(who))
-        if "accept" in r and isinstance(r["accept"], list):
-            acc = r["accept"]
-            multi[k] = len(acc) > 1
-            lab.append(str(acc[0]) if len(acc) == 1 else None)
+        for o in r.get("options") or ():
+            if isinstance(o, dict) and o.get("id") is not None:
+                options.setdefault(str(o["id"]), None)
+        if isinstance(r.get("accept"), list):
+            accepted.append([str(a) for a in r["accept"]])
         else:
-            lab.append(None if r.get("label") is None else str(r["label"]))
-    long = pd.DataFrame({"item": item, "annotator": ann, "label": lab}, dtype=object)
+            accepted.append(None if r.get("label") is None else [str(r["label"])])
     keep = np.ones(n, bool)
     entries = []
     for value in ("reject", "ignore"):
@@ -423,23 +426,32 @@ def prodigy_to_long(records: list, lines: np.ndarray, path: str) -> LongForm:
                 _entry(f"answer_{value}", m, lines, f"Prodigy answer {value!r}: not a rating")
             )
             keep &= ~m
-    m = multi & keep
-    if m.any():
-        entries.append(
-            _entry(
-                "multiple_choices",
-                m,
-                lines,
-                "more than one option accepted on a single-label scheme",
-            )
-        )
-        keep &= ~m
-    m = np.array([v is None for v in lab]) & keep
-    if m.any():
-        entries.append(_entry("empty_answer", m, lines, "accepted with no option chosen"))
-        keep &= ~m
-    notes = ["prodigy: item = _input_hash, annotator = _annotator_id, label = accept[0]"]
-    return _finish(long, keep, lines, entries, notes)
+    multi = np.array([a is not None and len(a) > 1 for a in accepted]) & keep
+    frame = {"item": item, "annotator": ann}
+    if multi.any():
+        # an empty accept list is an answer here: no option applies
+        names = list(options) or sorted({o for a in accepted if a for o in a})
+        for o in names:
+            frame[o] = ["1" if a is not None and o in a else "0" for a in accepted]
+        categories = {o: ["0", "1"] for o in names}
+        notes = [
+            "prodigy: item = _input_hash, annotator = _annotator_id; "
+            f"{int(multi.sum())} answer(s) accept several options: multi-label data, one "
+            f"binary scheme per option ({', '.join(names)})"
+        ]
+    else:
+        frame["label"] = [a[0] if a else None for a in accepted]
+        m = np.array([not a for a in accepted]) & keep
+        if m.any():
+            entries.append(_entry("empty_answer", m, lines, "accepted with no option chosen"))
+            keep &= ~m
+        categories = {"label": list(options)} if options else None
+        notes = ["prodigy: item = _input_hash, annotator = _annotator_id, label = accept[0]"]
+        if options:
+            notes.append(f"prodigy: categories from the tasks' options ({', '.join(options)})")
+    lf = _finish(pd.DataFrame(frame, dtype=object), keep, lines, entries, notes)
+    lf.categories = categories
+    return lf
 
 
 def looks_like_lewidi(data) -> bool:
