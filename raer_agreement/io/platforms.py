@@ -403,7 +403,9 @@ def prodigy_to_long(records: list, lines: np.ndarray, path: str) -> LongForm:
     """
     n = len(records)
     lines = np.asarray(lines)
-    item, ann, accepted = [], [], []
+    item: list = []
+    ann: list = []
+    accepted: list[list[str] | None] = []
     answer = np.array([str(r.get("answer", "")) for r in records], dtype=object)
     options: dict = {}
     for r in records:
@@ -433,7 +435,7 @@ def prodigy_to_long(records: list, lines: np.ndarray, path: str) -> LongForm:
         names = list(options) or sorted({o for a in accepted if a for o in a})
         for o in names:
             frame[o] = ["1" if a is not None and o in a else "0" for a in accepted]
-        categories = {o: ["0", "1"] for o in names}
+        categories: dict | None = {o: ["0", "1"] for o in names}
         notes = [
             "prodigy: item = _input_hash, annotator = _annotator_id; "
             f"{int(multi.sum())} answer(s) accept several options: multi-label data, one "
