@@ -36,3 +36,24 @@ def test_cli_choices_match_the_library():
     assert tuple(planning.PLAN_METHODS) == choices.PLAN_METHODS
     assert tuple(planning.STRATEGIES) == choices.STRATEGIES
     assert tuple(planning.TARGET_METRICS) == choices.TARGET_METRICS
+
+
+def test_agreement_command_does_not_import_scipy_stats(tmp_path):
+    """Intervals and p-values come from scipy.special (what scipy.stats' t and norm
+    call); importing scipy.stats alone would cost about half a second per command."""
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "clip_id,annotator_id,label\n"
+        + "".join(
+            f"c{i},a{j},{'xy'[(i + j) % 2 if i % 3 else 0]}\n" for i in range(9) for j in range(3)
+        )
+    )
+    code = (
+        "import sys\n"
+        "from raer_agreement.cli import main\n"
+        f"main(['agreement', {str(path)!r}, '--n-boot', '20'])\n"
+        "print('STATS:' + str('scipy.stats' in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "Krippendorff's alpha" in out.stdout
+    assert out.stdout.strip().splitlines()[-1] == "STATS:False"
