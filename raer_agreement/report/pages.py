@@ -62,8 +62,8 @@ def reading_of_coefficients(coefs: dict, diagnostics: dict, scheme: str) -> str:
     top = diagnostics.get("top_category")
     prev = diagnostics.get("top_prevalence")
     parts = [
-        f"On the {scheme} scheme, two annotators picked the same class for a clip in {fmt(100 * pa, 1)}% of "
-        f"rating pairs. Corrected for chance, Krippendorff's alpha is {fmt(alpha)} and Fleiss' kappa "
+        f"On the {scheme} scheme, two ratings of one clip name the same class in "
+        f"{fmt(100 * pa, 1)}% of rating pairs. Corrected for chance, Krippendorff's alpha is {fmt(alpha)} and Fleiss' kappa "
         f"{fmt(kappa)}."
     ]
     th = (coefs.get("krippendorff_alpha") or {}).get("krippendorff_thresholds")
