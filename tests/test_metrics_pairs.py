@@ -122,6 +122,8 @@ def test_per_pair_results_equal_the_reference(data):
         t = old[int(a * s.n_annotators + b)]
         r = _core.cohen_from_tables(t, W)
         se = ref_fce(t, W)
+        if min((t.sum(1) > 0).sum(), (t.sum(0) > 0).sum()) <= 1:
+            se = np.nan  # a rater with one category: kappa 0 by construction, no SE
         np.testing.assert_allclose(row.estimate, r["kappa"], atol=1e-12, equal_nan=True)
         np.testing.assert_allclose(row.se, se, atol=1e-12, equal_nan=True)
     mk = max_kappa(data)
@@ -173,3 +175,14 @@ def test_pairs_sharing_only_heavy_clips_are_capped_with_a_note(monkeypatch):
     px = pairs.pair_index(sufficient(a))
     assert px.capped > 0
     assert "capped" in px.notes[0]
+
+
+def test_a_rater_with_one_category_gets_no_interval():
+    """Kappa is 0 whatever the other rater does when one rater always gives the
+    same class: the textbook SE formula gives 0, which would print [0, 0]."""
+    ann = Annotations.from_matrix([[1, 1], [1, 2], [1, 1], [1, 2], [1, 1]], categories=[1, 2])
+    row = pairwise_cohen(ann).iloc[0]
+    assert row.estimate == 0.0
+    t = np.array([[3.0, 2.0], [0.0, 0.0]])
+    assert ref_fce(t, np.eye(2)) == pytest.approx(0.0, abs=1e-6)
+    assert np.isnan(row.se) and np.isnan(row.ci_low) and np.isnan(row.ci_high)

@@ -360,14 +360,17 @@ def fce_se(table: np.ndarray, W: np.ndarray):
 
     ``table`` of shape (q, q) gives two floats; a stack of tables of shape
     (P, q, q) gives two arrays of shape (P,) (nan where a table has fewer than
-    two items or an undefined kappa).
+    two items or an undefined kappa).  Where one rater used a single category,
+    kappa is 0 whatever the other did, and the formula's SE of 0 would print a
+    zero-width interval: the SE is nan there (irrCAC prints the 0).
     """
     T = np.asarray(table, dtype=float)
     one = T.ndim == 2
     T = T[None] if one else T
     res = cohen_from_tables(T, W)
     k, pa, pe, pk, pl, n = res["kappa"], res["pa"], res["pe"], res["pk"], res["pl"], res["n"]
-    ok = (n >= 2) & np.isfinite(k)
+    one_category = (np.sum(pk > 0, axis=1) <= 1) | (np.sum(pl > 0, axis=1) <= 1)
+    ok = (n >= 2) & np.isfinite(k) & ~one_category
     with np.errstate(all="ignore"):
         p = T / np.where(n > 0, n, 1)[:, None, None]
         wbar_k = pl @ W.T  # row category k: sum_l w_kl p_.l

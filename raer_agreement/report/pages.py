@@ -316,7 +316,9 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
                 ).figure,
                 "Cohen's kappa of each annotator against the majority of the other annotators on "
                 "the same clips, with its 95% interval (t, Fleiss-Cohen-Everitt SE); n is the "
-                "number of ratings compared: few ratings, wide interval.",
+                "number of ratings compared: few ratings, wide interval. A dot without an "
+                "interval: the annotator gave one class to every clip, so kappa is 0 by "
+                "construction.",
             )
         )
         s.add(

@@ -71,6 +71,8 @@ def _interval_rows(
         est[ok], y[ok], xerr=err[:, ok], fmt=marker, color=color, capsize=3, label=label, lw=1.2
     )
     ax.set_yticks(np.arange(len(labels)), labels)
+    # half a row above and below: the default 5% margin grows with the number of rows
+    ax.set_ylim(-0.6, len(labels) - 0.4)
     return ax
 
 
@@ -184,12 +186,18 @@ def plot_annotator_agreement(
     *,
     value: str = "kappa_vs_consensus",
     title: str | None = None,
+    max_rows: int = 60,
 ):
     """Each annotator's agreement with the leave-one-out consensus (sorted), with
     its interval (columns ``<value>_ci_low``/``_ci_high`` when present) and the
     number of ratings it rests on (``n_compared``) beside the name, so that an
-    annotator with two ratings does not pass for a reliable one."""
+    annotator with two ratings does not pass for a reliable one.  Beyond
+    ``max_rows`` annotators only the lowest are drawn (the ones a triage looks
+    at), and the title says so."""
     df = per_annotator.sort_values(value)
+    if len(df) > max_rows:
+        title = f"{title or 'agreement with the consensus'}\n(the {max_rows} lowest of {len(df):,})"
+        df = df.head(max_rows)
     ax = new_axes(ax, (6.4, 0.3 * len(df) + 1.2))
     names = [str(x) for x in (df["annotator"] if "annotator" in df else df.index)]
     if "n_compared" in df:
@@ -201,7 +209,7 @@ def plot_annotator_agreement(
     hi = df.get(f"{value}_ci_high", pd.Series(np.nan, index=df.index))
     _interval_rows(ax, names, df[value], lo, hi)
     ax.tick_params(axis="y", labelsize=7)
-    ax.set_xlabel("Cohen's kappa against the consensus of the other annotators (95% CI)")
+    ax.set_xlabel("Cohen's kappa against the consensus\nof the other annotators (95% CI)")
     if title:
         ax.set_title(title)
     return ax
