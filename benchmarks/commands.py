@@ -138,7 +138,6 @@ STARTUP = ("version", "help")
 SKIP = {
     ("kripp", "1e7"): "its dense 500 x 1,000,000 float matrix alone is 4 GB",
     ("kripp", "3e7"): "its dense 500 x 3,000,000 float matrix alone is 12 GB",
-    ("kripp", "1e6a2k"): "its dense 2,000 x 100,000 float matrix is 1.6 GB; run by hand",
     ("ck_ds", "3e7"): "about 30x its 1M time",
     ("report", "3e7"): "not attempted: the report at 10M is the memory target",
     ("fleiss", "hp"): "Fleiss' kappa needs the same number of ratings per clip",
