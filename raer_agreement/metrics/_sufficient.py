@@ -27,6 +27,7 @@ __all__ = [
     "agreement_weights",
     "category_values",
     "krippendorff_distances",
+    "coincidence_of",
     "warn_degenerate",
 ]
 
@@ -36,6 +37,22 @@ def warn_degenerate(what: str, reason: str, stacklevel: int = 3) -> None:
     warnings.warn(
         f"{what} is undefined (nan): {reason}", DegenerateDataWarning, stacklevel=stacklevel
     )
+
+
+def coincidence_of(counts: np.ndarray) -> np.ndarray:
+    """Coincidence matrix (Krippendorff 2011) of count rows, float shape (q, q).
+
+    ``sum_i (x_i x_i^T - diag(x_i)) / (m_i - 1)`` over the rows ``x_i`` of
+    ``counts`` (n, q) with ``m_i >= 2``, as one (q, n) @ (n, q) product (no
+    (n, q, q) array).
+
+    >>> coincidence_of(np.array([[2, 0], [1, 1]])).tolist()
+    [[2.0, 1.0], [1.0, 0.0]]
+    """
+    counts = np.asarray(counts, dtype=float)
+    m = counts.sum(1)
+    inv = np.divide(1.0, m - 1, out=np.zeros_like(m), where=m >= 2)
+    return (counts * inv[:, None]).T @ counts - np.diag(inv @ counts)
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,15 +137,9 @@ class Sufficient:
         return bool(np.any((it[1:] == it[:-1]) & (an[1:] == an[:-1])))
 
     def coincidence(self) -> np.ndarray:
-        """Coincidence matrix (Krippendorff 2011), float shape (q, q).
-
-        ``sum_i (x_i x_i^T - diag(x_i)) / (m_i - 1)`` over items with
-        ``m_i >= 2``, as one dense product.
-        """
-        counts = self.counts.astype(float)
-        m = counts.sum(1)
-        inv = np.divide(1.0, m - 1, out=np.zeros_like(m), where=m >= 2)
-        return (counts * inv[:, None]).T @ counts - np.diag(inv @ counts)
+        """Coincidence matrix (Krippendorff 2011), float shape (q, q): :func:`coincidence_of`
+        the item x category counts."""
+        return coincidence_of(self.counts)
 
     def coincidence_rows(self, dense_limit: int = 30_000_000):
         """Per-item coincidence contributions, shape (n_items, q*q): dense when

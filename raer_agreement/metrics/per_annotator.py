@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._sufficient import krippendorff_distances, sufficient
+from ._sufficient import coincidence_of, krippendorff_distances, sufficient
 from .coefficients import as_annotations
 
 __all__ = [
@@ -28,15 +28,6 @@ __all__ = [
 ]
 
 _CHUNK = 2_000_000
-
-
-def _coincidence_rows(x: np.ndarray) -> np.ndarray:
-    """Coincidence contribution of each item, shape (n, q, q), items with m < 2 give 0."""
-    m = x.sum(1)
-    c = x[:, :, None] * x[:, None, :]
-    c[:, np.arange(x.shape[1]), np.arange(x.shape[1])] -= x
-    den = np.where(m >= 2, m - 1, np.inf)
-    return c / den[:, None, None]
 
 
 def _alpha_from_o(O, level, values):
@@ -150,7 +141,7 @@ def per_annotator_of(
     mean_k = np.where(kcnt > 0, ksum / np.maximum(kcnt, 1), np.nan)
     # --- leave-one-annotator-out alpha
     x_all = counts.astype(float)
-    O = _coincidence_rows(x_all).sum(0) if n else np.zeros((q, q))
+    O = coincidence_of(x_all) if n else np.zeros((q, q))
     alpha = _alpha_from_o(O, level, s.values) if n else np.nan
     order = np.argsort(s.annotator, kind="stable")
     bounds = np.searchsorted(s.annotator[order], np.arange(r + 1))
@@ -162,7 +153,7 @@ def per_annotator_of(
         own_a = np.zeros((len(items), q))
         np.add.at(own_a, (inv_a, s.label[idx]), 1)
         before = x_all[items]
-        O_a = O - _coincidence_rows(before).sum(0) + _coincidence_rows(before - own_a).sum(0)
+        O_a = O - coincidence_of(before) + coincidence_of(before - own_a)
         alpha_wo[a] = _alpha_from_o(O_a, level, s.values)
     n_items_a = np.array(
         [len(np.unique(s.item[order[bounds[a] : bounds[a + 1]]])) for a in range(r)]
