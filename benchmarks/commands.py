@@ -392,11 +392,12 @@ def update_results_md(path=None) -> None:
             "Each command as a user runs it (`benchmarks/commands.py`): a fresh process from "
             "start-up to the written file, on a long ratings CSV; CPU is the child's user + "
             "system time and peak MB its own peak RSS. The peers' scripts read the same CSV "
-            "with `pd.read_csv`, compute and write. The two cores were shared with other "
-            "jobs (load average 8-16 during these runs): wall times are inflated about "
-            "3-5x against CPU times, so compare CPU times across rows and runs. "
+            "with `pd.read_csv`, compute and write. Wall and CPU times agree within 15% on "
+            "every row past start-up, so nothing else competed for the command's core; "
+            "should wall times exceed CPU times after a re-run on a busy machine, compare "
+            "CPU times. "
             "'before' is the package before the start-up, reading and writing changes "
-            "(same machine, same day).",
+            "(same machine, measured with other jobs on the cores: compare its CPU times).",
             "",
             markdown(rows, store.get("before")),
             "",
