@@ -484,3 +484,31 @@ def test_prodigy_multiple_choice_is_multi_label(tmp_path):
     long = ann.to_long().set_index(["item_id", "annotator_id"])
     assert long.loc[("1000", "choice-sam"), ["A", "B", "C"]].tolist() == ["1", "1", "0"]
     assert long.loc[("1001", "choice-alex"), ["A", "B", "C"]].tolist() == ["0", "1", "0"]
+
+
+def test_spreadsheet_workbooks_are_refused_with_what_to_do(tmp_path):
+    """An .xlsx is a zip archive: one line says to export CSV, never a parse of
+    its bytes as a table (which reported 'no data rows')."""
+    import zipfile
+
+    for name in ("ratings.xlsx", "ratings.csv"):  # the signature decides, not only the name
+        path = tmp_path / name
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("xl/workbook.xml", "<workbook/>")
+        with pytest.raises(InputError, match="spreadsheet workbook.*export the sheet as CSV"):
+            ra.load_ratings(path)
+
+
+def test_label_studio_json_min_export(tmp_path):
+    """Label Studio's JSON-MIN export: a JSON list of flat records, one per
+    annotation, the answer named after the control."""
+    import json
+
+    path = _label_studio_csv(tmp_path)
+    records = pd.read_csv(path).to_dict("records")
+    json_min = tmp_path / "project-1-at-2024-min.json"
+    json_min.write_text(json.dumps(records))
+    ann = ra.load_ratings(json_min)
+    assert ann.schemes == ("sentiment",)
+    assert ann.n_ratings == 120 and ann.n_items == 40 and ann.n_annotators == 3
+    assert "layout: long (JSON records: one object per rating)" in ann.ledger.notes

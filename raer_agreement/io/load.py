@@ -3,6 +3,7 @@ extension and content; explicit options override the guess."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -128,6 +129,15 @@ def load_ratings(
     return attach_metadata(ann, meta)
 
 
+_SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
+
+
+def _is_zip(path: Path) -> bool:
+    """True when the file starts with a zip archive's signature (xlsx, ods)."""
+    with open(path, "rb") as f:
+        return f.read(4) == b"PK\x03\x04"
+
+
 def _load_one(path: Path, *, format, encoding, sep, anonymous, **opts) -> Annotations:
     if not path.exists():
         raise InputError("file not found", path=path)
@@ -135,6 +145,12 @@ def _load_one(path: Path, *, format, encoding, sep, anonymous, **opts) -> Annota
         raise InputError("is a folder; expected a ratings file", path=path)
     suffix = path.suffix.lower()
     auto = format == "auto"
+    if suffix in _SPREADSHEETS or _is_zip(path):
+        raise InputError(
+            "a spreadsheet workbook (zip), not a text table: export the sheet as CSV, or read "
+            "it with pandas.read_excel and pass the DataFrame to Annotations.from_long",
+            path=path,
+        )
     if format == "parquet" or (auto and suffix in (".parquet", ".pq")):
         return _from_table(
             read_parquet(path), "auto" if format == "parquet" else format, opts, anonymous
@@ -146,7 +162,7 @@ def _load_one(path: Path, *, format, encoding, sep, anonymous, **opts) -> Annota
             return _from_longform(
                 lf, str(path), "item", _platform_opts(opts), _note("prodigy", format)
             )
-        return _from_table(records_table(records, lines, path), "long", opts, anonymous)
+        return _from_table(records_table(records, lines, path), "long", opts, anonymous, _RECORDS)
     if format in ("labelstudio", "lewidi") or (auto and suffix == ".json"):
         data = layouts.read_json_any(path, read_text(path, encoding))
         if format == "lewidi" or (auto and platforms.looks_like_lewidi(data)):
@@ -162,11 +178,12 @@ def _load_one(path: Path, *, format, encoding, sep, anonymous, **opts) -> Annota
                 isinstance(t, dict) and "annotations" not in t and "data" not in t for t in data
             )
         ):
-            # a plain JSON list of records
-            frame = pd.DataFrame(
-                [{k: (None if v is None else str(v)) for k, v in t.items()} for t in data]
+            # a plain JSON list of records (Label Studio's JSON-MIN export among them): read
+            # as JSON Lines are, the record's position standing for its line
+            positions = np.arange(1, len(data) + 1)
+            return _from_table(
+                records_table(data, positions, path), "long", opts, anonymous, _RECORDS
             )
-            return annotations_from_long(frame, source=str(path), first_line=1, **opts)
         lf = layouts.labelstudio_to_long(data, path=str(path), item_field=opts.pop("item_col"))
         return _from_longform(
             lf, str(path), "item", _platform_opts(opts), _note("labelstudio", format)
@@ -229,11 +246,22 @@ def _decide(table, format: str, opts: dict, anonymous: bool) -> Decision:
         ) from None
 
 
-def _from_table(table, format: str, opts: dict, anonymous: bool = False) -> Annotations:
+#: why JSON records are read in the long layout (each record is one rating)
+_RECORDS = "JSON records: one object per rating"
+
+
+def _from_table(
+    table, format: str, opts: dict, anonymous: bool = False, evidence: str | None = None
+) -> Annotations:
+    """Annotations from a table of strings in the layout ``format`` (``auto``:
+    decided from the content); ``evidence`` replaces the decision's own
+    wording when the layout follows from the file type."""
     frame = table.frame
     if frame.empty:
         raise InputError("no data rows (header only?)", path=table.path, line=table.first_line)
     decision = _decide(table, format, opts, anonymous)
+    if evidence is not None:
+        decision = dataclasses.replace(decision, evidence=evidence)
     notes = [decision.note, *table.notes]
     layout = decision.layout
     if layout in ("mturk", "toloka", "appen"):
