@@ -512,3 +512,36 @@ def test_label_studio_json_min_export(tmp_path):
     assert ann.schemes == ("sentiment",)
     assert ann.n_ratings == 120 and ann.n_items == 40 and ann.n_annotators == 3
     assert "layout: long (JSON records: one object per rating)" in ann.ledger.notes
+
+
+def test_counts_with_few_zeros_under_category_headers(tmp_path):
+    """Ten votes over four emotions, written as R writes numbers (``3.0``): few
+    cells are 0, but the headers are category words and the sums constant. The
+    Fleiss kappa of the read table is statsmodels' on the same counts."""
+    rng = np.random.default_rng(8)
+    counts = rng.multinomial(10, [0.1, 0.3, 0.3, 0.3], size=200)
+    assert 0.05 <= (counts == 0).mean() < 0.25  # the case the sparse rule misses
+    cols = ["neutral", "happiness", "sadness", "anger"]
+    table = pd.DataFrame(counts.astype(float), columns=cols)
+    table.insert(0, "image", [f"img{i}.png" for i in range(200)])
+    table.to_csv(tmp_path / "votes.csv", index=False)
+    ann = ra.load_ratings(tmp_path / "votes.csv")
+    assert _layout(ann) == "counts" and ann.anonymous
+    assert ann.categories() == tuple(cols) and ann.n_ratings == 2000
+    assert _fleiss(ann) == pytest.approx(fleiss_kappa(counts), abs=1e-12)
+
+
+@pytest.mark.parametrize("names", [["alice", "bob", "carol", "dave"], ["r1", "r2", "r3", "r4"]])
+def test_numeric_labels_of_named_annotators_stay_ambiguous(tmp_path, names):
+    """Likert answers 3-5 of four annotators sum to a nearly constant total too;
+    with no zero cell (first case) or annotator-like headers (second, zeros
+    included) the loader still asks instead of reading them as vote counts."""
+    rng = np.random.default_rng(9)
+    vals = rng.integers(3, 5, size=(40, 4))
+    if names[0] == "r1":
+        vals[rng.random(vals.shape) < 0.1] = 0  # a 0-4 scale: some zeros
+    df = pd.DataFrame(vals, columns=names)
+    df.insert(0, "clip", [f"c{i}" for i in range(40)])
+    df.to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(InputError, match="--format counts or --format wide"):
+        ra.load_ratings(tmp_path / "t.csv")

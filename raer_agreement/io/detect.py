@@ -67,6 +67,13 @@ _DERIVED = re.compile(
     re.IGNORECASE,
 )
 _BOOL = {"0", "1", "true", "false"}
+# a header that names an annotator, not a category: a bare number or an id with a
+# rater word or a one-letter prefix (r1, rater_2, ann3, coder A, W17)
+_ANNOTATOR_LIKE = re.compile(
+    r"^(?:[rawjc][ _-]?[0-9]{1,4}|(?:rater|ann|annot|annotator|coder|worker|judge|labell?er|"
+    r"user|observer|participant)[ _-]?[0-9a-z]{1,3}|[0-9]+)$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -239,6 +246,13 @@ def _counts_evidence(frame, profile, item_col, declared):
     zero_share = float((values == 0).mean())
     if zero_share >= 0.25:
         reasons["sparse"] = f"{zero_share:.0%} of the cells are 0"
+    elif zero_share >= 0.05 and not any(_ANNOTATOR_LIKE.match(str(c).strip()) for c in counts):
+        # fewer zeros (few classes, many votes), but the headers are words, and
+        # annotators' numeric labels would rarely sum to a constant with zeros among them
+        reasons["named"] = (
+            f"headers name categories, not annotators ({', '.join(map(str, counts[:4]))}"
+            f"{', ...' if len(counts) > 4 else ''}); {zero_share:.0%} of the cells are 0"
+        )
     return counts, derived + named, reasons
 
 
@@ -334,7 +348,7 @@ def decide_layout(
     is_counts = len(counts) >= 2 and (
         "declared" in reasons
         or "total" in reasons
-        or ("constant" in reasons and "sparse" in reasons)
+        or ("constant" in reasons and ("sparse" in reasons or "named" in reasons))
     )
     evidence = "; ".join(reasons.values())
     # a few ids on two rows happen in real counts tables (FER+ has four);
