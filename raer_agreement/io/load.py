@@ -358,19 +358,14 @@ def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotat
         )
     if not has_labels:
         exclude = {item_col, annotator_col}
-        named = [c for c in columns if c not in exclude and _names_a_label(c)]
-        if len(named) > 1:
-            raise InputError(
-                f"no column is named {' or '.join(LABEL_COLUMNS[:3])}, and several could hold "
-                f"the label ({', '.join(named)}): choose with --label-col COL",
-                path=table.path,
-                line=1,
-            )
-        if named:
+        named = _one_label_column(
+            [c for c in columns if c not in exclude and _names_a_label(c)], table.path
+        )
+        if named is not None:
             # exactly one column names itself a label (``chosen_label``): that is the
             # evidence, and the note says it was taken
-            opts["label_cols"] = named
-            notes.append(f"label column {named[0]!r} (its name says label; --label-col overrides)")
+            opts["label_cols"] = [named]
+            notes.append(f"label column {named!r} (its name says label; --label-col overrides)")
             has_labels = True
     if not has_labels:
         profile = profile_table(frame[[c for c in columns if c not in exclude]])
@@ -453,15 +448,20 @@ def _varying_label_column(frame, profile, item_col, path) -> str | None:
     if not small:
         return None
     spread = frame[[item_col, *small]].groupby(item_col, sort=False).nunique()
-    varying = [c for c in small if bool((spread[c] > 1).any())]
-    if len(varying) > 1:
+    return _one_label_column([c for c in small if bool((spread[c] > 1).any())], path)
+
+
+def _one_label_column(candidates: list, path) -> str | None:
+    """The one candidate label column, None when there is none; several are
+    ambiguous: one line names them and the flag that chooses."""
+    if len(candidates) > 1:
         raise InputError(
             f"no column is named as a label, and several could hold it "
-            f"({', '.join(map(str, varying))}): choose with --label-col COL",
+            f"({', '.join(map(str, candidates))}): choose with --label-col COL",
             path=path,
             line=1,
         )
-    return varying[0] if varying else None
+    return candidates[0] if candidates else None
 
 
 def _names_a_label(column: str) -> bool:

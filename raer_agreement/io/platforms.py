@@ -106,28 +106,24 @@ class ColumnChoices:
             for col, scheme in self.labels.items()
         }
 
-    def series(self, frame: pd.DataFrame, column: str | None, default, path: str):
-        """``frame[column]`` when the user named it (checked), else ``default``."""
-        if column is None:
-            return default
-        if column not in frame.columns:
-            raise InputError(
-                f"no such column; columns are: {', '.join(map(str, frame.columns))}",
-                path=path,
-                line=1,
-                column=column,
-            )
-        return frame[column]
-
     def answers(self, frame, prefix, path, lines, notes) -> dict:
         """The chosen label columns as ``{scheme: Series}``, else the platform's
         own answer fields (:func:`_answer_schemes`)."""
         if not self.labels:
             return _answer_schemes(frame, prefix, path, lines, notes)
-        return {
-            scheme: self.series(frame, col, None, path)
-            for col, scheme in self.schemes(prefix).items()
-        }
+        return {scheme: _column(frame, col, path) for col, scheme in self.schemes(prefix).items()}
+
+
+def _column(frame: pd.DataFrame, name: str, path: str) -> pd.Series:
+    """``frame[name]``, or one line naming the missing column and the columns."""
+    if name not in frame.columns:
+        raise InputError(
+            f"no such column; columns are: {', '.join(map(str, frame.columns))}",
+            path=path,
+            line=1,
+            column=name,
+        )
+    return frame[name]
 
 
 def _answer_schemes(
@@ -199,7 +195,7 @@ def mturk_to_long(table, choices: ColumnChoices | None = None) -> LongForm:
     lines = _lines(table, n)
     inputs = [c for c in frame.columns if c.startswith("Input.")]
     if choices.item is not None:
-        item = choices.series(frame, choices.item, None, path).astype(object)
+        item = _column(frame, choices.item, path).astype(object)
         item_note = f"item = {choices.item}"
     elif len(inputs) == 1:
         item = frame[inputs[0]].astype(object)
@@ -211,7 +207,7 @@ def mturk_to_long(table, choices: ColumnChoices | None = None) -> LongForm:
         item = frame["HITId"].astype(object)
         item_note = "item = HITId (no Input.* column)"
     worker = choices.annotator or "WorkerId"
-    annotator = choices.series(frame, worker, frame["WorkerId"], path)
+    annotator = _column(frame, worker, path)
     long = pd.DataFrame({"item": item.to_numpy(), "annotator": annotator.to_numpy()})
     notes: list = []
     schemes = choices.answers(frame, "Answer.", path, lines, notes)
@@ -253,11 +249,11 @@ def toloka_to_long(table, choices: ColumnChoices | None = None) -> LongForm:
     lines = _lines(table, n)
     cols = list(frame.columns)
     worker = choices.annotator or "ASSIGNMENT:worker_id"
-    if worker not in cols:
+    if choices.annotator is None and worker not in cols:
         raise InputError("Toloka export without ASSIGNMENT:worker_id", path=path, line=1)
     if choices.item is not None:
         item_name = choices.item
-        item = choices.series(frame, choices.item, None, path)
+        item = _column(frame, choices.item, path)
     elif "ASSIGNMENT:task_id" in cols:
         item_name = "ASSIGNMENT:task_id"
         item = frame[item_name]
@@ -266,7 +262,7 @@ def toloka_to_long(table, choices: ColumnChoices | None = None) -> LongForm:
         item_name = " | ".join(inputs)
         item = frame[inputs].astype(str).agg(" | ".join, axis=1)
     long = pd.DataFrame(
-        {"item": item.to_numpy(dtype=object), "annotator": frame[worker].to_numpy()}
+        {"item": item.to_numpy(dtype=object), "annotator": _column(frame, worker, path).to_numpy()}
     )
     notes: list = []
     schemes = choices.answers(frame, "OUTPUT:", path, lines, notes)
@@ -331,14 +327,14 @@ def appen_to_long(table, choices: ColumnChoices | None = None) -> LongForm:
     worker = choices.annotator or "_worker_id"
     long = pd.DataFrame(
         {
-            "item": choices.series(frame, item_name, None, path).to_numpy(),
-            "annotator": choices.series(frame, worker, None, path).to_numpy(),
+            "item": _column(frame, item_name, path).to_numpy(),
+            "annotator": _column(frame, worker, path).to_numpy(),
         }
     )
     named = choices.schemes()
     for c in answers:
         scheme = named.get(c) or (c if len(answers) > 1 else "label")
-        long[scheme] = choices.series(frame, c, None, path).to_numpy(dtype=object)
+        long[scheme] = _column(frame, c, path).to_numpy(dtype=object)
     keep = np.ones(n, bool)
     entries = []
     if "_tainted" in cols:
