@@ -196,7 +196,10 @@ def _cells(df: pd.DataFrame, digits: int, index: bool, *, as_html: bool = False)
         if str(c) == "votes" and isinstance(v, str):
             return _votes_html(v) if as_html else _votes_text(v)
         text = cell(v, c, digits)
-        return html.escape(text) if as_html else text
+        if not as_html:
+            return text
+        # paths and ids may break after a slash, never inside a word
+        return html.escape(text).replace("/", "/<wbr>")
 
     rows = [
         [one(v, c) for v, c in zip(row, cols)] for row in frame.itertuples(index=False, name=None)
@@ -210,18 +213,18 @@ header{background:#0b3c5d;color:#fff;padding:18px 32px}
 header h1{margin:0 0 4px 0;font-size:1.6em} header p{margin:0;opacity:.85}
 nav{position:sticky;top:0;background:#fff;border-bottom:1px solid #ddd;padding:6px 32px;font-size:.85em;z-index:2}
 nav a{margin-right:14px;color:#0b3c5d;text-decoration:none} nav a:hover{text-decoration:underline}
-main{max-width:1100px;margin:0 auto;padding:8px 32px 48px}
+main{max-width:1216px;margin:0 auto;padding:8px 32px 48px}
 h2{border-bottom:2px solid #0b3c5d;padding-bottom:4px;margin-top:36px;color:#0b3c5d}
 h3{margin-top:26px;color:#333}
 table{border-collapse:collapse;margin:8px 0 4px;font-size:.86em;background:#fff}
 th,td{border:1px solid #d8d8d8;padding:3px 8px;text-align:right}
 th{background:#eef3f7} td:first-child,th:first-child{text-align:left}
 caption{caption-side:bottom;text-align:left;font-size:.8em;color:#555;padding-top:3px}
-figure{margin:10px 0 18px} figure img{max-width:100%;border:1px solid #e3e3e3;background:#fff}
+figure{margin:10px 0 18px} figure img{max-width:100%;box-sizing:border-box;border:1px solid #e3e3e3;background:#fff}
 figcaption{font-size:.82em;color:#555}
 p.note{color:#555;font-size:.88em} p.warn{background:#fff4e5;border-left:4px solid #E69F00;padding:6px 10px}
 .scroll{overflow-x:auto;max-width:100%}
-td{overflow-wrap:anywhere}
+td{overflow-wrap:break-word} td.t,th.t{text-align:left}
 .chip{display:inline-block;white-space:nowrap;background:#eef3f7;border-radius:8px;padding:0 6px;margin:1px 2px;font-size:.92em}
 @media print{
  nav{display:none} header{background:none;color:#000} main{max-width:none;padding:0}
@@ -238,11 +241,26 @@ def _table_html(b: Table) -> str:
     out = ['<div class="scroll"><table>']
     if b.caption:
         out.append(f"<caption>{html.escape(b.caption)}</caption>")
+    # text columns read left to right; numbers align on the right
+    frame = b.frame.reset_index() if b.index else b.frame
+    text_cols = [not pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
     out.append(
-        "<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr></thead><tbody>"
+        "<thead><tr>"
+        + "".join(
+            f'<th class="t">{html.escape(h)}</th>' if t else f"<th>{html.escape(h)}</th>"
+            for h, t in zip(head, text_cols)
+        )
+        + "</tr></thead><tbody>"
     )
     for r in rows:
-        out.append("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>")
+        out.append(
+            "<tr>"
+            + "".join(
+                f'<td class="t">{c}</td>' if is_text else f"<td>{c}</td>"
+                for c, is_text in zip(r, text_cols)
+            )
+            + "</tr>"
+        )
     out.append("</tbody></table></div>")
     return "\n".join(out)
 
