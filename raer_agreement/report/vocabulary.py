@@ -44,6 +44,11 @@ METHOD_NAMES = {
     "class-conditional": "class-conditional Dawid-Skene",
     "glad": "GLAD",
     "mace": "MACE",
+    "zbs": "ZBS",
+    "ebcc": "EBCC",
+    "bwa": "BWA",
+    "kos": "KOS",
+    "mmsr": "M-MSR",
     "hierarchical": "hierarchical Dawid-Skene",
 }
 
