@@ -59,3 +59,55 @@ def test_annotator_plot_shows_n_and_interval():
     bars = [c for c in ax.collections if len(c.get_segments())]
     widths = sorted(float(np.ptp(s[:, 0])) for c in bars for s in c.get_segments())
     assert widths == pytest.approx([0.1, 0.8])
+
+
+def _overlaps(labels) -> list[tuple[str, str]]:
+    fig = labels[0].figure
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(r)) for t in labels if t.get_text()]
+    return [(a, b) for (a, x), (b, y) in zip(boxes, boxes[1:]) if x.overlaps(y)]
+
+
+@pytest.mark.parametrize(
+    "classes",
+    [
+        # FER+'s ten vote columns: long names side by side collided when horizontal
+        [
+            "neutral",
+            "happiness",
+            "surprise",
+            "sadness",
+            "anger",
+            "disgust",
+            "fear",
+            "contempt",
+            "unknown",
+            "NF",
+        ],
+        ["Neutrality", "Enjoyment", "Confusion", "Fatigue", "Distraction"],
+        ["0", "1", "2", "3"],
+    ],
+)
+def test_class_share_labels_do_not_overlap(classes):
+    k = len(classes)
+    dist = pd.DataFrame(
+        {"majority": np.full(k, 1 / k), "dawid-skene": np.full(k, 1 / k)}, index=classes
+    )
+    ax = plots.plot_class_distribution(dist, title="final class shares")
+    assert _overlaps(ax.get_xticklabels()) == []
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["majority vote", "Dawid-Skene"]
+
+
+def test_coefficient_labels_are_display_names():
+    table = pd.DataFrame(
+        {
+            "coefficient": ["krippendorff_alpha", "gwet_ac1"],
+            "estimate": [0.5, 0.6],
+            "ci_low": [0.4, 0.5],
+            "ci_high": [0.6, 0.7],
+        }
+    )
+    ax = plots.plot_coefficients(table)
+    shown = {t.get_text() for t in ax.get_yticklabels()}
+    assert shown == {"Krippendorff's alpha", "Gwet's AC1"}
