@@ -199,3 +199,12 @@ def test_user_errors_leave_nothing(tmp_path, capsys):
     assert main(["report", "--out", str(out), "--n-boot", "0", "--quiet"]) == 2
     assert (out / "report.json").read_text() == "old"
     assert sorted(p.name for p in out.iterdir()) == ["report.json"]
+
+
+def test_report_json_re_renders_the_pages_byte_for_byte(sample_report):
+    from raer_agreement.report import render_report
+
+    doc = json.loads((sample_report / "report.json").read_text(encoding="utf-8"))
+    html, markdown = render_report(doc)
+    assert html == (sample_report / "report.html").read_text(encoding="utf-8")
+    assert markdown == (sample_report / "report.md").read_text(encoding="utf-8")

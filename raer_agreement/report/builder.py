@@ -79,6 +79,10 @@ def _aggregated_scheme(ann: Annotations) -> tuple[str, tuple | None]:
     return ann.schemes[0], None
 
 
+#: Bin edges of the page's vote-spread histograms.
+_SPREAD_EDGES = np.linspace(0, 1, 21)
+
+
 def _vote_stats(spread: pd.DataFrame) -> dict:
     """Summary of :func:`raer_agreement.metrics.vote_spread` over clips with 2+ votes."""
     s = spread.dropna()
@@ -92,6 +96,12 @@ def _vote_stats(spread: pd.DataFrame) -> dict:
         "mean_top_share": float(top.mean()) if some else None,
         "mean_entropy": float(ent.mean()) if some else None,
         "top_share_histogram": {"edges": edges.round(2).tolist(), "counts": hist.tolist()},
+        # what the page draws: both per-clip values on one finer grid
+        "histogram": {
+            "edges": _SPREAD_EDGES.round(2).tolist(),
+            "top_share": np.histogram(top, bins=_SPREAD_EDGES)[0].tolist(),
+            "entropy": np.histogram(ent, bins=_SPREAD_EDGES)[0].tolist(),
+        },
     }
 
 
@@ -333,6 +343,7 @@ def _agreement(ann: Annotations, analyses: dict, contexts, n_boot: int, seed: in
             }
             if a.identities:
                 d["pairwise_kappa"] = _pairwise_block(a)
+                d["consensus_kappa"] = _consensus_block(a)
             d["vote_distribution"] = _vote_stats(a.vote_spread)
             detail[s] = d
     return agreement, detail
@@ -340,6 +351,18 @@ def _agreement(ann: Annotations, analyses: dict, contexts, n_boot: int, seed: in
 
 #: Annotators shown in the pairwise kappa matrix (the most active ones beyond it).
 MAX_MATRIX_ANNOTATORS = 200
+
+
+def _consensus_block(a: Analysis) -> dict:
+    """Each annotator's kappa against the consensus with its interval (the page's plot)."""
+    ci = a.consensus_kappa_ci
+    return to_jsonable(
+        {
+            "annotators": [str(x) for x in ci.index],
+            "ci_low": ci["ci_low"].astype(float).tolist(),
+            "ci_high": ci["ci_high"].astype(float).tolist(),
+        }
+    )
 
 
 def _pairwise_block(a: Analysis) -> dict:
@@ -418,12 +441,13 @@ def _aggregation(ann: Annotations, estimators: dict, scheme: str, method: str) -
         else None,
         "changed": changed,
         "unresolved": {m: int(lab.isna().sum()) for m, lab in labels.items()},
-        "dawid_skene": None if ds is None else _dawid_skene(ds),
+        "dawid_skene": None if ds is None else _dawid_skene(ds, ann),
     }
 
 
-def _dawid_skene(ds) -> dict:
+def _dawid_skene(ds, ann: Annotations) -> dict:
     return {
+        "annotators": [str(x) for x in ann.annotator_ids],
         "n_iter": int(getattr(ds, "n_iter_", 0)),
         "converged": bool(getattr(ds, "converged_", True)),
         "log_likelihood": to_jsonable(float(ds.log_likelihood_[-1]))

@@ -1,5 +1,10 @@
-"""Turn a computed :class:`~raer_agreement.report.builder.Report` into page
-sections (text, tables, figures) for the HTML and Markdown renderings."""
+"""Turn a report document (``report.json``, :attr:`Report.document
+<raer_agreement.report.builder.Report>`) into page sections (text, tables,
+figures) for the HTML and Markdown renderings.
+
+The pages are functions of the document alone: ``report.json`` re-renders
+the very pages it was written with (:func:`raer_agreement.report.render_report`).
+"""
 
 from __future__ import annotations
 
@@ -186,8 +191,7 @@ def _ledger_section(doc: dict) -> Section:
 _CONTEXT_COEFFICIENTS = ("krippendorff_alpha", "gwet_ac1", "fleiss_kappa")
 
 
-def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
-    ann = report.annotations
+def _scheme_sections(doc: dict, scheme: str) -> list[Section]:
     entry = doc["agreement"]["schemes"][scheme]
     detail = doc["detail"][scheme]
     coefs = entry["coefficients"]
@@ -314,10 +318,17 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
                 f"(kappa {fmt(low['kappa_vs_consensus'])}){moves}."
             )
         )
-        ci = report.analyses[scheme].consensus_kappa_ci
+        cc = detail.get("consensus_kappa") or {"annotators": [], "ci_low": [], "ci_high": []}
+        ci = pd.DataFrame(
+            {"ci_low": cc["ci_low"], "ci_high": cc["ci_high"]},
+            index=pd.Index(cc["annotators"], dtype=object),
+            dtype=float,
+        )
         shown = pa.assign(
-            kappa_vs_consensus_ci_low=ci["ci_low"].reindex(pa["annotator"]).to_numpy(),
-            kappa_vs_consensus_ci_high=ci["ci_high"].reindex(pa["annotator"]).to_numpy(),
+            kappa_vs_consensus_ci_low=ci["ci_low"].reindex(pa["annotator"].astype(str)).to_numpy(),
+            kappa_vs_consensus_ci_high=ci["ci_high"]
+            .reindex(pa["annotator"].astype(str))
+            .to_numpy(),
         )
         s.add(
             Figure(
@@ -349,10 +360,12 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
                 "Cohen's kappa for every pair of annotators on the clips both rated (blank: too few).",
             )
         )
-    est = report.estimators.get("dawid-skene")
-    if est is not None and est.scheme_ == scheme and ann.n_annotators <= 40:
+    ds = doc["aggregation"]["dawid_skene"]
+    if ds is not None and doc["aggregation"]["scheme"] == scheme and len(ds["annotators"]) <= 40:
         fig = plots.plot_confusions(
-            np.asarray(est.confusions_), list(ann.categories(scheme)), list(ann.annotator_ids)
+            np.asarray(ds["confusions"], dtype=float),
+            doc["data"]["schemes"][scheme],
+            ds["annotators"],
         )
         s.add(
             Figure(
@@ -374,8 +387,8 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
     )
     s.add(
         Figure(
-            plots.plot_vote_distribution(
-                report.analyses[scheme].vote_spread, title=f"{scheme}: per-clip vote spread"
+            plots.plot_vote_histogram(
+                vd["histogram"], title=f"{scheme}: per-clip vote spread"
             ).figure,
             "Top-vote share (1 = unanimous) and normalised vote entropy (0 = unanimous) per clip.",
         )
@@ -490,7 +503,7 @@ def _is_raer(doc: dict) -> bool:
     return doc["data"].get("taxonomy") == "RAER"
 
 
-def _aggregation_section(doc: dict, report) -> list[Section]:
+def _aggregation_section(doc: dict) -> list[Section]:
     agg = doc["aggregation"]
     scheme = agg["scheme"]
     s = Section("Aggregated labels", anchor="aggregation")
@@ -625,11 +638,12 @@ def _aggregation_section(doc: dict, report) -> list[Section]:
     return out
 
 
-def report_sections(report) -> list[Section]:
-    """Sections of the report page, in reading order."""
-    doc = report.document
+def report_sections(document) -> list[Section]:
+    """Sections of the report page, in reading order, from the report document
+    (a :class:`~raer_agreement.report.builder.Report` is read for its document)."""
+    doc = document if isinstance(document, dict) else document.document
     d = doc["data"]
-    first = report.scheme
+    first = doc["aggregation"]["scheme"]
     entry = doc["agreement"]["schemes"][first]
     a = entry["coefficients"]["krippendorff_alpha"]
     ac1 = entry["coefficients"]["gwet_ac1"]
@@ -647,11 +661,11 @@ def report_sections(report) -> list[Section]:
     )
     sections = [over, _ledger_section(doc)]
     for s in d["schemes"]:
-        sections += _scheme_sections(doc, report, s)
+        sections += _scheme_sections(doc, s)
     g = _granularity_section(doc)
     if g is not None:
         sections.append(g)
-    sections += _aggregation_section(doc, report)
+    sections += _aggregation_section(doc)
     if doc.get("triage"):
         sections.append(triage_section(doc["triage"]))
     if doc.get("planning"):  # opt-in: report --plan

@@ -23,6 +23,7 @@ __all__ = [
     "plot_annotator_agreement",
     "plot_confusions",
     "plot_vote_distribution",
+    "plot_vote_histogram",
     "plot_by_context",
     "plot_contingency",
     "plot_class_distribution",
@@ -267,11 +268,34 @@ def plot_vote_distribution(spread: pd.DataFrame, ax=None, *, title: str | None =
         As :func:`raer_agreement.metrics.vote_spread`: ``top_share`` and
         ``entropy`` per clip (nan for clips with fewer than two votes).
     """
-    ax = new_axes(ax)
     s = spread.dropna(subset=["top_share", "entropy"])
-    bins = np.linspace(0, 1, 21)
-    ax.hist(s["top_share"], bins=bins, alpha=0.75, color=PALETTE[0], label="top-vote share")
-    ax.hist(s["entropy"], bins=bins, alpha=0.6, color=PALETTE[1], label="vote entropy (normalised)")
+    edges = np.linspace(0, 1, 21)
+    histogram = {
+        "edges": edges,
+        "top_share": np.histogram(s["top_share"], bins=edges)[0],
+        "entropy": np.histogram(s["entropy"], bins=edges)[0],
+    }
+    return plot_vote_histogram(histogram, ax, title=title)
+
+
+def plot_vote_histogram(histogram: dict, ax=None, *, title: str | None = None):
+    """The vote-spread histograms from their counts (as ``report.json`` keeps them).
+
+    Parameters
+    ----------
+    histogram : dict
+        ``edges`` (bin edges over 0-1) and the clip counts per bin of
+        ``top_share`` and ``entropy``.
+    """
+    ax = new_axes(ax)
+    edges = np.asarray(histogram["edges"], dtype=float)
+    mids = (edges[:-1] + edges[1:]) / 2
+    for key, alpha, colour, label in (
+        ("top_share", 0.75, PALETTE[0], "top-vote share"),
+        ("entropy", 0.6, PALETTE[1], "vote entropy (normalised)"),
+    ):
+        counts = np.asarray(histogram[key], dtype=float)
+        ax.hist(mids, bins=edges, weights=counts, alpha=alpha, color=colour, label=label)
     ax.set_xlabel("per-clip value (0-1)")
     ax.set_ylabel("clips")
     ax.legend(fontsize=8, frameon=False)

@@ -14,7 +14,14 @@ from .builder import Report
 from .pages import report_sections
 from .render import to_html, to_markdown
 
-__all__ = ["write_report", "report_schema", "validate_report", "recorded_inputs", "REPORT_FILES"]
+__all__ = [
+    "write_report",
+    "render_report",
+    "report_schema",
+    "validate_report",
+    "recorded_inputs",
+    "REPORT_FILES",
+]
 
 REPORT_FILES = ("report.html", "report.md", "report.json")
 
@@ -59,6 +66,34 @@ def recorded_inputs(sources: Iterable, given: Iterable = ()) -> list[Path]:
         if path.is_file():
             seen.setdefault(path.resolve(), path)
     return list(seen.values())
+
+
+def render_report(document: dict) -> tuple[str, str]:
+    """The HTML and Markdown pages of a report document (``report.json``).
+
+    The pages are functions of the document alone, so a ``report.json``
+    re-renders the pages it was written with, byte for byte.
+
+    Parameters
+    ----------
+    document : dict
+        A report document, as :func:`~raer_agreement.report.build_report`
+        makes it or as read back from ``report.json``.
+
+    Returns
+    -------
+    (str, str)
+        The HTML page and the Markdown page.
+    """
+    d = document["data"]
+    subtitle = (
+        f"{d['n_items']:,} clips · {format_annotators(d['n_annotators'])} · "
+        f"{d['n_ratings']:,} ratings · raer_agreement {document['package']['version']} · seed "
+        f"{document['seed']} · {document['n_boot']} bootstrap resamples"
+    )
+    sections = report_sections(document)
+    title = document["title"]
+    return to_html(title, subtitle, sections), to_markdown(title, subtitle, sections)
 
 
 def write_report(
@@ -121,16 +156,9 @@ def write_report(
     for p in planned.values():  # refuse before anything is written
         check_writable(p, force=force)
     doc["outputs"] = {k: p.name for k, p in planned.items()}
-    title = doc["title"]
-    subtitle = (
-        f"{doc['data']['n_items']:,} clips · {format_annotators(doc['data']['n_annotators'])} · "
-        f"{doc['data']['n_ratings']:,} ratings · raer_agreement {doc['package']['version']} · seed "
-        f"{doc['seed']} · {doc['n_boot']} bootstrap resamples"
-    )
-    sections = report_sections(report)
-    markdown = to_markdown(title, subtitle, sections)
-    html = to_html(title, subtitle, sections)
     text = json.dumps(doc, indent=1, allow_nan=False, ensure_ascii=False) + "\n"
+    # the pages are drawn from the document as report.json holds it
+    html, markdown = render_report(json.loads(text))
     with atomic_files([planned["html"], planned["markdown"], planned["json"]], force=True) as tmp:
         tmp[planned["html"]].write_text(html, encoding="utf-8")
         tmp[planned["markdown"]].write_text(markdown, encoding="utf-8")
