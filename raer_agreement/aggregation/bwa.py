@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..annotations import Annotations
-from .base import Aggregator, gold_codes
+from .base import Aggregator, gold_codes, no_other_options
 
 __all__ = ["BWA"]
 
@@ -79,11 +79,13 @@ class BWA(Aggregator):
         self.max_iter = max_iter
         self.tol = tol
 
-    def fit(self, data, scheme: str | None = None, gold=None) -> BWA:
+    def fit(self, data, scheme: str | None = None, gold=None, **fit_params) -> BWA:
         """Fit; ``gold`` (clip id -> label) holds known clips at their one-hot label."""
-        return super().fit(data, scheme, gold=gold)
+        super().fit(data, scheme, gold=gold, **fit_params)
+        return self
 
-    def _fit(self, ann: Annotations, scheme: str, gold=None):
+    def _fit(self, ann: Annotations, scheme: str, gold=None, **fit_params):
+        no_other_options(type(self).__name__, fit_params)
         if not (self.a_v > 0 and self.prior_strength >= 0):
             raise ValueError("a_v must be > 0 and prior_strength >= 0")
         if not (isinstance(self.max_iter, (int, np.integer)) and self.max_iter >= 1):

@@ -38,7 +38,7 @@ import pandas as pd
 from scipy.special import digamma, gammaln
 
 from ..annotations import Annotations
-from .base import Aggregator, gold_codes, incidence_matrix, normalise_log
+from .base import Aggregator, gold_codes, incidence_matrix, no_other_options
 from .dawid_skene import soft_majority
 
 __all__ = ["EBCC", "dirichlet_kl"]
@@ -57,6 +57,17 @@ def dirichlet_kl(post: np.ndarray, prior: np.ndarray) -> float:
     out = gammaln(sp) - gammaln(post).sum(-1) - gammaln(s0) + gammaln(prior).sum(-1)
     out = out + ((post - prior) * (digamma(post) - digamma(sp)[..., None])).sum(-1)
     return float(np.sum(out))
+
+
+def _normalise_wide(logit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row-normalised ``exp(logit)`` and its log normaliser, for rows of ``K*M`` states
+    (one row reduction; :func:`~.base.normalise_log` is built for a few columns)."""
+    top = logit.max(axis=1)
+    top[~np.isfinite(top)] = 0.0
+    p = np.exp(logit - top[:, None])
+    s = p.sum(axis=1)
+    p /= s[:, None]
+    return p, np.log(s) + top
 
 
 def _expected_log(conc: np.ndarray) -> np.ndarray:
@@ -143,9 +154,10 @@ class EBCC(Aggregator):
         self.tol = tol
         self.random_state = random_state
 
-    def fit(self, data, scheme: str | None = None, gold=None) -> EBCC:
+    def fit(self, data, scheme: str | None = None, gold=None, **fit_params) -> EBCC:
         """Fit; ``gold`` (clip id -> label) clamps known clips to their class."""
-        return super().fit(data, scheme, gold=gold)
+        super().fit(data, scheme, gold=gold, **fit_params)
+        return self
 
     def _check(self):
         for name in ("n_subtypes", "n_restarts", "max_iter"):
@@ -156,7 +168,8 @@ class EBCC(Aggregator):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0; got {getattr(self, name)!r}")
 
-    def _fit(self, ann: Annotations, scheme: str, gold=None):
+    def _fit(self, ann: Annotations, scheme: str, gold=None, **fit_params):
+        no_other_options(type(self).__name__, fit_params)
         self._check()
         q = ann.n_categories(scheme)
         it, an, lab = ann.ratings(scheme)
@@ -180,12 +193,12 @@ class EBCC(Aggregator):
         np.fill_diagonal(beta, float(self.a_v))
         return beta[:, None, :]  # (K, 1, q): the same prior for every subtype
 
-    def _posteriors(self, X, zeta, m: int, q: int):
-        """Dirichlet posteriors of pi (K,), nu (K, M), V (m, K, M, q) given zeta (n, K*M)."""
+    def _posteriors(self, XT, rated, zeta, m: int, q: int):
+        """Dirichlet posteriors of pi (K,), nu (K, M), V (m, K, M, q) given zeta (n, K*M);
+        ``XT`` is the transposed incidence (CSR), ``rated`` 1.0 for clips with votes."""
         M = int(self.n_subtypes)
-        rated = np.diff(X.indptr) > 0
-        s = zeta[rated].sum(axis=0).reshape(q, M)
-        counts = np.asarray(X.T @ zeta).reshape(m, q, q, M).transpose(0, 2, 3, 1)
+        s = (rated @ zeta).reshape(q, M)
+        counts = np.asarray(XT @ zeta).reshape(m, q, q, M).transpose(0, 2, 3, 1)
         return self.alpha + s.sum(axis=1), self.a_pi / M + s, self._prior_v(q)[None] + counts
 
     def _e_step(self, X, conc, m: int, q: int, g: np.ndarray):
@@ -197,7 +210,7 @@ class EBCC(Aggregator):
         if clamped.any():
             other = np.repeat(np.arange(q), M)[None, :] != g[clamped, None]
             logit[clamped] = np.where(other, -np.inf, logit[clamped])
-        return normalise_log(logit)
+        return _normalise_wide(logit)
 
     def _elbo(self, conc, log_norm, rated, q: int) -> float:
         c_pi, c_nu, c_v = conc
@@ -210,12 +223,14 @@ class EBCC(Aggregator):
         M = int(self.n_subtypes)
         n = X.shape[0]
         rated = np.diff(X.indptr) > 0
+        rated_w = rated.astype(float)
+        XT = X.T.tocsr()
         z = soft_majority(X, m, q)
         z[g >= 0] = np.eye(q)[g[g >= 0]]
         zeta = (z[:, :, None] * rng.dirichlet(np.ones(M), size=(n, q))).reshape(n, q * M)
         converged, n_iter = False, 0
         for n_iter in range(1, int(self.max_iter) + 1):  # noqa: B007 - read after the loop
-            conc = self._posteriors(X, zeta, m, q)
+            conc = self._posteriors(XT, rated_w, zeta, m, q)
             zeta, log_norm = self._e_step(X, conc, m, q, g)
             z_new = zeta.reshape(n, q, M).sum(axis=2)
             step = np.abs(z_new - z).max(initial=0.0)
@@ -223,7 +238,7 @@ class EBCC(Aggregator):
             if step <= self.tol:
                 converged = True
                 break
-        conc = self._posteriors(X, zeta, m, q)
+        conc = self._posteriors(XT, rated_w, zeta, m, q)
         zeta, log_norm = self._e_step(X, conc, m, q, g)
         return {"zeta": zeta, "conc": conc, "elbo": self._elbo(conc, log_norm, rated, q),
                 "n_iter": n_iter, "converged": converged}  # fmt: skip

@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from ..annotations import Annotations
-from .base import Aggregator
+from ..errors import InputError
+from .base import Aggregator, no_other_options
 
 __all__ = ["KOS"]
 
@@ -67,12 +68,14 @@ class KOS(Aggregator):
         self.n_iter = n_iter
         self.random_state = random_state
 
-    def _fit(self, ann: Annotations, scheme: str):
+    def _fit(self, ann: Annotations, scheme: str, **fit_params):
+        no_other_options(type(self).__name__, fit_params)
         q = ann.n_categories(scheme)
         if q != 2:
-            raise ValueError(
-                f"KOS is defined for two classes only; scheme {scheme!r} has {q} "
-                "(use --method dawid-skene or another method)"
+            raise InputError(
+                f"KOS is for two classes only; scheme {scheme!r} has {q} (choose another --method)",
+                column="--method",
+                value="kos",
             )
         if not (isinstance(self.n_iter, (int, np.integer)) and self.n_iter >= 1):
             raise ValueError(f"n_iter must be a positive integer; got {self.n_iter!r}")

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..annotations import Annotations
-from .base import Aggregator, incidence_matrix
+from .base import Aggregator, incidence_matrix, no_other_options
 from .zbs import weighted_vote
 
 __all__ = ["MMSR", "agreement_matrix"]
@@ -139,7 +139,8 @@ class MMSR(Aggregator):
         self.n_adversaries = n_adversaries
         self.random_state = random_state
 
-    def _fit(self, ann: Annotations, scheme: str):
+    def _fit(self, ann: Annotations, scheme: str, **fit_params):
+        no_other_options(type(self).__name__, fit_params)
         q = ann.n_categories(scheme)
         if q < 2:
             raise ValueError("MMSR needs at least two classes")

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..annotations import Annotations
-from .base import Aggregator
+from .base import Aggregator, no_other_options
 
 __all__ = ["ZeroBasedSkill", "weighted_vote"]
 
@@ -94,7 +94,8 @@ class ZeroBasedSkill(Aggregator):
         self.lr_reduce_factor = lr_reduce_factor
         self.eps = eps
 
-    def _fit(self, ann: Annotations, scheme: str):
+    def _fit(self, ann: Annotations, scheme: str, **fit_params):
+        no_other_options(type(self).__name__, fit_params)
         if not (isinstance(self.n_iter, (int, np.integer)) and self.n_iter >= 1):
             raise ValueError(f"n_iter must be a positive integer; got {self.n_iter!r}")
         q = ann.n_categories(scheme)
