@@ -101,6 +101,12 @@ def add_input_arguments(
         "--encoding", help="text encoding (default: from the byte-order mark, else UTF-8)"
     )
     g.add_argument("--sep", help="delimiter (default: sniffed)")
+    g.add_argument(
+        "--multi-sep",
+        metavar="SEP",
+        help="separator of multi-select answers in one label cell, e.g. ';' (line breaks "
+        "always are): one binary scheme per option",
+    )
     # annotator triage: excluded ratings are dropped with a ledger entry, never silently
     g.add_argument(
         "--exclude-annotators",
@@ -182,4 +188,5 @@ def reading_options(args) -> dict:
         inconsistent=args.inconsistent,
         unknown=args.unknown,
         sep=args.sep,
+        **({"multi_sep": args.multi_sep} if getattr(args, "multi_sep", None) else {}),
     )

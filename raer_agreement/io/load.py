@@ -56,6 +56,7 @@ def load_ratings(
     sep: str | None = None,
     clips=None,
     anonymous: bool = False,
+    multi_sep: str | None = None,
 ) -> Annotations:
     """Read ratings from one or more files, validate them, account for every row.
 
@@ -90,6 +91,9 @@ def load_ratings(
         Each row is one rating by an unknown annotator (EmoBank-style tables
         with no annotator column): annotator identities are recorded as
         unknown, and identity statistics are not computed.
+    multi_sep : str, optional
+        Separator of multi-select answers in one label cell (line breaks always
+        are): such columns become one binary scheme per option.
 
     Returns
     -------
@@ -118,6 +122,7 @@ def load_ratings(
         duplicates=duplicates,
         inconsistent=inconsistent,
         unknown=unknown,
+        multi_sep=multi_sep,
     )
     parts = [
         _load_one(p, format=format, encoding=encoding, sep=sep, anonymous=anonymous, **opts)

@@ -16,6 +16,7 @@ from ..annotations import Annotations
 from ..errors import InputError
 from ..ledger import Ledger, LedgerEntry
 from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, natural_order, natural_sort
+from .containers import expand_containers
 from .policies import DUPLICATE_POLICIES, INCONSISTENT_POLICIES, UNKNOWN_POLICIES
 
 __all__ = [
@@ -196,6 +197,7 @@ def annotations_from_long(
     prior_notes: Sequence[str] = (),
     extra_rows_read: int = 0,
     items: pd.DataFrame | None = None,
+    multi_sep: str | None = None,
 ) -> Annotations:
     """Validate a long frame into :class:`Annotations`, accounting for every row.
 
@@ -230,6 +232,10 @@ def annotations_from_long(
         File line of the first data row (2 for a CSV with a header).
     line_numbers : array of int, shape (n_rows,), optional
         Explicit file line of each row (overrides ``first_line``).
+    multi_sep : str, optional
+        Separator of multi-select answers in one label cell (line breaks
+        always separate them).  Lists in cells are expanded: see
+        :mod:`raer_agreement.io.containers`.
 
     Returns
     -------
@@ -256,6 +262,30 @@ def annotations_from_long(
         if line_numbers is not None
         else np.arange(first_line, first_line + n_rows)
     )
+    expanded = expand_containers(
+        frame,
+        item_col=item_col,
+        annotator_col=annotator_col,
+        mapping=mapping,
+        lines=lines,
+        path=path,
+        multi_sep=multi_sep,
+        declared=_declared(mapping, tax, categories),
+    )
+    if expanded is not None:
+        # lists in cells and multi-select answers: one row per rating from here on
+        frame, lines, n_rows = expanded.frame, expanded.lines, len(expanded.frame)
+        prior_entries = [*prior_entries, *expanded.entries]
+        prior_notes = [*prior_notes, *expanded.notes]
+        extra_rows_read += expanded.extra_rows_read
+        if expanded.binary:
+            kept = _declared(mapping, tax, categories) or {}
+            categories = {
+                **{s: kept[s] for s in expanded.mapping.values() if s in kept},
+                **expanded.binary,
+            }
+            tax = None
+        mapping = expanded.mapping
     book = _Book(n_rows, lines, list(prior_entries), list(prior_notes))
 
     # phase 2: codes -- every column factorised once: the string work (spaces,
@@ -297,6 +327,15 @@ def annotations_from_long(
     )
     ann = Annotations(item_codes, ann_codes, labels, item_uniques, ann_uniques, tax, items, ledger)
     return finish_ledger(ann)
+
+
+def _declared(mapping: dict, tax, categories) -> dict | None:
+    """Scheme -> declared categories, for the schemes of ``mapping``."""
+    if categories:
+        return {s: list(categories[s]) for s in mapping.values() if s in categories}
+    if tax is not None:
+        return {s: list(tax[s].categories) for s in mapping.values() if s in tax}
+    return None
 
 
 class _Book:
