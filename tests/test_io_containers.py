@@ -161,3 +161,43 @@ def test_list_of_item_ids_and_objects_refused_in_one_line(tmp_path):
 )
 def test_parse_cell(text, expected):
     assert parse_cell(text) == expected
+
+
+def _ls_task(tid, answers, kind="taxonomy"):
+    anns = []
+    for who, picked in answers:
+        key = "taxonomy" if kind == "taxonomy" else "choices"
+        anns.append(
+            {
+                "completed_by": who,
+                "result": [
+                    {"type": kind, "from_name": kind, "to_name": "text", "value": {key: picked}}
+                ],
+            }
+        )
+    return {"id": tid, "data": {"text": "t"}, "annotations": anns}
+
+
+def test_labelstudio_taxonomy_paths_are_labels(tmp_path):
+    tasks = [
+        _ls_task(1, [(1, [["Eukarya", "Human"]]), (2, [["Archaea"]])]),
+        _ls_task(2, [(1, [["Eukarya", "Human"]]), (2, [["Eukarya", "Opossum"]])]),
+    ]
+    p = tmp_path / "ls.json"
+    p.write_text(json.dumps(tasks), encoding="utf-8")
+    ann = load_ratings(p)
+    assert (ann.n_ratings, ann.n_items, ann.n_annotators) == (4, 2, 2)
+    assert list(ann.categories("label")) == ["Archaea", "Eukarya/Human", "Eukarya/Opossum"]
+
+
+def test_labelstudio_several_choices_are_multi_label(tmp_path):
+    tasks = [
+        _ls_task(1, [(1, ["a", "b"]), (2, ["a"])], kind="choices"),
+        _ls_task(2, [(1, ["b"]), (2, [])], kind="choices"),
+    ]
+    p = tmp_path / "ls.json"
+    p.write_text(json.dumps(tasks), encoding="utf-8")
+    ann = load_ratings(p)
+    assert set(ann.schemes) == {"a", "b"}
+    long = ann.to_long().sort_values(["item_id", "annotator_id"])
+    assert long["a"].tolist() == ["1", "1", "0"] and long["b"].tolist() == ["1", "0", "1"]
