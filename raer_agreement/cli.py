@@ -17,6 +17,7 @@ from .errors import InputError
 #: subcommand name -> module in raer_agreement.commands (in --help order)
 COMMANDS = {
     "validate": "validate",
+    "inspect": "inspect",
     "simulate": "simulate",
     "agreement": "agreement",
     "aggregate": "aggregate",
@@ -63,7 +64,12 @@ def main(argv=None) -> int:
             return int(run_dask(args) or 0)
         return int(args.run(args) or 0)
     except InputError as e:
-        print(f"raer-agreement {args.command}: error: {e}", file=sys.stderr)
+        message = str(e)
+        if args.command != "inspect" and getattr(e, "path", None):
+            from .commands.inspect import with_inspect_hint
+
+            message = with_inspect_hint(message, e.path)
+        print(f"raer-agreement {args.command}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("raer-agreement: interrupted", file=sys.stderr)

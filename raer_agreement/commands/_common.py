@@ -101,6 +101,18 @@ def add_input_arguments(
         "--encoding", help="text encoding (default: from the byte-order mark, else UTF-8)"
     )
     g.add_argument("--sep", help="delimiter (default: sniffed)")
+    # a command with its own --recipe (soft-labels' named target recipes) keeps it, and
+    # this one is --reading-recipe there: later options take an option string over
+    p.conflict_handler = "resolve"
+    g.add_argument(
+        "--recipe",
+        "--reading-recipe",
+        dest="reading_recipe",
+        metavar="FILE",
+        help="read as the recipe written by 'raer-agreement inspect --save-recipe' says "
+        "(format, columns, categories, options; flags given here override it); a file that "
+        "no longer gives the recipe's counts is refused",
+    )
     g.add_argument(
         "--multi-sep",
         metavar="SEP",
@@ -160,6 +172,10 @@ def read_from_args(args) -> Annotations:
         return load_sample()
     from ..io import load_ratings
 
+    if getattr(args, "reading_recipe", None):
+        from ..io.recipe import read_with_recipe
+
+        return read_with_recipe(inputs, args, reading_options(args))
     return load_ratings(
         inputs,
         format=args.format,
