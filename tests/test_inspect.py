@@ -79,6 +79,10 @@ def test_refused_file_is_inspected_with_its_alternatives(capsys, tmp_path):
     code, report = _inspect(capsys, p)
     assert code == 2 and "refused" in report
     assert report["alternatives"] and report["checks"]
+    # the parallel lists are found and the flags that read them are shown, with their counts
+    suggested = report["alternatives"][0]
+    assert suggested["flags"] == "--item-col id --annotator-col worker_ids --label-col annotations"
+    assert suggested["counts"]["ratings"] == 2
     code, report = _inspect(
         capsys,
         p,

@@ -163,7 +163,7 @@ def _alternatives(args, report: dict) -> list:
     else:
         formats = _TABLE_FORMATS + _platform(path, args)
     chosen = str(report.get("layout", "")).split(" ", 1)[0]
-    out = []
+    out = _list_readings(path, args)
     for fmt in formats:
         if fmt == chosen or fmt == args.format:
             continue
@@ -192,6 +192,74 @@ def _alternatives(args, report: dict) -> list:
             entry["why_not"] = _why_not(ann, report)
         out.append(entry)
     return out
+
+
+#: rows looked at for columns of lists
+_SCANNED = 200
+_WHO = ("worker", "annotator", "rater", "coder", "judge", "user", "labeler", "labeller")
+
+
+def _list_readings(path, args) -> list:
+    """The parallel-lists reading, when two columns hold lists of equal lengths on
+    every row looked at (one of ids, one of answers) and it was not asked for."""
+    from ..io.containers import parse_cell
+    from ..io.long import ITEM_COLUMNS, find_column
+    from ..io.tables import read_delimited, read_jsonl
+
+    if args.annotator_col:
+        return []
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".jsonl", ".ndjson"):
+            frame = read_jsonl(path, encoding=args.encoding).frame
+        elif suffix in (".csv", ".tsv", ".tab", ".txt"):
+            frame = read_delimited(path, sep=args.sep, encoding=args.encoding).frame
+        else:
+            return []
+    except InputError:
+        return []
+    head = frame.head(_SCANNED)
+    sizes = {}
+    for c in head.columns:
+        parsed = [parse_cell(v) for v in head[c]]
+        if all(isinstance(p, (list, tuple)) for p in parsed):
+            sizes[c] = ([len(p) for p in parsed], parsed)
+    pairs = [(a, b) for a in sizes for b in sizes if a < b and sizes[a][0] == sizes[b][0]]
+    if not pairs:
+        return []
+    a, b = pairs[0]
+    named = [c for c in (a, b) if any(w in str(c).casefold() for w in _WHO)]
+    who = named[0] if len(named) == 1 else max((a, b), key=lambda c: _distinct(sizes[c][1]))
+    what = b if who == a else a
+    scalar = [c for c in frame.columns if c not in sizes]
+    item = args.item_col or find_column(scalar, ITEM_COLUMNS)
+    if item is None:
+        item = next((c for c in scalar if frame[c].is_unique), None)
+    if item is None:
+        return []
+    flags = f"--item-col {_shell(item)} --annotator-col {_shell(who)} --label-col {_shell(what)}"
+    entry = {
+        "flags": flags,
+        "evidence": f"{who!r} and {what!r} hold lists of equal lengths on every row looked at "
+        "(parallel lists: one rating per element)",
+    }
+    from ..io import load_ratings
+
+    try:
+        ann = load_ratings([path], item_col=item, annotator_col=who, label_cols=[what])
+    except (InputError, MemoryError) as e:
+        entry.update(outcome="refused", why_not=_cut(getattr(e, "reason", str(e))))
+    else:
+        entry.update(
+            outcome="read",
+            counts=_counts(ann),
+            why_not="lists are read only when their columns are named: pass these flags",
+        )
+    return [entry]
+
+
+def _distinct(lists) -> int:
+    return len({str(e) for p in lists for e in p})
 
 
 #: the most votes a counts cell is taken to hold when a counts reading is tried
@@ -239,6 +307,8 @@ def _platform(path, args) -> tuple:
 
 def _why_not(ann, report: dict) -> str:
     """Why a reading that succeeds was not the one chosen."""
+    if ann.n_ratings == 0:
+        return "reads no rating at all"
     if "counts" not in report:
         return "the default reading is refused; this one reads: check its counts"
     mine, chosen = _counts(ann), report["counts"]
