@@ -121,19 +121,25 @@ def _scalar_text(v):
 class _Column:
     """A column's distinct values, each parsed once."""
 
-    def __init__(self, series: pd.Series):
-        try:
-            self.codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        except TypeError:  # Python lists in a DataFrame given by a caller
-            series = series.map(lambda v: json.dumps(v) if isinstance(v, (list, dict)) else v)
-            self.codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    def __init__(self, series: pd.Series, distinct=None):
+        from .long import raw_factorize  # long imports this module
+
+        self.codes, uniques = distinct if distinct is not None else raw_factorize(series)
         self.values = np.asarray(uniques, dtype=object)
-        self.parsed = [parse_cell(v) for v in self.values]
+        text = pd.Series(self.values, dtype=object)
+        is_text = text.map(type).eq(str).to_numpy(bool)
+        self.text = text.where(is_text, "").astype(str).str.strip()
+        # only values that open and close a bracket are parsed (a vectorised first look)
+        ends = self.text.str[:1] + self.text.str[-1:]
+        candidate = ends.isin(["[]", "()", "{}"]).to_numpy(bool) | ~is_text
+        self.parsed = [None] * len(self.values)
+        for k in np.flatnonzero(candidate):
+            self.parsed[k] = parse_cell(self.values[k])
         self.is_list = np.array([isinstance(p, (list, tuple)) for p in self.parsed], dtype=bool)
         self.is_dict = np.array([isinstance(p, dict) for p in self.parsed], dtype=bool)
 
     def has_sep(self, sep: str) -> bool:
-        return any(isinstance(v, str) and sep in v.strip() for v in self.values)
+        return bool(self.text.str.contains(sep, regex=False).any())
 
     def first_row(self, mask_distinct: np.ndarray) -> int:
         return int(np.flatnonzero(mask_distinct[np.maximum(self.codes, 0)] & (self.codes >= 0))[0])
@@ -149,6 +155,7 @@ def expand_containers(
     path,
     multi_sep: str | None = None,
     declared: dict | None = None,
+    distinct: dict | None = None,
 ) -> Expanded | None:
     """Expand parallel lists and multi-select answers; None when no cell holds one.
 
@@ -167,6 +174,8 @@ def expand_containers(
         Separator of multi-select answers in one cell (line breaks always are).
     declared : dict, optional
         Scheme -> declared categories: the options of a multi-select scheme.
+    distinct : dict, optional
+        Column -> its ``pandas.factorize`` (codes, uniques), when already made.
 
     Returns
     -------
@@ -178,7 +187,11 @@ def expand_containers(
         A list or object where it cannot be expanded, lists of unequal
         lengths in one row, nested lists inside an answer.
     """
-    cols = {c: _Column(frame[c]) for c in dict.fromkeys([item_col, annotator_col, *mapping])}
+    distinct = distinct or {}
+    cols = {
+        c: _Column(frame[c], distinct.get(c))
+        for c in dict.fromkeys([item_col, annotator_col, *mapping])
+    }
     seps = [NEWLINE] + ([multi_sep] if multi_sep else [])
     multi = {c: next((s for s in seps if cols[c].has_sep(s)), None) for c in mapping}
     if not any(col.is_list.any() or col.is_dict.any() for col in cols.values()) and not any(
