@@ -201,3 +201,21 @@ def test_labelstudio_several_choices_are_multi_label(tmp_path):
     assert set(ann.schemes) == {"a", "b"}
     long = ann.to_long().sort_values(["item_id", "annotator_id"])
     assert long["a"].tolist() == ["1", "1", "0"] and long["b"].tolist() == ["1", "0", "1"]
+
+
+def test_annotator_lists_beside_a_scalar_label_refused(tmp_path):
+    records = [{"id": "a", "worker_ids": ["w1", "w2"], "annotations": "x"}]
+    with pytest.raises(InputError) as e:
+        load_ratings(_jsonl(tmp_path, records), **FLAGS)
+    assert "holds no list" in str(e.value) and "line 1" in str(e.value)
+
+
+def test_cli_multi_sep(tmp_path, capsys):
+    from raer_agreement.cli import main
+
+    p = tmp_path / "semi.csv"
+    p.write_text("item,annotator,label\ni1,r1,a;b\ni1,r2,a\ni2,r1,b\ni2,r2,NONE\n")
+    assert main(["validate", str(p), "--multi-sep", ";", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert sorted(out["schemes"]) == ["NONE", "a", "b"]
+    assert out["ledger"]["rows_read"] == 4
