@@ -305,7 +305,7 @@ def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> Lo
                 n_cancelled += 1
                 cancelled_ex.append(t_idx)
                 continue
-            row = {"item": str(item), "annotator": None if who is None else str(who)}
+            row: dict = {"item": str(item), "annotator": None if who is None else str(who)}
             for res in list_field(ann, "result", t_idx):
                 if not isinstance(res, dict):
                     raise bad("each result must be an object", t_idx, "result", res)

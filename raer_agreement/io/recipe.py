@@ -75,7 +75,7 @@ def recipe_dict(path, options: dict, categories: dict | None, counts: dict) -> d
             fields.append({"name": options[key], "type": "string", "role": role})
     for spec in options.get("label_cols") or ():
         col, _, scheme = str(spec).partition("=")
-        field = {"name": col, "type": "string", "role": "label", "scheme": scheme or col}
+        field: dict = {"name": col, "type": "string", "role": "label", "scheme": scheme or col}
         if categories and (scheme or col) in categories:
             field["constraints"] = {"enum": list(categories[scheme or col])}
         fields.append(field)
