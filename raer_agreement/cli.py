@@ -65,7 +65,10 @@ def main(argv=None) -> int:
         return int(args.run(args) or 0)
     except InputError as e:
         message = str(e)
-        if args.command != "inspect" and getattr(e, "path", None):
+        inputs = getattr(args, "input", None) or []
+        inputs = [str(i) for i in ([inputs] if isinstance(inputs, str) else inputs)]
+        if args.command != "inspect" and getattr(e, "path", None) in inputs:
+            # a refusal of an input file: the command that shows how it was read
             from .commands.inspect import with_inspect_hint
 
             message = with_inspect_hint(message, e.path)
