@@ -17,6 +17,7 @@ from .errors import InputError
 #: subcommand name -> module in raer_agreement.commands (in --help order)
 COMMANDS = {
     "validate": "validate",
+    "inspect": "inspect",
     "simulate": "simulate",
     "agreement": "agreement",
     "aggregate": "aggregate",
@@ -63,7 +64,15 @@ def main(argv=None) -> int:
             return int(run_dask(args) or 0)
         return int(args.run(args) or 0)
     except InputError as e:
-        print(f"raer-agreement {args.command}: error: {e}", file=sys.stderr)
+        message = str(e)
+        inputs = getattr(args, "input", None) or []
+        inputs = [str(i) for i in ([inputs] if isinstance(inputs, str) else inputs)]
+        if args.command != "inspect" and getattr(e, "path", None) in inputs:
+            # a refusal of an input file: the command that shows how it was read
+            from .commands.inspect import with_inspect_hint
+
+            message = with_inspect_hint(message, e.path)
+        print(f"raer-agreement {args.command}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("raer-agreement: interrupted", file=sys.stderr)

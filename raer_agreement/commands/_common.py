@@ -101,6 +101,24 @@ def add_input_arguments(
         "--encoding", help="text encoding (default: from the byte-order mark, else UTF-8)"
     )
     g.add_argument("--sep", help="delimiter (default: sniffed)")
+    # a command with its own --recipe (soft-labels' named target recipes) keeps it, and
+    # this one is --reading-recipe there: later options take an option string over
+    p.conflict_handler = "resolve"
+    g.add_argument(
+        "--recipe",
+        "--reading-recipe",
+        dest="reading_recipe",
+        metavar="FILE",
+        help="read as the recipe written by 'raer-agreement inspect --save-recipe' says "
+        "(format, columns, categories, options; flags given here override it); a file that "
+        "no longer gives the recipe's counts is refused",
+    )
+    g.add_argument(
+        "--multi-sep",
+        metavar="SEP",
+        help="separator of multi-select answers in one label cell, e.g. ';' (line breaks "
+        "always are): one binary scheme per option",
+    )
     # annotator triage: excluded ratings are dropped with a ledger entry, never silently
     g.add_argument(
         "--exclude-annotators",
@@ -154,6 +172,10 @@ def read_from_args(args) -> Annotations:
         return load_sample()
     from ..io import load_ratings
 
+    if getattr(args, "reading_recipe", None):
+        from ..io.recipe import read_with_recipe
+
+        return read_with_recipe(inputs, args, reading_options(args))
     return load_ratings(
         inputs,
         format=args.format,
@@ -182,4 +204,5 @@ def reading_options(args) -> dict:
         inconsistent=args.inconsistent,
         unknown=args.unknown,
         sep=args.sep,
+        **({"multi_sep": args.multi_sep} if getattr(args, "multi_sep", None) else {}),
     )

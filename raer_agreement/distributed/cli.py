@@ -75,7 +75,7 @@ def run(args) -> int:
         raise InputError(
             "--engine dask reads long Parquet or CSV files", column="--format", value=args.format
         )
-    _unsupported(args, {"clips": None, "encoding": None})
+    _unsupported(args, {"clips": None, "encoding": None, "multi_sep": None, "reading_recipe": None})
     if args.partitions is not None and args.partitions < 1:
         raise InputError("--partitions must be at least 1", value=args.partitions)
     check, handler = _COMMANDS[args.command]

@@ -246,6 +246,8 @@ def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> Lo
         data = [data]
     if not isinstance(data, list) or not all(isinstance(t, dict) for t in data):
         raise InputError("a Label Studio export is a JSON list of task objects", path=path)
+    from .platforms import labelstudio_answer, labelstudio_frame  # platforms imports us
+
     rows, lines = [], []
     n_cancelled = n_empty = 0
     cancelled_ex, empty_ex = [], []
@@ -303,24 +305,14 @@ def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> Lo
                 n_cancelled += 1
                 cancelled_ex.append(t_idx)
                 continue
-            row = {"item": str(item), "annotator": None if who is None else str(who)}
+            row: dict = {"item": str(item), "annotator": None if who is None else str(who)}
             for res in list_field(ann, "result", t_idx):
                 if not isinstance(res, dict):
                     raise bad("each result must be an object", t_idx, "result", res)
-                value = res.get("value")
-                if (
-                    res.get("type") not in (None, "choices")
-                    or not isinstance(value, dict)
-                    or "choices" not in value
-                ):
-                    continue
-                choices = value["choices"]
-                if not isinstance(choices, list) or not all(_is_scalar(c) for c in choices):
-                    raise bad("'choices' must be a list of labels", t_idx, "choices", choices)
-                scheme = res.get("from_name") or "label"
-                if not _is_scalar(scheme):
-                    raise bad("'from_name' must be a string", t_idx, "from_name", scheme)
-                row[str(scheme)] = str(choices[0]) if choices else None
+                # choices and taxonomy results (the platform readers know their shapes)
+                answer = labelstudio_answer(res, lambda msg, col, v, t=t_idx: bad(msg, t, col, v))
+                if answer is not None:
+                    row[answer[0]] = answer[1]
             if len(row) == 2:
                 n_empty += 1
                 empty_ex.append(t_idx)
@@ -352,7 +344,7 @@ def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> Lo
         )
     notes = ["Label Studio export: 'line' numbers are task positions (1-based) in the JSON list"]
     return LongForm(
-        pd.DataFrame(rows, dtype=object),
+        labelstudio_frame(rows, notes),
         np.asarray(lines),
         entries=entries,
         notes=notes,

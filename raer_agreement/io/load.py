@@ -52,6 +52,7 @@ def load_ratings(
     duplicates: str = "keep",
     inconsistent: str = "flag",
     unknown: str = "error",
+    multi_sep: str | None = None,
     encoding: str | None = None,
     sep: str | None = None,
     clips=None,
@@ -77,6 +78,9 @@ def load_ratings(
         are in the ledger.
     item_col, annotator_col, label_cols, categories, duplicates, inconsistent, unknown
         See :func:`raer_agreement.io.long.annotations_from_long`.
+    multi_sep : str, optional
+        Separator of multi-select answers in one label cell (line breaks always
+        are): such columns become one binary scheme per option.
     taxonomy : Taxonomy or path, optional
     encoding : str, optional
         Text encoding; default: from the byte-order mark, else UTF-8.
@@ -110,6 +114,7 @@ def load_ratings(
     if not paths:
         raise InputError("no input file given")
     opts = dict(
+        multi_sep=multi_sep,
         item_col=item_col,
         annotator_col=annotator_col,
         label_cols=label_cols,

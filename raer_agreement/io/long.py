@@ -16,6 +16,7 @@ from ..annotations import Annotations
 from ..errors import InputError
 from ..ledger import Ledger, LedgerEntry
 from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, natural_order, natural_sort
+from .containers import expand_containers
 from .policies import DUPLICATE_POLICIES, INCONSISTENT_POLICIES, UNKNOWN_POLICIES
 
 __all__ = [
@@ -196,6 +197,7 @@ def annotations_from_long(
     prior_notes: Sequence[str] = (),
     extra_rows_read: int = 0,
     items: pd.DataFrame | None = None,
+    multi_sep: str | None = None,
 ) -> Annotations:
     """Validate a long frame into :class:`Annotations`, accounting for every row.
 
@@ -230,6 +232,10 @@ def annotations_from_long(
         File line of the first data row (2 for a CSV with a header).
     line_numbers : array of int, shape (n_rows,), optional
         Explicit file line of each row (overrides ``first_line``).
+    multi_sep : str, optional
+        Separator of multi-select answers in one label cell (line breaks
+        always separate them).  Lists in cells are expanded: see
+        :mod:`raer_agreement.io.containers`.
 
     Returns
     -------
@@ -256,16 +262,46 @@ def annotations_from_long(
         if line_numbers is not None
         else np.arange(first_line, first_line + n_rows)
     )
+    distinct = {c: raw_factorize(frame[c]) for c in {item_col, annotator_col, *mapping}}
+    expanded = expand_containers(
+        frame,
+        distinct=distinct,
+        item_col=item_col,
+        annotator_col=annotator_col,
+        mapping=mapping,
+        lines=lines,
+        path=path,
+        multi_sep=multi_sep,
+        declared=_declared(mapping, tax, categories),
+    )
+    if expanded is not None:
+        # lists in cells and multi-select answers: one row per rating from here on
+        frame, lines, n_rows = expanded.frame, expanded.lines, len(expanded.frame)
+        prior_entries = [*prior_entries, *expanded.entries]
+        prior_notes = [*prior_notes, *expanded.notes]
+        extra_rows_read += expanded.extra_rows_read
+        if expanded.binary:
+            kept = _declared(mapping, tax, categories) or {}
+            categories = {
+                **{s: kept[s] for s in expanded.mapping.values() if s in kept},
+                **expanded.binary,
+            }
+            tax = None
+        mapping = expanded.mapping
+        distinct = {}
     book = _Book(n_rows, lines, list(prior_entries), list(prior_notes))
 
     # phase 2: codes -- every column factorised once: the string work (spaces,
     # NA-like values, label lookup) runs over the distinct values, never per
     # row, so ten million rows cost integer arrays only
     ids = {
-        what: _id_codes(frame[col], col, what, book)
+        what: _id_codes(frame[col], col, what, book, distinct.get(col))
         for col, what in ((item_col, "item"), (annotator_col, "annotator"))
     }
-    raw = {scheme: (col, *factorize_column(frame[col])) for col, scheme in mapping.items()}
+    raw = {
+        scheme: (col, *factorize_column(frame[col], distinct.get(col)))
+        for col, scheme in mapping.items()
+    }
     if tax is None:
         tax = _inferred_taxonomy(raw, categories, book)
     label_codes = {
@@ -297,6 +333,15 @@ def annotations_from_long(
     )
     ann = Annotations(item_codes, ann_codes, labels, item_uniques, ann_uniques, tax, items, ledger)
     return finish_ledger(ann)
+
+
+def _declared(mapping: dict, tax, categories) -> dict | None:
+    """Scheme -> declared categories, for the schemes of ``mapping``."""
+    if categories:
+        return {s: list(categories[s]) for s in mapping.values() if s in categories}
+    if tax is not None:
+        return {s: list(tax[s].categories) for s in mapping.values() if s in tax}
+    return None
 
 
 class _Book:
@@ -369,8 +414,8 @@ def _need_column(columns, col, candidates, what, flag, path) -> str:
     return c
 
 
-def _id_codes(column: pd.Series, col: str, what: str, book: _Book):
-    codes, values = factorize_column(column)
+def _id_codes(column: pd.Series, col: str, what: str, book: _Book, distinct=None):
+    codes, values = factorize_column(column, distinct)
     na = np.array([v is None for v in values], dtype=bool)
     book.drop(na[codes], f"missing_{what}_id", f"empty or NA {what} id in column {col!r}")
     return codes, values
@@ -540,8 +585,11 @@ def _repeated_ratings(ids, duplicates, annotator_col, book: _Book, path) -> None
         )
 
 
-def factorize_column(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def factorize_column(column: pd.Series, distinct=None) -> tuple[np.ndarray, np.ndarray]:
     """Distinct values of a column, stripped, with NA-like values as None.
+
+    ``distinct`` is the column's ``pandas.factorize`` when it is already known
+    (the scan for lists in cells made it), so that it is made once.
 
     Returns
     -------
@@ -551,7 +599,7 @@ def factorize_column(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         Distinct values after stripping surrounding spaces (values equal
         after stripping share one entry); None for missing or NA-like.
     """
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    codes, uniques = distinct if distinct is not None else raw_factorize(column)
     text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str).str.strip()
     na = text.str.replace(r"\s+", " ", regex=True).str.casefold().isin(NA_STRINGS).to_numpy(bool)
     # values equal after stripping become one; NA-like ones join the missing slot (last)
@@ -559,6 +607,18 @@ def factorize_column(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     values = np.append(np.asarray(distinct, dtype=object), None)
     remap = np.append(np.where(canon < 0, len(distinct), canon), len(distinct))
     return remap[codes], values
+
+
+def raw_factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pandas.factorize`` of a column; Python lists or dicts in it (a DataFrame
+    a caller built) are factorised by their JSON text."""
+    try:
+        return pd.factorize(column, use_na_sentinel=True)
+    except TypeError:
+        import json
+
+        text = column.map(lambda v: json.dumps(v) if isinstance(v, (list, dict)) else v)
+        return pd.factorize(text, use_na_sentinel=True)
 
 
 def finish_ledger(ann: Annotations) -> Annotations:

@@ -43,6 +43,8 @@ __all__ = [
     "lewidi_to_long",
     "looks_like_prodigy",
     "looks_like_lewidi",
+    "labelstudio_answer",
+    "labelstudio_frame",
 ]
 
 
@@ -491,3 +493,78 @@ def lewidi_to_long(data: dict, path: str) -> LongForm:
         "lists (line numbers are item positions)"
     ]
     return LongForm(long, np.asarray(where, dtype=np.int64), notes=notes, extra_rows_read=0)
+
+
+#: joins the levels of a Label Studio taxonomy path into one label (its ``pathSeparator``)
+TAXONOMY_PATH_SEP = "/"
+
+
+def labelstudio_answer(result: dict, bad) -> tuple[str, object] | None:
+    """The scheme and the answer of one Label Studio result, None for results
+    that hold no class (regions, text areas, ratings).
+
+    A ``choices`` result gives its choice; a ``taxonomy`` result (the Taxonomy
+    control) gives each selected path, its levels joined with ``/``
+    (``Eukarya/Human``), so that a class names its ancestors.  Several choices
+    or paths in one answer are a list: multi-label data
+    (:mod:`raer_agreement.io.containers`).  ``bad(message, field, value)``
+    makes the error for a malformed result.
+
+    Examples
+    --------
+    >>> fail = lambda *a: ValueError(a)
+    >>> labelstudio_answer({"type": "choices", "from_name": "mood",
+    ...                     "value": {"choices": ["happy"]}}, fail)
+    ('mood', 'happy')
+    >>> labelstudio_answer({"type": "taxonomy", "from_name": "taxonomy",
+    ...                     "value": {"taxonomy": [["Eukarya", "Human"], ["Archaea"]]}}, fail)
+    ('taxonomy', ['Eukarya/Human', 'Archaea'])
+    """
+    value = result.get("value")
+    kind = result.get("type")
+    if not isinstance(value, dict):
+        return None
+    key = next((k for k in ("choices", "taxonomy") if kind in (None, k) and k in value), None)
+    if key is None:
+        return None
+    scheme = result.get("from_name") or "label"
+    if not _scalar(scheme):
+        raise bad("'from_name' must be a string", "from_name", scheme)
+    picked = value[key]
+    if not isinstance(picked, list):
+        raise bad(f"{key!r} must be a list", key, picked)
+    labels = []
+    for p in picked:
+        if key == "taxonomy" and isinstance(p, list) and p and all(map(_scalar, p)):
+            labels.append(TAXONOMY_PATH_SEP.join(str(level) for level in p))
+        elif _scalar(p):
+            labels.append(str(p))
+        else:
+            what = "a path (a list of labels)" if key == "taxonomy" else "a label"
+            raise bad(f"each entry of {key!r} must be {what}", key, picked)
+    if not labels:
+        return str(scheme), None
+    return str(scheme), labels[0] if len(labels) == 1 else labels
+
+
+def _scalar(v) -> bool:
+    return isinstance(v, (str, int, float)) and not isinstance(v, bool)
+
+
+def labelstudio_frame(rows: list, notes: list) -> pd.DataFrame:
+    """The long frame of Label Studio answers; the answer of an export with one
+    control is the label, whatever the control's name (``sentiment``,
+    ``taxonomy``), unless it names a scheme of the default taxonomy."""
+    frame = pd.DataFrame(rows, dtype=object)
+    controls = [c for c in frame.columns if c not in ("item", "annotator")]
+    from ..taxonomy import default_taxonomy
+    from .long import LABEL_COLUMNS, find_column
+
+    if (
+        len(controls) == 1
+        and controls[0] not in default_taxonomy().scheme_names
+        and find_column(controls, LABEL_COLUMNS) is None
+    ):
+        notes.append(f"Label Studio: the one control {controls[0]!r} holds the label")
+        frame = frame.rename(columns={controls[0]: "label"})
+    return frame
