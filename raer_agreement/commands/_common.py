@@ -12,6 +12,7 @@ from ..io.policies import (
     INCONSISTENT_POLICIES,
     UNKNOWN_POLICIES,
 )
+from ..io.readers import format_help
 
 if TYPE_CHECKING:  # pandas loads only in the command that reads ratings
     from ..annotations import Annotations
@@ -43,13 +44,19 @@ def add_input_arguments(
         default="auto",
         choices=FORMATS,
         help="input layout (default: decided from the content; the decision and its evidence "
-        "are in the ledger, and ambiguous input is refused with the choices)",
+        "are in the ledger, and ambiguous input is refused with the choices): " + format_help(),
     )
     g.add_argument(
         "--anonymous",
         action="store_true",
         help="each row is one rating by an unknown annotator (no annotator column): "
         "statistics that need annotator identities are not computed",
+    )
+    g.add_argument(
+        "--fold-case",
+        action="store_true",
+        help="labels that differ only in case or surrounding spaces are one category "
+        "(each merge noted in the ledger; without it they are refused)",
     )
     g.add_argument(
         "--item-col", metavar="COL", help="clip id column (default: clip_id/item/task/...)"
@@ -160,6 +167,7 @@ def read_from_args(args) -> Annotations:
         encoding=args.encoding,
         clips=args.clips,
         anonymous=args.anonymous,
+        fold_case=getattr(args, "fold_case", False),
         **reading_options(args),
     )
 

@@ -45,6 +45,7 @@ from ..io.long import (
     find_column,
     infer_categories,
 )
+from ..io.invariants import ReadingShape, check_shape
 from ..io.tables import as_text
 from ..ledger import Ledger, LedgerEntry
 from ..taxonomy import Taxonomy, load_taxonomy, natural_sort
@@ -567,6 +568,17 @@ def read_ratings(
         }
     ledger = ledger.with_counts(
         n_items=n_items, n_annotators=len(annotator_ids), ratings_per_item=stats
+    )
+    check_shape(  # the reading invariants of every reader (raer_agreement.io.invariants)
+        ReadingShape(
+            sum(s["n_ratings"] for s in summaries),
+            n_items,
+            len(annotator_ids),
+            ledger.rows_read,
+            int(np.flatnonzero(hist).max(initial=0)),
+        ),
+        path=path,
+        layout="long",
     )
     say(
         f"{ledger.rows_read} rows read, {ledger.rows_used} used; {n_items} clips, "

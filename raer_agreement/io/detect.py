@@ -31,6 +31,7 @@ import pandas as pd
 from ..errors import InputError
 from ..taxonomy import NA_STRINGS
 from .long import ANNOTATOR_COLUMNS, ITEM_COLUMNS, LABEL_COLUMNS, find_column
+from .readers import platform_of
 
 __all__ = [
     "Decision",
@@ -157,20 +158,6 @@ def profile_table(frame: pd.DataFrame) -> TableProfile:
         else:
             kinds[c] = "number"
     return TableProfile(kinds, missing, distinct, len(frame), present)
-
-
-def platform_of(columns: Sequence[str]) -> str | None:
-    """The crowdsourcing platform whose export has these columns, if any."""
-    cols = {str(c) for c in columns}
-    if {"HITId", "WorkerId", "AssignmentStatus"} <= cols:
-        return "mturk"
-    if any(c.startswith("ASSIGNMENT:") for c in cols) and any(
-        c.startswith("OUTPUT:") for c in cols
-    ):
-        return "toloka"
-    if {"_unit_id", "_worker_id"} <= cols:
-        return "appen"
-    return None
 
 
 def _item_column(frame, profile, explicit, exclude=()) -> str | None:

@@ -16,7 +16,9 @@ from ..errors import InputError
 from ..ledger import Ledger
 from ..taxonomy import Taxonomy, _norm, default_taxonomy, load_taxonomy, natural_sort
 from . import layouts, platforms
-from .detect import ITEM_ID_COLUMNS, Decision, decide_layout, platform_of, profile_table
+from .detect import ITEM_ID_COLUMNS, Decision, decide_layout, profile_table
+from .invariants import check_reading
+from .invariants import fold_case as fold_labels_case
 from .listfile import CONTEXT_COLUMNS, looks_like_list_file, parse_clip_path, read_list_file
 from .long import (
     ANNOTATOR_COLUMNS,
@@ -28,6 +30,7 @@ from .long import (
     parse_label_cols,
 )
 from .policies import FORMATS
+from .readers import READERS, Reader, platform_of, resolve
 from .tables import (
     read_delimited,
     read_header,
@@ -56,6 +59,7 @@ def load_ratings(
     sep: str | None = None,
     clips=None,
     anonymous: bool = False,
+    fold_case: bool = False,
 ) -> Annotations:
     """Read ratings from one or more files, validate them, account for every row.
 
@@ -120,7 +124,15 @@ def load_ratings(
         unknown=unknown,
     )
     parts = [
-        _load_one(p, format=format, encoding=encoding, sep=sep, anonymous=anonymous, **opts)
+        _load_one(
+            p,
+            format=format,
+            encoding=encoding,
+            sep=sep,
+            anonymous=anonymous,
+            fold_case=fold_case,
+            **opts,
+        )
         for p in paths
     ]
     _check_same_schemes(parts, paths)
@@ -138,68 +150,162 @@ def _is_zip(path: Path) -> bool:
         return f.read(4) == b"PK\x03\x04"
 
 
-def _load_one(path: Path, *, format, encoding, sep, anonymous, **opts) -> Annotations:
+@dataclasses.dataclass
+class Source:
+    """One input file and what has been parsed of it (parsed once: the
+    content that picked the reader is the content it reads)."""
+
+    path: Path
+    encoding: str | None
+    sep: str | None
+    _parsed: object = None
+
+    def records(self) -> tuple[list, np.ndarray]:
+        """JSON Lines records and their line numbers."""
+        if self._parsed is None:
+            self._parsed = read_json_records(self.path, encoding=self.encoding)
+        return self._parsed
+
+    def document(self):
+        """The one JSON document of a ``.json`` file."""
+        if self._parsed is None:
+            self._parsed = layouts.read_json_any(self.path, read_text(self.path, self.encoding))
+        return self._parsed
+
+    def sniffed(self, kind: str):
+        """What a reader's ``sniff`` looks at: the first record, or the document."""
+        return self.records()[0][0] if kind == "records" else self.document()
+
+
+@dataclasses.dataclass
+class ReadOptions:
+    """The options every reader takes: the format asked for (``auto`` or a
+    name), whether votes are anonymous, and the column and validation options."""
+
+    format: str
+    anonymous: bool
+    opts: dict
+
+    @property
+    def auto(self) -> bool:
+        return self.format == "auto"
+
+
+def _load_one(
+    path: Path, *, format, encoding, sep, anonymous, fold_case=False, **opts
+) -> Annotations:
     if not path.exists():
         raise InputError("file not found", path=path)
     if path.is_dir():
         raise InputError("is a folder; expected a ratings file", path=path)
-    suffix = path.suffix.lower()
-    auto = format == "auto"
-    if suffix in _SPREADSHEETS or _is_zip(path):
+    if path.suffix.lower() in _SPREADSHEETS or _is_zip(path):
         raise InputError(
             "a spreadsheet workbook (zip), not a text table: export the sheet as CSV, or read "
             "it with pandas.read_excel and pass the DataFrame to Annotations.from_long",
             path=path,
         )
-    if format == "parquet" or (auto and suffix in (".parquet", ".pq")):
-        return _from_table(
-            read_parquet(path), "auto" if format == "parquet" else format, opts, anonymous
-        )
-    if format in ("jsonl", "prodigy") or (auto and suffix in (".jsonl", ".ndjson")):
-        records, lines = read_json_records(path, encoding=encoding)
-        if format == "prodigy" or (auto and platforms.looks_like_prodigy(records[0])):
-            lf = platforms.prodigy_to_long(records, lines, str(path))
-            return _from_longform(
-                lf, str(path), "item", _platform_opts(opts), _note("prodigy", format)
-            )
-        return _from_table(records_table(records, lines, path), "long", opts, anonymous, _RECORDS)
-    if format in ("labelstudio", "lewidi") or (auto and suffix == ".json"):
-        data = layouts.read_json_any(path, read_text(path, encoding))
-        if format == "lewidi" or (auto and platforms.looks_like_lewidi(data)):
-            lf = platforms.lewidi_to_long(data, str(path))
-            return _from_longform(
-                lf, str(path), "item", _platform_opts(opts), _note("lewidi", format)
-            )
+    source = Source(path, encoding, sep)
+    reader = _pick_reader(source, format)
+    ann = resolve(reader.load)(source, ReadOptions(format, anonymous, opts))
+    if fold_case:
+        ann = fold_labels_case(ann)
+    declared = opts.get("categories") is not None or opts.get("taxonomy") is not None
+    return check_reading(ann, path=path, layout=_layout_of(ann, reader.name), declared=declared)
+
+
+def _pick_reader(source: Source, format: str) -> Reader:
+    """The reader named by ``--format``; under ``auto``, the reader of the file's
+    kind (by extension) whose content sniff matches, else the kind's own reader."""
+    if format != "auto":
+        return READERS[format]
+    suffix = source.path.suffix.lower()
+    by_suffix = next((r for r in READERS.values() if suffix in r.suffixes), None)
+    if by_suffix is None:
+        _refuse_list_file(source)
+        return READERS["long"]
+    for reader in READERS.values():
         if (
-            auto
-            and isinstance(data, list)
-            and data
-            and all(
-                isinstance(t, dict) and "annotations" not in t and "data" not in t for t in data
-            )
+            reader.kind == by_suffix.kind
+            and reader.sniff
+            and resolve(reader.sniff)(source.sniffed(reader.kind))
         ):
-            # a plain JSON list of records (Label Studio's JSON-MIN export among them): read
-            # as JSON Lines are, the record's position standing for its line
-            positions = np.arange(1, len(data) + 1)
-            return _from_table(
-                records_table(data, positions, path), "long", opts, anonymous, _RECORDS
-            )
-        lf = layouts.labelstudio_to_long(data, path=str(path), item_field=opts.pop("item_col"))
-        return _from_longform(
-            lf, str(path), "item", _platform_opts(opts), _note("labelstudio", format)
-        )
-    if auto and suffix in (".txt", ".lst", ""):
-        head = read_text(path, encoding)[:8192]
+            return reader
+    return by_suffix
+
+
+def _refuse_list_file(source: Source) -> None:
+    if source.path.suffix.lower() in (".txt", ".lst", ""):
+        head = read_text(source.path, source.encoding)[:8192]
         if looks_like_list_file(head):
             raise InputError(
                 "this is an official list file (<frame_dir> <num_frames> <label>): it holds clip "
                 "metadata, not ratings; pass it with --clips",
-                path=path,
+                path=source.path,
             )
+
+
+def _layout_of(ann: Annotations, reader: str) -> str:
+    """The layout a reading came from, as the ledger's decision names it."""
+    for note in ann.ledger.notes:
+        if note.startswith("layout: "):
+            return note[len("layout: ") :].split(" ", 1)[0]
+    return reader
+
+
+def read_table(source: Source, ro: ReadOptions) -> Annotations:
+    """A delimited table: long, wide, counts or a platform's export."""
+    path, sep, encoding = source.path, source.sep, source.encoding
     header = read_header(path, sep=sep, encoding=encoding)
-    trailing = ("Approve", "Reject") if platform_of(header) == "mturk" or format == "mturk" else ()
+    mturk = platform_of(header) == "mturk" or ro.format == "mturk"
+    trailing = ("Approve", "Reject") if mturk else ()
     table = read_delimited(path, sep=sep, encoding=encoding, optional_trailing=trailing)
-    return _from_table(table, format, opts, anonymous)
+    return _from_table(table, ro.format, ro.opts, ro.anonymous)
+
+
+def read_parquet_file(source: Source, ro: ReadOptions) -> Annotations:
+    """A Parquet table, its layout decided from the content."""
+    return _from_table(read_parquet(source.path), "auto", ro.opts, ro.anonymous)
+
+
+def read_records(source: Source, ro: ReadOptions) -> Annotations:
+    """JSON Lines: one record per rating."""
+    records, lines = source.records()
+    table = records_table(records, lines, source.path)
+    return _from_table(table, "long", ro.opts, ro.anonymous, _RECORDS)
+
+
+def read_prodigy(source: Source, ro: ReadOptions) -> Annotations:
+    records, lines = source.records()
+    lf = platforms.prodigy_to_long(records, lines, str(source.path))
+    opts = _platform_opts(ro.opts)
+    return _from_longform(lf, str(source.path), "item", opts, _note("prodigy", ro.format))
+
+
+def read_lewidi(source: Source, ro: ReadOptions) -> Annotations:
+    lf = platforms.lewidi_to_long(source.document(), str(source.path))
+    opts = _platform_opts(ro.opts)
+    return _from_longform(lf, str(source.path), "item", opts, _note("lewidi", ro.format))
+
+
+def read_json(source: Source, ro: ReadOptions) -> Annotations:
+    """A Label Studio export; under ``auto`` a plain JSON list of records (Label
+    Studio's JSON-MIN among them) is read as JSON Lines are."""
+    data, path = source.document(), source.path
+    if (
+        ro.auto
+        and isinstance(data, list)
+        and data
+        and all(isinstance(t, dict) and "annotations" not in t and "data" not in t for t in data)
+    ):
+        # the record's position stands for its line
+        positions = np.arange(1, len(data) + 1)
+        table = records_table(data, positions, path)
+        return _from_table(table, "long", ro.opts, ro.anonymous, _RECORDS)
+    opts = dict(ro.opts)
+    lf = layouts.labelstudio_to_long(data, path=str(path), item_field=opts.pop("item_col"))
+    return _from_longform(
+        lf, str(path), "item", _platform_opts(opts), _note("labelstudio", ro.format)
+    )
 
 
 def _note(layout: str, format: str) -> str:
