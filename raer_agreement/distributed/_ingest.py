@@ -34,6 +34,7 @@ import pandas as pd
 
 from ..annotations import Annotations
 from ..errors import InputError
+from ..io.invariants import ReadingShape, check_shape
 from ..io.long import (
     ANNOTATOR_COLUMNS,
     DECLARED_NOTE,
@@ -45,7 +46,6 @@ from ..io.long import (
     find_column,
     infer_categories,
 )
-from ..io.invariants import ReadingShape, check_shape
 from ..io.tables import as_text
 from ..ledger import Ledger, LedgerEntry
 from ..taxonomy import Taxonomy, load_taxonomy, natural_sort
