@@ -93,7 +93,7 @@ def check_reading(
     """
     problem = shape_problem(ReadingShape.of(ann), layout)
     if problem is None and not declared:
-        problem = _case_problem(ann)
+        problem = _text_problem(ann, layout) or _case_problem(ann)
     if problem is not None:
         raise InputError(f"{problem}; {INSPECT_HINT}", path=path)
     return ann
@@ -163,7 +163,7 @@ def shape_problem(shape: ReadingShape, layout: str | None) -> str | None:
     n, n_items, n_ann = shape.n_ratings, shape.n_items, shape.n_annotators
     if n == 0 or n_items == 0:
         return None
-    platform = layout not in (None, "long", "wide", "counts")
+    platform = layout not in (None, "long", "wide", "counts", "raters-x-items")
     # one annotator rates each item once by nature; a handful of rows prove nothing
     if n_items >= 20 and n_ann >= 2 and shape.max_per_item < 2 and not platform:
         return (
@@ -200,6 +200,26 @@ def case_groups(categories: Sequence[str]) -> list[list[str]]:
     for c in categories:
         folded.setdefault(" ".join(str(c).split()).casefold(), []).append(str(c))
     return [g for g in folded.values() if len(g) > 1]
+
+
+def _text_problem(ann: Annotations, layout: str | None) -> str | None:
+    """Labels that are nearly as many as the ratings are text or ids, not a label set."""
+    for scheme in ann.schemes:
+        q = ann.n_categories(scheme)
+        rated = int((ann.labels[scheme] >= 0).sum())
+        if q > 50 and q > 0.2 * rated:
+            longest = sorted(ann.categories(scheme), key=len, reverse=True)[:2]
+            shown = name_list([quote(c, 24) for c in longest], 2)
+            hint = (
+                "name the rater columns with --annotator-col (repeated) and the id with --item-col"
+                if layout == "wide"
+                else "choose the label column with --label-col, or the layout with --format"
+            )
+            return (
+                f"scheme {scheme!r} has {q} distinct labels for {rated} ratings ({shown}, ...): "
+                f"text or ids, not labels; {hint}"
+            )
+    return None
 
 
 def _case_problem(ann: Annotations) -> str | None:

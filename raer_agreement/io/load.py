@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from ..annotations import Annotations
-from ..errors import InputError
+from ..errors import InputError, name_list
 from ..ledger import Ledger
-from ..taxonomy import Taxonomy, _norm, default_taxonomy, load_taxonomy, natural_sort
+from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, load_taxonomy, natural_sort
 from . import layouts, platforms
 from .detect import ITEM_ID_COLUMNS, Decision, decide_layout, profile_table
 from .invariants import check_reading
@@ -60,6 +60,8 @@ def load_ratings(
     clips=None,
     anonymous: bool = False,
     fold_case: bool = False,
+    transpose: bool = False,
+    na_values: Sequence[str] = (),
 ) -> Annotations:
     """Read ratings from one or more files, validate them, account for every row.
 
@@ -94,6 +96,22 @@ def load_ratings(
         Each row is one rating by an unknown annotator (EmoBank-style tables
         with no annotator column): annotator identities are recorded as
         unknown, and identity statistics are not computed.
+    fold_case : bool
+        Labels that differ only in case or surrounding spaces are one category
+        (each merge noted in the ledger); without it such labels are refused.
+        Every reading is checked by :mod:`raer_agreement.io.invariants`.
+    na_values : sequence of str
+        Cell values that mean "no rating" beside empty cells and the tokens
+        pandas reads as missing by default (``NA``, ``null``, ``N/A``...);
+        ``NONE``, ``none`` and ``other`` are categories unless named here.
+        The ledger names every token taken as missing.
+    transpose : bool
+        A wide table whose rows are annotators and columns items (an
+        ``annotator_col``, if given, names the annotators).
+
+    ``annotator_col`` may name several columns: in a table they are the
+    rater columns of a wide reading (``item_col`` the id, the other columns
+    item metadata).
 
     Returns
     -------
@@ -111,6 +129,8 @@ def load_ratings(
     if isinstance(paths, (str, Path)):
         paths = [paths]
     paths = [Path(p) for p in paths]
+    if isinstance(annotator_col, (list, tuple)):
+        annotator_col = annotator_col[0] if len(annotator_col) == 1 else list(annotator_col)
     if not paths:
         raise InputError("no input file given")
     opts = dict(
@@ -131,6 +151,8 @@ def load_ratings(
             sep=sep,
             anonymous=anonymous,
             fold_case=fold_case,
+            transpose=transpose,
+            na_values=tuple(na_values),
             **opts,
         )
         for p in paths
@@ -185,6 +207,8 @@ class ReadOptions:
     format: str
     anonymous: bool
     opts: dict
+    transpose: bool = False
+    na_values: tuple = ()
 
     @property
     def auto(self) -> bool:
@@ -192,7 +216,16 @@ class ReadOptions:
 
 
 def _load_one(
-    path: Path, *, format, encoding, sep, anonymous, fold_case=False, **opts
+    path: Path,
+    *,
+    format,
+    encoding,
+    sep,
+    anonymous,
+    fold_case=False,
+    transpose=False,
+    na_values=(),
+    **opts,
 ) -> Annotations:
     if not path.exists():
         raise InputError("file not found", path=path)
@@ -206,7 +239,9 @@ def _load_one(
         )
     source = Source(path, encoding, sep)
     reader = _pick_reader(source, format)
-    ann = resolve(reader.load)(source, ReadOptions(format, anonymous, opts))
+    if transpose and format not in ("auto", "wide"):
+        raise InputError(f"--transpose reads a wide table; it does not apply to --format {format}")
+    ann = resolve(reader.load)(source, ReadOptions(format, anonymous, opts, transpose, na_values))
     if fold_case:
         ann = fold_labels_case(ann)
     declared = opts.get("categories") is not None or opts.get("taxonomy") is not None
@@ -252,6 +287,31 @@ def _layout_of(ann: Annotations, reader: str) -> str:
     return reader
 
 
+def missing_tokens(table, extra: Sequence[str] = ()):
+    """The table with the cells that equal an ``--na-values`` token emptied, and a
+    ledger note naming every token taken as missing (pandas' defaults and the
+    extra ones) with how often it occurs."""
+    extra = {str(t).strip() for t in extra if str(t).strip()}
+    tokens = (NA_STRINGS | extra) - {""}
+    seen: dict = {}
+    frame = table.frame
+    for c in frame.columns:
+        s = frame[c].astype("string").str.strip()
+        hits = s[s.isin(tokens)]
+        for tok, n in hits.value_counts().items():
+            seen[tok] = seen.get(tok, 0) + int(n)
+        if extra and len(hits):
+            frame = frame.assign(**{c: frame[c].mask(s.isin(extra).fillna(False), "")})
+    if not seen:
+        return table
+    listed = ", ".join(f"{t!r} ({n})" for t, n in sorted(seen.items(), key=lambda kv: -kv[1]))
+    note = f"missing values: empty cells and the tokens {listed} (pandas' defaults"
+    note += (
+        f", and --na-values {', '.join(sorted(extra))})" if extra else "; --na-values adds more)"
+    )
+    return dataclasses.replace(table, frame=frame, notes=(*table.notes, note))
+
+
 def read_table(source: Source, ro: ReadOptions) -> Annotations:
     """A delimited table: long, wide, counts or a platform's export."""
     path, sep, encoding = source.path, source.sep, source.encoding
@@ -259,18 +319,21 @@ def read_table(source: Source, ro: ReadOptions) -> Annotations:
     mturk = platform_of(header) == "mturk" or ro.format == "mturk"
     trailing = ("Approve", "Reject") if mturk else ()
     table = read_delimited(path, sep=sep, encoding=encoding, optional_trailing=trailing)
-    return _from_table(table, ro.format, ro.opts, ro.anonymous)
+    table = missing_tokens(table, ro.na_values)
+    return _from_table(table, ro.format, ro.opts, ro.anonymous, transpose=ro.transpose)
 
 
 def read_parquet_file(source: Source, ro: ReadOptions) -> Annotations:
     """A Parquet table, its layout decided from the content."""
-    return _from_table(read_parquet(source.path), "auto", ro.opts, ro.anonymous)
+    fmt = "wide" if ro.transpose else "auto"
+    table = missing_tokens(read_parquet(source.path), ro.na_values)
+    return _from_table(table, fmt, ro.opts, ro.anonymous, transpose=ro.transpose)
 
 
 def read_records(source: Source, ro: ReadOptions) -> Annotations:
     """JSON Lines: one record per rating."""
     records, lines = source.records()
-    table = records_table(records, lines, source.path)
+    table = missing_tokens(records_table(records, lines, source.path), ro.na_values)
     return _from_table(table, "long", ro.opts, ro.anonymous, _RECORDS)
 
 
@@ -357,7 +420,13 @@ _RECORDS = "JSON records: one object per rating"
 
 
 def _from_table(
-    table, format: str, opts: dict, anonymous: bool = False, evidence: str | None = None
+    table,
+    format: str,
+    opts: dict,
+    anonymous: bool = False,
+    evidence: str | None = None,
+    *,
+    transpose: bool = False,
 ) -> Annotations:
     """Annotations from a table of strings in the layout ``format`` (``auto``:
     decided from the content); ``evidence`` replaces the decision's own
@@ -365,6 +434,15 @@ def _from_table(
     frame = table.frame
     if frame.empty:
         raise InputError("no data rows (header only?)", path=table.path, line=table.first_line)
+    if transpose:
+        return _from_raters_x_items(table, opts)
+    raters = opts.get("annotator_col")
+    if isinstance(raters, list):
+        # several annotator columns: the rater columns of a wide table
+        opts = {**opts, "annotator_col": None}
+        format = "wide"
+    else:
+        raters = None
     decision = _decide(table, format, opts, anonymous)
     if evidence is not None:
         decision = dataclasses.replace(decision, evidence=evidence)
@@ -386,14 +464,18 @@ def _from_table(
     if layout == "long":
         return _from_long_table(table, opts, anonymous, notes)
     scheme = _single_scheme(opts)
+    item_key = _item_key(frame, opts["item_col"] or decision.item_col, opts, table.path, notes)
+    decision = dataclasses.replace(decision, item_col=item_key)
     if layout == "wide":
+        _check_rater_columns(frame, item_key, raters, table.path)
         lf = layouts.wide_to_long(
             frame,
             path=table.path,
-            item_col=opts["item_col"] or decision.item_col,
+            item_col=item_key,
             first_line=table.first_line,
             scheme=scheme,
             line_numbers=table.line_numbers,
+            rater_cols=raters,
         )
     elif layout == "counts":
         cats = _declared_categories(opts, scheme)
@@ -441,6 +523,128 @@ def _from_table(
     return ann.as_anonymous() if layout == "counts" else ann
 
 
+def _item_key(frame, item, opts: dict, path, notes: list) -> str | None:
+    """The item column of a one-row-per-item table (counts, wide).  Ids repeated
+    on a few rows are added up (FER+ has four names on two rows); an id repeated
+    on many rows is not the key: the unique unnamed leading column is (with a
+    note), else the table is refused naming the flags."""
+    if item is None or opts.get("item_col") is not None:
+        return item
+    ids = frame[item].astype("string").str.strip()
+    ids = ids[ids.notna() & (ids != "")]
+    dup = int(ids.duplicated().sum())
+    if dup <= max(5, 0.01 * len(ids)):
+        return item
+    unique = [
+        c
+        for c in frame.columns
+        if c != item
+        and frame[c].astype("string").str.strip().replace("", pd.NA).notna().all()
+        and frame[c].nunique() == len(frame)
+        and not _label_like_column(frame, c)
+    ]
+    if "row_name" in unique:
+        notes.append(
+            f"item id: {item!r} repeats on {dup} of {len(ids)} rows, so it is not the key; "
+            "the unnamed leading column (unique on every row) is the item id"
+        )
+        return "row_name"
+    raise InputError(
+        f"item ids in column {item!r} repeat on {dup} of {len(ids)} rows: not the key of a "
+        "one-row-per-item table; name a unique id with --item-col"
+        + (f" ({name_list(unique, 3)})" if unique else "")
+        + ", or pass --format long --anonymous if each row is one rating",
+        path=path,
+        line=1,
+    )
+
+
+def _label_like_column(frame, column) -> bool:
+    """True for a column of whole numbers (a count or a code), not an id."""
+    return bool(frame[column].astype("string").str.strip().str.fullmatch(r"\d{1,3}").all())
+
+
+def _overlap(frame, column, others) -> float:
+    """Share of a column's distinct values that some other column holds too."""
+    mine = set(frame[column].astype("string").str.strip().dropna()) - {""}
+    if not mine:
+        return 1.0
+    theirs = set()
+    for c in others:
+        if c != column:
+            theirs |= set(frame[c].astype("string").str.strip().dropna())
+    return len(mine & theirs) / len(mine)
+
+
+def _check_rater_columns(frame, item, raters, path) -> None:
+    """Refuse a wide reading whose annotator columns include ids or text: a column
+    with a different value on every row that shares few values with the others."""
+    if raters is not None:
+        return
+    cols = [c for c in frame.columns if c != item]
+    odd = []
+    for c in cols:
+        s = frame[c].astype("string").str.strip().replace("", pd.NA).dropna()
+        if len(s) >= 10 and s.nunique() >= 0.9 * len(s) and _overlap(frame, c, cols) < 0.5:
+            odd.append(c)
+    if odd:
+        raise InputError(
+            f"column(s) {name_list(odd, 3)} hold a different value on every row (ids or text, "
+            "not an annotator's labels): name the rater columns with --annotator-col "
+            "(repeated) and the id with --item-col",
+            path=path,
+            line=1,
+        )
+
+
+def _annotator_names_column(frame, path) -> str | None:
+    """In a raters x items table, the one column whose values no other column
+    holds names the annotators; several such columns are refused."""
+    cols = list(frame.columns)
+    if len(cols) < 3:
+        return None
+    # a column with no name in the header cannot name an item
+    unnamed = [c for c in cols if re.fullmatch(r"row_name|column_\d+", str(c))]
+    odd = [c for c in cols if c in unnamed or _overlap(frame, c, cols) < 0.5]
+    if len(odd) > 1:
+        raise InputError(
+            f"columns {name_list(odd, 3)} share no values with the item columns (ids or "
+            "text, not items): name the annotator column with --annotator-col and remove "
+            "the others",
+            path=path,
+            line=1,
+        )
+    return odd[0] if odd else None
+
+
+def _from_raters_x_items(table, opts: dict) -> Annotations:
+    """A wide table with annotators in the rows (``--transpose``)."""
+    who = opts.get("annotator_col")
+    if isinstance(who, list):
+        raise InputError("--transpose takes at most one --annotator-col (the annotator names)")
+    who = who or opts.get("item_col")
+    if who is None:
+        who = _annotator_names_column(table.frame, table.path)
+    scheme = _single_scheme(opts)
+    lf = layouts.raters_x_items_to_long(
+        table.frame,
+        path=table.path,
+        annotator_col=who,
+        first_line=table.first_line,
+        scheme=scheme,
+        line_numbers=table.line_numbers,
+    )
+    note = "layout: raters-x-items (a wide table transposed with --transpose: rows are annotators)"
+    return _from_longform(
+        lf,
+        table.path,
+        "item",
+        {**opts, "annotator_col": "annotator", "label_cols": {scheme: scheme}},
+        note,
+        *table.notes,
+    )
+
+
 def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotations:
     """One row per rating; anonymous rows get per-item vote slots, and one-hot
     label blocks (GoEmotions) become one binary scheme per label."""
@@ -456,9 +660,9 @@ def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotat
     annotator_col = opts.get("annotator_col") or find_column(columns, ANNOTATOR_COLUMNS)
     if annotator_col is None and not anonymous:
         raise InputError(
-            f"no annotator column found (expected one of {', '.join(ANNOTATOR_COLUMNS)}): name "
-            "it with --annotator-col, or pass --anonymous if each row is one rating by an "
-            f"unknown annotator; columns are: {', '.join(columns)}",
+            "no annotator column (annotator_id, worker_id, ...): name it with --annotator-col; "
+            "--anonymous if rows are ratings by unknown annotators; --format wide|counts if "
+            f"rows are items; columns: {name_list(columns, 5)}",
             path=table.path,
             line=1,
         )

@@ -553,7 +553,7 @@ def factorize_column(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str).str.strip()
-    na = text.str.replace(r"\s+", " ", regex=True).str.casefold().isin(NA_STRINGS).to_numpy(bool)
+    na = text.isin(NA_STRINGS).to_numpy(bool)  # pandas' default tokens, exactly
     # values equal after stripping become one; NA-like ones join the missing slot (last)
     canon, distinct = pd.factorize(text.where(~na, None), use_na_sentinel=True)
     values = np.append(np.asarray(distinct, dtype=object), None)
