@@ -7,6 +7,7 @@ import dataclasses
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -180,7 +181,7 @@ class Source:
     path: Path
     encoding: str | None
     sep: str | None
-    _parsed: object = None
+    _parsed: Any = None
 
     def records(self) -> tuple[list, np.ndarray]:
         """JSON Lines records and their line numbers."""
@@ -291,8 +292,8 @@ def missing_tokens(table, extra: Sequence[str] = ()):
     """The table with the cells that equal an ``--na-values`` token emptied, and a
     ledger note naming every token taken as missing (pandas' defaults and the
     extra ones) with how often it occurs."""
-    extra = {str(t).strip() for t in extra if str(t).strip()}
-    tokens = (NA_STRINGS | extra) - {""}
+    added = {str(t).strip() for t in extra if str(t).strip()}
+    tokens = (NA_STRINGS | added) - {""}
     seen: dict = {}
     frame = table.frame
     for c in frame.columns:
@@ -300,14 +301,14 @@ def missing_tokens(table, extra: Sequence[str] = ()):
         hits = s[s.isin(tokens)]
         for tok, n in hits.value_counts().items():
             seen[tok] = seen.get(tok, 0) + int(n)
-        if extra and len(hits):
-            frame = frame.assign(**{c: frame[c].mask(s.isin(extra).fillna(False), "")})
+        if added and len(hits):
+            frame = frame.assign(**{c: frame[c].mask(s.isin(added).fillna(False), "")})
     if not seen:
         return table
     listed = ", ".join(f"{t!r} ({n})" for t, n in sorted(seen.items(), key=lambda kv: -kv[1]))
     note = f"missing values: empty cells and the tokens {listed} (pandas' defaults"
     note += (
-        f", and --na-values {', '.join(sorted(extra))})" if extra else "; --na-values adds more)"
+        f", and --na-values {', '.join(sorted(added))})" if added else "; --na-values adds more)"
     )
     return dataclasses.replace(table, frame=frame, notes=(*table.notes, note))
 
