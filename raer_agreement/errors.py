@@ -8,7 +8,58 @@ code 2.
 
 from __future__ import annotations
 
-__all__ = ["InputError", "AnonymousVotesError", "UnknownSchemeError", "DegenerateDataWarning"]
+__all__ = [
+    "InputError",
+    "AnonymousVotesError",
+    "UnknownSchemeError",
+    "DegenerateDataWarning",
+    "MAX_MESSAGE",
+    "quote",
+    "name_list",
+    "one_line",
+]
+
+#: the longest refusal a user is shown: one line of a terminal or a log
+MAX_MESSAGE = 300
+
+
+def quote(value, width: int = 40) -> str:
+    """``repr`` of a value cut to ``width`` characters with ``…``, on one line.
+
+    >>> quote("a" * 100, 10)
+    "'aaaaaaaa…"
+    """
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def name_list(names, shown: int = 4) -> str:
+    """Names joined by commas, cut after ``shown`` of them with a count of the rest.
+
+    >>> name_list(["a", "b", "c", "d", "e", "f"])
+    'a, b, c, d, ... (6 in all)'
+    """
+    names = [quote(n, 30)[1:-1] if isinstance(n, str) else str(n) for n in names]
+    if len(names) <= shown:
+        return ", ".join(names)
+    return ", ".join(names[:shown]) + f", ... ({len(names)} in all)"
+
+
+def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
+    """A message on one line of at most ``limit`` characters: line breaks become
+    spaces, and an over-long middle is cut with ``…`` (the start says where, the
+    end which flag settles it).
+
+    >>> one_line("a   b")
+    'a b'
+    >>> len(one_line("x" * 1000))
+    300
+    """
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) * 2 // 5
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head) :]
 
 
 class InputError(ValueError):
@@ -49,10 +100,10 @@ class InputError(ValueError):
         if self.line is not None:
             where.append(f"line {self.line}")
         if self.column is not None:
-            where.append(f"column {self.column!r}")
+            where.append(f"column {quote(self.column, 60)}")
         if self.value is not None:
-            where.append(f"value {self.value!r}")
-        return (", ".join(where) + ": " if where else "") + self.reason
+            where.append(f"value {quote(self.value)}")
+        return one_line((", ".join(where) + ": " if where else "") + self.reason)
 
 
 class DegenerateDataWarning(RuntimeWarning):

@@ -32,7 +32,13 @@ __all__ = [
 ]
 
 #: Strings read as "no rating" in every loader.
-NA_STRINGS = frozenset({"", "na", "n/a", "nan", "null", "none", "<na>", "-"})
+#: the tokens pandas reads as missing by default (``pandas.read_csv``'s ``na_values``),
+#: matched exactly after stripping surrounding spaces: ``NONE``, ``none``, ``-`` and
+#: ``None of the above`` are categories (``--na-values`` adds tokens)
+NA_STRINGS = frozenset(
+    {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
+)  # fmt: skip
 
 
 def _norm(s: str) -> str:
@@ -178,7 +184,7 @@ class Scheme:
         for j, u in enumerate(map(str, uniq)):
             if u in exact:
                 out[j] = exact[u]
-            elif _norm(u) in NA_STRINGS:
+            elif u.strip() in NA_STRINGS:
                 out[j] = -1
             elif _norm(u) in loose:
                 out[j] = loose[_norm(u)]

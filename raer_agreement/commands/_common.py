@@ -12,6 +12,7 @@ from ..io.policies import (
     INCONSISTENT_POLICIES,
     UNKNOWN_POLICIES,
 )
+from ..io.readers import format_help
 
 if TYPE_CHECKING:  # pandas loads only in the command that reads ratings
     from ..annotations import Annotations
@@ -43,7 +44,7 @@ def add_input_arguments(
         default="auto",
         choices=FORMATS,
         help="input layout (default: decided from the content; the decision and its evidence "
-        "are in the ledger, and ambiguous input is refused with the choices)",
+        "are in the ledger, and ambiguous input is refused with the choices): " + format_help(),
     )
     g.add_argument(
         "--anonymous",
@@ -52,12 +53,32 @@ def add_input_arguments(
         "statistics that need annotator identities are not computed",
     )
     g.add_argument(
+        "--fold-case",
+        action="store_true",
+        help="labels that differ only in case or surrounding spaces are one category "
+        "(each merge noted in the ledger; without it they are refused)",
+    )
+    g.add_argument(
         "--item-col", metavar="COL", help="clip id column (default: clip_id/item/task/...)"
     )
     g.add_argument(
         "--annotator-col",
         metavar="COL",
-        help="annotator column (default: annotator_id/worker/rater/...)",
+        action="append",
+        help="annotator column (default: annotator_id/worker/rater/...); repeated in a table: "
+        "the rater columns of a wide table (the other columns are item metadata)",
+    )
+    g.add_argument(
+        "--na-values",
+        metavar="TOKEN,...",
+        help="cell values that mean no rating, beside empty cells and pandas' default NA "
+        "tokens (NA, null, N/A, ...); NONE, none and other are categories otherwise",
+    )
+    g.add_argument(
+        "--transpose",
+        action="store_true",
+        help="a wide table whose rows are annotators and columns items (--annotator-col, if "
+        "given, names the annotators)",
     )
     g.add_argument(
         "--label-col",
@@ -182,8 +203,18 @@ def read_from_args(args) -> Annotations:
         encoding=args.encoding,
         clips=args.clips,
         anonymous=args.anonymous,
+        fold_case=getattr(args, "fold_case", False),
+        transpose=getattr(args, "transpose", False),
+        na_values=[t for t in (getattr(args, "na_values", None) or "").split(",") if t.strip()],
         **reading_options(args),
     )
+
+
+def _one_or_many(values):
+    """One column name as a string, several as a list (None when none)."""
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else list(values)
 
 
 def reading_options(args) -> dict:
@@ -196,7 +227,7 @@ def reading_options(args) -> dict:
             raise InputError("--categories is empty", value=args.categories)
     return dict(
         item_col=args.item_col,
-        annotator_col=args.annotator_col,
+        annotator_col=_one_or_many(args.annotator_col),
         label_cols=args.label_col,
         taxonomy=args.taxonomy,
         categories=categories,

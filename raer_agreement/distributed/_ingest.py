@@ -35,6 +35,7 @@ import pandas as pd
 
 from ..annotations import Annotations
 from ..errors import InputError
+from ..io.invariants import ReadingShape, check_shape
 from ..io.long import (
     ANNOTATOR_COLUMNS,
     DECLARED_NOTE,
@@ -568,6 +569,17 @@ def read_ratings(
         }
     ledger = ledger.with_counts(
         n_items=n_items, n_annotators=len(annotator_ids), ratings_per_item=stats
+    )
+    check_shape(  # the reading invariants of every reader (raer_agreement.io.invariants)
+        ReadingShape(
+            sum(s["n_ratings"] for s in summaries),
+            n_items,
+            len(annotator_ids),
+            ledger.rows_read,
+            int(np.flatnonzero(hist).max(initial=0)),
+        ),
+        path=path,
+        layout="long",
     )
     say(
         f"{ledger.rows_read} rows read, {ledger.rows_used} used; {n_items} clips, "

@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, name_list
 from ..taxonomy import NA_STRINGS
 from .long import ANNOTATOR_COLUMNS, ITEM_COLUMNS, LABEL_COLUMNS, find_column
+from .readers import platform_of
 
 __all__ = [
     "Decision",
@@ -67,6 +68,12 @@ _DERIVED = re.compile(
     re.IGNORECASE,
 )
 _BOOL = {"0", "1", "true", "false"}
+# a column that says how many votes a row holds
+_TOTAL = re.compile(
+    r"^(total|count|n|sum|num_?(votes|ratings|annotations|judgments|judgements|responses|"
+    r"annotators|raters)|n_?(votes|ratings|annotations|annotators|raters)|(vote|rating)s?_?count)$",
+    re.IGNORECASE,
+)
 # a header that names an annotator, not a category: a bare number or an id with a
 # rater word or a one-letter prefix (r1, rater_2, ann3, coder A, W17)
 _ANNOTATOR_LIKE = re.compile(
@@ -133,7 +140,7 @@ class TableProfile:
 
 def _clean(series: pd.Series) -> pd.Series:
     s = series.astype("string").str.strip()
-    return s.mask(s.str.casefold().isin(NA_STRINGS) | (s == ""))
+    return s.mask(s.isin(NA_STRINGS) | (s == ""))
 
 
 def profile_table(frame: pd.DataFrame) -> TableProfile:
@@ -157,20 +164,6 @@ def profile_table(frame: pd.DataFrame) -> TableProfile:
         else:
             kinds[c] = "number"
     return TableProfile(kinds, missing, distinct, len(frame), present)
-
-
-def platform_of(columns: Sequence[str]) -> str | None:
-    """The crowdsourcing platform whose export has these columns, if any."""
-    cols = {str(c) for c in columns}
-    if {"HITId", "WorkerId", "AssignmentStatus"} <= cols:
-        return "mturk"
-    if any(c.startswith("ASSIGNMENT:") for c in cols) and any(
-        c.startswith("OUTPUT:") for c in cols
-    ):
-        return "toloka"
-    if {"_unit_id", "_worker_id"} <= cols:
-        return "appen"
-    return None
 
 
 def _item_column(frame, profile, explicit, exclude=()) -> str | None:
@@ -220,8 +213,19 @@ def _counts_evidence(frame, profile, item_col, declared):
         if len(hits) >= 2 and len(hits) >= len(declared_norm) // 2:
             derived = [c for c in others if c not in hits and profile.kinds[c] != "text"]
             return hits, derived, {"declared": f"headers name {len(hits)} declared categories"}
+    # a column numbering the rows (a written index) is no category
+    named += [c for c in counts if _row_numbers(frame, c)]
+    counts = [c for c in counts if c not in named]
+    codes = _majority_code_columns(frame, counts)
+    if codes:
+        counts = [c for c in counts if c not in codes]
+        named += codes
+        reasons["codes"] = (
+            f"column(s) {', '.join(map(repr, codes))} hold the position of each row's largest "
+            "count (a derived majority label, not a category)"
+        )
     if len(counts) < 2:
-        return counts, derived + named, {}
+        return counts, derived + named, reasons
     sums = _row_sums(frame, counts)
     # a column equal to the row sum of the others is a total, not a category
     for c in list(counts):
@@ -236,6 +240,14 @@ def _counts_evidence(frame, profile, item_col, declared):
         v = pd.to_numeric(_clean(frame[c])).to_numpy(float)
         if np.array_equal(v, sums) and "total" not in reasons:
             reasons["total"] = f"column {c!r} equals the row sum of the vote columns"
+    totals = [c for c in named if _TOTAL.match(str(c).strip()) and c not in codes]
+    if totals and "total" not in reasons:
+        v = _numbers(frame, totals[0])
+        k = int(np.flatnonzero(v != sums)[0])
+        reasons["mismatch"] = (
+            f"the count columns ({name_list(counts)}) do not add up to the total column "
+            f"{totals[0]!r} (data row {k + 1}: {sums[k]:g} votes, total {v[k]:g})"
+        )
     med = float(np.median(sums)) if len(sums) else 0.0
     lo, hi = np.quantile(sums, [0.05, 0.95]) if len(sums) else (0.0, 0.0)
     if med >= 2 and (hi - lo) <= 0.5 * med:
@@ -254,6 +266,50 @@ def _counts_evidence(frame, profile, item_col, declared):
             f"{', ...' if len(counts) > 4 else ''}); {zero_share:.0%} of the cells are 0"
         )
     return counts, derived + named, reasons
+
+
+def _row_numbers(frame, c) -> bool:
+    """True when a column holds 0..n-1 or 1..n in row order (n >= 10)."""
+    v = _numbers(frame, c)
+    n = len(v)
+    return n >= 10 and bool(
+        np.array_equal(v, np.arange(n)) or np.array_equal(v, np.arange(1, n + 1))
+    )
+
+
+def _numbers(frame, c) -> np.ndarray:
+    return pd.to_numeric(_clean(frame[c]), errors="coerce").to_numpy(float)
+
+
+def _majority_code_columns(frame, counts) -> list:
+    """Whole-number columns that hold, on nearly every row with one largest count,
+    the position (0..q-1 or 1..q) of that count among the other columns: a
+    derived majority label (the ``class`` of a hate-speech counts table).
+
+    >>> t = pd.DataFrame({"a": ["3", "0", "1", "4", "0"], "b": ["0", "3", "2", "0", "1"],
+    ...                   "c": ["1", "0", "0", "1", "5"], "class": ["0", "1", "1", "0", "2"]})
+    >>> _majority_code_columns(t, ["a", "b", "c", "class"])
+    ['class']
+    """
+    if len(counts) < 3:
+        return []
+    found: list = []
+    for c in counts:
+        rest = [o for o in counts if o != c and o not in found]
+        if len(rest) < 2:
+            break
+        v = _numbers(frame, c)
+        if np.nanmax(v, initial=0) > len(rest):
+            continue
+        values = np.column_stack([_numbers(frame, o) for o in rest])
+        top = values.max(axis=1, keepdims=True)
+        unique = (values == top).sum(axis=1) == 1
+        if unique.sum() < 5:
+            continue
+        arg = values.argmax(axis=1)[unique]
+        if max(np.mean(v[unique] == arg), np.mean(v[unique] == arg + 1)) >= 0.9:
+            found.append(c)
+    return found
 
 
 def decide_layout(
@@ -330,6 +386,11 @@ def decide_layout(
     item = _item_column(frame, profile, item_col)
     counts, derived, reasons = _counts_evidence(frame, profile, item, declared)
     meta = [c for c in columns if c != item and c not in counts and c not in derived]
+    if "mismatch" in reasons and forced in ("counts", None, "auto"):
+        raise InputError(
+            f"{reasons['mismatch']}: declare the category columns with --categories A,B,C",
+            line=1,
+        )
     if forced == "counts":
         if len(counts) < 1:
             raise InputError(

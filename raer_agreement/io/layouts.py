@@ -14,12 +14,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, name_list
 from ..ledger import LedgerEntry
 from ..taxonomy import NA_STRINGS
 from .long import ITEM_COLUMNS, find_column
 
-__all__ = ["LongForm", "wide_to_long", "counts_to_long", "labelstudio_to_long"]
+__all__ = [
+    "LongForm",
+    "wide_to_long",
+    "raters_x_items_to_long",
+    "counts_to_long",
+    "labelstudio_to_long",
+]
 
 
 @dataclass
@@ -47,17 +53,28 @@ def wide_to_long(
     first_line: int = 2,
     scheme: str = "label",
     line_numbers=None,
+    rater_cols: Sequence | None = None,
 ) -> LongForm:
     """Rows are clips, columns annotators; an empty cell is no rating.
 
     Each non-empty cell becomes one rating; ``rows_read`` counts cells, and
     empty cells are noted (not dropped: they never were ratings).
+    ``rater_cols`` names the annotator columns when the table holds others
+    (text, metadata): those are kept as item metadata.
     """
     cols = list(frame.columns)
     item_col = item_col or find_column(cols, ITEM_COLUMNS) or cols[0]
     if item_col not in cols:
         raise InputError("item column not found", path=path, line=1, column=item_col)
-    raters = [c for c in cols if c != item_col]
+    if rater_cols:
+        missing = [c for c in rater_cols if c not in cols]
+        if missing:
+            raise InputError(
+                f"annotator column(s) not found: {name_list(missing)}; columns: {name_list(cols, 6)}",
+                path=path,
+                line=1,
+            )
+    raters = list(rater_cols) if rater_cols else [c for c in cols if c != item_col]
     if not raters:
         raise InputError(
             "a wide table needs annotator columns after the clip id", path=path, line=1
@@ -73,7 +90,7 @@ def wide_to_long(
             [
                 v is not None
                 and not (isinstance(v, float) and np.isnan(v))
-                and str(v).strip().casefold() not in NA_STRINGS
+                and str(v).strip() not in NA_STRINGS
                 for v in row
             ]
             for row in values
@@ -92,7 +109,73 @@ def wide_to_long(
         f"wide layout: rows are clips ({item_col!r}), {len(raters)} annotator columns; "
         f"{int(present.sum())} filled cells became ratings, {int((~present).sum())} empty cells are no rating"
     ]
-    return LongForm(long, lines[r], notes=notes, annotator_order=[str(x) for x in raters])
+    items = None
+    meta = [c for c in cols if c != item_col and c not in raters]
+    if meta:
+        items = frame[[item_col, *meta]].drop_duplicates(item_col).set_index(item_col)
+        items.index = items.index.astype(str)
+        items.index.name = "item_id"
+        notes.append(f"wide layout: kept as item metadata: {name_list(meta, 6)}")
+    return LongForm(
+        long, lines[r], notes=notes, annotator_order=[str(x) for x in raters], items=items
+    )
+
+
+def raters_x_items_to_long(
+    frame: pd.DataFrame,
+    *,
+    path: str,
+    annotator_col: str | None = None,
+    first_line: int = 2,
+    scheme: str = "label",
+    line_numbers=None,
+) -> LongForm:
+    """Rows are annotators, columns items (``krippendorff.alpha``'s
+    ``reliability_data``); an empty cell is no rating.
+
+    ``annotator_col`` names the annotators; without it they are numbered by
+    row (``rater_1``, ``rater_2``, ...) and every column is an item.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"i1": ["a", "b"], "i2": ["a", ""], "i3": ["b", "b"]})
+    >>> lf = raters_x_items_to_long(m, path="m.csv")
+    >>> lf.frame.values.tolist()
+    [['i1', 'rater_1', 'a'], ['i2', 'rater_1', 'a'], ['i3', 'rater_1', 'b'], ['i1', 'rater_2', 'b'], ['i3', 'rater_2', 'b']]
+    """
+    cols = list(frame.columns)
+    if annotator_col is not None and annotator_col not in cols:
+        raise InputError("annotator column not found", path=path, line=1, column=annotator_col)
+    if annotator_col is None:
+        names = np.array([f"rater_{k + 1}" for k in range(len(frame))], dtype=object)
+    else:
+        names = frame[annotator_col].astype(str).str.strip().to_numpy(dtype=object)
+    items = [c for c in cols if c != annotator_col]
+    if not items:
+        raise InputError("a raters x items table needs item columns", path=path, line=1)
+    lines = (
+        np.asarray(line_numbers)
+        if line_numbers is not None
+        else np.arange(first_line, first_line + len(frame))
+    )
+    values = frame[items].astype(object).to_numpy()
+    text = pd.DataFrame(values).astype("string").apply(lambda c: c.str.strip())
+    present = (text.notna() & ~text.apply(lambda c: c.isin(NA_STRINGS))).to_numpy(bool)
+    r, c = np.nonzero(present)
+    long = pd.DataFrame(
+        {
+            "item": np.asarray(items, dtype=object)[c],
+            "annotator": names[r],
+            scheme: values[r, c],
+        }
+    )
+    who = f"named by {annotator_col!r}" if annotator_col else "numbered by row"
+    notes = [
+        f"wide layout, transposed (--transpose): rows are {len(frame)} annotators ({who}), "
+        f"{len(items)} item columns; {int(present.sum())} filled cells became ratings, "
+        f"{int((~present).sum())} empty cells are no rating"
+    ]
+    return LongForm(long, lines[r], notes=notes, annotator_order=[str(x) for x in names])
 
 
 def counts_to_long(

@@ -7,16 +7,19 @@ import dataclasses
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..annotations import Annotations
-from ..errors import InputError
+from ..errors import InputError, name_list
 from ..ledger import Ledger
-from ..taxonomy import Taxonomy, _norm, default_taxonomy, load_taxonomy, natural_sort
+from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, load_taxonomy, natural_sort
 from . import layouts, platforms
-from .detect import ITEM_ID_COLUMNS, Decision, decide_layout, platform_of, profile_table
+from .detect import ITEM_ID_COLUMNS, Decision, decide_layout, profile_table
+from .invariants import check_reading
+from .invariants import fold_case as fold_labels_case
 from .listfile import CONTEXT_COLUMNS, looks_like_list_file, parse_clip_path, read_list_file
 from .long import (
     ANNOTATOR_COLUMNS,
@@ -28,6 +31,7 @@ from .long import (
     parse_label_cols,
 )
 from .policies import FORMATS
+from .readers import READERS, Reader, platform_of, resolve
 from .tables import (
     read_delimited,
     read_header,
@@ -57,6 +61,9 @@ def load_ratings(
     sep: str | None = None,
     clips=None,
     anonymous: bool = False,
+    fold_case: bool = False,
+    transpose: bool = False,
+    na_values: Sequence[str] = (),
 ) -> Annotations:
     """Read ratings from one or more files, validate them, account for every row.
 
@@ -94,6 +101,22 @@ def load_ratings(
         Each row is one rating by an unknown annotator (EmoBank-style tables
         with no annotator column): annotator identities are recorded as
         unknown, and identity statistics are not computed.
+    fold_case : bool
+        Labels that differ only in case or surrounding spaces are one category
+        (each merge noted in the ledger); without it such labels are refused.
+        Every reading is checked by :mod:`raer_agreement.io.invariants`.
+    na_values : sequence of str
+        Cell values that mean "no rating" beside empty cells and the tokens
+        pandas reads as missing by default (``NA``, ``null``, ``N/A``...);
+        ``NONE``, ``none`` and ``other`` are categories unless named here.
+        The ledger names every token taken as missing.
+    transpose : bool
+        A wide table whose rows are annotators and columns items (an
+        ``annotator_col``, if given, names the annotators).
+
+    ``annotator_col`` may name several columns: in a table they are the
+    rater columns of a wide reading (``item_col`` the id, the other columns
+    item metadata).
 
     Returns
     -------
@@ -111,6 +134,8 @@ def load_ratings(
     if isinstance(paths, (str, Path)):
         paths = [paths]
     paths = [Path(p) for p in paths]
+    if isinstance(annotator_col, (list, tuple)):
+        annotator_col = annotator_col[0] if len(annotator_col) == 1 else list(annotator_col)
     if not paths:
         raise InputError("no input file given")
     opts = dict(
@@ -125,7 +150,17 @@ def load_ratings(
         unknown=unknown,
     )
     parts = [
-        _load_one(p, format=format, encoding=encoding, sep=sep, anonymous=anonymous, **opts)
+        _load_one(
+            p,
+            format=format,
+            encoding=encoding,
+            sep=sep,
+            anonymous=anonymous,
+            fold_case=fold_case,
+            transpose=transpose,
+            na_values=tuple(na_values),
+            **opts,
+        )
         for p in paths
     ]
     _check_same_schemes(parts, paths)
@@ -143,68 +178,203 @@ def _is_zip(path: Path) -> bool:
         return f.read(4) == b"PK\x03\x04"
 
 
-def _load_one(path: Path, *, format, encoding, sep, anonymous, **opts) -> Annotations:
+@dataclasses.dataclass
+class Source:
+    """One input file and what has been parsed of it (parsed once: the
+    content that picked the reader is the content it reads)."""
+
+    path: Path
+    encoding: str | None
+    sep: str | None
+    _parsed: Any = None
+
+    def records(self) -> tuple[list, np.ndarray]:
+        """JSON Lines records and their line numbers."""
+        if self._parsed is None:
+            self._parsed = read_json_records(self.path, encoding=self.encoding)
+        return self._parsed
+
+    def document(self):
+        """The one JSON document of a ``.json`` file."""
+        if self._parsed is None:
+            self._parsed = layouts.read_json_any(self.path, read_text(self.path, self.encoding))
+        return self._parsed
+
+    def sniffed(self, kind: str):
+        """What a reader's ``sniff`` looks at: the first record, or the document."""
+        return self.records()[0][0] if kind == "records" else self.document()
+
+
+@dataclasses.dataclass
+class ReadOptions:
+    """The options every reader takes: the format asked for (``auto`` or a
+    name), whether votes are anonymous, and the column and validation options."""
+
+    format: str
+    anonymous: bool
+    opts: dict
+    transpose: bool = False
+    na_values: tuple = ()
+
+    @property
+    def auto(self) -> bool:
+        return self.format == "auto"
+
+
+def _load_one(
+    path: Path,
+    *,
+    format,
+    encoding,
+    sep,
+    anonymous,
+    fold_case=False,
+    transpose=False,
+    na_values=(),
+    **opts,
+) -> Annotations:
     if not path.exists():
         raise InputError("file not found", path=path)
     if path.is_dir():
         raise InputError("is a folder; expected a ratings file", path=path)
-    suffix = path.suffix.lower()
-    auto = format == "auto"
-    if suffix in _SPREADSHEETS or _is_zip(path):
+    if path.suffix.lower() in _SPREADSHEETS or _is_zip(path):
         raise InputError(
             "a spreadsheet workbook (zip), not a text table: export the sheet as CSV, or read "
             "it with pandas.read_excel and pass the DataFrame to Annotations.from_long",
             path=path,
         )
-    if format == "parquet" or (auto and suffix in (".parquet", ".pq")):
-        return _from_table(
-            read_parquet(path), "auto" if format == "parquet" else format, opts, anonymous
-        )
-    if format in ("jsonl", "prodigy") or (auto and suffix in (".jsonl", ".ndjson")):
-        records, lines = read_json_records(path, encoding=encoding)
-        if format == "prodigy" or (auto and platforms.looks_like_prodigy(records[0])):
-            lf = platforms.prodigy_to_long(records, lines, str(path))
-            return _from_longform(
-                lf, str(path), "item", _platform_opts(opts), _note("prodigy", format)
-            )
-        return _from_table(records_table(records, lines, path), "long", opts, anonymous, _RECORDS)
-    if format in ("labelstudio", "lewidi") or (auto and suffix == ".json"):
-        data = layouts.read_json_any(path, read_text(path, encoding))
-        if format == "lewidi" or (auto and platforms.looks_like_lewidi(data)):
-            lf = platforms.lewidi_to_long(data, str(path))
-            return _from_longform(
-                lf, str(path), "item", _platform_opts(opts), _note("lewidi", format)
-            )
+    source = Source(path, encoding, sep)
+    reader = _pick_reader(source, format)
+    if transpose and format not in ("auto", "wide"):
+        raise InputError(f"--transpose reads a wide table; it does not apply to --format {format}")
+    ann = resolve(reader.load)(source, ReadOptions(format, anonymous, opts, transpose, na_values))
+    if fold_case:
+        ann = fold_labels_case(ann)
+    declared = opts.get("categories") is not None or opts.get("taxonomy") is not None
+    return check_reading(ann, path=path, layout=_layout_of(ann, reader.name), declared=declared)
+
+
+def _pick_reader(source: Source, format: str) -> Reader:
+    """The reader named by ``--format``; under ``auto``, the reader of the file's
+    kind (by extension) whose content sniff matches, else the kind's own reader."""
+    if format != "auto":
+        return READERS[format]
+    suffix = source.path.suffix.lower()
+    by_suffix = next((r for r in READERS.values() if suffix in r.suffixes), None)
+    if by_suffix is None:
+        _refuse_list_file(source)
+        return READERS["long"]
+    for reader in READERS.values():
         if (
-            auto
-            and isinstance(data, list)
-            and data
-            and all(
-                isinstance(t, dict) and "annotations" not in t and "data" not in t for t in data
-            )
+            reader.kind == by_suffix.kind
+            and reader.sniff
+            and resolve(reader.sniff)(source.sniffed(reader.kind))
         ):
-            # a plain JSON list of records (Label Studio's JSON-MIN export among them): read
-            # as JSON Lines are, the record's position standing for its line
-            positions = np.arange(1, len(data) + 1)
-            return _from_table(
-                records_table(data, positions, path), "long", opts, anonymous, _RECORDS
-            )
-        lf = layouts.labelstudio_to_long(data, path=str(path), item_field=opts.pop("item_col"))
-        return _from_longform(
-            lf, str(path), "item", _platform_opts(opts), _note("labelstudio", format)
-        )
-    if auto and suffix in (".txt", ".lst", ""):
-        head = read_text(path, encoding)[:8192]
+            return reader
+    return by_suffix
+
+
+def _refuse_list_file(source: Source) -> None:
+    if source.path.suffix.lower() in (".txt", ".lst", ""):
+        head = read_text(source.path, source.encoding)[:8192]
         if looks_like_list_file(head):
             raise InputError(
                 "this is an official list file (<frame_dir> <num_frames> <label>): it holds clip "
                 "metadata, not ratings; pass it with --clips",
-                path=path,
+                path=source.path,
             )
+
+
+def _layout_of(ann: Annotations, reader: str) -> str:
+    """The layout a reading came from, as the ledger's decision names it."""
+    for note in ann.ledger.notes:
+        if note.startswith("layout: "):
+            return note[len("layout: ") :].split(" ", 1)[0]
+    return reader
+
+
+def missing_tokens(table, extra: Sequence[str] = ()):
+    """The table with the cells that equal an ``--na-values`` token emptied, and a
+    ledger note naming every token taken as missing (pandas' defaults and the
+    extra ones) with how often it occurs."""
+    added = {str(t).strip() for t in extra if str(t).strip()}
+    tokens = (NA_STRINGS | added) - {""}
+    seen: dict = {}
+    frame = table.frame
+    for c in frame.columns:
+        s = frame[c].astype("string").str.strip()
+        hits = s[s.isin(tokens)]
+        for tok, n in hits.value_counts().items():
+            seen[tok] = seen.get(tok, 0) + int(n)
+        if added and len(hits):
+            frame = frame.assign(**{c: frame[c].mask(s.isin(added).fillna(False), "")})
+    if not seen:
+        return table
+    listed = ", ".join(f"{t!r} ({n})" for t, n in sorted(seen.items(), key=lambda kv: -kv[1]))
+    note = f"missing values: empty cells and the tokens {listed} (pandas' defaults"
+    note += (
+        f", and --na-values {', '.join(sorted(added))})" if added else "; --na-values adds more)"
+    )
+    return dataclasses.replace(table, frame=frame, notes=(*table.notes, note))
+
+
+def read_table(source: Source, ro: ReadOptions) -> Annotations:
+    """A delimited table: long, wide, counts or a platform's export."""
+    path, sep, encoding = source.path, source.sep, source.encoding
     header = read_header(path, sep=sep, encoding=encoding)
-    trailing = ("Approve", "Reject") if platform_of(header) == "mturk" or format == "mturk" else ()
+    mturk = platform_of(header) == "mturk" or ro.format == "mturk"
+    trailing = ("Approve", "Reject") if mturk else ()
     table = read_delimited(path, sep=sep, encoding=encoding, optional_trailing=trailing)
-    return _from_table(table, format, opts, anonymous)
+    table = missing_tokens(table, ro.na_values)
+    return _from_table(table, ro.format, ro.opts, ro.anonymous, transpose=ro.transpose)
+
+
+def read_parquet_file(source: Source, ro: ReadOptions) -> Annotations:
+    """A Parquet table, its layout decided from the content."""
+    fmt = "wide" if ro.transpose else "auto"
+    table = missing_tokens(read_parquet(source.path), ro.na_values)
+    return _from_table(table, fmt, ro.opts, ro.anonymous, transpose=ro.transpose)
+
+
+def read_records(source: Source, ro: ReadOptions) -> Annotations:
+    """JSON Lines: one record per rating."""
+    records, lines = source.records()
+    table = missing_tokens(records_table(records, lines, source.path), ro.na_values)
+    return _from_table(table, "long", ro.opts, ro.anonymous, _RECORDS)
+
+
+def read_prodigy(source: Source, ro: ReadOptions) -> Annotations:
+    records, lines = source.records()
+    lf = platforms.prodigy_to_long(records, lines, str(source.path))
+    opts = _platform_opts(ro.opts)
+    return _from_longform(lf, str(source.path), "item", opts, _note("prodigy", ro.format))
+
+
+def read_lewidi(source: Source, ro: ReadOptions) -> Annotations:
+    lf = platforms.lewidi_to_long(source.document(), str(source.path))
+    opts = _platform_opts(ro.opts)
+    return _from_longform(lf, str(source.path), "item", opts, _note("lewidi", ro.format))
+
+
+def read_json(source: Source, ro: ReadOptions) -> Annotations:
+    """A Label Studio export; under ``auto`` a plain JSON list of records (Label
+    Studio's JSON-MIN among them) is read as JSON Lines are."""
+    data, path = source.document(), source.path
+    if (
+        ro.auto
+        and isinstance(data, list)
+        and data
+        and all(isinstance(t, dict) and "annotations" not in t and "data" not in t for t in data)
+    ):
+        # the record's position stands for its line
+        positions = np.arange(1, len(data) + 1)
+        table = records_table(data, positions, path)
+        return _from_table(table, "long", ro.opts, ro.anonymous, _RECORDS)
+    opts = dict(ro.opts)
+    lf = layouts.labelstudio_to_long(data, path=str(path), item_field=opts.pop("item_col"))
+    return _from_longform(
+        lf, str(path), "item", _platform_opts(opts), _note("labelstudio", ro.format)
+    )
 
 
 def _note(layout: str, format: str) -> str:
@@ -256,7 +426,13 @@ _RECORDS = "JSON records: one object per rating"
 
 
 def _from_table(
-    table, format: str, opts: dict, anonymous: bool = False, evidence: str | None = None
+    table,
+    format: str,
+    opts: dict,
+    anonymous: bool = False,
+    evidence: str | None = None,
+    *,
+    transpose: bool = False,
 ) -> Annotations:
     """Annotations from a table of strings in the layout ``format`` (``auto``:
     decided from the content); ``evidence`` replaces the decision's own
@@ -264,6 +440,15 @@ def _from_table(
     frame = table.frame
     if frame.empty:
         raise InputError("no data rows (header only?)", path=table.path, line=table.first_line)
+    if transpose:
+        return _from_raters_x_items(table, opts)
+    raters = opts.get("annotator_col")
+    if isinstance(raters, list):
+        # several annotator columns: the rater columns of a wide table
+        opts = {**opts, "annotator_col": None}
+        format = "wide"
+    else:
+        raters = None
     decision = _decide(table, format, opts, anonymous)
     if evidence is not None:
         decision = dataclasses.replace(decision, evidence=evidence)
@@ -285,14 +470,18 @@ def _from_table(
     if layout == "long":
         return _from_long_table(table, opts, anonymous, notes)
     scheme = _single_scheme(opts)
+    item_key = _item_key(frame, opts["item_col"] or decision.item_col, opts, table.path, notes)
+    decision = dataclasses.replace(decision, item_col=item_key)
     if layout == "wide":
+        _check_rater_columns(frame, item_key, raters, table.path)
         lf = layouts.wide_to_long(
             frame,
             path=table.path,
-            item_col=opts["item_col"] or decision.item_col,
+            item_col=item_key,
             first_line=table.first_line,
             scheme=scheme,
             line_numbers=table.line_numbers,
+            rater_cols=raters,
         )
     elif layout == "counts":
         cats = _declared_categories(opts, scheme)
@@ -340,6 +529,128 @@ def _from_table(
     return ann.as_anonymous() if layout == "counts" else ann
 
 
+def _item_key(frame, item, opts: dict, path, notes: list) -> str | None:
+    """The item column of a one-row-per-item table (counts, wide).  Ids repeated
+    on a few rows are added up (FER+ has four names on two rows); an id repeated
+    on many rows is not the key: the unique unnamed leading column is (with a
+    note), else the table is refused naming the flags."""
+    if item is None or opts.get("item_col") is not None:
+        return item
+    ids = frame[item].astype("string").str.strip()
+    ids = ids[ids.notna() & (ids != "")]
+    dup = int(ids.duplicated().sum())
+    if dup <= max(5, 0.01 * len(ids)):
+        return item
+    unique = [
+        c
+        for c in frame.columns
+        if c != item
+        and frame[c].astype("string").str.strip().replace("", pd.NA).notna().all()
+        and frame[c].nunique() == len(frame)
+        and not _label_like_column(frame, c)
+    ]
+    if "row_name" in unique:
+        notes.append(
+            f"item id: {item!r} repeats on {dup} of {len(ids)} rows, so it is not the key; "
+            "the unnamed leading column (unique on every row) is the item id"
+        )
+        return "row_name"
+    raise InputError(
+        f"item ids in column {item!r} repeat on {dup} of {len(ids)} rows: not the key of a "
+        "one-row-per-item table; name a unique id with --item-col"
+        + (f" ({name_list(unique, 3)})" if unique else "")
+        + ", or pass --format long --anonymous if each row is one rating",
+        path=path,
+        line=1,
+    )
+
+
+def _label_like_column(frame, column) -> bool:
+    """True for a column of whole numbers (a count or a code), not an id."""
+    return bool(frame[column].astype("string").str.strip().str.fullmatch(r"\d{1,3}").all())
+
+
+def _overlap(frame, column, others) -> float:
+    """Share of a column's distinct values that some other column holds too."""
+    mine = set(frame[column].astype("string").str.strip().dropna()) - {""}
+    if not mine:
+        return 1.0
+    theirs = set()
+    for c in others:
+        if c != column:
+            theirs |= set(frame[c].astype("string").str.strip().dropna())
+    return len(mine & theirs) / len(mine)
+
+
+def _check_rater_columns(frame, item, raters, path) -> None:
+    """Refuse a wide reading whose annotator columns include ids or text: a column
+    with a different value on every row that shares few values with the others."""
+    if raters is not None:
+        return
+    cols = [c for c in frame.columns if c != item]
+    odd = []
+    for c in cols:
+        s = frame[c].astype("string").str.strip().replace("", pd.NA).dropna()
+        if len(s) >= 10 and s.nunique() >= 0.9 * len(s) and _overlap(frame, c, cols) < 0.5:
+            odd.append(c)
+    if odd:
+        raise InputError(
+            f"column(s) {name_list(odd, 3)} hold a different value on every row (ids or text, "
+            "not an annotator's labels): name the rater columns with --annotator-col "
+            "(repeated) and the id with --item-col",
+            path=path,
+            line=1,
+        )
+
+
+def _annotator_names_column(frame, path) -> str | None:
+    """In a raters x items table, the one column whose values no other column
+    holds names the annotators; several such columns are refused."""
+    cols = list(frame.columns)
+    if len(cols) < 3:
+        return None
+    # a column with no name in the header cannot name an item
+    unnamed = [c for c in cols if re.fullmatch(r"row_name|column_\d+", str(c))]
+    odd = [c for c in cols if c in unnamed or _overlap(frame, c, cols) < 0.5]
+    if len(odd) > 1:
+        raise InputError(
+            f"columns {name_list(odd, 3)} share no values with the item columns (ids or "
+            "text, not items): name the annotator column with --annotator-col and remove "
+            "the others",
+            path=path,
+            line=1,
+        )
+    return odd[0] if odd else None
+
+
+def _from_raters_x_items(table, opts: dict) -> Annotations:
+    """A wide table with annotators in the rows (``--transpose``)."""
+    who = opts.get("annotator_col")
+    if isinstance(who, list):
+        raise InputError("--transpose takes at most one --annotator-col (the annotator names)")
+    who = who or opts.get("item_col")
+    if who is None:
+        who = _annotator_names_column(table.frame, table.path)
+    scheme = _single_scheme(opts)
+    lf = layouts.raters_x_items_to_long(
+        table.frame,
+        path=table.path,
+        annotator_col=who,
+        first_line=table.first_line,
+        scheme=scheme,
+        line_numbers=table.line_numbers,
+    )
+    note = "layout: raters-x-items (a wide table transposed with --transpose: rows are annotators)"
+    return _from_longform(
+        lf,
+        table.path,
+        "item",
+        {**opts, "annotator_col": "annotator", "label_cols": {scheme: scheme}},
+        note,
+        *table.notes,
+    )
+
+
 def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotations:
     """One row per rating; anonymous rows get per-item vote slots, and one-hot
     label blocks (GoEmotions) become one binary scheme per label."""
@@ -355,9 +666,9 @@ def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotat
     annotator_col = opts.get("annotator_col") or find_column(columns, ANNOTATOR_COLUMNS)
     if annotator_col is None and not anonymous:
         raise InputError(
-            f"no annotator column found (expected one of {', '.join(ANNOTATOR_COLUMNS)}): name "
-            "it with --annotator-col, or pass --anonymous if each row is one rating by an "
-            f"unknown annotator; columns are: {', '.join(columns)}",
+            "no annotator column (annotator_id, worker_id, ...): name it with --annotator-col; "
+            "--anonymous if rows are ratings by unknown annotators; --format wide|counts if "
+            f"rows are items; columns: {name_list(columns, 5)}",
             path=table.path,
             line=1,
         )

@@ -601,7 +601,7 @@ def factorize_column(column: pd.Series, distinct=None) -> tuple[np.ndarray, np.n
     """
     codes, uniques = distinct if distinct is not None else raw_factorize(column)
     text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str).str.strip()
-    na = text.str.replace(r"\s+", " ", regex=True).str.casefold().isin(NA_STRINGS).to_numpy(bool)
+    na = text.isin(NA_STRINGS).to_numpy(bool)  # pandas' default tokens, exactly
     # values equal after stripping become one; NA-like ones join the missing slot (last)
     canon, distinct = pd.factorize(text.where(~na, None), use_na_sentinel=True)
     values = np.append(np.asarray(distinct, dtype=object), None)

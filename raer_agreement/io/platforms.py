@@ -50,7 +50,7 @@ __all__ = [
 
 def _blank(series: pd.Series) -> np.ndarray:
     s = series.astype("string").str.strip()
-    return (s.isna() | (s == "") | s.str.casefold().isin(NA_STRINGS)).to_numpy(bool)
+    return (s.isna() | (s == "") | s.isin(NA_STRINGS)).to_numpy(bool)
 
 
 def _lines(table, n: int) -> np.ndarray:

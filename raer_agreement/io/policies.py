@@ -3,24 +3,14 @@ with repeated, inconsistent and unknown ratings.
 
 Kept apart from :mod:`raer_agreement.io.long` and :mod:`raer_agreement.io.load`
 (which need pandas) so that ``--help`` and ``--version`` do not import pandas.
-``FORMATS`` mirrors :data:`raer_agreement.io.load.FORMATS`
-(``tests/test_startup.py`` checks that they are equal).
+``FORMATS`` comes from the reader registry (:mod:`raer_agreement.io.readers`,
+itself free of pandas).
 """
 
-FORMATS = (
-    "auto",
-    "long",
-    "wide",
-    "counts",
-    "labelstudio",
-    "mturk",
-    "toloka",
-    "appen",
-    "prodigy",
-    "lewidi",
-    "parquet",
-    "jsonl",
-)
+from . import readers
+
+#: ``auto`` and the names of :data:`raer_agreement.io.readers.READERS`
+FORMATS = readers.FORMATS
 
 DUPLICATE_POLICIES = ("keep", "last", "error")
 INCONSISTENT_POLICIES = ("flag", "drop", "error")

@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, name_list
 
 __all__ = [
     "RawTable",
@@ -175,7 +175,8 @@ def read_delimited(
         clean = arrow_csv.read_clean_csv if arrow_csv.available() else _read_clean_utf8
         frame = clean(path, head)
         if frame is not None:
-            return RawTable(frame, str(path), first_line=2)
+            frame, notes = settle_blank_columns(frame, head.blanks)
+            return RawTable(frame, str(path), first_line=2, notes=notes)
     text = read_text(path, encoding)
     if not text.strip():
         raise InputError("the file is empty (expected a header row and ratings)", path=path)
@@ -187,6 +188,7 @@ def read_delimited(
     sep = sep or sniff_sep(header_line, path.suffix.lower())
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"', strict=True)
     header = None
+    blanks: list = []
     header_lineno = 0
     short = 0
     rows, lines = [], []
@@ -199,7 +201,7 @@ def read_delimited(
             if header is None:
                 header = [h.strip() for h in rec]
                 header_lineno = start
-                check_header(header, path, start)
+                blanks = check_header(header, path, start)
                 continue
             if len(rec) < len(header) and set(header[len(rec) :]) <= set(optional_trailing):
                 short += 1
@@ -231,9 +233,9 @@ def read_delimited(
         if blank.any():
             frame = frame[~blank].reset_index(drop=True)
             lines = np.asarray(lines)[~blank]
-    notes = ()
+    frame, notes = settle_blank_columns(frame, blanks)
     if short:
-        notes = (
+        notes += (
             f"{short} row(s) end before the header's last column(s) "
             f"({', '.join(h for h in header if h in optional_trailing)}); read as empty",
         )
@@ -254,6 +256,7 @@ class CleanHead(NamedTuple):
     sep: str
     header: list
     line: str
+    blanks: list = []
 
 
 def _clean_head(path: Path, *, sep: str | None, encoding: str | None) -> CleanHead | None:
@@ -270,8 +273,8 @@ def _clean_head(path: Path, *, sep: str | None, encoding: str | None) -> CleanHe
     header_line = text.replace("\r\n", "\n").replace("\r", "\n").split("\n", 1)[0]
     sep = sep or sniff_sep(header_line, path.suffix.lower())
     header = [h.strip() for h in next(csv.reader([header_line], delimiter=sep))]
-    check_header(header, path, 1)
-    return CleanHead(enc, sep, header, header_line)
+    blanks = check_header(header, path, 1)
+    return CleanHead(enc, sep, header, header_line, blanks)
 
 
 def _read_clean_utf8(path: Path, head: CleanHead) -> pd.DataFrame | None:
@@ -324,20 +327,56 @@ def _read_clean_utf8(path: Path, head: CleanHead) -> pd.DataFrame | None:
     return frame
 
 
-def check_header(header: list, path, line: int) -> None:
-    """Refuse empty or repeated column names; R's unnamed first column of row
-    names (``write.csv``) is renamed ``row_name`` in place."""
-    if len(header) > 1 and header[0] == "" and all(header[1:]):
+def check_header(header: list, path, line: int) -> list:
+    """Name blank column names and refuse repeated ones, in place.
+
+    R's unnamed first column of row names (``write.csv``) becomes ``row_name``;
+    any other blank name becomes its position, ``column_42`` (see
+    :func:`settle_blank_columns`).  Returns the positional names given.
+
+    >>> h = ["", "a", "", "b"]
+    >>> check_header(h, "x.csv", 1), h
+    (['row_name', 'column_3'], ['row_name', 'a', 'column_3', 'b'])
+    """
+    blanks = []
+    if len(header) > 1 and header[0] == "" and any(header[1:]):
         header[0] = "row_name"
+        blanks.append("row_name")
+    for k, h in enumerate(header):
+        if h == "" and len(header) > 1:
+            header[k] = f"column_{k + 1}"
+            blanks.append(header[k])
     if any(h == "" for h in header):
-        raise InputError(
-            f"empty column name in the header (column {header.index('') + 1})", path=path, line=line
-        )
+        raise InputError("empty column name in the header (column 1)", path=path, line=line)
     seen = set()
     for h in header:
         if h in seen:
             raise InputError("duplicated column name in the header", path=path, line=line, column=h)
         seen.add(h)
+    return blanks
+
+
+def settle_blank_columns(frame: pd.DataFrame, blanks: list) -> tuple[pd.DataFrame, tuple]:
+    """Drop the blank-named columns that hold no value (an MTurk batch's empty
+    column after ``Reject``); keep the others under their positional names.
+    Returns the table and the ledger notes saying which."""
+    if not blanks:
+        return frame, ()
+    empty = [
+        c for c in blanks if not (frame[c].astype("string").str.strip().fillna("") != "").any()
+    ]
+    kept = [c for c in blanks if c not in empty and c != "row_name"]
+    notes = []
+    if empty:
+        frame = frame.drop(columns=empty)
+        notes.append(
+            f"header: {len(empty)} empty column(s) with no name ignored ({name_list(empty)})"
+        )
+    if kept:
+        notes.append(
+            f"header: column(s) with no name but with values named by position: {name_list(kept)}"
+        )
+    return frame, tuple(notes)
 
 
 def read_parquet(path: Path) -> RawTable:

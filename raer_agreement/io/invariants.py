@@ -1,0 +1,289 @@
+"""Invariants every reading must pass, whichever reader produced it.
+
+A layout rule can be fooled by a file nobody has seen; the shape of the
+result is harder to fool.  :func:`check_reading` looks at what was read (items,
+annotators, ratings, categories) and refuses, in one line naming the evidence
+and every flag that would settle it, a reading that cannot be what the file
+means:
+
+* no item has two ratings, or the items are fewer than 1% of the rows read,
+  or nearly every annotator has one rating, or (in a wide reading) the
+  annotators outnumber the items: the layout, the item column or the
+  annotator column is wrong;
+* categories of one scheme that differ only in case or surrounding spaces
+  (``Agree`` and ``agree``): one category written two ways, or two?
+  ``--fold-case`` says one (:func:`fold_case` merges them with a ledger note).
+
+The in-memory loader calls :func:`check_reading` on every file it reads; the
+Dask ingest can call it on the :class:`~raer_agreement.Annotations` it builds.
+
+Examples
+--------
+>>> import numpy as np
+>>> from raer_agreement import Annotations
+>>> from raer_agreement.taxonomy import Taxonomy
+>>> tax = Taxonomy.from_categories({"label": ["a", "b"]})
+>>> ok = Annotations([0, 0, 1, 1], [0, 1, 0, 1], {"label": [0, 1, 1, 1]},
+...                  ["i1", "i2"], ["r1", "r2"], tax)
+>>> check_reading(ok) is ok
+True
+>>> once = Annotations(range(30), [0, 1] * 15, {"label": [0, 1] * 15},
+...                    [f"i{k}" for k in range(30)], ["r1", "r2"], tax)
+>>> check_reading(once, path="x.csv")
+Traceback (most recent call last):
+...
+raer_agreement.errors.InputError: x.csv: no item has two ratings (30 items): ...
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..annotations import Annotations
+from ..errors import InputError, name_list, quote
+from ..taxonomy import Taxonomy, natural_sort
+
+__all__ = [
+    "check_reading",
+    "check_shape",
+    "ReadingShape",
+    "fold_case",
+    "case_groups",
+    "INSPECT_HINT",
+]
+
+#: where a refusal sends the user to see the reading (the ``inspect`` command)
+INSPECT_HINT = "see raer-agreement inspect"
+
+#: the flags that change what a row, a column or a cell is
+_LAYOUT_FLAGS = "--format long|wide|counts, --item-col, --annotator-col, --anonymous"
+
+
+def check_reading(
+    ann: Annotations, *, path=None, layout: str | None = None, declared: bool = False
+) -> Annotations:
+    """Refuse a reading that breaks an invariant; return it unchanged otherwise.
+
+    Parameters
+    ----------
+    ann : Annotations
+        What a reader produced from one file.
+    path : str or Path, optional
+        The file (named in the refusal).
+    layout : str, optional
+        The layout the reader chose (``long``, ``wide``, ``counts``, a platform);
+        a wide reading has one more invariant.
+    declared : bool
+        The user declared the categories (``--categories``, ``--taxonomy``):
+        labels that differ only in case are then theirs to tell apart.
+
+    Returns
+    -------
+    Annotations
+        ``ann`` itself.
+
+    Raises
+    ------
+    InputError
+        One line: the broken invariant with its evidence, then every flag
+        that would settle it.
+    """
+    problem = shape_problem(ReadingShape.of(ann), layout)
+    if problem is None and not declared:
+        problem = _text_problem(ann, layout) or _case_problem(ann)
+    if problem is not None:
+        raise InputError(f"{problem}; {INSPECT_HINT}", path=path)
+    return ann
+
+
+@dataclasses.dataclass(frozen=True)
+class ReadingShape:
+    """The counts the shape invariants look at (a Dask ingest knows them
+    without holding the ratings in memory).
+
+    Attributes
+    ----------
+    n_ratings, n_items, n_annotators : int
+    rows : int
+        Rows (records, cells) read from the file.
+    max_per_item : int
+        Ratings of the most rated item.
+    single_share : float or None
+        Share of annotators with exactly one rating (None: not known).
+    anonymous : bool
+        Annotators are vote slots, not people.
+    """
+
+    n_ratings: int
+    n_items: int
+    n_annotators: int
+    rows: int
+    max_per_item: int
+    single_share: float | None = None
+    anonymous: bool = False
+
+    @classmethod
+    def of(cls, ann: Annotations) -> ReadingShape:
+        per_item = np.bincount(ann.item, minlength=ann.n_items)
+        per_ann = np.bincount(ann.annotator, minlength=ann.n_annotators)
+        return cls(
+            n_ratings=ann.n_ratings,
+            n_items=ann.n_items,
+            n_annotators=ann.n_annotators,
+            rows=max(int(ann.ledger.rows_read), ann.n_ratings),
+            max_per_item=int(per_item.max()) if len(per_item) else 0,
+            single_share=float((per_ann == 1).mean()) if len(per_ann) else None,
+            anonymous=ann.anonymous,
+        )
+
+
+def check_shape(shape: ReadingShape, *, path=None, layout: str | None = None) -> None:
+    """Refuse (one line) a reading whose counts break a shape invariant.
+
+    The in-memory loader calls it through :func:`check_reading`; the Dask
+    ingest calls it with the counts it gathers.
+
+    >>> shape = ReadingShape(n_ratings=7996, n_items=4, n_annotators=1999, rows=7996,
+    ...                      max_per_item=1999)
+    >>> check_shape(shape, layout="wide")
+    Traceback (most recent call last):
+    ...
+    raer_agreement.errors.InputError: only 4 items for 7996 rows: ...
+    """
+    problem = shape_problem(shape, layout)
+    if problem is not None:
+        raise InputError(f"{problem}; {INSPECT_HINT}", path=path)
+
+
+def shape_problem(shape: ReadingShape, layout: str | None) -> str | None:
+    """The first shape invariant the reading breaks, worded with its flags."""
+    n, n_items, n_ann = shape.n_ratings, shape.n_items, shape.n_annotators
+    if n == 0 or n_items == 0:
+        return None
+    platform = layout not in (None, "long", "wide", "counts", "raters-x-items")
+    # one annotator rates each item once by nature; a handful of rows prove nothing
+    if n_items >= 20 and n_ann >= 2 and shape.max_per_item < 2 and not platform:
+        return (
+            f"no item has two ratings ({n_items} items): the item column is a row id, or "
+            f"the layout is another; try {_LAYOUT_FLAGS}, --transpose"
+        )
+    if shape.rows >= 200 and n_items < 0.01 * shape.rows:
+        return (
+            f"only {n_items} items for {shape.rows} rows: the item column is not the item id; "
+            f"try {_LAYOUT_FLAGS}, --transpose"
+        )
+    single = shape.single_share
+    if not shape.anonymous and n_ann >= 20 and single is not None and single >= 0.9:
+        return (
+            f"{single:.0%} of {n_ann} annotators have one rating each: the annotator "
+            f"column is a row id, or items are columns; try {_LAYOUT_FLAGS}, --transpose"
+        )
+    if layout == "wide" and n_ann >= 10 and n_ann > n_items:
+        return (
+            f"a wide reading with more annotators ({n_ann}) than items ({n_items}): rows are "
+            "annotators, or most columns are no raters; try --transpose, or name the rater "
+            "columns with --annotator-col (repeated)"
+        )
+    return None
+
+
+def case_groups(categories: Sequence[str]) -> list[list[str]]:
+    """Groups of categories equal up to case and surrounding spaces.
+
+    >>> case_groups(["Agree", "agree ", "Disagree"])
+    [['Agree', 'agree ']]
+    """
+    folded: dict[str, list[str]] = {}
+    for c in categories:
+        folded.setdefault(" ".join(str(c).split()).casefold(), []).append(str(c))
+    return [g for g in folded.values() if len(g) > 1]
+
+
+def _text_problem(ann: Annotations, layout: str | None) -> str | None:
+    """Labels that are nearly as many as the ratings are text or ids, not a label set."""
+    for scheme in ann.schemes:
+        q = ann.n_categories(scheme)
+        rated = int((ann.labels[scheme] >= 0).sum())
+        if q > 50 and q > 0.2 * rated:
+            longest = sorted(ann.categories(scheme), key=len, reverse=True)[:2]
+            shown = name_list([quote(c, 24) for c in longest], 2)
+            hint = (
+                "name the rater columns with --annotator-col (repeated) and the id with --item-col"
+                if layout == "wide"
+                else "choose the label column with --label-col, or the layout with --format"
+            )
+            return (
+                f"scheme {scheme!r} has {q} distinct labels for {rated} ratings ({shown}, ...): "
+                f"text or ids, not labels; {hint}"
+            )
+    return None
+
+
+def _case_problem(ann: Annotations) -> str | None:
+    for scheme in ann.schemes:
+        groups = case_groups(ann.categories(scheme))
+        if groups:
+            shown = "; ".join(name_list([quote(c, 20) for c in g], 3) for g in groups[:2])
+            more = f" and {len(groups) - 2} more" if len(groups) > 2 else ""
+            return (
+                f"scheme {scheme!r} holds labels that differ only in case or spaces "
+                f"({shown}{more}): pass --fold-case to read each group as one category, "
+                "or --categories to declare them"
+            )
+    return None
+
+
+def fold_case(ann: Annotations) -> Annotations:
+    """Merge the categories of each scheme that differ only in case or
+    surrounding spaces, the most used spelling naming the merged category;
+    the ledger notes each merge.
+
+    Examples
+    --------
+    >>> from raer_agreement import Annotations
+    >>> from raer_agreement.taxonomy import Taxonomy
+    >>> tax = Taxonomy.from_categories({"label": ["Agree", "agree", "no"]})
+    >>> a = Annotations([0, 0, 1], [0, 1, 0], {"label": [0, 1, 1]}, ["i", "j"], ["r", "s"], tax)
+    >>> f = fold_case(a)
+    >>> f.categories("label"), f.labels["label"].tolist()
+    (('agree', 'no'), [0, 0, 0])
+    """
+    cats: dict[str, list[str]] = {}
+    labels: dict[str, np.ndarray] = {}
+    notes: list[str] = []
+    for scheme in ann.schemes:
+        old = list(ann.categories(scheme))
+        codes = ann.labels[scheme]
+        groups = case_groups(old)
+        if not groups:
+            cats[scheme], labels[scheme] = old, codes
+            continue
+        used = np.bincount(codes[codes >= 0], minlength=len(old))
+        spelling = {}
+        for g in groups:
+            best = max(g, key=lambda c: (used[old.index(c)], -old.index(c)))
+            spelling.update({c: best for c in g})
+            notes.append(
+                f"--fold-case: scheme {scheme!r}: {', '.join(map(repr, g))} read as {best!r}"
+            )
+        new = natural_sort({spelling.get(c, c) for c in old})
+        remap = np.array([new.index(spelling.get(c, c)) for c in old] + [-1], dtype=np.int64)
+        cats[scheme], labels[scheme] = new, remap[codes]
+    if not notes:
+        return ann
+    led = ann.ledger
+    ledger = dataclasses.replace(led, notes=led.notes + tuple(notes))
+    return Annotations(
+        ann.item,
+        ann.annotator,
+        labels,
+        ann.item_ids,
+        ann.annotator_ids,
+        Taxonomy.from_categories(cats),
+        ann.items,
+        ledger,
+        anonymous=ann.anonymous,
+    )

@@ -1,0 +1,200 @@
+"""The readers of ratings files, one registry entry each.
+
+A reader is one :class:`Reader`: its name (the ``--format`` value), a line of
+help, how the file is parsed (its *kind*), the file extensions and the content
+that pick it when ``--format auto``, and the function that reads it.  The
+command line's ``--format`` choices and their help, :data:`FORMATS`, and the
+platform sniffing of :func:`platform_of` all come from :data:`READERS`, so
+adding a reader is one module plus one :func:`register` call.
+
+This module imports neither pandas nor the readers themselves (their
+functions are named as ``"module:function"`` and imported on first use), so
+that ``--help`` stays fast.
+
+Examples
+--------
+>>> FORMATS[:4]
+('auto', 'long', 'wide', 'counts')
+>>> platform_of(["HITId", "WorkerId", "AssignmentStatus", "Answer.x"])
+'mturk'
+>>> READERS["parquet"].suffixes
+('.parquet', '.pq')
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+__all__ = [
+    "Reader",
+    "READERS",
+    "FORMATS",
+    "KINDS",
+    "register",
+    "platform_of",
+    "resolve",
+    "format_help",
+]
+
+#: how a file is parsed before a reader sees it
+KINDS = ("table", "parquet", "records", "json")
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One input format.
+
+    Attributes
+    ----------
+    name : str
+        The ``--format`` value.
+    summary : str
+        One line for ``--help``.
+    kind : str
+        One of :data:`KINDS`: a delimited ``table``, ``parquet``, JSON Lines
+        ``records`` or one ``json`` document.
+    load : str
+        ``"module:function"`` taking ``(source, options)`` and returning
+        :class:`~raer_agreement.Annotations` (see :mod:`raer_agreement.io.load`).
+    suffixes : tuple of str
+        Extensions that make this the reader of its kind under ``--format auto``.
+    header : callable, optional
+        ``header(set_of_column_names) -> bool``: the columns are this
+        platform's export (tables only; pure Python, no pandas).
+    sniff : str, optional
+        ``"module:function"`` taking the parsed content (the first record for
+        ``records``, the document for ``json``) and returning True when the
+        content is this reader's.
+    """
+
+    name: str
+    summary: str
+    kind: str
+    load: str
+    suffixes: tuple = ()
+    header: Callable[[set], bool] | None = None
+    sniff: str | None = None
+
+
+#: every reader, in the order ``--format`` lists them
+READERS: dict[str, Reader] = {}
+
+
+def register(reader: Reader) -> Reader:
+    """Add a reader (a name used twice is a mistake, refused)."""
+    if reader.name in READERS or reader.name == "auto":
+        raise ValueError(f"a reader named {reader.name!r} is already registered")
+    if reader.kind not in KINDS:
+        raise ValueError(f"reader kind must be one of {', '.join(KINDS)}; got {reader.kind!r}")
+    READERS[reader.name] = reader
+    global FORMATS
+    FORMATS = ("auto", *READERS)
+    return reader
+
+
+def format_help() -> str:
+    """The ``--format`` help: each reader's name and line.
+
+    >>> format_help().split("; ")[1]
+    'long: one row per rating (item, annotator, label)'
+    """
+    return "; ".join(
+        ["auto: decided from the content"] + [f"{r.name}: {r.summary}" for r in READERS.values()]
+    )
+
+
+def resolve(target: str):
+    """The object named ``"module:function"`` (imported now)."""
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def platform_of(columns: Iterable[str]) -> str | None:
+    """The crowdsourcing platform whose export has these columns, if any."""
+    cols = {str(c) for c in columns}
+    for reader in READERS.values():
+        if reader.header is not None and reader.header(cols):
+            return reader.name
+    return None
+
+
+def _mturk(cols: set) -> bool:
+    return {"HITId", "WorkerId", "AssignmentStatus"} <= cols
+
+
+def _toloka(cols: set) -> bool:
+    return any(c.startswith("ASSIGNMENT:") for c in cols) and any(
+        c.startswith("OUTPUT:") for c in cols
+    )
+
+
+def _appen(cols: set) -> bool:
+    return {"_unit_id", "_worker_id"} <= cols
+
+
+_LOAD = "raer_agreement.io.load"
+_PLATFORMS = "raer_agreement.io.platforms"
+FORMATS: tuple = ("auto",)
+
+for _reader in (
+    Reader("long", "one row per rating (item, annotator, label)", "table", f"{_LOAD}:read_table"),
+    Reader(
+        "wide",
+        "one row per item, one column per annotator (--transpose: rows are annotators)",
+        "table",
+        f"{_LOAD}:read_table",
+    ),
+    Reader(
+        "counts",
+        "one row per item, one column of vote counts per category",
+        "table",
+        f"{_LOAD}:read_table",
+    ),
+    Reader("labelstudio", "Label Studio JSON export", "json", f"{_LOAD}:read_json", (".json",)),
+    Reader(
+        "mturk",
+        "Amazon Mechanical Turk batch results",
+        "table",
+        f"{_LOAD}:read_table",
+        header=_mturk,
+    ),
+    Reader("toloka", "Toloka pool assignments", "table", f"{_LOAD}:read_table", header=_toloka),
+    Reader(
+        "appen",
+        "Figure Eight / Appen full report",
+        "table",
+        f"{_LOAD}:read_table",
+        header=_appen,
+    ),
+    Reader(
+        "prodigy",
+        "Prodigy db-out JSON Lines",
+        "records",
+        f"{_LOAD}:read_prodigy",
+        sniff=f"{_PLATFORMS}:looks_like_prodigy",
+    ),
+    Reader(
+        "lewidi",
+        "LeWiDi per-item JSON",
+        "json",
+        f"{_LOAD}:read_lewidi",
+        sniff=f"{_PLATFORMS}:looks_like_lewidi",
+    ),
+    Reader(
+        "parquet",
+        "Parquet table (read as a long table)",
+        "parquet",
+        f"{_LOAD}:read_parquet_file",
+        (".parquet", ".pq"),
+    ),
+    Reader(
+        "jsonl",
+        "JSON Lines, one record per rating",
+        "records",
+        f"{_LOAD}:read_records",
+        (".jsonl", ".ndjson"),
+    ),
+):
+    register(_reader)
