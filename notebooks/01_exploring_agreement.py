@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: py:percent
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -20,10 +20,6 @@
 # what agreement statistics do and do not tell us.
 
 # %%
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import pandas as pd
 
 import raer_agreement as ra
@@ -106,4 +102,3 @@ alpha_peer = krippendorff.alpha(ann.to_raters_x_items("coarse"), level_of_measur
 alpha_ours = float(table.set_index("coefficient").loc["krippendorff_alpha", "estimate"])
 print(f"krippendorff package: {alpha_peer:.12f}   raer_agreement: {alpha_ours:.12f}")
 assert abs(alpha_peer - alpha_ours) < 1e-12
-plt.close("all")

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
+from typing import Any
 
 
 def lazy_attributes(
     package: str, names: Mapping[str, str], submodules: tuple[str, ...] = ()
-) -> tuple[Callable[[str], object], Callable[[], list]]:
+) -> tuple[Callable[[str], Any], Callable[[], list]]:
     """``__getattr__`` and ``__dir__`` of a package whose attributes load on first use.
 
     Parameters

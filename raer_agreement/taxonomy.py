@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -198,14 +199,14 @@ class Scheme:
         return out[inv], int(normalised[inv].sum())
 
     def to_dict(self) -> dict:
-        d = {
+        d: dict[str, Any] = {
             "name": self.name,
             "description": self.description,
             "categories": [{"code": c, "name": n} for c, n in zip(self.codes, self.categories)],
         }
         if self.parent is not None:
             d["parent"] = self.parent
-            for cat, p in zip(d["categories"], self.parent_index):
+            for cat, p in zip(d["categories"], self.parent_index or ()):
                 cat["parent_index"] = int(p)
         if self.placeholder:
             d["placeholder"] = True
@@ -322,7 +323,7 @@ class Taxonomy:
             if len(set(cats)) != len(cats) or len(set(codes)) != len(codes):
                 raise bad(f"scheme {name!r} repeats a category name or code", column="categories")
             parent = s.get("parent")
-            pidx = None
+            pidx: tuple[int, ...] | None = None
             if parent is not None:
                 if parent not in raw:
                     raise bad(
@@ -338,7 +339,7 @@ class Taxonomy:
                     str(c.get("code", c.get("name"))) if isinstance(c, Mapping) else str(c)
                     for c in raw[parent]["categories"]
                 ]
-                pidx = []
+                positions: list[int] = []
                 for cname, p in zip(cats, parents):
                     if p is None:
                         raise bad(
@@ -347,16 +348,16 @@ class Taxonomy:
                         )
                     p = str(p)
                     if p in pcats:
-                        pidx.append(pcats.index(p))
+                        positions.append(pcats.index(p))
                     elif p in pcodes:
-                        pidx.append(pcodes.index(p))
+                        positions.append(pcodes.index(p))
                     else:
                         raise bad(
                             f"category {cname!r}: parent is not a category of {parent!r}",
                             column="parent",
                             value=p,
                         )
-                pidx = tuple(pidx)
+                pidx = tuple(positions)
             schemes.append(
                 Scheme(
                     name,

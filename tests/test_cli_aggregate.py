@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from raer_agreement.aggregation import METHODS  # every method the command offers
+from raer_agreement.aggregation import METHODS, registry  # every method the command offers
 from raer_agreement.cli import main
 from raer_agreement.simulate import SimulationParams, simulate_corpus
 
@@ -22,7 +22,9 @@ def files(tmp_path_factory):
     return d, c
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize(
+    "method", [m for m in METHODS if not registry.spec(m).binary_only]
+)  # the binary-only methods: tests/test_aggregation_new_methods.py
 def test_aggregate_writes_csv_with_ids_as_given(files, method, tmp_path, capsys):
     d, c = files
     out = tmp_path / "labels.csv"

@@ -11,7 +11,10 @@ from raer_agreement.io.long import ANNOTATOR_COLUMNS, ITEM_COLUMNS
 from raer_agreement.simulate import sample_path
 
 # the schemas of the package under test (installed or editable)
-SCHEMA = Path(str(resources.files("raer_agreement.data_schema")))
+# the folder of a file (a namespace package's files() is not a plain path on Python 3.10)
+SCHEMA = Path(
+    str(resources.files("raer_agreement.data_schema").joinpath("datapackage.json"))
+).parent
 
 
 def _fields(resource):

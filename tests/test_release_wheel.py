@@ -15,6 +15,7 @@ import sys
 import sysconfig
 import tarfile
 import zipfile
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,8 @@ import raer_agreement
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "raer_agreement"
+#: The data contract, kept once at the top level and shipped as raer_agreement/data_schema.
+TOP_SCHEMA = REPO / "data_schema"
 INSTALLED = os.environ.get("RAER_AGREEMENT_INSTALLED") == "1"
 DIST = Path(os.environ["RAER_AGREEMENT_DIST"]) if "RAER_AGREEMENT_DIST" in os.environ else None
 
@@ -83,6 +86,29 @@ def test_wheel_holds_every_module_schema_and_sample_file():
     # nothing beside the package: no tests, benchmarks or a stray top-level package
     tops = {n.split("/")[0] for n in names}
     assert tops == {"raer_agreement", f"raer_agreement-{raer_agreement.__version__}.dist-info"}
+
+
+def _top_schema() -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in TOP_SCHEMA.iterdir() if p.is_file()}
+
+
+def test_the_package_reads_the_top_level_data_schema():
+    # editable or installed: the schemas the package reads are the top-level files, byte for byte
+    pkg = resources.files("raer_agreement.data_schema")
+    top = _top_schema()
+    assert {"report.schema.json", "raer_taxonomy.json", "README.md"} <= set(top)
+    for name, data in top.items():
+        assert pkg.joinpath(name).read_bytes() == data, name
+    shipped = {p.name for p in pkg.iterdir() if p.is_file()}
+    assert shipped == set(top)
+
+
+@needs_dist
+def test_wheel_ships_the_top_level_data_schema():
+    prefix = "raer_agreement/data_schema/"
+    with zipfile.ZipFile(built("*.whl")) as whl:
+        shipped = {n[len(prefix) :]: whl.read(n) for n in whl.namelist() if n.startswith(prefix)}
+    assert shipped == _top_schema()
 
 
 @needs_dist

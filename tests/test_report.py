@@ -1,6 +1,7 @@
 """The report end to end: files, schema, determinism, and numbers checked
 against the simulated truth and independent computations."""
 
+import hashlib
 import json
 import re
 
@@ -19,6 +20,7 @@ FILES = {
     "labels.csv",
     "soft_labels.npz",
     "soft_labels.csv",
+    "soft_labels.parquet",
     "soft_labels.json",
     "train.txt",
     "test.txt",
@@ -32,6 +34,24 @@ def sample_report(tmp_path_factory):
         main(["report", "--out", str(out / "a"), "--n-boot", "50", "--seed", "3", "--quiet"]) == 0
     )
     return out / "a"
+
+
+def test_sidecar_lists_the_bundled_inputs_with_sha256(sample_report):
+    meta = json.loads((sample_report / "soft_labels.json").read_text())
+    listed = {p["path"]: p["sha256"] for p in meta["inputs"]}
+    for name in ("ratings.csv", "clips.csv"):
+        f = sample_path() / name
+        assert listed[str(f)] == hashlib.sha256(f.read_bytes()).hexdigest()
+
+
+def test_soft_labels_exported_as_parquet_too(sample_report):
+    csv = pd.read_csv(sample_report / "soft_labels.csv", dtype={"clip_id": str})
+    pq = pd.read_parquet(sample_report / "soft_labels.parquet")
+    assert list(pq.columns) == list(csv.columns)
+    assert pq["clip_id"].tolist() == csv["clip_id"].tolist()
+    doc = json.loads((sample_report / "report.json").read_text())
+    prob = doc["data"]["schemes"][doc["aggregation"]["scheme"]]
+    assert np.allclose(pq[prob].to_numpy(float), csv[prob].to_numpy(float), atol=1e-6)
 
 
 def test_writes_every_file_and_a_valid_document(sample_report):

@@ -5,11 +5,17 @@
 Walks every HTML page, resolves each ``href`` and ``src`` that stays on the site
 (relative, or absolute from the site root) to a file, and each ``#fragment`` to an
 ``id`` on the target page. Scripts and stylesheets must come from the site itself
-(it works offline). Exits 1 with one line per problem.
+(it works offline). Every internal link names a file, so that the site opens from
+disk (``file://``): a directory link would show a directory listing there.
+The API pages show no raw Sphinx role (``:func:`x```: the docstrings' roles are
+resolved by the build) and no built-in help (an attribute documented by its
+value's type, "int([x]) -> integer"). Exits 1 with one line per problem.
 """
 
 from __future__ import annotations
 
+import builtins
+import re
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,8 +27,20 @@ class Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.links: list[tuple[str, str]] = []  # (tag.attr, url)
         self.ids: set[str] = set()
+        self.text: list[str] = []
+        self._skip = 0  # inside <script> or <style>
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._skip = max(0, self._skip - 1)
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.text.append(data)
 
     def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._skip += 1
         a = dict(attrs)
         if a.get("id"):
             self.ids.add(a["id"])
@@ -48,12 +66,35 @@ def target_file(site: Path, page: Path, path: str) -> Path:
     return t
 
 
+#: A Sphinx role left as text.
+RAW_ROLE = re.compile(r":(?:py:)?(?:func|class|meth|data|attr|mod|obj|exc|const):`?~?[A-Za-z_]")
+#: The first line of every built-in type's help, as an inspected attribute would show it.
+BUILTIN_HELP = sorted(
+    {
+        t.__doc__.strip().splitlines()[0]
+        for t in vars(builtins).values()
+        if isinstance(t, type) and t.__doc__ and len(t.__doc__.strip().splitlines()[0]) > 12
+    }
+)
+
+
+def text_problems(rel: Path, page: Page) -> list[str]:
+    """Raw roles and built-in help on an API page."""
+    if rel.parts[0] != "api":
+        return []
+    text = "".join(page.text)
+    out = [f"{rel}: raw role {m[0]!r}" for m in RAW_ROLE.finditer(text)]
+    out += [f"{rel}: built-in help {h[:40]!r}" for h in BUILTIN_HELP if h in text]
+    return out
+
+
 def check(site: Path) -> list[str]:
     site = site.resolve()
     pages = {p.resolve(): parse(p) for p in site.rglob("*.html")}
     problems = []
     for page, parsed in sorted(pages.items()):
         rel = page.relative_to(site)
+        problems += text_problems(rel, parsed)
         for where, url in parsed.links:
             parts = urlsplit(url)
             if parts.scheme in ("mailto", "tel", "javascript", "data"):
@@ -67,6 +108,8 @@ def check(site: Path) -> list[str]:
             if not parts.path and not parts.fragment:
                 continue
             t = page if not parts.path else target_file(site, page, parts.path)
+            if parts.path and t.name == "index.html" and not parts.path.endswith(".html"):
+                problems.append(f"{rel}: {where} {url} names a folder (does not open from disk)")
             if not t.exists():
                 problems.append(f"{rel}: broken {where} {url}")
                 continue

@@ -4,7 +4,10 @@
   ``raer_agreement.cli`` (every subcommand registered there, with its options);
 * ``benchmarks/``: every ``benchmarks/*.md`` of the repository (README as the
   section's first page) and the images they show, listed in the nav in that order;
-* ``changelog.md`` and ``contributing.md``: the repository's own files.
+* ``changelog.md`` and ``contributing.md``: the repository's own files;
+* after the build, the Sphinx roles of the numpydoc docstrings
+  (``:func:`agreement_table```) become links to the object's entry in the API
+  pages, or plain code when no page documents it.
 
 Nothing is copied into docs/: a page added to the repository appears on the next build.
 """
@@ -12,7 +15,9 @@ Nothing is copied into docs/: a page added to the repository appears on the next
 from __future__ import annotations
 
 import argparse
+import html
 import os
+import re
 from pathlib import Path
 
 from mkdocs.structure.files import File, Files
@@ -94,3 +99,57 @@ def on_files(files: Files, config, **kwargs) -> Files:
         if (REPO / name).exists():
             add(name.lower(), (REPO / name).read_text(encoding="utf-8"))
     return files
+
+
+#: A Sphinx role as the Markdown renderer leaves it: ``:func:<code>~pkg.mod.name</code>``.
+ROLE = re.compile(
+    r":(?:py:)?(?:func|class|meth|data|attr|mod|obj|exc|const):<code>(~?)([^<]+)</code>"
+)
+OBJECT_ID = re.compile(r'\bid="(raer_agreement(?:\.[A-Za-z_][\w]*)*)"')
+
+
+def _target(name: str, ids: dict) -> str | None:
+    """The documented object a role names: the exact path, else the shortest
+    documented path ending in the same name (the public re-export), closest
+    to the named module first."""
+    if name in ids:
+        return name
+    tail = name.split(".")[-2:] if "." in name else [name]
+    for k in (len(tail), 1):
+        suffix = "." + ".".join(tail[-k:])
+        found = [i for i in ids if i.endswith(suffix)]
+        if found:
+            prefix = name.rsplit(".", k)[0] if "." in name else ""
+            return min(found, key=lambda i: (not i.startswith(prefix), i.count("."), i))
+    return None
+
+
+def resolve_roles(text: str, page: Path, ids: dict) -> str:
+    """``text`` (a built page) with each role a link, or code when nothing documents it."""
+
+    def one(m: re.Match) -> str:
+        name = m[2].strip().removesuffix("()")
+        shown = html.escape(name.rsplit(".", 1)[-1] if m[1] else name)
+        target = _target(name, ids)
+        if target is None:
+            return f"<code>{shown}</code>"
+        href = os.path.relpath(ids[target], page.parent).replace(os.sep, "/")
+        href = "" if ids[target] == page else href
+        return (
+            f'<a class="autorefs autorefs-internal" href="{href}#{target}"><code>{shown}</code></a>'
+        )
+
+    return ROLE.sub(one, text)
+
+
+def on_post_build(config, **kwargs) -> None:
+    site = Path(config["site_dir"])
+    pages = {p: p.read_text(encoding="utf-8") for p in sorted(site.rglob("*.html"))}
+    ids: dict[str, Path] = {}
+    for page, text in pages.items():
+        for m in OBJECT_ID.finditer(text):
+            ids.setdefault(m[1], page)
+    for page, text in pages.items():
+        fixed = resolve_roles(text, page, ids)
+        if fixed != text:
+            page.write_text(fixed, encoding="utf-8")

@@ -7,7 +7,17 @@ self, fitted attributes end in ``_``, ``fit_predict``/``fit_predict_proba``):
 * :class:`DawidSkene` (``model="full" | "diagonal" | "one-coin"``),
   :class:`OneCoinDawidSkene`, :class:`ClassConditionalDawidSkene`;
 * :class:`GLAD`, :class:`MACE`;
+* :class:`EBCC`, :class:`BWA` (Bayesian), :class:`ZeroBasedSkill`, :class:`KOS`
+  (binary), :class:`MMSR`;
 * :class:`HierarchicalDawidSkene` (coarse and fine votes jointly).
+
+Every method the command line offers is one line of
+:mod:`raer_agreement.aggregation.registry` (name, class, capabilities);
+:func:`choose_method` picks one from the data without gold (``--method auto``).
+
+Attributes load on first use (PEP 562), so that the registry can be read
+without pandas (``raer-agreement --help``) and the estimator modules can
+import it without a cycle through this package.
 
 Helpers: :func:`make_aggregator` (by CLI method name), :func:`evaluate`,
 :func:`read_gold`, :func:`review_queue`, :func:`confidence_table`, the
@@ -16,22 +26,98 @@ annotator triage (:func:`annotator_triage`, :func:`exclude_annotators`,
 :func:`drop_spammers`, :func:`exclusion_effect`).
 """
 
-from .base import Aggregator, as_annotations, entropy
-from .dawid_skene import ClassConditionalDawidSkene, DawidSkene, OneCoinDawidSkene
-from .evaluate import Evaluation, evaluate, read_gold
-from .glad import GLAD
-from .hierarchical import HierarchicalDawidSkene
-from .mace import MACE
-from .majority import MajorityVote, Wawa
-from .review import confidence_table, review_queue
-from .soft_labels import (
-    SoftLabels,
-    coarse_from_fine,
-    model_soft_labels,
-    soft_labels,
-    vote_distribution,
-)
-from .triage import annotator_triage, drop_spammers, exclude_annotators, exclusion_effect
+import sys
+import types
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
+
+_LAZY = {
+    "Aggregator": ".base",
+    "as_annotations": ".base",
+    "entropy": ".base",
+    "MajorityVote": ".majority",
+    "Wawa": ".majority",
+    "ZeroBasedSkill": ".zbs",
+    "DawidSkene": ".dawid_skene",
+    "OneCoinDawidSkene": ".dawid_skene",
+    "ClassConditionalDawidSkene": ".dawid_skene",
+    "GLAD": ".glad",
+    "MACE": ".mace",
+    "EBCC": ".ebcc",
+    "BWA": ".bwa",
+    "KOS": ".kos",
+    "MMSR": ".mmsr",
+    "HierarchicalDawidSkene": ".hierarchical",
+    "Evaluation": ".evaluate",
+    "evaluate": ".evaluate",
+    "read_gold": ".evaluate",
+    "review_queue": ".review",
+    "confidence_table": ".review",
+    "SoftLabels": ".soft_labels",
+    "soft_labels": ".soft_labels",
+    "vote_distribution": ".soft_labels",
+    "model_soft_labels": ".soft_labels",
+    "coarse_from_fine": ".soft_labels",
+    "METHODS": ".registry",
+    "CLAMPING_METHODS": ".registry",
+    "MethodSpec": ".registry",
+    "register": ".registry",
+    "method_names": ".registry",
+    "make_aggregator": ".registry",
+    "choose_method": ".auto",
+    "annotator_triage": ".triage",
+    "exclude_annotators": ".triage",
+    "drop_spammers": ".triage",
+    "exclusion_effect": ".triage",
+}
+
+if TYPE_CHECKING:  # what the lazy attributes are, for type checkers
+    from .auto import choose_method
+    from .base import Aggregator, as_annotations, entropy
+    from .bwa import BWA
+    from .dawid_skene import ClassConditionalDawidSkene, DawidSkene, OneCoinDawidSkene
+    from .ebcc import EBCC
+    from .evaluate import Evaluation, evaluate, read_gold
+    from .glad import GLAD
+    from .hierarchical import HierarchicalDawidSkene
+    from .kos import KOS
+    from .mace import MACE
+    from .majority import MajorityVote, Wawa
+    from .mmsr import MMSR
+    from .registry import (
+        CLAMPING_METHODS,
+        METHODS,
+        MethodSpec,
+        make_aggregator,
+        method_names,
+        register,
+    )
+    from .review import confidence_table, review_queue
+    from .soft_labels import (
+        SoftLabels,
+        coarse_from_fine,
+        model_soft_labels,
+        soft_labels,
+        vote_distribution,
+    )
+    from .triage import annotator_triage, drop_spammers, exclude_annotators, exclusion_effect
+    from .zbs import ZeroBasedSkill
+
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
+
+
+class _Package(types.ModuleType):
+    """Keeps the functions named like their modules (``evaluate``, ``soft_labels``)
+    as the package attributes when the import system binds the submodule."""
+
+    def __setattr__(self, name, value):
+        if isinstance(value, types.ModuleType) and _LAZY.get(name) == "." + name:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "Aggregator",
@@ -39,11 +125,16 @@ __all__ = [
     "entropy",
     "MajorityVote",
     "Wawa",
+    "ZeroBasedSkill",
     "DawidSkene",
     "OneCoinDawidSkene",
     "ClassConditionalDawidSkene",
     "GLAD",
     "MACE",
+    "EBCC",
+    "BWA",
+    "KOS",
+    "MMSR",
     "HierarchicalDawidSkene",
     "Evaluation",
     "evaluate",
@@ -57,64 +148,13 @@ __all__ = [
     "coarse_from_fine",
     "METHODS",
     "CLAMPING_METHODS",
+    "MethodSpec",
+    "register",
+    "method_names",
     "make_aggregator",
+    "choose_method",
     "annotator_triage",
     "exclude_annotators",
     "drop_spammers",
     "exclusion_effect",
 ]
-
-#: Method names of the command line, in the order shown.
-METHODS = (
-    "majority",
-    "wawa",
-    "dawid-skene",
-    "one-coin",
-    "class-conditional",
-    "glad",
-    "mace",
-    "hierarchical",
-)
-
-
-#: Methods whose EM can hold gold clips at their gold label (crowd-kit's ``true_labels``).
-CLAMPING_METHODS = ("dawid-skene", "one-coin", "class-conditional", "glad", "mace", "hierarchical")
-
-
-def make_aggregator(method: str, *, seed: int = 0, **options) -> Aggregator:
-    """An estimator by its command-line name.
-
-    Parameters
-    ----------
-    method : str
-        One of :data:`METHODS`.
-    seed : int
-        Seed of the methods that draw random numbers (majority-vote ties,
-        MACE restarts).
-    **options
-        Passed to the estimator.
-
-    Examples
-    --------
-    >>> make_aggregator("one-coin")
-    OneCoinDawidSkene()
-    """
-    if method == "majority":
-        return MajorityVote(random_state=seed, **options)
-    if method == "wawa":
-        return Wawa(random_state=seed, **options)
-    if method == "dawid-skene":
-        return DawidSkene(**options)
-    if method == "one-coin":
-        return OneCoinDawidSkene(**options)
-    if method == "class-conditional":
-        return ClassConditionalDawidSkene(**options)
-    if method == "glad":
-        return GLAD(**options)
-    if method == "mace":
-        return MACE(random_state=seed, **options)
-    if method == "hierarchical":
-        return HierarchicalDawidSkene(**options)
-    raise ValueError(
-        f"unknown aggregation method {method!r}; expected one of: {', '.join(METHODS)}"
-    )

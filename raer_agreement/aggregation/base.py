@@ -27,6 +27,7 @@ __all__ = [
     "normalise_log",
     "entropy",
     "gold_codes",
+    "no_other_options",
 ]
 
 
@@ -154,6 +155,22 @@ def normalise_log(logp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         log_norm = np.log(s) + top
         p /= s[:, None]
     return p, log_norm
+
+
+def no_other_options(method: str, fit_params: dict) -> None:
+    """Refuse ``fit`` options a method does not take (e.g. ``gold`` for a model
+    that cannot clamp), naming them.
+
+    Examples
+    --------
+    >>> no_other_options("KOS", {})
+    >>> no_other_options("KOS", {"gold": None})
+    Traceback (most recent call last):
+    ...
+    TypeError: KOS.fit takes no option gold
+    """
+    if fit_params:
+        raise TypeError(f"{method}.fit takes no option {', '.join(fit_params)}")
 
 
 def entropy(probs, axis: int = -1) -> np.ndarray:

@@ -59,7 +59,7 @@ def per_label_posteriors(
     """
     from ..annotations import Annotations
     from ..metrics.multilabel import label_sets
-    from . import make_aggregator
+    from .registry import make_aggregator
 
     sets = label_sets(data, **columns)
     if labels is None:

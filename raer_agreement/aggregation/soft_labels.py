@@ -36,6 +36,7 @@ from .recipes import (
     apply_vote_rules,
     ferplus_targets,
 )
+from .registry import make_aggregator
 
 __all__ = [
     "SoftLabels",
@@ -504,8 +505,6 @@ def soft_labels(
             "(models have their own smoothing)"
         )
     if isinstance(method, str):
-        from . import make_aggregator  # the registry lives in the package __init__
-
         est = make_aggregator(method, seed=seed, **options)
     elif options:
         raise ValueError("pass options to the estimator itself, not beside it")

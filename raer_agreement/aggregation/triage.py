@@ -43,6 +43,8 @@ from ..annotations import Annotations
 from ..errors import InputError
 from ..ledger import LedgerEntry
 from .base import as_annotations, entropy
+from .dawid_skene import DawidSkene
+from .registry import make_aggregator
 
 __all__ = [
     "spam_scores",
@@ -215,7 +217,6 @@ def annotator_triage(
     >>> t["spammer"].tolist()
     [False, False, True]
     """
-    from .dawid_skene import DawidSkene
 
     ann, scheme = as_annotations(data, scheme)
     require_identities(ann, "annotator triage")
@@ -447,7 +448,6 @@ def exclusion_effect(
     4
     """
     from ..metrics import agreement_table
-    from . import make_aggregator
 
     ann, scheme = as_annotations(ann, scheme)
     sub = exclude_annotators(ann, excluded)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
+from ..aggregation import registry
 from ..errors import InputError
 from ._common import add_input_arguments, add_output_arguments, load_from_args
-from .choices import CLAMPING_METHODS, METHOD_CHOICES
 
 #: Command-line options passed to the estimator, declared once: option -> (flag,
 #: check, what is expected).  An option reaches an estimator only when the
@@ -19,14 +19,30 @@ ESTIMATOR_OPTIONS = {
 }
 
 
+#: The default of each model's ``--smoothing``, shown in the help; a test checks it
+#: against the estimators' signatures (the help must not import them).
+SMOOTHING_DEFAULTS = {"dawid-skene": 0.0, "one-coin": 0.0, "class-conditional": 1.0}
+
+
+def method_help() -> str:
+    """The ``--method`` help, from the registry: each method and what it assumes."""
+    listed = "; ".join(
+        f"{s.name}: {s.summary}" for s in map(registry.spec, registry.method_names())
+    )
+    return (
+        f"aggregation model ({listed}); auto: chosen from the data, the model that best predicts "
+        "held-out votes (default: dawid-skene; majority for anonymous votes, since the other "
+        "models need annotator identities)"
+    )
+
+
 def add_method_arguments(p) -> None:
     g = p.add_argument_group("aggregation")
     g.add_argument(
         "--method",
-        choices=METHOD_CHOICES,
+        choices=(*registry.method_names(), "auto"),
         default=None,
-        help="aggregation model (default: dawid-skene; majority for anonymous votes, since the "
-        "other models need annotator identities)",
+        help=method_help(),
     )
     g.add_argument(
         "--scheme",
@@ -37,7 +53,7 @@ def add_method_arguments(p) -> None:
         "--seed",
         type=int,
         default=0,
-        help="seed of majority-vote tie breaking and MACE restarts (default: 0)",
+        help="seed of majority-vote tie breaking, restarts and random starts (default: 0)",
     )
     g.add_argument(
         "--tie-break",
@@ -48,11 +64,12 @@ def add_method_arguments(p) -> None:
     g.add_argument(
         "--max-iter", type=int, metavar="N", help="EM iterations at most (model default otherwise)"
     )
+    defaults = ", ".join(f"{k} {v:g}" for k, v in SMOOTHING_DEFAULTS.items())
     g.add_argument(
         "--smoothing",
         type=float,
         metavar="A",
-        help="Dawid-Skene family: Dirichlet pseudo-count per confusion cell (default 0.1)",
+        help=f"Dawid-Skene family: Dirichlet pseudo-count per confusion cell (default: {defaults})",
     )
 
 
@@ -72,7 +89,7 @@ def add_gold_arguments(p, *, purpose: str) -> None:
         "--clamp-gold",
         action="store_true",
         help="hold the gold clips at their gold label during EM (models: "
-        + ", ".join(CLAMPING_METHODS)
+        + ", ".join(registry.clamping_methods())
         + ")",
     )
 
@@ -84,10 +101,11 @@ def gold_from_args(args, ann):
     ``None`` method is the caller's default model, which has EM)."""
     from ..aggregation import read_gold
 
-    if args.clamp_gold and args.method is not None and args.method not in CLAMPING_METHODS:
+    clamping = registry.clamping_methods()
+    if args.clamp_gold and args.method not in (None, "auto") and args.method not in clamping:
         raise InputError(
             f"--clamp-gold holds gold clips fixed during EM; method {args.method!r} has no EM "
-            f"(use one of: {', '.join(CLAMPING_METHODS)})",
+            f"(use one of: {', '.join(clamping)})",
             column="--method",
             value=args.method,
         )
@@ -118,7 +136,17 @@ def fit_estimator(est, ann, scheme, gold, clamp: bool, gold_path=None):
 
 
 def resolve_method(args, ann) -> str | None:
-    """Fill in the default ``--method`` for these data; the line to print, if any."""
+    """Fill in ``--method`` for these data (the default, or ``auto``'s choice); the
+    line to print, if any.  ``args.method_choice`` keeps ``auto``'s scores."""
+    args.method_choice = None
+    if args.method == "auto":
+        from ..aggregation import choose_method
+
+        choice = choose_method(ann, args.scheme, seed=args.seed)
+        args.method, args.method_choice = choice.method, choice
+        if args.clamp_gold and choice.method not in registry.clamping_methods():
+            args.clamp_gold = False  # only majority (anonymous votes) has nothing to clamp
+        return choice.reason
     if args.method is not None:
         return None
     if ann.anonymous:
@@ -131,11 +159,22 @@ def resolve_method(args, ann) -> str | None:
     return None
 
 
+def check_capabilities(args, ann, scheme) -> None:
+    """Refuse, in one line, data the chosen method declares it cannot take."""
+    spec = registry.spec(args.method)
+    q = ann.n_categories(ann.resolve_scheme(scheme))
+    if spec.binary_only and q != 2:
+        raise InputError(
+            f"method {args.method!r} is for two classes only; the scheme has {q} "
+            "(choose another --method)",
+            column="--method",
+            value=args.method,
+        )
+
+
 def make_estimator(args):
     """The estimator named by ``--method``, with the options it takes."""
-    from ..aggregation import make_aggregator
-
-    est = make_aggregator(args.method, seed=args.seed)
+    est = registry.make_aggregator(args.method, seed=args.seed)
     params = est.get_params()
     for name, (flag, ok, expected) in ESTIMATOR_OPTIONS.items():
         value = getattr(args, name, None)
@@ -179,14 +218,16 @@ def run(args) -> int:
     check_writable(args.out, force=args.force)  # fail before the work
     ann = load_from_args(args)
     check_scheme(ann, args.scheme)
+    gold = gold_from_args(args, ann)
     note = resolve_method(args, ann)
     if note:
         print(note, file=sys.stderr)
-    gold = gold_from_args(args, ann)
+    check_capabilities(args, ann, args.scheme)
     est = fit_estimator(make_estimator(args), ann, args.scheme, gold, args.clamp_gold, args.gold)
     write_labels_csv(est, args.out, force=args.force)
     n_unres = int(est.labels_.isna().sum())
-    msg = f"wrote {len(est.labels_)} clips ({args.method}, scheme {est.scheme_}) to {args.out}"
+    how = args.method if args.method_choice is None else f"{args.method}, chosen by auto"
+    msg = f"wrote {len(est.labels_)} clips ({how}, scheme {est.scheme_}) to {args.out}"
     if n_unres:
         msg += f"; {n_unres} without a label (unresolved ties or no votes)"
     if getattr(est, "n_ties_", 0):

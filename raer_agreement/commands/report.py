@@ -118,8 +118,13 @@ def run(args) -> int:
         truth = gold if gold is not None else truth_for(args, report.scheme)
         p = plan(ann, report.scheme, truth=truth, seed=args.seed)
         report.document["planning"] = p.to_dict()
+    given = [*(args.clips or []), *([args.taxonomy] if args.taxonomy else [])]
+    if not args.input:  # the bundled corpus: its clip metadata is an input too
+        from ..simulate import sample_path
+
+        given.append(sample_path() / "clips.csv")
     paths = write_report(
-        report, args.out, force=args.force, inputs=args.input or [], exports=not args.no_exports
+        report, args.out, force=args.force, inputs=given, exports=not args.no_exports
     )
     if not args.quiet:
         for key, p in paths.items():

@@ -29,7 +29,7 @@ def register(sub, name):
     add_method_arguments(p)
     for a in p._actions:
         if a.dest == "method":
-            a.choices = ("votes", "auto") + tuple(a.choices)
+            a.choices = ("votes", "auto") + tuple(c for c in a.choices if c != "auto")
             a.default = "votes"
             a.help = (
                 "votes (empirical distribution), auto (the method and parameters that best "

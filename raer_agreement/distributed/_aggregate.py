@@ -15,6 +15,7 @@ import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -63,7 +64,7 @@ class DistributedFit:
     classes: tuple
     n_items: int
     parts: list
-    client: object
+    client: Any  # a dask.distributed.Client; Dask is an optional dependency
     info: dict = field(default_factory=dict)
 
     def write_parquet(self, out_dir, *, force: bool = False) -> Path:

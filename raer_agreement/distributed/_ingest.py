@@ -28,6 +28,7 @@ import glob
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -106,7 +107,7 @@ class DaskRatings:
     n_items, n_ratings : int
     """
 
-    client: object
+    client: Any  # a dask.distributed.Client; Dask is an optional dependency
     parts: list
     annotator_ids: tuple
     taxonomy: Taxonomy
@@ -257,7 +258,7 @@ def _label_values(df, item_col, annotator_col, label_cols) -> dict:
 
 
 def _union(*parts: dict) -> dict:
-    out = {}
+    out: dict[str, set] = {}
     for p in parts:
         for k, v in p.items():
             out.setdefault(k, set()).update(v)
@@ -307,7 +308,7 @@ class Block:
     item: np.ndarray
     annotator: np.ndarray
     labels: dict
-    item_ids: object
+    item_ids: Any  # a pyarrow Array of item ids
     annotator_ids: tuple
     taxonomy: Taxonomy
     anonymous: bool = False

@@ -13,6 +13,7 @@ import json
 import sys
 import warnings
 from pathlib import Path
+from typing import cast
 
 from ..errors import InputError
 
@@ -77,12 +78,8 @@ def run(args) -> int:
     _unsupported(args, {"clips": None, "encoding": None})
     if args.partitions is not None and args.partitions < 1:
         raise InputError("--partitions must be at least 1", value=args.partitions)
-    handler = {"aggregate": _aggregate, "soft-labels": _soft_labels, "agreement": _agreement}[
-        args.command
-    ]
-    handler_check = getattr(handler, "check", None)
-    if handler_check:
-        handler_check(args)
+    check, handler = _COMMANDS[args.command]
+    check(args)
     try:
         from . import close, connect, read_ratings
     except ImportError as e:  # pragma: no cover - depends on the environment
@@ -146,8 +143,9 @@ def _fit(args, ratings, method: str):
         opts["smoothing"] = args.smoothing
     else:  # the default of the in-memory estimator of the same name
         from ..aggregation import make_aggregator
+        from ..aggregation.dawid_skene import DawidSkene
 
-        opts["smoothing"] = make_aggregator(method).smoothing
+        opts["smoothing"] = cast(DawidSkene, make_aggregator(method)).smoothing
     return dawid_skene(ratings, scheme, model=model, progress=True, **opts)
 
 
@@ -168,9 +166,6 @@ def _aggregate_check(args):
     _check_method(args.method)
     _check_out(args)
     _unsupported(args, {"gold": None})
-
-
-_aggregate.check = _aggregate_check
 
 
 def _soft_labels(args, ratings) -> int:
@@ -197,9 +192,6 @@ def _soft_labels_check(args):
             "list_files": False,
         },
     )
-
-
-_soft_labels.check = _soft_labels_check
 
 
 def _agreement(args, ratings) -> int:
@@ -246,4 +238,9 @@ def _agreement_check(args):
         )
 
 
-_agreement.check = _agreement_check
+# Each command the Dask engine runs: its option check (before a cluster starts) and its handler.
+_COMMANDS = {
+    "aggregate": (_aggregate_check, _aggregate),
+    "soft-labels": (_soft_labels_check, _soft_labels),
+    "agreement": (_agreement_check, _agreement),
+}

@@ -253,6 +253,8 @@ def build_report(
             "n_ratings": ann.n_ratings,
             "schemes": {s: list(ann.categories(s)) for s in ann.schemes},
             "contexts": contexts,
+            # the pages word RAER-specific facts only for RAER's taxonomy
+            "taxonomy": ann.taxonomy.name,
         },
     }
     if ann.anonymous:

@@ -10,7 +10,8 @@ from ..metrics import COEFFICIENT_NAMES
 from ..metrics.results import format_annotators
 from . import plots
 from .decisions import alpha_threshold_text, benchmark_frame, comparison_section, triage_section
-from .render import Figure, Paragraph, Section, Table, fmt
+from .render import Figure, Paragraph, Section, Table, count, fmt
+from .vocabulary import METHOD_NAMES, class_name, display_name
 
 __all__ = ["report_sections", "reading_of_coefficients"]
 
@@ -44,6 +45,14 @@ def _coef_frame(coefs: dict) -> pd.DataFrame:
             )
         }
     )
+
+
+#: When the page explains the kappa paradox (the rule of the document's ``paradox`` flag,
+#: :func:`raer_agreement.metrics.paradox_diagnostics`).
+PARADOX_RULE = (
+    "The paradox is named when one class holds more than half of the votes, raw agreement "
+    "is at least 0.70 and AC1 exceeds Fleiss' kappa by more than 0.10."
+)
 
 
 def reading_of_coefficients(coefs: dict, diagnostics: dict, scheme: str) -> str:
@@ -99,13 +108,14 @@ def reading_of_coefficients(coefs: dict, diagnostics: dict, scheme: str) -> str:
                 "That is below Krippendorff's 0.667 threshold for tentative conclusions: expect label "
                 "noise, and prefer soft labels or model-based aggregation to single votes."
             )
-    if top is not None and prev is not None and ac1 == ac1 and kappa == kappa:
+    if diagnostics.get("paradox") and top is not None and prev is not None:
         parts.append(
-            f"{top} makes up {fmt(100 * prev, 1)}% of the votes. When one class dominates, kappa-type "
-            "coefficients (kappa, alpha) expect much agreement by chance and fall even though raw "
-            f"agreement stays high (the kappa paradox); Gwet's AC1 ({fmt(ac1)}) and Brennan-Prediger "
-            f"({fmt(g('brennan_prediger'))}) model chance differently and stay higher. Report them side "
-            "by side, with the per-class values below, rather than one number."
+            f"{class_name(top)} makes up {fmt(100 * prev, 1)}% of the votes: one class dominates. "
+            "Kappa-type coefficients (kappa, alpha) then expect much agreement by chance and fall "
+            "even though raw agreement stays high (the kappa paradox); Gwet's AC1 "
+            f"({fmt(ac1)}) and Brennan-Prediger ({fmt(g('brennan_prediger'))}) model chance "
+            "differently and stay higher. Report them side by side, with the per-class values "
+            f"below, rather than one number. ({PARADOX_RULE})"
         )
     mk = diagnostics.get("mean_cohen_kappa_max")
     if mk is not None:
@@ -200,7 +210,7 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
     s.add(
         Table(
             shown,
-            caption=f"{entry['n_items']} clips, {entry['n_ratings']} ratings, "
+            caption=f"{fmt(entry['n_items'])} clips, {fmt(entry['n_ratings'])} ratings, "
             f"{format_annotators(entry['n_annotators'])}. SE by Gwet's linearisation, 95% CI with t(n-1) clipped at 1 (irrCAC "
             f"conventions); bootstrap: {doc['n_boot']} percentile resamples of clips (seed "
             f"{doc['seed']}).",
@@ -237,7 +247,7 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
     if worst is not None:
         s.add(
             Paragraph(
-                f"Agreement breaks down most on {worst['category']} (Fleiss' category kappa "
+                f"Agreement breaks down most on {class_name(worst['category'])} (Fleiss' category kappa "
                 f"{fmt(float(worst['fleiss_kappa']))}, {fmt(100 * float(worst['prevalence']), 1)}% of votes)."
             )
         )
@@ -324,8 +334,8 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
         s.add(
             Table(
                 pa,
-                caption="alpha_without: alpha with the annotator left out; alpha_influence: that minus "
-                "the full alpha (positive = the annotator lowers agreement).",
+                caption="alpha without: alpha with the annotator left out; alpha influence: that "
+                "minus the full alpha (positive = the annotator lowers agreement).",
             )
         )
     km = detail.get("pairwise_kappa")
@@ -357,7 +367,7 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
     vd = detail["vote_distribution"]
     s.add(
         Paragraph(
-            f"Of {vd['n_items_with_2plus']} clips with two or more votes, {fmt(100 * (vd['unanimous_share'] or 0), 1)}% "
+            f"Of {fmt(vd['n_items_with_2plus'])} clips with two or more votes, {fmt(100 * (vd['unanimous_share'] or 0), 1)}% "
             f"are unanimous and {fmt(100 * (vd['majority_share'] or 0), 1)}% have a strict majority; mean "
             f"top-vote share {fmt(vd['mean_top_share'])}, mean normalised entropy {fmt(vd['mean_entropy'])}."
         )
@@ -398,26 +408,31 @@ def _scheme_sections(doc: dict, report, scheme: str) -> list[Section]:
                 lo = alpha.loc[alpha["estimate"].astype(float).idxmin()]
                 s.add(
                     Paragraph(
-                        f"By {col}: alpha is lowest for {lo['group']} ({fmt(lo['estimate'])}, "
-                        f"{int(lo['n_items'])} clips)."
+                        f"By {display_name(col)}: alpha is lowest for {class_name(lo['group'])} "
+                        f"({fmt(lo['estimate'])}, {count(lo['n_items'])} clips)."
                     )
                 )
                 s.add(
                     Figure(
-                        plots.plot_by_context(df, title=f"{scheme}: agreement by {col}").figure,
-                        f"Krippendorff's alpha, Gwet's AC1 and Fleiss' kappa within each {col} value, with "
+                        plots.plot_by_context(
+                            df, title=f"{scheme}: agreement by {display_name(col)}"
+                        ).figure,
+                        "Krippendorff's alpha, Gwet's AC1 and Fleiss' kappa within each "
+                        f"{display_name(col)} value, with "
                         "95% CIs (t-based).",
                     )
                 )
             s.add(
                 Table(
                     df.rename(columns={"group": col}),
-                    caption=f"Coefficients within each {col} value.",
+                    caption=f"Coefficients within each {display_name(col)} value.",
                 )
             )
         out.append(s)
         for col, block in entry.get("by_comparison", {}).items():
-            out.append(comparison_section(col, block, scheme, _CONTEXT_COEFFICIENTS))
+            sec = comparison_section(col, block, scheme, _CONTEXT_COEFFICIENTS)
+            sec.title = sec.title.replace(f"by {col}?", f"by {display_name(col)}?")
+            out.append(sec)
     return out
 
 
@@ -463,6 +478,18 @@ def _granularity_section(doc: dict) -> Section | None:
     return s
 
 
+_RAER_UAR = ", RAER's primary metric"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _is_raer(doc: dict) -> bool:
+    """RAER-specific wording only on data read with the RAER taxonomy."""
+    return doc["data"].get("taxonomy") == "RAER"
+
+
 def _aggregation_section(doc: dict, report) -> list[Section]:
     agg = doc["aggregation"]
     scheme = agg["scheme"]
@@ -471,10 +498,12 @@ def _aggregation_section(doc: dict, report) -> list[Section]:
     dist = pd.DataFrame(agg["class_distribution"])
     s.add(
         Paragraph(
-            f"Final {scheme} labels by {', '.join(agg['methods'])}; the exported labels and soft-label "
-            f"targets come from {agg['chosen']}. "
+            f"Final labels of the {scheme} scheme by "
+            f"{', '.join(METHOD_NAMES.get(m, m) for m in agg['methods'])}; the exported labels and "
+            f"soft-label targets come from {METHOD_NAMES.get(agg['chosen'], agg['chosen'])}. "
             + " ".join(
-                f"{r['a']} and {r['b']} disagree on {r['n_changed']} clips "
+                f"{_capital(display_name(r['a']))} and {display_name(r['b'])} disagree on "
+                f"{count(r['n_changed'])} clips "
                 f"({fmt(100 * r['share_changed'], 1)}%)."
                 for r in agg["changed"]
             )
@@ -484,7 +513,7 @@ def _aggregation_section(doc: dict, report) -> list[Section]:
         s.add(
             Paragraph(
                 f"Majority vote ties were broken at random (seed {doc['seed']}); "
-                f"{agg['unresolved']['majority']} clips stay unresolved.",
+                f"{count(agg['unresolved']['majority'])} clips stay unresolved.",
                 "note",
             )
         )
@@ -529,13 +558,13 @@ def _aggregation_section(doc: dict, report) -> list[Section]:
 
     rv = doc["review"]
     s = Section("Clips to review", anchor="review", level=3)
+    clips = pd.DataFrame(rv["clips"]).head(25)
     s.add(
         Paragraph(
-            f"{rv['n_queued']} clips are queued ({rv['criteria']}); the 25 most doubtful are listed with "
-            "their paths."
+            f"{count(rv['n_queued'])} clips are queued ({rv['criteria']}); the "
+            f"{min(25, len(clips))} most doubtful are listed below."
         )
     )
-    clips = pd.DataFrame(rv["clips"]).head(25)
     if len(clips):
         keep = [c for c in clips.columns if c.startswith("label_")] + [
             c
@@ -555,7 +584,7 @@ def _aggregation_section(doc: dict, report) -> list[Section]:
         s.add(
             Paragraph(
                 f"Each annotator scored against the majority of the other annotators (UAR = mean "
-                f"per-class recall, RAER's primary metric; WAR = accuracy): median UAR "
+                f"per-class recall{_RAER_UAR if _is_raer(doc) else ''}; WAR = accuracy): median UAR "
                 f"{fmt(hc['uar'].median())}, median WAR {fmt(hc['war'].median())}. A model trained "
                 "on these labels is read against this."
             )
@@ -572,7 +601,7 @@ def _aggregation_section(doc: dict, report) -> list[Section]:
     if pred:
         s.add(
             Paragraph(
-                f"The predictions in {pred['source']} ({pred['n_matched']} clips matched) score UAR "
+                f"The predictions in {pred['source']} ({count(pred['n_matched'])} clips matched) score UAR "
                 f"{fmt(pred['uar'])} and WAR {fmt(pred['war'])} against the {pred['against']} labels"
                 + (
                     f", beside the human median UAR {fmt(pred['human_uar_median'])} and WAR "
@@ -612,8 +641,8 @@ def report_sections(report) -> list[Section]:
             + "; ".join(f"{k} ({len(v)} classes)" for k, v in d["schemes"].items())
             + ". "
             f"On {first}: Krippendorff's alpha {fmt(a['estimate'])} (95% CI {fmt(a['ci_low'])}-{fmt(a['ci_high'])}), "
-            f"Gwet's AC1 {fmt(ac1['estimate'])}. Rows dropped: {doc['ledger']['rows_dropped']} of "
-            f"{doc['ledger']['rows_read']}."
+            f"Gwet's AC1 {fmt(ac1['estimate'])}. Rows dropped: {count(doc['ledger']['rows_dropped'])} of "
+            f"{count(doc['ledger']['rows_read'])}."
         )
     )
     sections = [over, _ledger_section(doc)]

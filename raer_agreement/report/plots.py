@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .vocabulary import display_name, short_name
+
 __all__ = [
     "PALETTE",
     "plot_coefficients",
@@ -86,7 +88,7 @@ def plot_coefficients(table: pd.DataFrame, ax=None, *, title: str | None = None)
         ``boot_ci_low, boot_ci_high`` (as :func:`raer_agreement.metrics.agreement_table`).
     """
     ax = new_axes(ax, (6.4, 0.45 * len(table) + 1.2))
-    labels = [str(c).replace("_", " ") for c in table["coefficient"]]
+    labels = [display_name(c) for c in table["coefficient"]]
     _interval_rows(
         ax, labels, table["estimate"], table["ci_low"], table["ci_high"], label="95% CI (analytic)"
     )
@@ -144,10 +146,10 @@ def plot_per_class(
         names = [f"{n}\n{100 * p:.1f}% of votes" for n, p in zip(names, df["prevalence"])]
     lo = df.get(f"{value}_ci_low", df.get("ci_low", pd.Series(np.nan, index=df.index)))
     hi = df.get(f"{value}_ci_high", df.get("ci_high", pd.Series(np.nan, index=df.index)))
-    _interval_rows(ax, names, df[value], lo, hi, label=value.replace("_", " "))
+    _interval_rows(ax, names, df[value], lo, hi, label=short_name(value))
     ax.axvline(0, color="0.6", lw=0.8)
     ax.invert_yaxis()
-    ax.set_xlabel(f"{value.replace('_', ' ')} (95% CI)")
+    ax.set_xlabel(f"{short_name(value)} (95% CI)")
     if title:
         ax.set_title(title)
     return ax
@@ -312,7 +314,7 @@ def plot_by_context(
             sub.get("ci_high", np.nan),
             color=PALETTE[k % len(PALETTE)],
             offset=(k - (len(coefs) - 1) / 2) * step,
-            label=None if c is None else str(c).replace("_", " "),
+            label=None if c is None else display_name(c),
             marker="osD^v"[k % 5],
         )
     ax.invert_yaxis()
@@ -362,6 +364,14 @@ def plot_contingency(
     return ax
 
 
+def _labels_collide(names: Sequence[str], ax) -> bool:
+    """Whether horizontal tick labels would run into each other: each label's
+    width (about 0.6 em a character at the tick font size) against its slot."""
+    width_in = ax.figure.get_figwidth() * ax.get_position().width
+    slot_pt = 72 * width_in / max(len(names), 1)
+    return max((len(n) for n in names), default=0) * 0.6 * 10 > 0.9 * slot_pt
+
+
 def plot_class_distribution(dist: pd.DataFrame, ax=None, *, title: str | None = None):
     """Grouped bars: final class shares per method (columns) and a reference.
 
@@ -378,10 +388,14 @@ def plot_class_distribution(dist: pd.DataFrame, ax=None, *, title: str | None = 
             np.arange(k) + (j - (m - 1) / 2) * width,
             dist[col].to_numpy(float),
             width,
-            label=str(col),
+            label=display_name(col),
             color=PALETTE[j % len(PALETTE)],
         )
-    ax.set_xticks(range(k), [str(c) for c in dist.index])
+    names = [str(c) for c in dist.index]
+    if _labels_collide(names, ax):
+        ax.set_xticks(range(k), names, rotation=35, ha="right", rotation_mode="anchor")
+    else:
+        ax.set_xticks(range(k), names)
     ax.set_ylabel("share of clips")
     ax.legend(fontsize=7, frameon=False)
     if title:

@@ -18,11 +18,30 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .vocabulary import display_name
+
 __all__ = ["Section", "Paragraph", "Table", "Figure", "to_html", "to_markdown", "fmt"]
 
 
+#: Values this close to zero are zero (round-off of differences and bounds, e.g. a
+#: Wilson bound of 5.6e-17): they print as 0, never in scientific notation.
+ZERO = 1e-12
+
+
 def fmt(v, digits: int = 3) -> str:
-    """Numbers for people: fixed decimals, nan as an en dash."""
+    """The report's one number formatter.
+
+    Integers with thousands separators; floats with ``digits`` fixed
+    decimals (thousands separated, never scientific notation, values within
+    :data:`ZERO` of zero and negative zeros as plain zeros); ``None`` and
+    non-finite values as an en dash; booleans as yes/no; anything else as
+    its text.
+
+    >>> fmt(24711), fmt(0.51159), fmt(5.6e-17), fmt(-5.5e-04), fmt(1234.5, 1)
+    ('24,711', '0.512', '0.000', '-0.001', '1,234.5')
+    >>> fmt(-0.0001), fmt(float("nan")), fmt(None), fmt(True), fmt(2000.0)
+    ('0.000', '–', '–', 'yes', '2,000')
+    """
     if v is None:
         return "–"
     if isinstance(v, (bool, np.bool_)):
@@ -30,14 +49,32 @@ def fmt(v, digits: int = 3) -> str:
     if isinstance(v, (int, np.integer)):
         return f"{int(v):,}"
     if isinstance(v, (float, np.floating)):
-        if not math.isfinite(float(v)):
+        x = float(v)
+        if not math.isfinite(x):
             return "–"
-        if float(v).is_integer() and abs(v) >= 1000:
-            return f"{int(v):,}"
-        if v != 0 and abs(v) < 10**-digits:
-            return f"{v:.1e}"
-        return f"{v:.{digits}f}"
+        if abs(x) < ZERO:
+            x = 0.0
+        if x.is_integer() and abs(x) >= 1000:
+            return f"{int(x):,}"
+        text = f"{x:,.{digits}f}"
+        # a value that rounds to zero carries no sign
+        return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
     return str(v)
+
+
+def count(v) -> str:
+    """A count: an integer with thousands separators, also when it arrives as a
+    float with round-off (``1637.9999999999998`` -> ``1,638``).
+
+    >>> count(1637.9999999999998), count(24711), count(2.5)
+    ('1,638', '24,711', '2.500')
+    """
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+        return fmt(v)
+    x = float(v)
+    if math.isfinite(x) and abs(x - round(x)) < 1e-6 * max(1.0, abs(x)):
+        return f"{int(round(x)):,}"
+    return fmt(v)
 
 
 @dataclass
@@ -82,85 +119,90 @@ def _figure_uri(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-#: Column headers for people (JSON keys stay as they are); others lose their underscores.
-HEADERS = {
-    "n_ratings": "ratings",
-    "n_items": "clips",
-    "n_compared": "ratings compared",
-    "n_both": "ratings with both labels",
-    "n_changed": "clips changed",
-    "n_votes": "votes",
-    "n_distinct_labels": "distinct labels",
-    "p_value": "p",
-    "se": "SE",
-    "se_h0": "SE under H0",
-    "consensus_agreement": "agreement with consensus",
-    "kappa_vs_consensus": "kappa vs consensus",
-    "mean_cohen_kappa": "mean Cohen's kappa",
-    "alpha_without": "alpha without",
-    "alpha_influence": "alpha influence",
-    "fleiss_kappa": "Fleiss' kappa",
-    "alpha_one_vs_rest": "alpha one-vs-rest",
-    "share_changed": "share changed",
-    "min_confidence": "lowest confidence",
-    "max_entropy": "highest entropy",
-    "top_vote_share": "top-vote share",
-    "clip_id": "clip",
-    "uar": "UAR",
-    "war": "WAR",
-    "ci_low": "CI low",
-    "ci_high": "CI high",
-    "boot_ci_low": "bootstrap low",
-    "boot_ci_high": "bootstrap high",
-}
-
-
 def header(name) -> str:
-    """A column header for people: ``kappa_vs_consensus`` -> ``kappa vs consensus``.
+    """A column header for people: the vocabulary's name of the key.
 
     >>> header("n_compared"), header("alpha_one_vs_rest"), header("95% CI low")
     ('ratings compared', 'alpha one-vs-rest', '95% CI low')
     """
-    name = str(name)
-    if name in HEADERS:
-        return HEADERS[name]
-    if name.startswith("label_"):
-        return "label (" + name[len("label_") :] + ")"
-    return name.replace("_", " ")
+    return display_name(name)
 
 
 def _is_count(name) -> bool:
     name = str(name)
-    return name.startswith("n_") or name in ("rows", "count", "counts")
+    return name.startswith("n_") or name in ("rows", "count", "counts", "ratings", "clips")
 
 
 def _is_p(name) -> bool:
     return str(name) in ("p_value", "p", "p-value")
 
 
+#: Columns whose values are keys of the vocabulary (shown by their display names).
+NAMED_VALUES = ("coefficient", "reason", "method", "a", "b")
+
+
 def cell(v, column, digits: int = 3) -> str:
-    """One table cell: counts as integers, p-values below 0.001 as ``<0.001``.
+    """One table cell: counts as integers, p-values below 0.001 as ``<0.001``,
+    coefficient keys and ledger reasons by their display names, other numbers
+    by :func:`fmt`.
 
     >>> cell(1638.0, "n_compared"), cell(0.0, "p_value"), cell(0.0312, "p_value")
     ('1,638', '<0.001', '0.031')
+    >>> cell("gwet_ac1", "coefficient"), cell(6.8e-04, "alpha_influence")
+    ("Gwet's AC1", '0.001')
     """
-    if _is_count(column) and isinstance(v, (int, float, np.integer, np.floating)):
-        if isinstance(v, (bool, np.bool_)) or not math.isfinite(float(v)):
-            return fmt(v, digits)
-        if float(v).is_integer():
-            return f"{int(v):,}"
+    if _is_count(column):
+        return count(v)
     if _is_p(column) and isinstance(v, (float, np.floating)) and math.isfinite(float(v)):
         return "<0.001" if v < 0.001 else f"{v:.3f}"
+    if isinstance(v, str) and str(column) in NAMED_VALUES:
+        return display_name(v)
     return fmt(v, digits)
 
 
-def _cells(df: pd.DataFrame, digits: int, index: bool):
+def chips(votes: str) -> list[tuple[str, str]]:
+    """``"Neutrality 3, Fatigue 1"`` (a review-queue votes cell) as ``[(class, count)]``.
+
+    >>> chips("Neutrality 3, Fatigue 1"), chips("1 1, 2 1")
+    ([('Neutrality', '3'), ('Fatigue', '1')], [('1', '1'), ('2', '1')])
+    """
+    out = []
+    for part in str(votes).split(", "):
+        name, _, n = part.rpartition(" ")
+        out.append((name, n) if name and n.isdigit() else (part, ""))
+    return out
+
+
+def _votes_text(votes: str) -> str:
+    return ", ".join(f"{name} ×{n}" if n else name for name, n in chips(votes))
+
+
+def _votes_html(votes: str) -> str:
+    return "".join(
+        f'<span class="chip">{html.escape(name)}'
+        + (f" <b>×{html.escape(n)}</b>" if n else "")
+        + "</span>"
+        for name, n in chips(votes)
+    )
+
+
+def _cells(df: pd.DataFrame, digits: int, index: bool, *, as_html: bool = False):
+    """Headers and rows of a table as text (or as escaped HTML with vote chips)."""
     frame = df.reset_index() if index else df
     cols = list(frame.columns)
     head = [header(c) for c in cols]
+
+    def one(v, c) -> str:
+        if str(c) == "votes" and isinstance(v, str):
+            return _votes_html(v) if as_html else _votes_text(v)
+        text = cell(v, c, digits)
+        if not as_html:
+            return text
+        # paths and ids may break after a slash, never inside a word
+        return html.escape(text).replace("/", "/<wbr>")
+
     rows = [
-        [cell(v, c, digits) for v, c in zip(row, cols)]
-        for row in frame.itertuples(index=False, name=None)
+        [one(v, c) for v, c in zip(row, cols)] for row in frame.itertuples(index=False, name=None)
     ]
     return head, rows
 
@@ -171,18 +213,56 @@ header{background:#0b3c5d;color:#fff;padding:18px 32px}
 header h1{margin:0 0 4px 0;font-size:1.6em} header p{margin:0;opacity:.85}
 nav{position:sticky;top:0;background:#fff;border-bottom:1px solid #ddd;padding:6px 32px;font-size:.85em;z-index:2}
 nav a{margin-right:14px;color:#0b3c5d;text-decoration:none} nav a:hover{text-decoration:underline}
-main{max-width:1100px;margin:0 auto;padding:8px 32px 48px}
+main{max-width:1216px;margin:0 auto;padding:8px 32px 48px}
 h2{border-bottom:2px solid #0b3c5d;padding-bottom:4px;margin-top:36px;color:#0b3c5d}
 h3{margin-top:26px;color:#333}
 table{border-collapse:collapse;margin:8px 0 4px;font-size:.86em;background:#fff}
 th,td{border:1px solid #d8d8d8;padding:3px 8px;text-align:right}
 th{background:#eef3f7} td:first-child,th:first-child{text-align:left}
 caption{caption-side:bottom;text-align:left;font-size:.8em;color:#555;padding-top:3px}
-figure{margin:10px 0 18px} figure img{max-width:100%;border:1px solid #e3e3e3;background:#fff}
+figure{margin:10px 0 18px} figure img{max-width:100%;box-sizing:border-box;border:1px solid #e3e3e3;background:#fff}
 figcaption{font-size:.82em;color:#555}
 p.note{color:#555;font-size:.88em} p.warn{background:#fff4e5;border-left:4px solid #E69F00;padding:6px 10px}
-.scroll{overflow-x:auto}
+.scroll{overflow-x:auto;max-width:100%}
+td{overflow-wrap:break-word} td.t,th.t{text-align:left}
+.chip{display:inline-block;white-space:nowrap;background:#eef3f7;border-radius:8px;padding:0 6px;margin:1px 2px;font-size:.92em}
+@media print{
+ nav{display:none} header{background:none;color:#000} main{max-width:none;padding:0}
+ .scroll{overflow:visible} table{width:100%;table-layout:auto;font-size:.72em;page-break-inside:auto}
+ th,td{padding:2px 4px;overflow-wrap:anywhere;word-break:break-word} tr{page-break-inside:avoid}
+ figure{page-break-inside:avoid} figure img{max-width:100%}
+}
 """
+
+
+def _table_html(b: Table) -> str:
+    """A table in its own scrolling box (wide tables scroll on screen, wrap in print)."""
+    head, rows = _cells(b.frame, b.digits, b.index, as_html=True)
+    out = ['<div class="scroll"><table>']
+    if b.caption:
+        out.append(f"<caption>{html.escape(b.caption)}</caption>")
+    # text columns read left to right; numbers align on the right
+    frame = b.frame.reset_index() if b.index else b.frame
+    text_cols = [not pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
+    out.append(
+        "<thead><tr>"
+        + "".join(
+            f'<th class="t">{html.escape(h)}</th>' if t else f"<th>{html.escape(h)}</th>"
+            for h, t in zip(head, text_cols)
+        )
+        + "</tr></thead><tbody>"
+    )
+    for r in rows:
+        out.append(
+            "<tr>"
+            + "".join(
+                f'<td class="t">{c}</td>' if is_text else f"<td>{c}</td>"
+                for c, is_text in zip(r, text_cols)
+            )
+            + "</tr>"
+        )
+    out.append("</tbody></table></div>")
+    return "\n".join(out)
 
 
 def to_html(title: str, subtitle: str, sections: list[Section]) -> str:
@@ -209,18 +289,7 @@ def to_html(title: str, subtitle: str, sections: list[Section]) -> str:
                 cls = f' class="{b.kind}"' if b.kind != "p" else ""
                 out.append(f"<p{cls}>{html.escape(b.text)}</p>")
             elif isinstance(b, Table):
-                head, rows = _cells(b.frame, b.digits, b.index)
-                out.append('<div class="scroll"><table>')
-                if b.caption:
-                    out.append(f"<caption>{html.escape(b.caption)}</caption>")
-                out.append(
-                    "<thead><tr>"
-                    + "".join(f"<th>{html.escape(h)}</th>" for h in head)
-                    + "</tr></thead><tbody>"
-                )
-                for r in rows:
-                    out.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>")
-                out.append("</tbody></table></div>")
+                out.append(_table_html(b))
             elif isinstance(b, Figure):
                 alt = html.escape(b.alt or b.caption)
                 out.append(

@@ -14,7 +14,7 @@ from .builder import Report
 from .pages import report_sections
 from .render import to_html, to_markdown
 
-__all__ = ["write_report", "report_schema", "validate_report", "REPORT_FILES"]
+__all__ = ["write_report", "report_schema", "validate_report", "recorded_inputs", "REPORT_FILES"]
 
 REPORT_FILES = ("report.html", "report.md", "report.json")
 
@@ -44,6 +44,23 @@ def validate_report(document: dict) -> None:
     jsonschema.Draft202012Validator(report_schema(), registry=registry).validate(document)
 
 
+def recorded_inputs(sources: Iterable, given: Iterable = ()) -> list[Path]:
+    """The input files a sidecar records: the ledger's sources, then the other
+    files given, each once (by resolved path); names that are not files
+    (``"<DataFrame>"``) are left out.
+
+    >>> from raer_agreement.simulate import sample_path
+    >>> [p.name for p in recorded_inputs([sample_path() / "ratings.csv", "<DataFrame>"])]
+    ['ratings.csv']
+    """
+    seen: dict[Path, Path] = {}
+    for p in [*sources, *given]:
+        path = Path(p)
+        if path.is_file():
+            seen.setdefault(path.resolve(), path)
+    return list(seen.values())
+
+
 def write_report(
     report: Report, out_dir, *, force: bool = False, inputs: Iterable = (), exports: bool = True
 ) -> dict:
@@ -51,7 +68,7 @@ def write_report(
 
     Exports (from the chosen method, on the aggregated scheme): ``labels.csv``
     (``clip_id, label, confidence, prob_<class>...``), soft-label targets
-    ``soft_labels.{npz,csv}`` with the JSON sidecar, and, when the clips'
+    ``soft_labels.{npz,csv,parquet}`` with the JSON sidecar, and, when the clips'
     frame counts are known, the official list files ``<split>.txt``.
 
     Parameters
@@ -62,7 +79,9 @@ def write_report(
         Overwrite existing files (otherwise any existing target stops the
         run before anything is written).
     inputs : iterable of paths
-        Input files, recorded with their SHA-256 in the sidecar.
+        Input files given beside the ratings (clip lists, metadata); recorded
+        with their SHA-256 in the sidecar, after the files the ledger read the
+        ratings from (always listed, the bundled corpus's included).
 
     Returns
     -------
@@ -92,6 +111,7 @@ def write_report(
             labels=out / "labels.csv",
             soft_npz=out / "soft_labels.npz",
             soft_csv=out / "soft_labels.csv",
+            soft_parquet=out / "soft_labels.parquet",
             soft_json=out / "soft_labels.json",
         )
         if with_lists:
@@ -120,8 +140,8 @@ def write_report(
             export_soft_labels(
                 soft,
                 out,
-                formats=("npz", "csv"),
-                inputs=[p for p in inputs if Path(p).is_file()],
+                formats=("npz", "csv", "parquet"),
+                inputs=recorded_inputs(ann.ledger.sources, inputs),
                 extra={"report": "report.json"},
                 force=True,
             )

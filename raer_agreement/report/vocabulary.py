@@ -1,0 +1,137 @@
+"""Display names, in one table: coefficients, aggregation methods, columns and ledger reasons.
+
+The JSON documents keep their machine keys (``krippendorff_alpha``,
+``n_compared``, ``expired_assignment``); every page, figure and text
+output names them through :func:`display_name`, so a key reads the same
+everywhere it is shown.
+
+Examples
+--------
+>>> display_name("gwet_ac1"), display_name("n_compared"), display_name("session_type")
+("Gwet's AC1", 'ratings compared', 'session type')
+>>> display_name("inconsistent_fine_coarse")
+'fine label outside its coarse label'
+>>> short_name("krippendorff_alpha")
+'alpha'
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..metrics import COEFFICIENT_NAMES
+
+__all__ = ["VOCABULARY", "SHORT_NAMES", "display_name", "short_name", "class_name"]
+
+#: Short names of the coefficients, for axis labels and legends.
+SHORT_NAMES = {
+    "percent_agreement": "percent agreement",
+    "fleiss_kappa": "Fleiss' kappa",
+    "randolph_kappa": "Randolph's kappa",
+    "brennan_prediger": "Brennan-Prediger",
+    "conger_kappa": "Conger's kappa",
+    "gwet_ac1": "AC1",
+    "krippendorff_alpha": "alpha",
+    "mean_cohen_kappa": "mean Cohen's kappa",
+}
+
+#: Aggregation methods as the pages name them.
+METHOD_NAMES = {
+    "majority": "majority vote",
+    "wawa": "WAWA",
+    "dawid-skene": "Dawid-Skene",
+    "one-coin": "one-coin Dawid-Skene",
+    "class-conditional": "class-conditional Dawid-Skene",
+    "glad": "GLAD",
+    "mace": "MACE",
+    "zbs": "ZBS",
+    "ebcc": "EBCC",
+    "bwa": "BWA",
+    "kos": "KOS",
+    "mmsr": "M-MSR",
+    "hierarchical": "hierarchical Dawid-Skene",
+}
+
+#: Column keys of the documents' tables.
+COLUMN_NAMES = {
+    "n_ratings": "ratings",
+    "n_items": "clips",
+    "n_compared": "ratings compared",
+    "n_both": "ratings with both labels",
+    "n_changed": "clips changed",
+    "n_votes": "votes",
+    "n_distinct_labels": "distinct labels",
+    "n_matched": "clips matched",
+    "p_value": "p",
+    "se": "SE",
+    "se_h0": "SE under H0",
+    "consensus_agreement": "agreement with consensus",
+    "kappa_vs_consensus": "kappa vs consensus",
+    "alpha_without": "alpha without",
+    "alpha_influence": "alpha influence",
+    "alpha_one_vs_rest": "alpha one-vs-rest",
+    "specific_agreement": "specific (positive) agreement",
+    "share_changed": "share changed",
+    "min_confidence": "lowest confidence",
+    "max_entropy": "highest entropy",
+    "top_vote_share": "top-vote share",
+    "clip_id": "clip",
+    "uar": "UAR",
+    "war": "WAR",
+    "ci_low": "95% CI low",
+    "ci_high": "95% CI high",
+    "boot_ci_low": "bootstrap low",
+    "boot_ci_high": "bootstrap high",
+}
+
+#: Ledger reasons that read better than their key with spaces.
+REASON_NAMES = {
+    "expired_assignment": "expired assignment",
+    "rejected_assignment": "rejected assignment",
+    "missing_label": "missing label",
+    "missing_item": "missing clip id",
+    "missing_annotator": "missing annotator",
+    "duplicate": "duplicate rating",
+    "unknown_label": "label outside the scheme",
+    "empty_answer": "empty answer",
+    "spammer": "flagged as a spammer",
+}
+
+#: Every display name, by key (coefficients first: a coefficient used as a column
+#: header reads as the coefficient).
+VOCABULARY = {**COLUMN_NAMES, **METHOD_NAMES, **REASON_NAMES, **COEFFICIENT_NAMES}
+
+_INCONSISTENT = re.compile(r"^inconsistent_(?P<child>[A-Za-z0-9]+)_(?P<parent>[A-Za-z0-9]+)$")
+
+
+def display_name(key) -> str:
+    """How a page names ``key``: the vocabulary's entry, else the key with spaces.
+
+    ``label_<method>`` columns read ``label (<method>)``; a ledger reason
+    ``inconsistent_<child>_<parent>`` reads as the rule it breaks.
+    """
+    key = str(key)
+    if key in VOCABULARY:
+        return VOCABULARY[key]
+    if key.startswith("label_"):
+        return f"label ({display_name(key[len('label_') :])})"
+    m = _INCONSISTENT.match(key)
+    if m:
+        return f"{m['child']} label outside its {m['parent']} label"
+    return key.replace("_", " ")
+
+
+def short_name(key) -> str:
+    """A coefficient's short name for figures (``krippendorff_alpha`` -> ``alpha``)."""
+    key = str(key)
+    return SHORT_NAMES.get(key, display_name(key))
+
+
+def class_name(name) -> str:
+    """A class as a sentence names it: a bare code reads ``class 3``, a name as it is.
+
+    >>> class_name("3"), class_name(3), class_name("Neutrality")
+    ('class 3', 'class 3', 'Neutrality')
+    """
+    text = str(name)
+    return f"class {text}" if re.fullmatch(r"-?\d+(\.\d+)?", text) else text
