@@ -61,7 +61,8 @@ def _ratio(num, den):
 def chance_corrected(pa, pe):
     """(pa - pe) / (1 - pe); nan where pe == 1 (chance agreement is total)."""
     pe = np.asarray(pe, dtype=float)
-    one = np.isclose(pe, 1.0, rtol=0, atol=1e-12)
+    # |pe - 1| <= 1e-12 is np.isclose(pe, 1, rtol=0, atol=1e-12) without its checks (hot in the bootstrap)
+    one = np.abs(pe - 1.0) <= 1e-12
     return np.where(one, np.nan, (pa - pe) / np.where(one, 1.0, 1.0 - pe))
 
 
@@ -482,5 +483,6 @@ def cohen_from_pair_sums(S: np.ndarray, q: int, W: np.ndarray) -> np.ndarray:
     pa = S[..., 1] / safe
     pk = S[..., 2 : 2 + q] / safe[..., None]
     pl = S[..., 2 + q :] / safe[..., None]
-    pe = np.einsum("bpk,kl,bpl->bp", pk, W, pl)
+    # two products, not a three-operand einsum: numpy runs that one as a slow loop
+    pe = np.sum((pk @ W) * pl, axis=-1)
     return np.where(n >= 2, chance_corrected(pa, pe), np.nan)
