@@ -83,6 +83,7 @@ def is_chance_corrected(name: str | None) -> bool:
     """
     return name in CHANCE_CORRECTED
 
+
 #: Benchmark scales: ``(lower, upper, band)`` from the best band down (as in
 #: irrCAC's ``landis.koch``, ``altman`` and ``fleiss`` data frames).
 SCALES: dict[str, tuple[tuple[float, float, str], ...]] = {
