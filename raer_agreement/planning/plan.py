@@ -185,8 +185,11 @@ def reached_k(per_k: pd.DataFrame, target) -> tuple[int | None, int | None]:
     point = per_k[per_k[col] >= target[1]]
     lo = CI_LOW[col]
     sure = per_k[per_k[lo] >= target[1]] if lo in per_k else per_k.iloc[:0]
-    first = lambda f: int(f["k"].iloc[0]) if len(f) else None
-    return first(sure), first(point)
+    return _first_k(sure), _first_k(point)
+
+
+def _first_k(rows: pd.DataFrame) -> int | None:
+    return int(rows["k"].iloc[0]) if len(rows) else None
 
 
 def _over(r) -> str:
