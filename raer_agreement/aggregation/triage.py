@@ -546,8 +546,9 @@ def gold_accuracy(data, gold, scheme: str | None = None, *, confidence: float = 
             "n_gold": n,
             "n_correct": k.astype(np.int64),
             "accuracy": p,
-            "ci_low": centre - half,
-            "ci_high": centre + half,
+            # exact at the ends (0 of n: lower bound 0, not 5.6e-17; n of n: upper 1)
+            "ci_low": np.where(k == 0, 0.0, np.clip(centre - half, 0.0, 1.0)),
+            "ci_high": np.where(k == n, 1.0, np.clip(centre + half, 0.0, 1.0)),
         },
         index=pd.Index(ann.annotator_ids, name="annotator_id"),
     )

@@ -1,7 +1,10 @@
 """``raer-agreement agreement --compare A B``: agreement in round B minus round A.
 
 Both files are read with the same reading options (and the same annotator
-exclusions); when they share clips the bootstrap is paired.  The JSON
+exclusions); when they share clips the bootstrap is paired.  Whether they
+share annotators decides the inference (``design``): a shared panel is held
+fixed, separate panels add the annotators' sampling error, anonymous votes
+get no p-value.  The JSON
 document (``data_schema/comparison.schema.json``) holds, for the compared
 scheme, ``comparison.<coefficient>`` with ``estimate_a, estimate_b,
 difference, ci_low, ci_high, p_value``.
@@ -24,7 +27,8 @@ def add_compare_argument(group) -> None:
         nargs=2,
         metavar=("A", "B"),
         help="compare two rounds or groups: agreement in B minus agreement in A, with a bootstrap "
-        "CI over clips (paired when they share clips) and a p-value",
+        "CI over clips (paired when they share clips; annotators resampled too when the "
+        "rounds have different annotators) and a p-value",
     )
 
 
@@ -50,7 +54,7 @@ def comparison_document(
     """The JSON document of a two-way comparison (``data_schema/comparison.schema.json``)."""
     from .._json import to_jsonable
     from .._version import __version__
-    from ..metrics.compare import compare_agreement, comparison_block
+    from ..metrics.compare import compare_groups, comparison_block
 
     if scheme is None:
         common = [s for s in a.schemes if s in b.schemes]
@@ -60,9 +64,16 @@ def comparison_document(
                 f"{', '.join(b.schemes)})"
             )
         scheme = common[0]
-    t = compare_agreement(
-        a, b, scheme, n_boot=n_boot, rng=seed, confidence=confidence, weights=weights, level=level
+    c = compare_groups(
+        {"a": a, "b": b},
+        scheme,
+        n_boot=n_boot,
+        rng=seed,
+        confidence=confidence,
+        weights=weights,
+        level=level,
     )
+    t = c.pairwise.drop(columns=["group_a", "group_b"]).set_index("coefficient")
     return to_jsonable(
         {
             "package": {"name": "raer_agreement", "version": __version__},
@@ -77,6 +88,7 @@ def comparison_document(
                 "method": "percentile",
                 "paired": bool(t["paired"].iloc[0]),
             },
+            "design": c.design,
             "comparison": comparison_block(t),
             "ledgers": {"a": a.ledger.to_dict(), "b": b.ledger.to_dict()},
         }
@@ -122,14 +134,39 @@ def render_comparison(doc: dict) -> str:
         f"scheme {doc['scheme']}; bootstrap: {bs['n_boot']} resamples of clips, "
         + ("paired (shared clips drawn together)" if bs["paired"] else "independent")
         + f", seed {bs['seed']}",
+        _design_line(doc["design"]),
         "",
         line(head),
         "  ".join("-" * w for w in widths),
         *[line(r) for r in rows],
         "",
-        "p: two-sided, H0 no difference (inverts the percentile interval).",
+        "p: two-sided, H0 no difference"
+        + (
+            " (inverts the percentile interval)."
+            if doc["design"]["design"] == "shared_panel"
+            else "."
+        ),
     ]
     return "\n".join(out)
+
+
+#: how the text names each design
+_DESIGN_WORDS = {
+    "shared_panel": "shared panel",
+    "separate_panels": "separate panels",
+    "unknown": "unknown (anonymous votes)",
+}
+
+
+def _design_line(design: dict) -> str:
+    """One line: which annotators the sides share, and the inference that follows."""
+    n = design["n_annotators"]
+    counts = (
+        ""
+        if design["n_shared"] is None
+        else (f" ({n['a']} and {n['b']} annotators, {design['n_shared']} in both)")
+    )
+    return f"design: {_DESIGN_WORDS[design['design']]}{counts}; inference: {design['method']}"
 
 
 def run_compare(args, *, weights=None) -> int:

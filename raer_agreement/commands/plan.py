@@ -59,7 +59,8 @@ def register(sub, name):
         "--start-k",
         type=int,
         metavar="K",
-        help="votes per clip before extra votes are spent (default: the k reaching the target)",
+        help="votes per clip before extra votes are spent (default: the smallest k whose 95%% CI "
+        "lower bound reaches the target)",
     )
     a.add_argument(
         "--strategies",
@@ -210,7 +211,15 @@ def run(args) -> int:
 
 def _table(result) -> str:
     t = result.per_k
-    cols = ["k", "n_ratings", "n_clips_short", "agreement_with_full", "ci_low", "ci_high"]
+    cols = [
+        "k",
+        "n_ratings",
+        "n_clips",
+        "n_clips_short",
+        "agreement_with_full",
+        "ci_low",
+        "ci_high",
+    ]
     cols += [c for c in ("uar_with_full", "accuracy_vs_truth", "uar_vs_truth") if c in t]
     cols += [c for c in ("alpha_ci_width", "ac1_ci_width") if c in t]
     return t[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}")

@@ -59,11 +59,14 @@ def _ratio(num, den):
 
 
 def chance_corrected(pa, pe):
-    """(pa - pe) / (1 - pe); nan where pe == 1 (chance agreement is total)."""
+    """(pa - pe) / (1 - pe); nan where pe == 1 (chance agreement is total);
+    exactly 0 where pa and pe differ by rounding only (|pa - pe| <= 1e-12)."""
     pe = np.asarray(pe, dtype=float)
     # |pe - 1| <= 1e-12 is np.isclose(pe, 1, rtol=0, atol=1e-12) without its checks (hot in the bootstrap)
     one = np.abs(pe - 1.0) <= 1e-12
-    return np.where(one, np.nan, (pa - pe) / np.where(one, 1.0, 1.0 - pe))
+    num = np.asarray(pa, dtype=float) - pe
+    num = np.where(np.abs(num) <= 1e-12, 0.0, num)  # no 1e-18 "kappa" from float noise
+    return np.where(one, np.nan, num / np.where(one, 1.0, 1.0 - pe))
 
 
 def finish(estimate, se, n, confidence=0.95, *, upper=1.0, lower=None, dist="t"):

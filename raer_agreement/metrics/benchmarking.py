@@ -52,7 +52,37 @@ __all__ = [
     "KRIPPENDORFF_THRESHOLDS",
     "coefficient_benchmarks",
     "describe",
+    "CHANCE_CORRECTED",
+    "is_chance_corrected",
 ]
+
+#: Coefficients corrected for chance agreement, ``(pa - pe) / (1 - pe)``: the only ones
+#: the Landis & Koch, Altman and Fleiss scales were made for.  Raw percent agreement is
+#: not among them ("substantial" for a proportion of agreeing pairs would mislead).
+CHANCE_CORRECTED = frozenset(
+    {
+        "fleiss_kappa",
+        "randolph_kappa",
+        "brennan_prediger",
+        "conger_kappa",
+        "gwet_ac1",
+        "krippendorff_alpha",
+        "mean_cohen_kappa",
+        "cohen_kappa",
+    }
+)
+
+
+def is_chance_corrected(name: str | None) -> bool:
+    """Whether the benchmark scales apply to coefficient ``name``.
+
+    Examples
+    --------
+    >>> is_chance_corrected("fleiss_kappa"), is_chance_corrected("percent_agreement")
+    (True, False)
+    """
+    return name in CHANCE_CORRECTED
+
 
 #: Benchmark scales: ``(lower, upper, band)`` from the best band down (as in
 #: irrCAC's ``landis.koch``, ``altman`` and ``fleiss`` data frames).
@@ -253,7 +283,9 @@ def benchmark_table(
     -------
     DataFrame, one row per (coefficient, scale, band)
         Columns ``coefficient, scale, band, lower, upper, probability,
-        cumulative, reached`` (``reached`` is True on the band reported).
+        cumulative, reached`` (``reached`` is True on the band reported);
+        coefficients that are not chance-corrected (percent agreement) have
+        no rows.
 
     Examples
     --------
@@ -269,6 +301,8 @@ def benchmark_table(
         raise ValueError(f"the table lacks column(s) {', '.join(sorted(missing))}")
     frames = []
     for row in table[["coefficient", "estimate", "se"]].itertuples(index=False):
+        if not is_chance_corrected(row.coefficient):
+            continue  # the scales are for chance-corrected coefficients only
         for s in scales:
             r = benchmark(row.estimate, row.se, s, threshold=threshold)
             f = r.to_frame()
@@ -290,16 +324,26 @@ def benchmark_table(
 
 
 def coefficient_benchmarks(
-    estimate, se, scales: Sequence[str] = tuple(SCALES), *, threshold: float = 0.95
-) -> dict:
+    estimate,
+    se,
+    scales: Sequence[str] = tuple(SCALES),
+    *,
+    threshold: float = 0.95,
+    coefficient: str | None = None,
+) -> dict | None:
     """The JSON ``benchmark`` object of one coefficient:
-    ``{scale: {"probabilities": {band: p}, "reached": band}}``.
+    ``{scale: {"probabilities": {band: p}, "reached": band}}``; None when
+    ``coefficient`` is named and is not chance-corrected.
 
     Examples
     --------
     >>> coefficient_benchmarks(0.9, 0.01, ["fleiss"])["fleiss"]["reached"]
     'excellent'
+    >>> coefficient_benchmarks(1.0, 0.0, coefficient="percent_agreement") is None
+    True
     """
+    if coefficient is not None and not is_chance_corrected(coefficient):
+        return None
     return {
         s: r.to_dict() for s, r in benchmark_all(estimate, se, scales, threshold=threshold).items()
     }

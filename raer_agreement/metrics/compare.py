@@ -15,8 +15,13 @@ weights its items by how often the resample drew them:
 * **independent** (disjoint clip sets, as groups of a metadata column):
   each data set's clips are resampled on their own.
 
-Annotators are never resampled.  Differences are ``b - a`` (later minus
-earlier round).  The CI is the percentile interval of the bootstrap
+Which annotators rated is part of the design (:func:`panel_design`).  With a
+shared panel the annotators are held fixed and only clips are resampled.
+With separate panels (a fresh crowd per round) the annotators are a sample
+too: a grouped jackknife over annotators, net of the rating noise that the
+clip bootstrap already counts, adds their variance, and intervals and tests
+use Student t.  Differences are ``b - a`` (later minus earlier round).
+With a shared panel the CI is the percentile interval of the bootstrap
 differences; the two-sided p-value of H0: no difference is the one that
 inverts it, ``2 min(P*(d <= 0), P*(d >= 0))`` with the ``(count + 1) /
 (B + 1)`` correction.  Across more than two data sets, the overall test of
@@ -43,10 +48,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import chdtrc  # chi-square survival; scipy.stats is slow to import
+
+# chi-square, F and Student t tails; scipy.stats is slow to import
+from scipy.special import chdtrc, fdtrc, stdtr, stdtrit
 
 from ..errors import DegenerateDataWarning, InputError
-from ._sufficient import sufficient
+from ._sufficient import category_values, from_codes, sufficient
 from .bootstrap import as_generator, percentile_ci
 from .coefficients import COEFFICIENTS, Engine, as_annotations
 
@@ -58,6 +65,7 @@ __all__ = [
     "COMPARISON_COLUMNS",
     "COMPARISON_FIELDS",
     "comparison_block",
+    "panel_design",
 ]
 
 #: Columns of the pairwise comparison table.
@@ -102,6 +110,9 @@ class GroupComparison:
         Whether clips were resampled jointly.
     n_boot : int
     confidence : float
+    design : dict
+        :func:`panel_design` of the data sets: whether they share annotators,
+        and the inference that follows from it.
     """
 
     pairwise: pd.DataFrame
@@ -110,9 +121,11 @@ class GroupComparison:
     paired: bool
     n_boot: int
     confidence: float
+    design: dict | None = None
 
     def to_dict(self) -> dict:
-        """JSON-ready: ``{"paired", "n_boot", "confidence", "pairwise": [...], "overall": [...]}``."""
+        """JSON-ready: ``{"paired", "n_boot", "confidence", "design", "pairwise": [...],
+        "overall": [...]}``."""
         from .._json import to_jsonable
 
         return to_jsonable(
@@ -120,6 +133,7 @@ class GroupComparison:
                 "paired": self.paired,
                 "n_boot": self.n_boot,
                 "confidence": self.confidence,
+                "design": self.design,
                 "pairwise": self.pairwise.to_dict("records"),
                 "overall": self.overall.to_dict("records"),
             }
@@ -195,6 +209,150 @@ def _joint_weights(item_ids: list, n_boot: int, rng, paired: bool):
             yield out
 
 
+# ------------------------------------------------------------------ panels
+#: Share of every data set's ratings that must come from annotators rating in every
+#: data set for the panel to count as shared (one annotator of ten leaving is still
+#: the same panel; a fresh crowd per round is not).
+SHARED_PANEL_SHARE = 0.9
+
+#: Groups of annotators deleted in turn by the annotator jackknife.
+JACKKNIFE_GROUPS = 20
+
+DESIGN_METHODS = {
+    "shared_panel": "bootstrap over clips, percentile interval (the panel is held fixed)",
+    "separate_panels": (
+        "two-way: bootstrap over clips plus a grouped jackknife over annotators "
+        "(net of its rating-noise part), Student t interval with the smallest panel less "
+        "one degrees of freedom"
+    ),
+    "unknown": "none: the annotators are anonymous, so whether the sides share them is unknown",
+}
+
+
+def panel_design(anns: Mapping) -> dict:
+    """Whether data sets share their annotators: a shared panel or separate ones.
+
+    Parameters
+    ----------
+    anns : mapping of str to Annotations
+
+    Returns
+    -------
+    dict
+        ``design`` (``"shared_panel"``, ``"separate_panels"`` or ``"unknown"``
+        when any side has anonymous votes), ``n_annotators`` per data set,
+        ``n_shared`` (annotators rating in every data set), ``shared_share``
+        per data set (share of its ratings by those annotators), ``method``.
+
+    Examples
+    --------
+    >>> from raer_agreement import Annotations
+    >>> a = Annotations.from_matrix([[1, 2], [2, 2]], categories=[1, 2], annotator_ids=["x", "y"])
+    >>> b = Annotations.from_matrix([[1, 2], [2, 2]], categories=[1, 2], annotator_ids=["u", "v"])
+    >>> panel_design({"A": a, "B": a})["design"], panel_design({"A": a, "B": b})["design"]
+    ('shared_panel', 'separate_panels')
+    """
+    names = list(anns)
+    counts = {k: int(a.n_annotators) for k, a in anns.items()}
+    if any(a.anonymous for a in anns.values()):
+        return {
+            "design": "unknown",
+            "n_annotators": counts,
+            "n_shared": None,
+            "shared_share": None,
+            "method": DESIGN_METHODS["unknown"],
+        }
+    common = set.intersection(*(set(map(str, a.annotator_ids)) for a in anns.values()))
+    share = {}
+    for k in names:
+        a = anns[k]
+        ids = np.asarray(a.annotator_ids, dtype=object).astype(str)
+        rated = ids[a.annotator]
+        share[k] = float(np.isin(rated, list(common)).mean()) if len(rated) else 0.0
+    shared = all(v >= SHARED_PANEL_SHARE for v in share.values())
+    design = "shared_panel" if shared else "separate_panels"
+    return {
+        "design": design,
+        "n_annotators": counts,
+        "n_shared": len(common),
+        "shared_share": share,
+        "method": DESIGN_METHODS[design],
+    }
+
+
+def _annotator_jackknife(anns, scheme, which, weights, level, gen, scramble=False) -> np.ndarray:
+    """Estimates with each group of annotators left out, shape (J, G, C).
+
+    The union of annotators is split at random into ``J`` groups; a group is left
+    out of every data set at once, so an annotator rating on several sides counts
+    once.  With ``scramble`` the annotator codes are first permuted within each data
+    set: annotator effects vanish and what the jackknife then measures is the
+    rating noise that the clip bootstrap already counts.
+    """
+    sides = list(anns.values())
+    union = pd.Index(
+        pd.unique(
+            np.concatenate([np.asarray(a.annotator_ids, dtype=object).astype(str) for a in sides])
+        )
+    )
+    J = min(len(union), JACKKNIFE_GROUPS)
+    group_of = gen.permutation(len(union)) % J
+    codes = []
+    for a in sides:
+        g = group_of[union.get_indexer(np.asarray(a.annotator_ids, dtype=object).astype(str))]
+        ann_codes = a.annotator if not scramble else gen.permutation(a.annotator)
+        codes.append((a, g[ann_codes], ann_codes))
+    out = np.full((J, len(sides), len(which)), np.nan)
+    sch = sides[0].scheme(scheme)
+    values = category_values(sch)
+    for j in range(J):
+        for s, (a, grp, ann_codes) in enumerate(codes):
+            keep = grp != j
+            suff = from_codes(
+                a.item[keep],
+                ann_codes[keep],
+                a.labels[scheme][keep],
+                categories=sch.categories,
+                n_items=a.n_items,
+                scheme=scheme,
+                values=values,
+            )
+            r = Engine(suff, weights=weights, level=level).replicates(which)
+            out[j, s] = [float(np.ravel(r[c])[0]) for c in which]
+    return out
+
+
+def _jackknife_cov(est: np.ndarray) -> np.ndarray:
+    """Jackknife covariance of the contrasts with the first data set, per
+    coefficient: shape (C, G - 1, G - 1) from estimates (J, G, C)."""
+    J = est.shape[0]
+    d = est[:, 1:, :] - est[:, :1, :]  # (J, G-1, C)
+    dev = d - np.nanmean(d, axis=0, keepdims=True)
+    return (J - 1) / J * np.einsum("jgc,jhc->cgh", dev, dev)
+
+
+def _annotator_cov(anns, scheme, which, weights, level, gen) -> tuple[np.ndarray, int]:
+    """Covariance of the contrasts due to annotator sampling, (C, G-1, G-1),
+    and its degrees of freedom: the smallest panel (or the number of jackknife
+    groups) less one, the conservative bound of Welch's df (Hsu)."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        raw = _annotator_jackknife(anns, scheme, which, weights, level, gen)
+        noise = _annotator_jackknife(anns, scheme, which, weights, level, gen, scramble=True)
+    extra = _jackknife_cov(raw) - _jackknife_cov(noise)
+    out = np.zeros_like(extra)
+    for c in range(extra.shape[0]):
+        m = extra[c]
+        if np.isfinite(m).all():
+            vals, vecs = np.linalg.eigh((m + m.T) / 2)
+            out[c] = (vecs * np.clip(vals, 0, None)) @ vecs.T  # keep it a covariance
+        else:
+            out[c] = np.nan
+    smallest = min(int(a.n_annotators) for a in anns.values())
+    return out, max(1, min(raw.shape[0], smallest) - 1)
+
+
 def _p_two_sided(d: np.ndarray) -> float:
     d = d[np.isfinite(d)]
     if len(d) == 0:
@@ -204,8 +362,37 @@ def _p_two_sided(d: np.ndarray) -> float:
     return float(min(1.0, 2 * min(lo, hi)))
 
 
-def _wald(est: np.ndarray, reps: np.ndarray) -> tuple[float, int, float]:
-    """Wald test of equal values: contrasts with the first data set."""
+def _pair_variance(cov: np.ndarray, i: int, j: int) -> float:
+    """Variance of ``theta_j - theta_i`` from the covariance of the contrasts with
+    data set 0 (whose own contrast is 0)."""
+    full = np.zeros((cov.shape[0] + 1,) * 2)
+    full[1:, 1:] = cov
+    return float(full[i, i] + full[j, j] - 2 * full[i, j])
+
+
+def _inference(d, diff, confidence, design, extra, df):
+    """SE, interval and p-value of one difference: percentile bootstrap for a
+    shared panel; clip-bootstrap plus annotator variance with Student t for
+    separate panels; nothing when the design is unknown."""
+    ok = np.isfinite(d)
+    if not np.isfinite(diff) or design == "unknown" or ok.sum() < 2:
+        return np.nan, np.nan, np.nan, np.nan
+    v_clips = float(np.var(d[ok], ddof=1))
+    if extra is None:
+        lo, hi = percentile_ci(d, confidence)
+        return float(np.sqrt(v_clips)), lo, hi, _p_two_sided(d)
+    if not np.isfinite(extra):
+        return np.nan, np.nan, np.nan, np.nan
+    se = float(np.sqrt(v_clips + extra))
+    half = float(stdtrit(df, 0.5 + confidence / 2)) * se
+    p = float(2 * stdtr(df, -abs(diff) / se)) if se > 0 else float(diff == 0)
+    return se, diff - half, diff + half, min(1.0, p)
+
+
+def _wald(est: np.ndarray, reps: np.ndarray, extra=None, df_extra=None) -> tuple[float, int, float]:
+    """Wald test of equal values: contrasts with the first data set.  With an
+    annotator covariance ``extra`` (separate panels) it is added to the bootstrap
+    covariance and the statistic / df is referred to F(df, df_extra)."""
     G = len(est)
     ok = np.isfinite(reps).all(axis=1)
     if not np.isfinite(est).all() or ok.sum() < G + 1:
@@ -213,10 +400,16 @@ def _wald(est: np.ndarray, reps: np.ndarray) -> tuple[float, int, float]:
     C = np.hstack([-np.ones((G - 1, 1)), np.eye(G - 1)])
     d = C @ est
     S = np.atleast_2d(np.cov(reps[ok] @ C.T, rowvar=False))
+    if extra is not None:
+        if not np.isfinite(extra).all():
+            return np.nan, G - 1, np.nan
+        S = S + extra
     try:
         chi2 = float(d @ np.linalg.solve(S, d))
     except np.linalg.LinAlgError:
         chi2 = float(d @ np.linalg.pinv(S) @ d)
+    if extra is not None:
+        return chi2, G - 1, float(fdtrc(G - 1, df_extra, chi2 / (G - 1)))
     return chi2, G - 1, float(chdtrc(G - 1, chi2))
 
 
@@ -231,6 +424,7 @@ def compare_groups(
     paired="auto",
     weights=None,
     level: str = "nominal",
+    design: str = "auto",
 ) -> GroupComparison:
     """Differences in agreement between data sets, with bootstrap CIs and tests.
 
@@ -252,6 +446,14 @@ def compare_groups(
         id appears in more than one data set).
     weights, level
         As in :func:`~raer_agreement.metrics.agreement_table`.
+    design : {"auto", "shared_panel", "separate_panels"}
+        ``"auto"``: from :func:`panel_design`.  With a shared panel the
+        clips are resampled and the panel is held fixed (percentile
+        intervals, the p-value that inverts them).  With separate panels
+        (a fresh crowd per round) the annotators are a sample too: the
+        variance adds an annotator jackknife to the clip bootstrap and the
+        interval and p-value use Student t.  With anonymous votes the design
+        is unknown and no SE, interval or p-value is given.
 
     Returns
     -------
@@ -289,6 +491,15 @@ def compare_groups(
         raise ValueError(f"paired must be 'auto', True or False, got {paired!r}")
     elif paired and not overlap:
         raise InputError("a paired comparison needs clips that appear in more than one data set")
+    panel = panel_design(anns)
+    if design != "auto":
+        if design not in ("shared_panel", "separate_panels"):
+            raise ValueError(
+                f"design must be 'auto', 'shared_panel' or 'separate_panels', got {design!r}"
+            )
+        if panel["design"] == "unknown":
+            raise InputError("anonymous votes: no annotator design can be imposed")
+        panel = {**panel, "design": design, "method": DESIGN_METHODS[design]}
     engines = [
         _engine_of(d, a, scheme, weights, level) for d, a in zip(data.values(), anns.values())
     ]
@@ -311,14 +522,16 @@ def compare_groups(
         (i, j): sum(1 for v in seen.values() if i in v and j in v)
         for i, j in itertools.combinations(range(len(names)), 2)
     }
+    annot_cov, df_annot = None, None
+    if panel["design"] == "separate_panels":
+        annot_cov, df_annot = _annotator_cov(anns, scheme, which, weights, level, gen)
     rows = []
     for c, name in enumerate(which):
         for i, j in itertools.combinations(range(len(names)), 2):
             d = reps[:, j, c] - reps[:, i, c]
             diff = est[j, c] - est[i, c]
-            defined = np.isfinite(diff)
-            lo, hi = percentile_ci(d, confidence) if defined else (np.nan, np.nan)
-            ok = np.isfinite(d)
+            extra = None if annot_cov is None else _pair_variance(annot_cov[c], i, j)
+            se, lo, hi, p = _inference(d, diff, confidence, panel["design"], extra, df_annot)
             rows.append(
                 {
                     "coefficient": name,
@@ -327,10 +540,10 @@ def compare_groups(
                     "estimate_a": est[i, c],
                     "estimate_b": est[j, c],
                     "difference": diff,
-                    "se": float(np.std(d[ok], ddof=1)) if defined and ok.sum() > 1 else np.nan,
+                    "se": se,
                     "ci_low": lo,
                     "ci_high": hi,
-                    "p_value": _p_two_sided(d) if defined else np.nan,
+                    "p_value": p,
                     "n_items_a": len(ids[i]),
                     "n_items_b": len(ids[j]),
                     "n_common": common[(i, j)],
@@ -341,7 +554,11 @@ def compare_groups(
     pairwise = pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
     overall = []
     for c, name in enumerate(which):
-        chi2, df, p = _wald(est[:, c], reps[:, :, c])
+        if panel["design"] == "unknown":
+            chi2, df, p = np.nan, len(names) - 1, np.nan
+        else:
+            extra = None if annot_cov is None else annot_cov[c]
+            chi2, df, p = _wald(est[:, c], reps[:, :, c], extra, df_annot)
         overall.append(
             {"coefficient": name, "n_groups": len(names), "chi2": chi2, "df": df, "p_value": p}
         )
@@ -352,6 +569,7 @@ def compare_groups(
         bool(paired),
         n_boot,
         confidence,
+        {**panel, "df": df_annot},
     )
 
 

@@ -16,7 +16,12 @@ import numpy as np
 import pandas as pd
 
 from .bands import krippendorff_band
-from .benchmarking import AlphaThresholds, benchmark, coefficient_benchmarks
+from .benchmarking import (
+    AlphaThresholds,
+    benchmark,
+    coefficient_benchmarks,
+    is_chance_corrected,
+)
 
 __all__ = ["Coefficient", "CoefficientTable", "TABLE_COLUMNS"]
 
@@ -111,12 +116,16 @@ class Coefficient:
         Altman and Fleiss scales: ``{scale: BenchmarkResult}``."""
         from .benchmarking import SCALES
 
+        if not is_chance_corrected(self.name):
+            return {}
         return {s: benchmark(self.estimate, self.se, s) for s in SCALES}
 
     @property
     def landis_koch(self) -> str | None:
         """The Landis & Koch (1977) band reached with at least 95% probability
         given the SE (Gwet 2014, ch. 6); None without an SE."""
+        if not is_chance_corrected(self.name):
+            return None  # the scale is for chance-corrected coefficients
         return benchmark(self.estimate, self.se, "landis_koch").reached
 
     @property
@@ -161,7 +170,7 @@ class Coefficient:
             "pe": float(self.pe),
             "landis_koch": self.landis_koch,
             "krippendorff_band": self.krippendorff_band,
-            "benchmark": coefficient_benchmarks(self.estimate, self.se),
+            "benchmark": coefficient_benchmarks(self.estimate, self.se, coefficient=self.name),
             **(
                 {"krippendorff_thresholds": self.thresholds.to_dict()}
                 if self.thresholds is not None

@@ -8,6 +8,7 @@ builds the document the ``raer-agreement agreement --json`` command prints
 from __future__ import annotations
 
 import warnings
+import zlib
 
 import numpy as np
 import pandas as pd
@@ -236,9 +237,13 @@ def _scheme_entry(a: Analysis, by_cols, n_boot, gen) -> dict:
     if a.notes:
         entry["notes"] = list(a.notes)
     entry["by"] = {}
+    # one stream per column, keyed by its name: a column's intervals and tests do not
+    # depend on which other --by columns are given, nor on their order
+    base = int(gen.integers(2**63))
     for col in by_cols:
         groups, analyses = [], {}
-        for value, sub, t in a.by(col, n_boot=n_boot, rng=gen):
+        col_gen = np.random.default_rng([base, zlib.crc32(str(col).encode())])
+        for value, sub, t in a.by(col, n_boot=n_boot, rng=col_gen):
             analyses[str(value)] = sub
             groups.append(
                 {
@@ -250,7 +255,9 @@ def _scheme_entry(a: Analysis, by_cols, n_boot, gen) -> dict:
             )
         entry["by"][col] = groups
         if n_boot >= 2 and len(groups) >= 2:
-            entry.setdefault("by_comparison", {})[col] = _compare_groups(a, analyses, n_boot, gen)
+            entry.setdefault("by_comparison", {})[col] = _compare_groups(
+                a, analyses, n_boot, col_gen
+            )
     return entry
 
 

@@ -18,7 +18,7 @@ from .adaptive import STRATEGIES, next_clips, simulate_adaptive
 from .per_k import per_k_resampling
 from .soft_labels import rank_soft_label_methods
 
-__all__ = ["Plan", "plan", "parse_target", "TARGET_METRICS"]
+__all__ = ["Plan", "plan", "parse_target", "reached_k", "TARGET_METRICS"]
 
 #: ``--target`` names and the per-k column each one reads.
 TARGET_METRICS = {
@@ -63,9 +63,12 @@ class Plan:
     queue : DataFrame
         The next clips to annotate.
     conclusion : str
-        The smallest k reaching the target.
+        The smallest k whose 95% CI lower bound reaches the target (and the
+        k where only the point estimate does), naming the quantity and the
+        clips averaged over.
     advice : str
-        One sentence: k votes, and what adaptive spending adds.
+        One sentence: k votes, and which way of spending more does best on
+        the stated objective (against the truth when it is known).
     settings : dict
         Method, scheme, seed, resamples and the rest: enough to rerun.
     soft_labels : DataFrame or None
@@ -144,40 +147,133 @@ def _pct(x) -> str:
     return "–" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
 
 
+#: Lower bound of the 95% interval of each per-k column.
+CI_LOW = {
+    "agreement_with_full": "ci_low",
+    "uar_with_full": "uar_ci_low",
+    "expected_accuracy": "expected_accuracy_ci_low",
+    "accuracy_vs_truth": "accuracy_ci_low",
+    "uar_vs_truth": "uar_vs_truth_ci_low",
+}
+
+
+def _quantity(col: str, k_full: int) -> str:
+    """What a per-k column measures, in words."""
+    return {
+        "agreement_with_full": f"agreement with the {k_full}-vote (full-panel) labels",
+        "uar_with_full": f"UAR against the {k_full}-vote (full-panel) labels",
+        "expected_accuracy": "expected accuracy (under the full-panel posterior)",
+        "accuracy_vs_truth": "accuracy against the truth",
+        "uar_vs_truth": "UAR against the truth",
+    }[col]
+
+
+def reached_k(per_k: pd.DataFrame, target) -> tuple[int | None, int | None]:
+    """The smallest k whose 95% CI lower bound reaches the target, and the
+    smallest k whose point estimate does (None when there is none).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"k": [1, 2, 3], "agreement_with_full": [0.90, 0.96, 0.98],
+    ...                   "ci_low": [0.88, 0.94, 0.96]})
+    >>> reached_k(t, ("accuracy", 0.95))
+    (3, 2)
+    """
+    col = TARGET_METRICS[target[0]]
+    if col not in per_k:
+        return None, None
+    point = per_k[per_k[col] >= target[1]]
+    lo = CI_LOW[col]
+    sure = per_k[per_k[lo] >= target[1]] if lo in per_k else per_k.iloc[:0]
+    return _first_k(sure), _first_k(point)
+
+
+def _first_k(rows: pd.DataFrame) -> int | None:
+    return int(rows["k"].iloc[0]) if len(rows) else None
+
+
+def _over(r) -> str:
+    """The clips a per-k figure is averaged over."""
+    n, short = int(r["n_clips"]), int(r.get("n_clips_short", 0) or 0)
+    return f"mean over the {n:,} clips with at least {int(r['k'])} ratings" + (
+        f"; {short:,} with fewer left out" if short else ""
+    )
+
+
 def _conclusion(per_k: pd.DataFrame, target, k_full: int) -> str:
     name, value = target
     col = TARGET_METRICS[name]
     if col not in per_k:
         return f"target {name}={value} needs {col.replace('_', ' ')}, which is not available here"
-    ok = per_k[per_k[col] >= value]
-    what = {
-        "agreement_with_full": f"agreement with the {k_full}-vote labels",
-        "uar_with_full": f"UAR against the {k_full}-vote labels",
-        "expected_accuracy": "expected accuracy",
-        "accuracy_vs_truth": "accuracy against the truth",
-        "uar_vs_truth": "UAR against the truth",
-    }[col]
-    if not len(ok):
+    what = _quantity(col, k_full)
+    goal = f"the target {name}={value:g} ({what} of at least {_pct(value)})"
+    sure, point = reached_k(per_k, target)
+    if point is None:
         best = per_k.loc[per_k[col].idxmax()]
         return (
-            f"no k up to {int(per_k['k'].max())} reaches {name}={value:g}: the best is "
-            f"{_pct(best[col])} {what} at k={int(best['k'])}"
+            f"no k up to {int(per_k['k'].max())} reaches {goal}: the best is "
+            f"{_pct(best[col])} {what} at k={int(best['k'])} ({_over(best)})"
         )
-    r = ok.iloc[0]
-    lo = (
-        r.get("ci_low")
-        if col == "agreement_with_full"
-        else r.get(f"{col.split('_with')[0]}_ci_low")
+
+    def figure(k):
+        r = per_k[per_k["k"] == k].iloc[0]
+        lo = r.get(CI_LOW[col])
+        ci = f", 95% CI from {_pct(lo)}" if lo is not None and np.isfinite(lo) else ""
+        return r, f"{_pct(r[col])} {what}{ci}; {_over(r)}"
+
+    r, fig = figure(sure if sure is not None else point)
+    if sure is None:
+        return (
+            f"k={point} votes per clip: the point estimate reaches {goal}, the 95% CI does not "
+            f"at any k up to {int(per_k['k'].max())} ({fig})"
+        )
+    text = (
+        f"k={sure} votes per clip reach {goal} with the 95% CI: {fig}; "
+        f"{r['cost_share']:.0%} of the ratings ({int(r['n_ratings']):,})"
     )
-    ci = f" (95% CI from {_pct(lo)})" if lo is not None and np.isfinite(lo) else ""
-    return (
-        f"k={int(r['k'])} votes per clip reach {name}={value:g}: {_pct(r[col])} {what}{ci}, "
-        f"at {r['cost_share']:.0%} of the ratings ({int(r['n_ratings']):,})"
-    )
+    if point < sure:
+        text += f". At k={point} the point estimate reaches it; the 95% CI does not"
+    return text
+
+
+#: The adaptive-curve column each target is judged on, without and with the truth.
+OBJECTIVE = {
+    "agreement_with_full": ("agreement_with_full", "accuracy_vs_truth"),
+    "expected_accuracy": ("agreement_with_full", "accuracy_vs_truth"),
+    "uar_with_full": ("uar_with_full", "uar_vs_truth"),
+    "accuracy_vs_truth": ("accuracy_vs_truth", "accuracy_vs_truth"),
+    "uar_vs_truth": ("uar_vs_truth", "uar_vs_truth"),
+}
+
+
+def objective_column(target, curve: pd.DataFrame) -> str:
+    """The adaptive-curve column that decides between strategies: the
+    target's quantity, against the truth (gold) when the curve has it."""
+    plain, truth = OBJECTIVE[TARGET_METRICS[target[0]]]
+    if curve is not None and truth in getattr(curve, "columns", ()):
+        return truth
+    return plain
+
+
+def best_strategy(summ: dict, objective: str) -> str | None:
+    """The strategy with the highest ``objective`` at equal cost (uniform
+    included: adaptive spending is advised only when it does better)."""
+    strat = summ.get("strategies", {})
+    scored = {k: v[objective] for k, v in strat.items() if objective in v}
+    if not scored:
+        return None
+    # uniform first: a tie goes to the simpler way of spending
+    order = sorted(scored, key=lambda k: k != "uniform")
+    return max(order, key=lambda k: scored[k])
 
 
 def _advice(
-    per_k: pd.DataFrame, curve: pd.DataFrame, start_k: int, n_items: int, k_full: int
+    per_k: pd.DataFrame,
+    curve: pd.DataFrame,
+    start_k: int,
+    n_items: int,
+    k_full: int,
+    target=("accuracy", 0.95),
 ) -> str:
     row = per_k[per_k["k"] == start_k]
     if not len(row):
@@ -185,26 +281,29 @@ def _advice(
     row = row.iloc[0]
     text = (
         f"{start_k} votes per clip reach {_pct(row['agreement_with_full'])} agreement with the "
-        f"{k_full}-vote labels"
+        f"{k_full}-vote (full-panel) labels ({_over(row)})"
     )
     summ = adaptive_summary(curve, n_items)
-    strat = {k: v for k, v in summ.get("strategies", {}).items() if k != "uniform"}
-    if not strat or "uniform" not in summ["strategies"]:
+    if "uniform" not in summ.get("strategies", {}) or len(summ["strategies"]) < 2:
         return text + "."
-    best = max(strat, key=lambda s: strat[s]["agreement_with_full"])
-    b, u = strat[best], summ["strategies"]["uniform"]
+    objective = objective_column(target, curve)
+    best = best_strategy(summ, objective)
+    u = summ["strategies"]["uniform"]
     per_clip = summ["extra_ratings"] / max(n_items, 1)
-    truth = ""
-    if "accuracy_vs_truth" in b:
-        truth = (
-            f" (accuracy against the truth: {_pct(b['accuracy_vs_truth'])} against "
-            f"{_pct(u['accuracy_vs_truth'])})"
+    spend = f"spending {summ['extra_ratings']:,} more ratings ({per_clip:.1f} per clip on average)"
+    what = _quantity(objective, k_full)
+    if best == "uniform":
+        others = {k: v for k, v in summ["strategies"].items() if k != "uniform"}
+        runner = max(others, key=lambda k: others[k].get(objective, -np.inf))
+        return (
+            f"{text}; {spend} uniformly reaches {_pct(u[objective])} {what}, at least as "
+            f"much as on the least certain clips ({runner.replace('_', ' ')}: "
+            f"{_pct(others[runner].get(objective))}): spend uniformly."
         )
+    b = summ["strategies"][best]
     return (
-        f"{text}; spending {summ['extra_ratings']:,} more ratings ({per_clip:.1f} per clip on "
-        f"average) on the least certain clips ({best.replace('_', ' ')}) reaches "
-        f"{_pct(b['agreement_with_full'])}, against {_pct(u['agreement_with_full'])} spent "
-        f"uniformly{truth}."
+        f"{text}; {spend} on the least certain clips ({best.replace('_', ' ')}) reaches "
+        f"{_pct(b[objective])} {what}, against {_pct(u[objective])} spent uniformly."
     )
 
 
@@ -250,7 +349,8 @@ def plan(
         Subsets per k that also get alpha and AC1 with CIs.
     target : str or (name, value)
         ``"accuracy=0.98"`` (agreement with the full-panel labels),
-        ``"uar=0.95"``, or a name of :data:`TARGET_METRICS`.
+        ``"uar=0.95"``, or a name of :data:`TARGET_METRICS`.  A k reaches
+        it when the lower bound of its 95% CI does.
     start_k : int, optional
         Votes per clip before adaptive spending (default: the smallest k
         reaching the target, at most the maximum minus one).
@@ -316,8 +416,8 @@ def plan(
     table = pk.table
     col = TARGET_METRICS[target[0]]
     if start_k is None:
-        hit = table[table[col] >= target[1]] if col in table else table.iloc[:0]
-        start_k = int(hit["k"].iloc[0]) if len(hit) else max(1, k_full - 1)
+        sure, _ = reached_k(table, target)
+        start_k = sure if sure is not None else max(1, k_full - 1)
         start_k = max(1, min(start_k, k_full - 1))
 
     t = time.perf_counter()
@@ -342,7 +442,8 @@ def plan(
     summ = adaptive_summary(curve, ann.n_items)
     adaptive_only = {k: v for k, v in summ.get("strategies", {}).items() if k != "uniform"}
     if adaptive_only:
-        best = max(adaptive_only, key=lambda s: adaptive_only[s]["agreement_with_full"])
+        # the queue follows the adaptive strategy that does best on the stated objective
+        best = best_strategy({"strategies": adaptive_only}, objective_column(target, curve))
     queue = next_clips(votes, refitter, best, queue_size, rng=rng)
 
     ranking = None
@@ -361,6 +462,8 @@ def plan(
         "resampling": "k ratings of every clip drawn without replacement, nested over k, "
         "from numpy.random.default_rng(seed); CIs: percentile bootstrap over clips",
         "target": f"{target[0]}={target[1]:g}",
+        "target_quantity": _quantity(col, k_full) if col in table else col,
+        "objective": objective_column(target, curve),
         "start_k": int(start_k),
         "queue_strategy": best,
         "batch": float(batch),
@@ -380,7 +483,7 @@ def plan(
         curve,
         queue,
         _conclusion(table, target, k_full),
-        _advice(table, curve, start_k, ann.n_items, k_full),
+        _advice(table, curve, start_k, ann.n_items, k_full, target),
         settings,
         ranking,
         timings,

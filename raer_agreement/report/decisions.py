@@ -49,6 +49,8 @@ def benchmark_frame(coefs: dict) -> pd.DataFrame:
     rows = []
     for key, c in coefs.items():
         b = c.get("benchmark") or {}
+        if not b:
+            continue  # not chance-corrected (percent agreement): the scales do not apply
         row = {"coefficient": COEFFICIENT_NAMES.get(key, key), "estimate": c.get("estimate")}
         for scale in SCALES:
             if scale in b:

@@ -154,6 +154,7 @@ def planning_section(doc: dict) -> Section:
         for c in (
             "k",
             "n_ratings",
+            "n_clips",
             "n_clips_short",
             "agreement_with_full",
             "ci_low",
@@ -166,7 +167,15 @@ def planning_section(doc: dict) -> Section:
         )
         if c in per_k
     ]
-    sec.add(Table(per_k[cols], caption="k-vote labels against the full panel"))
+    sec.add(
+        Table(
+            per_k[cols],
+            caption="k-vote labels: agreement_with_full and uar_with_full compare them with the "
+            f"{s['max_ratings_per_clip']}-vote (full-panel) labels, accuracy_vs_truth and "
+            "uar_vs_truth with the truth; each figure is a mean over the n_clips clips with at "
+            "least k ratings",
+        )
+    )
     figs = plan_figures(doc)
     captions = (
         "Agreement and UAR of k-vote labels, with 95% bands",
