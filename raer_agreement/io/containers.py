@@ -122,7 +122,6 @@ class _Column:
     """A column's distinct values, each parsed once."""
 
     def __init__(self, series: pd.Series, distinct=None):
-        from .long import raw_factorize  # long imports this module
 
         self.codes, uniques = distinct if distinct is not None else raw_factorize(series)
         self.values = np.asarray(uniques, dtype=object)
@@ -417,3 +416,15 @@ def _binary(values, sep, declared, column, path, lines):
     text = np.vstack([np.where(member, "1", "0").astype(object), np.full(len(options), None)])
     per_row = text[np.where(codes < 0, len(uniques), codes)]
     return options, [per_row[:, j] for j in range(len(options))]
+
+
+def raw_factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pandas.factorize`` of a column; Python lists or dicts in it (a DataFrame
+    a caller built) are factorised by their JSON text."""
+    try:
+        return pd.factorize(column, use_na_sentinel=True)
+    except TypeError:
+        import json
+
+        text = column.map(lambda v: json.dumps(v) if isinstance(v, (list, dict)) else v)
+        return pd.factorize(text, use_na_sentinel=True)

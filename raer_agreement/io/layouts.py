@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ from ..errors import InputError, name_list
 from ..ledger import LedgerEntry
 from ..taxonomy import NA_STRINGS
 from .long import ITEM_COLUMNS, find_column
+from .longform import LongForm
 
 __all__ = [
     "LongForm",
@@ -26,23 +26,6 @@ __all__ = [
     "counts_to_long",
     "labelstudio_to_long",
 ]
-
-
-@dataclass
-class LongForm:
-    """A long frame (``item, annotator, <scheme columns>``) and its accounting."""
-
-    frame: pd.DataFrame
-    line_numbers: np.ndarray
-    entries: list = field(default_factory=list)
-    notes: list = field(default_factory=list)
-    extra_rows_read: int = 0
-    item_order: list | None = None
-    annotator_order: list | None = None
-    items: pd.DataFrame | None = None
-    #: categories the export itself declares (``{scheme: [category, ...]}``), such as
-    #: the options of a Prodigy choice task; used when the caller declares none
-    categories: dict | None = None
 
 
 def wide_to_long(
@@ -329,7 +312,7 @@ def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> Lo
         data = [data]
     if not isinstance(data, list) or not all(isinstance(t, dict) for t in data):
         raise InputError("a Label Studio export is a JSON list of task objects", path=path)
-    from .platforms import labelstudio_answer, labelstudio_frame  # platforms imports us
+    from .platforms import labelstudio_answer, labelstudio_frame  # pandas-heavy, on first use
 
     rows, lines = [], []
     n_cancelled = n_empty = 0

@@ -16,7 +16,7 @@ from ..annotations import Annotations
 from ..errors import InputError
 from ..ledger import Ledger, LedgerEntry
 from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, natural_order, natural_sort
-from .containers import expand_containers
+from .containers import expand_containers, raw_factorize
 from .policies import DUPLICATE_POLICIES, INCONSISTENT_POLICIES, UNKNOWN_POLICIES
 
 __all__ = [
@@ -607,18 +607,6 @@ def factorize_column(column: pd.Series, distinct=None) -> tuple[np.ndarray, np.n
     values = np.append(np.asarray(distinct, dtype=object), None)
     remap = np.append(np.where(canon < 0, len(distinct), canon), len(distinct))
     return remap[codes], values
-
-
-def raw_factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """``pandas.factorize`` of a column; Python lists or dicts in it (a DataFrame
-    a caller built) are factorised by their JSON text."""
-    try:
-        return pd.factorize(column, use_na_sentinel=True)
-    except TypeError:
-        import json
-
-        text = column.map(lambda v: json.dumps(v) if isinstance(v, (list, dict)) else v)
-        return pd.factorize(text, use_na_sentinel=True)
 
 
 def finish_ledger(ann: Annotations) -> Annotations:

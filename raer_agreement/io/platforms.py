@@ -32,7 +32,7 @@ import pandas as pd
 from ..errors import InputError
 from ..ledger import LedgerEntry
 from ..taxonomy import NA_STRINGS
-from .layouts import LongForm
+from .longform import LongForm
 
 __all__ = [
     "ColumnChoices",

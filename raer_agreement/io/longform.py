@@ -1,0 +1,29 @@
+"""The long frame every layout reader returns, with its accounting.
+
+Its own module so that the platform readers and the layout readers can both build
+one without importing each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass
+class LongForm:
+    """A long frame (``item, annotator, <scheme columns>``) and its accounting."""
+
+    frame: pd.DataFrame
+    line_numbers: np.ndarray
+    entries: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    extra_rows_read: int = 0
+    item_order: list | None = None
+    annotator_order: list | None = None
+    items: pd.DataFrame | None = None
+    #: categories the export itself declares (``{scheme: [category, ...]}``), such as
+    #: the options of a Prodigy choice task; used when the caller declares none
+    categories: dict | None = None
