@@ -85,6 +85,9 @@ def load_ratings(
         are in the ledger.
     item_col, annotator_col, label_cols, categories, duplicates, inconsistent, unknown
         See :func:`raer_agreement.io.long.annotations_from_long`.
+        ``annotator_col`` may name several columns: in a table they are the
+        rater columns of a wide reading (``item_col`` the id, the other
+        columns item metadata).
     multi_sep : str, optional
         Separator of multi-select answers in one label cell (line breaks always
         are): such columns become one binary scheme per option.
@@ -113,10 +116,6 @@ def load_ratings(
     transpose : bool
         A wide table whose rows are annotators and columns items (an
         ``annotator_col``, if given, names the annotators).
-
-    ``annotator_col`` may name several columns: in a table they are the
-    rater columns of a wide reading (``item_col`` the id, the other columns
-    item metadata).
 
     Returns
     -------
