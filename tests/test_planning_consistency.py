@@ -84,9 +84,8 @@ def test_k1_majority_figure_equals_the_share_of_single_votes_matching_the_full_l
     long, majority = _votes()
     # by hand: one vote drawn at random matches the full-panel majority with probability
     # (votes for the majority label) / (votes of the clip); averaged over every clip
-    by_hand = long.groupby("item").apply(
-        lambda g: float((g["label"] == majority[g.name]).mean()), include_groups=False
-    )
+    matches = long["label"] == long["item"].map(majority)
+    by_hand = matches.groupby(long["item"]).mean()
     ann = Annotations.from_long(long, categories=[0, 1, 2])
     p = plan(ann, method="majority", ks=[1, 2], n_resamples=400, n_boot=50, strategies=())
     row = p.per_k.iloc[0]
