@@ -13,6 +13,8 @@ each with Gwet's linearised variance.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -34,6 +36,10 @@ __all__ = [
     "mean_cohen_se",
     "pair_incidence",
     "single_pair_counts",
+    "qualifying_pairs",
+    "PairCells",
+    "pair_cells",
+    "cohen_from_cells",
 ]
 
 
@@ -465,6 +471,96 @@ def pair_incidence(s: Sufficient, pt: PairIndex, W: np.ndarray, dense_limit: int
         shape=shape,
     )
     return m.toarray() if shape[0] * shape[1] <= dense_limit else m
+
+
+def qualifying_pairs(pt: PairIndex, W: np.ndarray, min_overlap: int) -> PairIndex:
+    """The pairs of ``pt`` that share ``min_overlap`` items or more and have a
+    defined kappa on the original data: the one pair set of Light's kappa.
+
+    The subset keeps the pairs' tables and item incidences (renumbered);
+    single-item pairs are dropped (``singles`` is empty).
+    """
+    res = cohen_from_tables(pt.tables, W)
+    keep = (res["n"] >= min_overlap - 1e-9) & np.isfinite(res["kappa"])
+    row = np.cumsum(keep) - 1
+    e = keep[pt.pid]
+    return PairIndex(
+        pt.keys[keep],
+        pt.pairs[keep],
+        pt.item[e],
+        row[pt.pid[e]].astype(np.int64),
+        pt.code[e],
+        None if pt.weight is None else pt.weight[e],
+        pt.tables[keep],
+        sp.csr_matrix(pt.singles.shape),
+        pt.capped,
+        list(pt.notes),
+    )
+
+
+@dataclass(eq=False)
+class PairCells:
+    """The (pair, label pair) cells the pairs of a :class:`PairIndex` use.
+
+    Attributes
+    ----------
+    X : scipy.sparse.csr_matrix, shape (n_items, C)
+        Items x used cells: the weight of each item in each cell.
+    to_n, to_pa : scipy.sparse.csr_matrix, shape (C, P)
+        Cell -> pair: 1, and the agreement weight ``w[k, l]`` of the cell.
+    to_k, to_l : scipy.sparse.csr_matrix, shape (C, P * q)
+        Cell -> (pair, row category ``k``) and (pair, column category ``l``).
+    """
+
+    X: sp.csr_matrix
+    to_n: sp.csr_matrix
+    to_pa: sp.csr_matrix
+    to_k: sp.csr_matrix
+    to_l: sp.csr_matrix
+    n_pairs: int
+    q: int
+
+    @property
+    def width(self) -> int:
+        """Largest number of columns of a (resamples x columns) block."""
+        return max(self.X.shape[1], self.n_pairs * self.q)
+
+
+def pair_cells(s: Sufficient, pt: PairIndex, W: np.ndarray) -> PairCells:
+    """:class:`PairCells` of ``pt``: only the table cells a pair actually uses,
+    so a block of resamples costs (resamples x used cells), not x P (2q + 2)."""
+    q, P = s.q, pt.n_pairs
+    cell, inv = np.unique(pt.pid * q * q + pt.code, return_inverse=True)
+    inv = inv.ravel()
+    wt = np.ones(len(pt.item)) if pt.weight is None else pt.weight
+    C = len(cell)
+    X = sp.csr_matrix((wt, (pt.item, inv)), shape=(s.n_items, C))
+    pid, k, l = cell // (q * q), (cell % (q * q)) // q, cell % q
+    rows, ones = np.arange(C), np.ones(C)
+
+    def m(vals, cols, width):
+        return sp.csr_matrix((vals, (rows, cols)), shape=(C, width))
+
+    return PairCells(
+        X, m(ones, pid, P), m(W[k, l], pid, P), m(ones, pid * q + k, P * q),
+        m(ones, pid * q + l, P * q), P, q,
+    )  # fmt: skip
+
+
+def cohen_from_cells(T: np.ndarray, pc: PairCells, W: np.ndarray) -> np.ndarray:
+    """Cohen kappas, shape (B, P), from weighted cell sums ``T`` (B, C)."""
+    B = T.shape[0]
+
+    def apply(M):
+        return np.asarray((M.T @ T.T).T)
+
+    n = apply(pc.to_n)
+    safe = np.where(n > 0, n, 1.0)
+    pa = apply(pc.to_pa) / safe
+    pk = apply(pc.to_k).reshape(B, pc.n_pairs, pc.q) / safe[..., None]
+    pl = apply(pc.to_l).reshape(B, pc.n_pairs, pc.q) / safe[..., None]
+    pe = np.sum((pk @ W) * pl, axis=-1)
+    return np.where(n >= 2, chance_corrected(pa, pe), np.nan)
 
 
 def single_pair_counts(pt: PairIndex, W: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ._sufficient import sufficient
-from .coefficients import COEFFICIENTS, Engine, as_annotations
+from .coefficients import COEFFICIENTS, MIN_OVERLAP, Engine, as_annotations
 
 __all__ = [
     "resample_weights",
@@ -90,7 +90,7 @@ def bootstrap_replicates(
     width = max(
         n,
         engine.s.n_annotators * engine.s.q,
-        engine.pairs.n_pairs * (2 * engine.s.q + 2) if "mean_cohen_kappa" in which else 0,
+        engine.light_cells.width if "mean_cohen_kappa" in which else 0,
     )
     block = int(max(1, min(n_boot, BLOCK_CELLS // max(width, 1))))
     import warnings
@@ -127,6 +127,7 @@ def bootstrap_ci(
     confidence: float = 0.95,
     weights=None,
     level: str = "nominal",
+    min_overlap: int = MIN_OVERLAP,
 ) -> pd.DataFrame:
     """Percentile bootstrap CIs over items for every coefficient.
 
@@ -143,6 +144,9 @@ def bootstrap_ci(
     confidence : float
     weights, level
         As in :func:`~raer_agreement.metrics.agreement_table`.
+    min_overlap : int
+        Shared items an annotator pair needs to count in Light's kappa
+        (see :class:`~raer_agreement.metrics.coefficients.Engine`).
 
     Returns
     -------
@@ -160,7 +164,7 @@ def bootstrap_ci(
     True
     """
     ann = as_annotations(data)
-    eng = Engine(sufficient(ann, scheme), weights=weights, level=level)
+    eng = Engine(sufficient(ann, scheme), weights=weights, level=level, min_overlap=min_overlap)
     reps = bootstrap_replicates(eng, tuple(coefficients), n_boot=n_boot, rng=rng)
     rows = {}
     for name, r in reps.items():

@@ -49,7 +49,11 @@ __all__ = [
     "fleiss_kappa_h0",
     "as_annotations",
     "RESULT_FIELDS",
+    "MIN_OVERLAP",
 ]
+
+#: Shared items a pair of annotators needs to count in Light's kappa (see :class:`Engine`).
+MIN_OVERLAP = 5
 
 #: Coefficient keys of the agreement table, in report order.
 COEFFICIENTS = (
@@ -117,9 +121,32 @@ class Engine:
         AC1 (AC2 when weighted), Conger and Cohen.
     level : {"nominal", "ordinal", "interval", "ratio"}
         Krippendorff's alpha metric.
+    min_overlap : int, default :data:`MIN_OVERLAP` (5)
+        Light's kappa (``mean_cohen_kappa``) averages the Cohen kappas of the
+        annotator pairs that share at least ``min_overlap`` items and have a
+        defined kappa on the original data.  That one fixed set serves the
+        estimate, its linearised SE and every bootstrap resample; in a
+        resample, a pair of the set whose kappa is undefined (its shared items
+        not drawn, or all in one category) is left out of that resample's
+        mean.  The default 5: a kappa from two to four items takes a handful
+        of values between -1 and 1 and is mostly noise, and on sparse crowds
+        the pairs sharing one to four clips are most pairs, so they would
+        swamp the mean and make the resamples count other pairs than the
+        estimate (items drawn twice turn one-item pairs into two-item ones).
+        On dense data (every annotator rates every item) it changes nothing.
     """
 
-    def __init__(self, s: Sufficient, *, weights=None, level: str = "nominal"):
+    def __init__(
+        self,
+        s: Sufficient,
+        *,
+        weights=None,
+        level: str = "nominal",
+        min_overlap: int = MIN_OVERLAP,
+    ):
+        if int(min_overlap) != min_overlap or min_overlap < 2:
+            raise ValueError(f"min_overlap must be an integer >= 2, got {min_overlap!r}")
+        self.min_overlap = int(min_overlap)
         if level not in LEVELS:
             raise ValueError(
                 f"unknown level of measurement {level!r}; expected one of {', '.join(LEVELS)}"
@@ -150,8 +177,24 @@ class Engine:
         return _core.pair_tables(self.s)
 
     @cached_property
-    def pair_incidence(self):
-        return _core.pair_incidence(self.s, self.pairs, self.W)
+    def light_pairs(self):
+        """The pairs of Light's kappa: >= ``min_overlap`` shared items, defined kappa."""
+        return _core.qualifying_pairs(self.pairs, self.W, self.min_overlap)
+
+    @cached_property
+    def light_cells(self):
+        """The table cells of :attr:`light_pairs`, for the bootstrap."""
+        return _core.pair_cells(self.s, self.light_pairs, self.W)
+
+    def _light_reason(self) -> str | None:
+        if self.light_pairs.n_pairs:
+            return None
+        n = self.pairs.tables.sum((1, 2))
+        if (n >= self.min_overlap - 1e-9).any():
+            return (
+                f"no annotator pair sharing at least {self.min_overlap} clips has a defined kappa"
+            )
+        return f"no annotator pair shares at least {self.min_overlap} clips"
 
     @cached_property
     def family(self):
@@ -176,6 +219,8 @@ class Engine:
             return "only one category is used (chance agreement is 1)"
         if name in ("conger_kappa", "mean_cohen_kappa") and s.n_annotators < 2:
             return "fewer than two annotators"
+        if name == "mean_cohen_kappa":
+            return self._light_reason()
         return None
 
     # ---------------------------------------------------------- estimates
@@ -232,22 +277,19 @@ class Engine:
         return out
 
     def _mean_cohen(self, w):
-        pt = self.pairs
+        """Light's kappa over :attr:`light_pairs`, one value per row of ``w``;
+        a pair whose kappa a resample leaves undefined is left out of its mean."""
+        pt = self.light_pairs
         B = 1 if w is None else w.shape[0]
+        if pt.n_pairs == 0:
+            return np.full(B, np.nan)
         if w is None:
-            if pt.n_pairs == 0:
-                return np.full(1, np.nan)
             k = _core.cohen_from_tables(pt.tables[None], self.W)["kappa"]
-            extra = np.zeros(1)
         else:
-            if pt.n_pairs:
-                k = _core.cohen_from_pair_sums(_core.wsum(w, self.pair_incidence), self.s.q, self.W)
-            else:
-                k = np.zeros((B, 0))
-            # pairs sharing one item have two when the item is drawn twice: a kappa of 0
-            extra = (w >= 2) @ _core.single_pair_counts(pt, self.W)
+            pc = self.light_cells
+            k = _core.cohen_from_cells(_core.wsum(w, pc.X), pc, self.W)
         ok = np.isfinite(k)
-        cnt = ok.sum(1) + extra
+        cnt = ok.sum(1)
         return np.where(cnt > 0, np.where(ok, k, 0).sum(1) / np.maximum(cnt, 1), np.nan)
 
     def point(self, which=COEFFICIENTS, confidence: float = 0.95, *, warn: bool = True) -> dict:
@@ -310,7 +352,7 @@ class Engine:
                 se, pa, pe, _ = _core.alpha_se(s, ae)
                 n_ratings = int(s.m[s.m >= 2].sum())
             elif name == "mean_cohen_kappa":
-                pt = self.pairs
+                pt = self.light_pairs
                 r = _core.cohen_from_tables(pt.tables, self.W) if len(pt.keys) else None
                 if r is not None:
                     used = np.isfinite(r["kappa"])
@@ -319,7 +361,7 @@ class Engine:
                     se = _core.mean_cohen_se(s, pt, r, self.W, used)
             if reasons[name] is None and not np.isfinite(e):
                 reasons[name] = (
-                    "no annotator pair has a defined kappa"
+                    self._light_reason() or "no annotator pair has a defined kappa"
                     if name == "mean_cohen_kappa"
                     else "chance agreement is 1"
                 )
@@ -364,7 +406,14 @@ def _with_returns(func):
 
 
 def coefficient_series(
-    name, data, scheme=None, *, weights=None, level="nominal", confidence=0.95
+    name,
+    data,
+    scheme=None,
+    *,
+    weights=None,
+    level="nominal",
+    confidence=0.95,
+    min_overlap=MIN_OVERLAP,
 ) -> pd.Series:
     """One coefficient of :data:`COEFFICIENTS` as a Series (fields :data:`RESULT_FIELDS`).
 
@@ -374,7 +423,7 @@ def coefficient_series(
     ann = as_annotations(data)
     if name in IDENTITY_COEFFICIENTS:
         ann.require_identities(COEFFICIENT_NAMES[name])
-    eng = Engine(sufficient(ann, scheme), weights=weights, level=level)
+    eng = Engine(sufficient(ann, scheme), weights=weights, level=level, min_overlap=min_overlap)
     r = eng.point((name,), confidence, warn=False)[name]
     if r["reason"] is not None:
         warn_degenerate(name, r["reason"], stacklevel=4)

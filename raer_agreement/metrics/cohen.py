@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import _core
 from ._sufficient import agreement_weights, from_codes, sufficient, warn_degenerate
-from .coefficients import as_annotations, coefficient_series
+from .coefficients import MIN_OVERLAP, as_annotations, coefficient_series
 from .pairs import pair_index
 
 __all__ = [
@@ -376,14 +376,36 @@ def kappa_matrix_of(pairwise: pd.DataFrame, annotator_ids) -> pd.DataFrame:
 
 
 def light_kappa(
-    data, scheme: str | None = None, *, weights=None, confidence: float = 0.95
+    data,
+    scheme: str | None = None,
+    *,
+    weights=None,
+    confidence: float = 0.95,
+    min_overlap: int = MIN_OVERLAP,
 ) -> pd.Series:
     """Light's kappa: the mean of the pairwise Cohen kappas.
 
-    Pairs sharing fewer than two items or with an undefined kappa are left
-    out.  The SE linearises each pair's kappa as irrCAC ``cohen.kappa.raw``
-    does and averages the item terms over pairs; CI t(n - 1), ``n`` = rated
-    items.
+    One set of annotator pairs counts: those sharing at least
+    ``min_overlap`` items whose kappa is defined on the data.  The same
+    set serves the estimate, the SE and every bootstrap resample (where a
+    pair whose kappa the resample leaves undefined is left out of that
+    resample's mean), so the estimate and its intervals describe one
+    quantity.  The SE linearises each pair's kappa as irrCAC
+    ``cohen.kappa.raw`` does and averages the item terms over pairs; CI
+    t(n - 1), ``n`` = rated items.  With no qualifying pair the estimate is
+    nan and the warning says "no annotator pair shares at least N clips".
+
+    Parameters
+    ----------
+    data : Annotations or long DataFrame
+    scheme : str, optional
+    weights : None, str or ndarray of shape (q, q)
+    confidence : float
+    min_overlap : int, default 5
+        Shared items a pair needs (>= 2).  Pairs sharing two to four items
+        give kappas that take a handful of values and are mostly noise; on
+        sparse crowds they are most pairs.  Irrelevant when every annotator
+        rates every item.
 
     Returns
     -------
@@ -396,9 +418,14 @@ def light_kappa(
     >>> from raer_agreement import Annotations
     >>> ann = Annotations.from_matrix([[1, 1, 2], [1, 2, 2], [2, 2, 2], [2, 2, 1]], categories=[1, 2])
     >>> k = pairwise_cohen(ann)["estimate"]
-    >>> bool(abs(light_kappa(ann)["estimate"] - k.mean()) < 1e-12)
+    >>> bool(abs(light_kappa(ann, min_overlap=2)["estimate"] - k.mean()) < 1e-12)
     True
     """
     return coefficient_series(
-        "mean_cohen_kappa", data, scheme, weights=weights, confidence=confidence
+        "mean_cohen_kappa",
+        data,
+        scheme,
+        weights=weights,
+        confidence=confidence,
+        min_overlap=min_overlap,
     )
