@@ -40,7 +40,8 @@ def wide_to_long(
 ) -> LongForm:
     """Rows are clips, columns annotators; an empty cell is no rating.
 
-    Each non-empty cell becomes one rating; ``rows_read`` counts cells, and
+    Each non-empty cell becomes one rating; ``rows_read`` counts cells (the
+    ledger's ``file_rows`` the rows), and
     empty cells are noted (not dropped: they never were ratings).
     ``rater_cols`` names the annotator columns when the table holds others
     (text, metadata): those are kept as item metadata.
@@ -100,7 +101,12 @@ def wide_to_long(
         items.index.name = "item_id"
         notes.append(f"wide layout: kept as item metadata: {name_list(meta, 6)}")
     return LongForm(
-        long, lines[r], notes=notes, annotator_order=[str(x) for x in raters], items=items
+        long,
+        lines[r],
+        notes=notes,
+        annotator_order=[str(x) for x in raters],
+        items=items,
+        file_rows=len(frame),
     )
 
 
@@ -158,7 +164,13 @@ def raters_x_items_to_long(
         f"{len(items)} item columns; {int(present.sum())} filled cells became ratings, "
         f"{int((~present).sum())} empty cells are no rating"
     ]
-    return LongForm(long, lines[r], notes=notes, annotator_order=[str(x) for x in names])
+    return LongForm(
+        long,
+        lines[r],
+        notes=notes,
+        annotator_order=[str(x) for x in names],
+        file_rows=len(frame),
+    )
 
 
 def counts_to_long(
@@ -294,7 +306,7 @@ def counts_to_long(
         items.index.name = "item_id"
         notes.append("counts layout: kept as item metadata: " + ", ".join(map(str, meta_cols)))
     # the ledger counts votes here: each vote is one rating read
-    return LongForm(long, lines[row], notes=notes, items=items)
+    return LongForm(long, lines[row], notes=notes, items=items, file_rows=len(frame))
 
 
 def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> LongForm:

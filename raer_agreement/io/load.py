@@ -14,7 +14,6 @@ import pandas as pd
 
 from ..annotations import Annotations
 from ..errors import InputError, name_list
-from ..ledger import Ledger
 from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, load_taxonomy, natural_sort
 from . import layouts, platforms
 from .detect import ITEM_ID_COLUMNS, Decision, decide_layout, profile_table
@@ -809,6 +808,7 @@ def _from_longform(lf, path: str, item_col: str, opts: dict, *notes: str) -> Ann
         prior_entries=lf.entries,
         prior_notes=[*notes, *lf.notes],
         extra_rows_read=lf.extra_rows_read,
+        file_rows=lf.file_rows,
         annotator_order=lf.annotator_order,
         items=lf.items,
         **opts,
@@ -906,11 +906,9 @@ def _concat(parts: Sequence[Annotations], *, duplicates: str) -> Annotations:
                 f"{n_rep} annotator/clip pair(s) are rated in more than one input file "
                 "(duplicates policy 'error')"
             )
-        ledger = Ledger(
-            ledger.sources,
-            ledger.rows_read,
-            ledger.entries,
-            ledger.notes
+        ledger = dataclasses.replace(
+            ledger,
+            notes=ledger.notes
             + (
                 f"{n_rep} annotator/clip pair(s) rated in more than one file; all kept "
                 "as repeated ratings",
@@ -1012,13 +1010,5 @@ def attach_metadata(ann: Annotations, meta: pd.DataFrame | None) -> Annotations:
         return ann
     led = ann.ledger
     if notes:
-        led = Ledger(
-            led.sources,
-            led.rows_read,
-            led.entries,
-            led.notes + tuple(notes),
-            led.n_items,
-            led.n_annotators,
-            led.ratings_per_item,
-        )
+        led = dataclasses.replace(led, notes=led.notes + tuple(notes))
     return ann.with_items(items).with_ledger(led)
