@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .wording import ITEM, ITEMS, count
+from .wording import ITEM, ITEMS, count, fmt
 
 __all__ = ["Ledger", "LedgerEntry"]
 
@@ -183,9 +183,8 @@ class Ledger:
         if self.ratings_per_item:
             r = self.ratings_per_item
             lines.append(
-                f"ratings per {ITEM}: min {{min:g}}, median {{median:g}}, mean {{mean:.2f}}, max {{max:g}}".format(
-                    **r
-                )
+                f"ratings per {ITEM}: min {count(r['min'], 1)}, median {count(r['median'], 1)}, "
+                f"mean {fmt(r['mean'], 2)}, max {count(r['max'], 1)}"
             )
         for n in self.notes:
             lines.append(f"note: {n}")

@@ -59,19 +59,21 @@ def fmt(v, digits: int = 3) -> str:
     return str(v)
 
 
-def count(v) -> str:
+def count(v, digits: int = 3) -> str:
     """A count: an integer with thousands separators, also when it arrives as a
     float with round-off (``1637.9999999999998`` -> ``1,638``).
 
-    >>> count(1637.9999999999998), count(24711), count(2.5)
-    ('1,638', '24,711', '2.500')
+    A value that is no whole number (a median of 9.5) keeps ``digits`` decimals.
+
+    >>> count(1637.9999999999998), count(24711), count(2.5), count(9.5, 1), count(2e6)
+    ('1,638', '24,711', '2.500', '9.5', '2,000,000')
     """
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
-        return fmt(v)
+        return fmt(v, digits)
     x = float(v)
     if math.isfinite(x) and abs(x - round(x)) < 1e-6 * max(1.0, abs(x)):
         return f"{int(round(x)):,}"
-    return fmt(v)
+    return fmt(v, digits)
 
 
 def fixed(v, digits: int = 3, missing: str = "-") -> str:
