@@ -524,6 +524,36 @@ def _is_raer(doc: dict) -> bool:
     return doc["data"].get("taxonomy") == "RAER"
 
 
+def _method_choice_blocks(choice: dict | None) -> list:
+    """With ``--method auto``: why the exported method was chosen, and every candidate's score."""
+    if not choice:
+        return []
+    scores = choice["held_out_log_likelihood"]
+    if not scores:  # anonymous votes: nothing to choose from
+        return [Paragraph(_capital(choice["reason"].removeprefix("auto: ")) + ".", "note")]
+    name = METHOD_NAMES.get(choice["method"], choice["method"])
+    blocks = [
+        Paragraph(
+            f"{name} was chosen by --method auto, without gold: of the {len(scores)} "
+            "candidate models it best predicts votes it was not fitted on.",
+            "note",
+        )
+    ]
+    table = pd.DataFrame(
+        {
+            "method": [METHOD_NAMES.get(m, m) for m in scores],
+            "held-out log-likelihood per vote": [fmt(v, 4) for v in scores.values()],
+            "chosen": ["yes" if m == choice["method"] else "" for m in scores],
+        }
+    )
+    caption = (
+        f"--method auto: each candidate, fitted on {choice['n_folds'] - 1} of "
+        f"{choice['n_folds']} folds of the votes, predicts the held-out fold (no gold used; "
+        "higher is better)."
+    )
+    return [*blocks, Table(table, caption=caption)]
+
+
 def _aggregation_section(doc: dict) -> list[Section]:
     agg = doc["aggregation"]
     scheme = agg["scheme"]
@@ -543,6 +573,7 @@ def _aggregation_section(doc: dict) -> list[Section]:
             )
         )
     )
+    s.add(*_method_choice_blocks(agg.get("method_choice")))
     if agg.get("unresolved", {}).get("majority"):
         s.add(
             Paragraph(
