@@ -55,6 +55,9 @@ def test_ferplus_rows_read_and_ratings_differ(ferplus):
     assert led["file_rows_read"] == n_rows
     assert led["ratings_read"] == led["rows_read"] == n_votes
     assert led["rows_used"] + led["rows_dropped"] == n_votes
+    shown = _cli("inspect", ferplus).stdout
+    assert f"{n_rows:,} rows read -> {n_votes:,} ratings" in shown
+    assert f"account: {n_votes:,} ratings read (from {n_rows:,} rows) = 357,139 kept" in shown
 
 
 def _report_ledger(ann) -> str:

@@ -24,7 +24,7 @@ def register(sub, name):
         help="agreement coefficients with SE, CIs and p-values, per class, per annotator and by context",
         description="Percent agreement, Fleiss' kappa, Randolph/Brennan-Prediger, Conger's kappa, Gwet's AC1, "
         "Krippendorff's alpha and the mean pairwise Cohen kappa for every scheme, with Gwet's "
-        "linearised SEs, t(n-1) CIs, p-values and bootstrap CIs over items (conventions of Gwet's "
+        "linearised SEs, t(n-1) CIs, p-values and bootstrap CIs over clips (conventions of Gwet's "
         "irrCAC R package); per-class, per-annotator and paradox diagnostics.",
     )
     add_input_arguments(p)

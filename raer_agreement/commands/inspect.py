@@ -342,7 +342,7 @@ def _checks(ann) -> list:
         pass
     else:
         checks.append(
-            "reading invariants (io.invariants): the shape of items, annotators "
+            "reading invariants (io.invariants): the shape of clips, annotators "
             "and ratings, labels that differ only in case"
         )
     if ann is not None:
