@@ -16,6 +16,7 @@ import pandas as pd
 from ..errors import InputError, name_list
 from ..ledger import LedgerEntry
 from ..taxonomy import NA_STRINGS
+from ..wording import ITEM
 from .long import ITEM_COLUMNS, find_column
 from .longform import LongForm
 
@@ -282,9 +283,9 @@ def counts_to_long(
     if dup.any():
         names = list(dict.fromkeys(named[present][dup]))
         notes.append(
-            f"counts layout: {len(names)} item id(s) occur on several rows "
+            f"counts layout: {len(names)} {ITEM} id(s) occur on several rows "
             f"({', '.join(map(str, names[:8]))}{', ...' if len(names) > 8 else ''}); "
-            "their votes are added up into one item"
+            f"their votes are added up into one {ITEM}"
         )
     sums = pd.Series(tot).value_counts()
     if len(sums) > 1 and len(sums) <= 5:

@@ -16,6 +16,7 @@ from ..annotations import Annotations
 from ..errors import InputError
 from ..ledger import Ledger, LedgerEntry
 from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, natural_order, natural_sort
+from ..wording import ITEM
 from .containers import expand_containers, raw_factorize
 from .policies import DUPLICATE_POLICIES, INCONSISTENT_POLICIES, UNKNOWN_POLICIES
 
@@ -423,7 +424,11 @@ def _need_column(columns, col, candidates, what, flag, path) -> str:
 def _id_codes(column: pd.Series, col: str, what: str, book: _Book, distinct=None):
     codes, values = factorize_column(column, distinct)
     na = np.array([v is None for v in values], dtype=bool)
-    book.drop(na[codes], f"missing_{what}_id", f"empty or NA {what} id in column {col!r}")
+    book.drop(
+        na[codes],
+        f"missing_{what}_id",
+        f"empty or NA {ITEM if what == 'item' else what} id in column {col!r}",
+    )
     return codes, values
 
 
