@@ -117,3 +117,32 @@ def test_long_file_reads_one_rating_a_row():
 def test_merged_ledgers_add_file_rows():
     both = Ledger(("a",), rows_read=50, file_rows=5).merged(Ledger(("b",), rows_read=7))
     assert (both.rows_in_files, both.rows_read) == (12, 57)
+
+
+def test_lewidi_objects_and_ratings(shared_dir):
+    path = shared_dir / "datasets" / "real_formats" / "lewidi2023" / "HS-Brexit_train.json"
+    if not path.exists():
+        pytest.fail(f"{path} is missing")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    ratings = sum(len([a for a in o["annotators"].split(",") if a.strip()]) for o in data.values())
+    assert (len(data), ratings) == (784, 4_704)  # real_formats/README.md
+    led = load_ratings(path).ledger
+    assert (led.rows_in_files, led.rows_read) == (len(data), ratings)
+
+
+def test_labelstudio_tasks_and_annotations(tmp_path):
+    def task(k, *votes):
+        anns = [
+            {
+                "completed_by": who,
+                "result": [{"from_name": "label", "type": "choices", "value": {"choices": [v]}}],
+            }
+            for who, v in votes
+        ]
+        return {"id": k, "data": {"clip_id": f"c{k}"}, "annotations": anns}
+
+    tasks = [task(1, (1, "a"), (2, "b")), task(2, (1, "a"), (2, "a"), (3, "b")), task(3, (2, "b"))]
+    path = tmp_path / "ls.json"
+    path.write_text(json.dumps(tasks), encoding="utf-8")
+    led = load_ratings(path, format="labelstudio").ledger
+    assert (led.rows_in_files, led.rows_read, led.rows_used) == (3, 6, 6)

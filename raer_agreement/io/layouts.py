@@ -428,6 +428,7 @@ def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> Lo
         entries=entries,
         notes=notes,
         extra_rows_read=n_cancelled + n_empty,
+        file_rows=len(data),  # tasks: each holds its annotations
     )
 
 
