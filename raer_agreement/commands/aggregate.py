@@ -267,11 +267,13 @@ def print_summary(args, est, gold, ev) -> None:
     """The console lines of ``aggregate``: what was written, and the scores against gold."""
     n_unres = int(est.labels_.isna().sum())
     how = args.method if args.method_choice is None else f"{args.method}, chosen by auto"
-    msg = f"wrote {len(est.labels_)} clips ({how}, scheme {est.scheme_}) to {args.out}"
+    from ..wording import count
+
+    msg = f"wrote {count(len(est.labels_))} clips ({how}, scheme {est.scheme_}) to {args.out}"
     if n_unres:
-        msg += f"; {n_unres} without a label (unresolved ties or no votes)"
+        msg += f"; {count(n_unres)} without a label (unresolved ties or no votes)"
     if getattr(est, "n_ties_", 0):
-        msg += f"; {est.n_ties_} ties broken by policy '{est.tie_break_}'"
+        msg += f"; {count(est.n_ties_)} ties broken by policy '{est.tie_break_}'"
     print(msg)
     if ev is None:
         return
