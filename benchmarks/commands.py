@@ -21,7 +21,8 @@ Corpora (long CSV ``clip_id, annotator_id, coarse``; ``data.py``):
 
 Rows (``ROWS``): ``--version``, ``--help``, ``validate``, ``aggregate``
 (Dawid-Skene, the CSV of labels and posteriors), ``soft-labels`` (CSV +
-NPZ), ``agreement --n-boot 0``, ``report --n-boot 0``; peers:
+NPZ), ``agreement`` and ``report`` with their defaults (1,000 bootstrap
+resamples, as users run them) and with ``--n-boot 0``; peers:
 crowd-kit ``read_csv + DawidSkene.fit_predict + to_csv``, ``read_csv`` +
 dense matrix + ``krippendorff.alpha``, ``read_csv`` + ``pd.crosstab`` +
 statsmodels ``fleiss_kappa``.  Run alone::
@@ -106,6 +107,11 @@ ROWS = {
         ],
     ),
     "agreement": ("`agreement --n-boot 0`", "ours", ["agreement", "{csv}", "--n-boot", "0"]),
+    "agreement_default": (
+        "`agreement` (defaults: 1,000 bootstrap resamples)",
+        "ours",
+        ["agreement", "{csv}"],
+    ),
     "kripp": (
         "`read_csv` + dense raters x items + `krippendorff.alpha`",
         "peer",
@@ -131,6 +137,11 @@ ROWS = {
             "--force",
         ],
     ),
+    "report_default": (
+        "`report --no-exports` (defaults: 1,000 bootstrap resamples)",
+        "ours",
+        ["report", "{csv}", "--no-exports", "--quiet", "--out", "{out}", "--force"],
+    ),
 }
 #: rows run at every size (the start-up rows once, on the first size)
 STARTUP = ("version", "help")
@@ -140,6 +151,7 @@ SKIP = {
     ("kripp", "3e7"): "its dense 500 x 3,000,000 float matrix alone is 12 GB",
     ("ck_ds", "3e7"): "about 30x its 1M time",
     ("report", "3e7"): "not attempted: the report at 10M is the memory target",
+    ("report_default", "3e7"): "not attempted: the report at 10M is the memory target",
     ("fleiss", "hp"): "Fleiss' kappa needs the same number of ratings per clip",
 }
 
@@ -373,6 +385,48 @@ def markdown(rows, before=None) -> str:
     return "\n".join(L)
 
 
+#: The goals the end-to-end rows are held to: (what, our row, corpus, check), where
+#: ``check(ours, by)`` gets our record and every record by (row, corpus) and returns
+#: (measured text, met or not); a missing measurement is reported as not measured.
+GOALS = (
+    ("`report` (defaults) at 1M, 2,000 annotators: <= 60 s", "report_default", "1e6a2k",
+     lambda r, by: (_t(r["wall"]), r["wall"] <= 60)),
+    ("`agreement` (defaults) at 1M, 2,000 annotators: <= 20 s", "agreement_default", "1e6a2k",
+     lambda r, by: (_t(r["wall"]), r["wall"] <= 20)),
+    ("`agreement --n-boot 0` vs the krippendorff script at 1M: >= 4x", "agreement", "1e6",
+     lambda r, by: _ratio(r, by.get(("kripp", "1e6")), 4.0)),
+    ("`agreement --n-boot 0` vs the krippendorff script at RAER size: >= 1x", "agreement",
+     "raer", lambda r, by: _ratio(r, by.get(("kripp", "raer")), 1.0)),
+    ("`aggregate` Dawid-Skene vs crowd-kit at 1M: >= 5x", "aggregate", "1e6",
+     lambda r, by: _ratio(r, by.get(("ck_ds", "1e6")), 5.0)),
+    ("`agreement --n-boot 0` at 30M: peak < 3 GB", "agreement", "3e7",
+     lambda r, by: (f"{r['peak_rss_mb'] / 1024:.1f} GB", r["peak_rss_mb"] < 3 * 1024)),
+    ("`aggregate` Dawid-Skene at 30M: peak < 3 GB", "aggregate", "3e7",
+     lambda r, by: (f"{r['peak_rss_mb'] / 1024:.1f} GB", r["peak_rss_mb"] < 3 * 1024)),
+)  # fmt: skip
+
+
+def _ratio(ours, peer, goal: float):
+    if not peer or "wall" not in peer:
+        return "peer not measured", None
+    x = peer["wall"] / ours["wall"]
+    return f"{x:.1f}x", x >= goal
+
+
+def goals_markdown(rows) -> str:
+    """Each goal, what was measured and whether it is met (rows of one run)."""
+    by = {(r["row"], r["corpus"]): r for r in rows}
+    lines = ["| goal | measured | met |", "|---|---:|---|"]
+    for what, row, corpus, check in GOALS:
+        rec = by.get((row, corpus))
+        if not rec or "wall" not in rec:
+            measured, met = "not measured", None
+        else:
+            measured, met = check(rec, by)
+        lines.append(f"| {what} | {measured} | {'-' if met is None else 'yes' if met else 'no'} |")
+    return "\n".join(lines)
+
+
 SECTION = "## Commands end to end"
 
 
@@ -400,6 +454,10 @@ def update_results_md(path=None) -> None:
             "(same machine, measured with other jobs on the cores: compare its CPU times).",
             "",
             markdown(rows, store.get("before")),
+            "",
+            "Goals (medians of the repeats above, peers in the same run):",
+            "",
+            goals_markdown(rows),
             "",
         ]
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .wording import ITEM, ITEMS, count, fmt
+
 __all__ = ["Ledger", "LedgerEntry"]
 
 
@@ -59,7 +61,8 @@ class Ledger:
     sources : tuple of str
         Files (or ``"<DataFrame>"``) read, in order.
     rows_read : int
-        Data rows (ratings, or annotations for Label Studio) read.
+        Ratings read (one per data row of a long file; annotations for Label
+        Studio), the unit of the account ``rows_used + rows_dropped``.
     entries : tuple of LedgerEntry
         Drops and flags, one entry per reason.
     notes : tuple of str
@@ -67,6 +70,16 @@ class Ledger:
     anonymous : bool
         True when the input does not say who cast each vote (counts tables,
         ``--anonymous``): ``n_annotators`` is then unknown.
+    file_rows : int or None
+        Data rows of the input files when one row can hold several ratings
+        (counts tables, wide tables, lists in cells); None when every row is
+        one rating (``rows_read`` then counts both).
+
+    Examples
+    --------
+    >>> led = Ledger(("fer.csv",), rows_read=358869, file_rows=35887)
+    >>> led.summary().splitlines()[1]
+    'rows read: 35,887 -> 358,869 ratings'
     """
 
     sources: tuple = ()
@@ -77,6 +90,17 @@ class Ledger:
     n_annotators: int = 0
     ratings_per_item: dict = field(default_factory=dict)
     anonymous: bool = False
+    file_rows: int | None = None
+
+    @property
+    def rows_in_files(self) -> int:
+        """Data rows of the input files (``rows_read`` when each row is one rating)."""
+        return int(self.rows_read if self.file_rows is None else self.file_rows)
+
+    @property
+    def expanded(self) -> bool:
+        """True when the file rows and the ratings they gave differ in number."""
+        return self.file_rows is not None and int(self.file_rows) != int(self.rows_read)
 
     @property
     def rows_dropped(self) -> int:
@@ -106,6 +130,11 @@ class Ledger:
             self.entries + other.entries,
             self.notes + other.notes,
             anonymous=self.anonymous and other.anonymous,
+            file_rows=(
+                None
+                if self.file_rows is None and other.file_rows is None
+                else self.rows_in_files + other.rows_in_files
+            ),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -115,6 +144,8 @@ class Ledger:
             "rows_read": int(self.rows_read),
             "rows_used": self.rows_used,
             "rows_dropped": self.rows_dropped,
+            "file_rows_read": self.rows_in_files,
+            "ratings_read": int(self.rows_read),
             "dropped": [e.to_dict() for e in self.entries if e.dropped],
             "flagged": [e.to_dict() for e in self.entries if not e.dropped],
             "notes": list(self.notes),
@@ -124,30 +155,36 @@ class Ledger:
             "ratings_per_item": {k: float(v) for k, v in self.ratings_per_item.items()},
         }
 
+    def reading(self) -> str:
+        """The rows read, and the ratings they gave when that differs:
+        ``"35,887 -> 358,869 ratings"`` for a counts table, ``"315"`` for a long file."""
+        rows = count(self.rows_in_files)
+        return f"{rows} -> {count(self.rows_read)} ratings" if self.expanded else rows
+
     def summary(self) -> str:
         """Plain-text account, as ``raer-agreement validate`` prints it."""
+        unit = "ratings" if self.expanded else "rows"
         lines = [
             f"sources: {', '.join(self.sources) or '-'}",
-            f"rows read: {self.rows_read}",
-            f"rows used: {self.rows_used}",
-            f"rows dropped: {self.rows_dropped}",
+            f"rows read: {self.reading()}",
+            f"{unit} used: {count(self.rows_used)}",
+            f"{unit} dropped: {count(self.rows_dropped)}",
         ]
         for e in self.entries:
             tag = "dropped" if e.dropped else "flagged"
             ex = f" (e.g. line {', '.join(map(str, e.lines[:5]))})" if e.lines else ""
-            lines.append(f"  {tag} {e.count:>7} {e.reason}: {e.detail}{ex}")
-        lines.append(f"items: {self.n_items}")
+            lines.append(f"  {tag} {count(e.count):>7} {e.reason}: {e.detail}{ex}")
+        lines.append(f"{ITEMS}: {count(self.n_items)}")
         lines.append(
             "annotators: unknown (anonymous votes)"
             if self.anonymous
-            else f"annotators: {self.n_annotators}"
+            else f"annotators: {count(self.n_annotators)}"
         )
         if self.ratings_per_item:
             r = self.ratings_per_item
             lines.append(
-                "ratings per item: min {min:g}, median {median:g}, mean {mean:.2f}, max {max:g}".format(
-                    **r
-                )
+                f"ratings per {ITEM}: min {count(r['min'], 1)}, median {count(r['median'], 1)}, "
+                f"mean {fmt(r['mean'], 2)}, max {count(r['max'], 1)}"
             )
         for n in self.notes:
             lines.append(f"note: {n}")

@@ -238,13 +238,69 @@ def simulate_corpus(
     """
     params = params or SimulationParams()
     tax = taxonomy or default_taxonomy()
-    coarse, fine = tax["coarse"], tax["fine"]
-    q, qf = coarse.n_categories, fine.n_categories
+    q = tax["coarse"].n_categories
     parent = tax.mapping("fine", "coarse")
     children = [np.flatnonzero(parent == k) for k in range(q)]
     rng = np.random.default_rng(seed)
+    # the sections draw from one generator in this order: changing it changes every corpus
+    clips = _simulate_clips(params, rng, q, children)
+    conf, kinds, skills = _annotator_confusions(params, rng, q)
+    item, ann = _assign_raters(params, rng, len(clips.true_c))
+    vote_c, vote_f = _simulate_votes(params, rng, clips, conf, kinds, item, ann, children, parent)
 
-    # --- clips: exact class counts per split, context, students
+    ann_ids = [f"A{a + 1:02d}" for a in range(params.n_annotators)]
+    ratings, clip_table, truth = _corpus_tables(tax, clips, item, ann, ann_ids, vote_c, vote_f)
+    annotations = _simulated_annotations(tax, clip_table, item, ann, ann_ids, vote_c, vote_f, seed)
+    truth = truth.reindex(annotations.item_ids)
+
+    # true fine confusion, implied by the generating process (averaged over environments)
+    conf_f = _fine_confusions(conf, kinds, children, parent, true_share=_FINE_SHARE, params=params)
+    priors = {
+        "coarse": np.bincount(clips.true_c, minlength=q) / len(clips.true_c),
+        "fine": np.bincount(clips.true_f, minlength=tax["fine"].n_categories) / len(clips.true_c),
+    }
+    profiles = pd.DataFrame(
+        {
+            "kind": kinds,
+            "skill": skills,
+            "coarse_accuracy": [float(np.diag(c) @ priors["coarse"]) for c in conf],
+        },
+        index=pd.Index(ann_ids, name="annotator_id"),
+    )
+    return SimulatedCorpus(
+        annotations,
+        ratings,
+        clip_table,
+        truth,
+        {"coarse": conf, "fine": conf_f},
+        priors,
+        profiles,
+        params,
+        seed,
+    )
+
+
+#: share of a coarse class's votes given to its first fine child (the rest to the others)
+_FINE_SHARE = np.array([0.6, 0.4])
+
+
+@dataclass
+class _Clips:
+    """The simulated clips: true labels, split, context and where each was filmed."""
+
+    true_c: np.ndarray
+    true_f: np.ndarray
+    splits: np.ndarray
+    is_class: np.ndarray
+    env: np.ndarray
+    student: np.ndarray
+    paths: list
+    rooms: list
+    num_frames: np.ndarray
+
+
+def _simulate_clips(params: SimulationParams, rng, q: int, children) -> _Clips:
+    """Exact class counts per split, a context loosely tied to the emotion, students."""
     splits, true_c = [], []
     for split, counts in (("train", params.train_counts), ("test", params.test_counts)):
         lab = np.repeat(np.arange(q), counts)
@@ -252,8 +308,7 @@ def simulate_corpus(
         splits += [split] * len(lab)
     true_c = np.concatenate(true_c)
     n = len(true_c)
-    splits = np.asarray(splits)
-    # context loosely tied to the emotion: fatigue in dormitories, distraction in libraries
+    # fatigue in dormitories, distraction in libraries, confusion in laboratories
     env_pref = np.ones((q, len(ENVIRONMENTS)))
     env_pref[3, 3] = 2.5
     env_pref[4, 1] = 1.6
@@ -267,9 +322,24 @@ def simulate_corpus(
         env[m] = np.asarray(ENVIRONMENTS, dtype=object)[rng.choice(len(ENVIRONMENTS), m.sum(), p=p)]
     student_room = rng.integers(1, params.n_rooms + 1, params.n_students)
     student = rng.integers(0, params.n_students, n)
+    paths, rooms = _clip_paths(params, is_class, env, student, student_room)
+    num_frames = rng.choice([16, 24, 32, 32, 32, 48, 64], n)
+    true_f = np.array(
+        [
+            children[k][rng.choice(len(children[k]), p=_child_p(len(children[k]), _FINE_SHARE))]
+            for k in true_c
+        ]
+    )
+    return _Clips(
+        true_c, true_f, np.asarray(splits), is_class, env, student, paths, rooms, num_frames
+    )
+
+
+def _clip_paths(params: SimulationParams, is_class, env, student, student_room):
+    """RAER-style clip paths (``RAER/images/<session>/<room>/<student>/<nnn>``) and rooms."""
     counter = np.zeros(params.n_students, int)
     paths, rooms = [], []
-    for i in range(n):
+    for i in range(len(student)):
         s = student[i]
         counter[s] += 1
         sid = f"P{s + 1:03d}"
@@ -280,17 +350,11 @@ def simulate_corpus(
             room = env[i]
             paths.append(f"RAER/images/SelfStudy/{env[i]}/{sid}/{counter[s]:03d}")
         rooms.append(room)
-    num_frames = rng.choice([16, 24, 32, 32, 32, 48, 64], n)
-    fine_share = np.array([0.6, 0.4])
-    true_f = np.array(
-        [
-            children[k][rng.choice(len(children[k]), p=_child_p(len(children[k]), fine_share))]
-            for k in true_c
-        ]
-    )
+    return paths, rooms
 
-    # --- annotators and who rates what
-    conf, kinds, skills = _annotator_confusions(params, rng, q)
+
+def _assign_raters(params: SimulationParams, rng, n: int):
+    """Who rates what: workload-weighted panels per clip, some short, some ratings missing."""
     n_ann = params.n_annotators
     workload = rng.uniform(0.6, 1.4, n_ann)
     n_assigned = np.full(n, min(params.ratings_per_clip, n_ann))
@@ -305,15 +369,19 @@ def simulate_corpus(
     item = np.concatenate(rows_item)
     ann = np.concatenate(rows_ann)
     keep = rng.random(len(item)) >= params.p_missing
-    item, ann = item[keep], ann[keep]
+    return item[keep], ann[keep]
 
-    # --- votes: coarse from the annotator's confusion; some clips are ambiguous
-    # (error rate scaled per clip, mean 1) and some environments harder
+
+def _simulate_votes(params, rng, clips: _Clips, conf, kinds, item, ann, children, parent):
+    """Coarse votes from each annotator's confusion, with ambiguous clips (error rate
+    scaled per clip, mean 1) and harder environments; fine votes mostly under the
+    annotator's own coarse vote."""
+    n = len(clips.true_c)
     ambiguity = rng.beta(1.0, 2.5, n)
     err_scale = (0.1 + 2.6 * ambiguity)[item]
     err_scale[np.asarray(kinds)[ann] == "spammer"] = 1.0  # a near-random annotator ignores the clip
-    diff = np.array([params.environment_difficulty.get(e, 1.0) for e in env])[item]
-    tc = true_c[item]
+    diff = np.array([params.environment_difficulty.get(e, 1.0) for e in clips.env])[item]
+    tc = clips.true_c[item]
     probs = conf[ann, tc].copy()
     hit = probs[np.arange(len(item)), tc]
     new_hit = np.clip(1 - (1 - hit) * err_scale, 0.02, 0.995) * diff
@@ -321,7 +389,6 @@ def simulate_corpus(
     probs *= scale[:, None]
     probs[np.arange(len(item)), tc] = new_hit
     vote_c = _draw(rng, probs)
-    # fine: under the annotator's own coarse vote most of the time
     vote_f = np.empty(len(item), dtype=np.int64)
     u = rng.random(len(item))
     for r in range(len(item)):
@@ -331,19 +398,21 @@ def simulate_corpus(
             if c == tc[r] and rng.random() < params.fine_accuracy * (
                 1 if kinds[ann[r]] != "spammer" else 0.5
             ):
-                vote_f[r] = true_f[item[r]]
+                vote_f[r] = clips.true_f[item[r]]
             else:
-                vote_f[r] = kids[rng.choice(len(kids), p=_child_p(len(kids), fine_share))]
+                vote_f[r] = kids[rng.choice(len(kids), p=_child_p(len(kids), _FINE_SHARE))]
         else:
             others = np.flatnonzero(parent != c)
             vote_f[r] = rng.choice(others)
     vote_f[rng.random(len(item)) < params.p_fine_missing] = -1
+    return vote_c, vote_f
 
-    # --- the files a user would hold
-    ann_ids = [f"A{a + 1:02d}" for a in range(n_ann)]
-    clip_ids = np.asarray(paths, dtype=object)
-    cat_c = np.asarray(coarse.categories, dtype=object)
-    cat_f = np.asarray(list(fine.categories) + [""], dtype=object)
+
+def _corpus_tables(tax: Taxonomy, clips: _Clips, item, ann, ann_ids, vote_c, vote_f):
+    """The files a user would hold: ratings, clip metadata, and the truth."""
+    clip_ids = np.asarray(clips.paths, dtype=object)
+    cat_c = np.asarray(tax["coarse"].categories, dtype=object)
+    cat_f = np.asarray(list(tax["fine"].categories) + [""], dtype=object)
     ratings = pd.DataFrame(
         {
             "clip_id": clip_ids[item],
@@ -352,27 +421,32 @@ def simulate_corpus(
             "fine": cat_f[vote_f],
         }
     )
-    session = np.where(is_class, "class", "self_study")
-    clips = pd.DataFrame(
+    clip_table = pd.DataFrame(
         {
             "clip_id": clip_ids,
-            "split": splits,
-            "session_type": session,
-            "environment": env.astype(str),
-            "room": rooms,
-            "student": [f"P{s + 1:03d}" for s in student],
-            "num_frames": num_frames,
+            "split": clips.splits,
+            "session_type": np.where(clips.is_class, "class", "self_study"),
+            "environment": clips.env.astype(str),
+            "room": clips.rooms,
+            "student": [f"P{s + 1:03d}" for s in clips.student],
+            "num_frames": clips.num_frames,
         }
     )
     truth = pd.DataFrame(
-        {"coarse": cat_c[true_c], "fine": cat_f[true_f]}, index=pd.Index(clip_ids, name="item_id")
+        {"coarse": cat_c[clips.true_c], "fine": cat_f[clips.true_f]},
+        index=pd.Index(clip_ids, name="item_id"),
     )
+    return ratings, clip_table, truth
 
-    # order items like the loader does (numeric-aware sort of ids)
-    from .io.long import _codes
 
+def _simulated_annotations(tax, clip_table, item, ann, ann_ids, vote_c, vote_f, seed):
+    """The :class:`Annotations` of the votes, items ordered as the loader orders them
+    (numeric-aware sort of ids), with a ledger."""
+    from .io.long import _codes, finish_ledger
+
+    clip_ids = clip_table["clip_id"].to_numpy(dtype=object)
     icodes, sorted_ids = _codes(item, clip_ids, None)
-    meta = clips.set_index("clip_id").rename_axis("item_id")
+    meta = clip_table.set_index("clip_id").rename_axis("item_id")
     annotations = Annotations(
         icodes,
         ann,
@@ -383,36 +457,7 @@ def simulate_corpus(
         meta,
         Ledger(sources=(f"<simulate seed={seed}>",), rows_read=len(item)),
     )
-    from .io.long import finish_ledger
-
-    annotations = finish_ledger(annotations)
-    truth = truth.reindex(sorted_ids)
-
-    # true fine confusion, implied by the generating process (averaged over environments)
-    conf_f = _fine_confusions(conf, kinds, children, parent, true_share=fine_share, params=params)
-    priors = {
-        "coarse": np.bincount(true_c, minlength=q) / n,
-        "fine": np.bincount(true_f, minlength=qf) / n,
-    }
-    profiles = pd.DataFrame(
-        {
-            "kind": kinds,
-            "skill": skills,
-            "coarse_accuracy": [float(np.diag(c) @ priors["coarse"]) for c in conf],
-        },
-        index=pd.Index(ann_ids, name="annotator_id"),
-    )
-    return SimulatedCorpus(
-        annotations,
-        ratings,
-        clips,
-        truth,
-        {"coarse": conf, "fine": conf_f},
-        priors,
-        profiles,
-        params,
-        seed,
-    )
+    return finish_ledger(annotations)
 
 
 def _child_p(k: int, share: np.ndarray) -> np.ndarray:

@@ -21,6 +21,7 @@ from raer_agreement.aggregation import (
     choose_method,
     make_aggregator,
 )
+from raer_agreement.aggregation.auto import AUTO_CANDIDATES
 from raer_agreement.cli import main
 
 NEW = ("ebcc", "bwa", "zbs", "kos", "mmsr")
@@ -173,7 +174,7 @@ def test_zbs_matches_crowdkit_on_a_public_set():
 def test_auto_chooses_a_vote_model_and_says_why(four_class):
     ann, truth = four_class
     choice = choose_method(ann)
-    assert choice.method in choice.scores and len(choice.scores) == 5
+    assert choice.method in choice.scores and len(choice.scores) == len(AUTO_CANDIDATES)
     assert choice.scores[choice.method] == max(choice.scores.values())
     assert choice.method in choice.reason and "held-out" in choice.reason
     assert accuracy(make_aggregator(choice.method).fit_predict(ann), truth) > 0.95

@@ -35,6 +35,6 @@ def test_validate_cli_prints_ledger(shared_dir, capsys):
     rc = main(["validate", str(shared_dir / "datasets" / "dawid_skene_1979" / "labels.csv")])
     out = capsys.readouterr().out
     assert rc == 0
-    assert "rows read: 315" in out and "items: 45" in out and "annotators: 5" in out
+    assert "rows read: 315" in out and "clips: 45" in out and "annotators: 5" in out
     # observer 1 rated each patient three times: 2 repeats x 45 patients
     assert "flagged      90 repeated_rating" in out

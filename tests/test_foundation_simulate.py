@@ -157,6 +157,6 @@ def test_simulate_command_writes_user_files(tmp_path, capsys):
         )
         == 0
     )
-    assert "items: 120" in capsys.readouterr().out
+    assert "clips: 120" in capsys.readouterr().out
     # refuses to overwrite without --force
     assert main(["simulate", "--out", str(tmp_path / "c"), "--seed", "5", "--n-clips", "120"]) == 2

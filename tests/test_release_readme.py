@@ -104,8 +104,8 @@ def opt(argv: list[str], name: str) -> str:
 
 def check_validate(proc, d, argv):
     n_rows = len(pd.read_csv(d / "ratings.csv"))
-    assert re.search(rf"rows read:\s+{n_rows}\b", proc.stdout)
-    assert re.search(rf"items:\s+{N_CLIPS}\b", proc.stdout)
+    assert re.search(rf"rows read:\s+{n_rows:,}\n", proc.stdout)
+    assert re.search(rf"clips:\s+{N_CLIPS:,}\n", proc.stdout)
 
 
 def check_agreement(proc, d, argv):

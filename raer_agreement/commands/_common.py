@@ -66,7 +66,7 @@ def add_input_arguments(
         metavar="COL",
         action="append",
         help="annotator column (default: annotator_id/worker/rater/...); repeated in a table: "
-        "the rater columns of a wide table (the other columns are item metadata)",
+        "the rater columns of a wide table (the other columns are clip metadata)",
     )
     g.add_argument(
         "--na-values",

@@ -98,12 +98,10 @@ def comparison_document(
 def render_comparison(doc: dict) -> str:
     """Plain-text table of a comparison document."""
     from ..metrics import COEFFICIENT_NAMES
-
-    def f(x):
-        return "-" if x is None else f"{x:.3f}"
+    from ..wording import fixed as f
 
     def p(x):
-        return "-" if x is None else ("<0.001" if x < 0.001 else f"{x:.3f}")
+        return "-" if x is None else ("<0.001" if x < 0.001 else f(x))
 
     conf = int(round(doc["confidence"] * 100))
     head = ["coefficient", "A", "B", "B - A", f"{conf}% boot CI", "p"]
@@ -113,7 +111,7 @@ def render_comparison(doc: dict) -> str:
             f(c["estimate_a"]),
             f(c["estimate_b"]),
             f(c["difference"]),
-            "-" if c["ci_low"] is None else f"[{c['ci_low']:.3f}, {c['ci_high']:.3f}]",
+            "-" if c["ci_low"] is None else f"[{f(c['ci_low'])}, {f(c['ci_high'])}]",
             p(c["p_value"]),
         ]
         for k, c in doc["comparison"].items()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 from ..aggregation import registry
@@ -207,6 +208,11 @@ def register(sub, name):
         p, out_help="CSV to write: clip_id, label, confidence, prob_<class>...", required=True
     )
     add_gold_arguments(p, purpose="print the scores (and clamp with --clamp-gold)")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print what was done as JSON (method, auto's candidate scores, counts, gold scores)",
+    )
     p.set_defaults(run=run)
 
 
@@ -224,26 +230,58 @@ def run(args) -> int:
         print(note, file=sys.stderr)
     check_capabilities(args, ann, args.scheme)
     est = fit_estimator(make_estimator(args), ann, args.scheme, gold, args.clamp_gold, args.gold)
-    write_labels_csv(est, args.out, force=args.force)
-    n_unres = int(est.labels_.isna().sum())
-    how = args.method if args.method_choice is None else f"{args.method}, chosen by auto"
-    msg = f"wrote {len(est.labels_)} clips ({how}, scheme {est.scheme_}) to {args.out}"
-    if n_unres:
-        msg += f"; {n_unres} without a label (unresolved ties or no votes)"
-    if getattr(est, "n_ties_", 0):
-        msg += f"; {est.n_ties_} ties broken by policy '{est.tie_break_}'"
-    print(msg)
-    if gold is not None:
+    ev = None
+    if gold is not None:  # scored before writing: a refusal leaves no file behind
         try:
             ev = evaluate(est.labels_, gold, classes=list(est.classes_))
         except ValueError as e:
             raise InputError(str(e), path=args.gold) from None
-        if not args.gold:
-            print(f"gold: the {len(gold)} gold answers carried by the input")
-        if args.clamp_gold:
-            print(
-                "note: the gold clips were clamped to their gold labels, so these scores are "
-                "not an independent evaluation"
-            )
-        print(ev.summary())
+    write_labels_csv(est, args.out, force=args.force)
+    if getattr(args, "json", False):
+        from .._json import to_jsonable
+
+        print(json.dumps(to_jsonable(summary_document(args, est, ev)), indent=1))
+    else:
+        print_summary(args, est, gold, ev)
     return 0
+
+
+def summary_document(args, est, ev) -> dict:
+    """What ``aggregate`` did, for ``--json``: the method (with ``auto``'s scores), counts,
+    and the scores against gold."""
+    choice = args.method_choice
+    return {
+        "out": str(args.out),
+        "method": args.method,
+        "method_choice": None if choice is None else choice.to_dict(),
+        "scheme": est.scheme_,
+        "n_clips": len(est.labels_),
+        "n_unresolved": int(est.labels_.isna().sum()),
+        "n_ties": int(getattr(est, "n_ties_", 0)),
+        "gold_clamped": bool(args.clamp_gold),
+        "evaluation": None if ev is None else ev.to_dict(),
+    }
+
+
+def print_summary(args, est, gold, ev) -> None:
+    """The console lines of ``aggregate``: what was written, and the scores against gold."""
+    n_unres = int(est.labels_.isna().sum())
+    how = args.method if args.method_choice is None else f"{args.method}, chosen by auto"
+    from ..wording import count
+
+    msg = f"wrote {count(len(est.labels_))} clips ({how}, scheme {est.scheme_}) to {args.out}"
+    if n_unres:
+        msg += f"; {count(n_unres)} without a label (unresolved ties or no votes)"
+    if getattr(est, "n_ties_", 0):
+        msg += f"; {count(est.n_ties_)} ties broken by policy '{est.tie_break_}'"
+    print(msg)
+    if ev is None:
+        return
+    if not args.gold:
+        print(f"gold: the {len(gold)} gold answers carried by the input")
+    if args.clamp_gold:
+        print(
+            "note: the gold clips were clamped to their gold labels, so these scores are "
+            "not an independent evaluation"
+        )
+    print(ev.summary())

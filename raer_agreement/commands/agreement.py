@@ -24,7 +24,7 @@ def register(sub, name):
         help="agreement coefficients with SE, CIs and p-values, per class, per annotator and by context",
         description="Percent agreement, Fleiss' kappa, Randolph/Brennan-Prediger, Conger's kappa, Gwet's AC1, "
         "Krippendorff's alpha and the mean pairwise Cohen kappa for every scheme, with Gwet's "
-        "linearised SEs, t(n-1) CIs, p-values and bootstrap CIs over items (conventions of Gwet's "
+        "linearised SEs, t(n-1) CIs, p-values and bootstrap CIs over clips (conventions of Gwet's "
         "irrCAC R package); per-class, per-annotator and paradox diagnostics.",
     )
     add_input_arguments(p)
@@ -145,9 +145,16 @@ SHORT = {
 # The formatters are imported when a table is written, so that building the
 # parser (``--help``) imports no metric module.
 def _f(x, nd=3):
-    from ..metrics.results import format_number
+    # the shared formatter: no -0.000 or 5.6e-17, missing as "-"
+    from ..wording import fixed
 
-    return format_number(x, nd)
+    return fixed(x, nd)
+
+
+def _n(x) -> str:
+    from ..wording import count
+
+    return count(x)
 
 
 def _p(p):
@@ -157,9 +164,11 @@ def _p(p):
 
 
 def _ci(low, high):
-    from ..metrics.results import format_interval
+    from ..wording import fixed
 
-    return format_interval(low, high)
+    if fixed(low) == "-" or fixed(high) == "-":
+        return "-"
+    return f"[{fixed(low)}, {fixed(high)}]"
 
 
 def _annotators(n) -> str:
@@ -229,7 +238,9 @@ def render_text(doc: dict) -> str:
     )
     out = []
     d = doc["data"]
-    out.append(f"{d['n_ratings']} ratings, {d['n_items']} clips, {_annotators(d['n_annotators'])}")
+    out.append(
+        f"{_n(d['n_ratings'])} ratings, {_n(d['n_items'])} clips, {_annotators(d['n_annotators'])}"
+    )
     if boot:
         out.append(
             f"bootstrap: {doc['bootstrap']['n_boot']} resamples of clips, seed {doc['bootstrap']['seed']}"
@@ -239,7 +250,8 @@ def render_text(doc: dict) -> str:
     for name, s in doc["schemes"].items():
         out.append("")
         out.append(
-            f"== scheme {name}: {s['n_ratings']} ratings, {s['n_items']} clips, {_annotators(s['n_annotators'])}, "
+            f"== scheme {name}: {_n(s['n_ratings'])} ratings, {_n(s['n_items'])} clips, "
+            f"{_annotators(s['n_annotators'])}, "
             f"{len(s['categories'])} categories"
         )
         out.append(
@@ -280,7 +292,7 @@ def render_text(doc: dict) -> str:
                 [
                     [
                         r["category"],
-                        r["n_ratings"],
+                        _n(r["n_ratings"]),
                         _f(r["prevalence"]),
                         _f(r["fleiss_kappa"]),
                         _f(r["alpha_one_vs_rest"]),
@@ -299,7 +311,8 @@ def render_text(doc: dict) -> str:
             out.append(f"by {col}:")
             keys = [k for k in SHORT if groups and k in groups[0]["coefficients"]]
             rows = [
-                [g["value"], g["n_items"]] + [_f(g["coefficients"][k]["estimate"]) for k in keys]
+                [g["value"], _n(g["n_items"])]
+                + [_f(g["coefficients"][k]["estimate"]) for k in keys]
                 for g in groups
             ]
             out.append(_table([col, "clips"] + [SHORT[k] for k in keys], rows))
@@ -365,7 +378,7 @@ def _per_annotator_table(rows) -> str:
         [
             [
                 r["annotator"],
-                r["n_ratings"],
+                _n(r["n_ratings"]),
                 _f(r["consensus_agreement"]),
                 _f(r["kappa_vs_consensus"]),
                 _f(r["mean_cohen_kappa"]),

@@ -12,6 +12,7 @@ import json
 import sys
 
 from ..errors import InputError
+from ..wording import ITEMS, count
 from ._common import add_input_arguments
 
 #: ratings shown as read
@@ -128,8 +129,16 @@ def _counts(ann) -> dict:
         "items": int(ann.n_items),
         "annotators": None if ann.anonymous else int(ann.n_annotators),
         "rows_read": int(ann.ledger.rows_read),
+        "file_rows_read": ann.ledger.rows_in_files,
         "schemes": {s: len(ann.categories(s)) for s in ann.schemes},
     }
+
+
+def _rows_read(c: dict) -> str:
+    """``315 rows read``, or ``35,887 rows read -> 358,869 ratings`` when a row holds several."""
+    rows = c.get("file_rows_read", c["rows_read"])
+    more = f" -> {count(c['rows_read'])} ratings" if rows != c["rows_read"] else ""
+    return f"{count(rows)} rows read{more}"
 
 
 def _reading(ann) -> dict:
@@ -333,13 +342,18 @@ def _checks(ann) -> list:
         pass
     else:
         checks.append(
-            "reading invariants (io.invariants): the shape of items, annotators "
+            "reading invariants (io.invariants): the shape of clips, annotators "
             "and ratings, labels that differ only in case"
         )
     if ann is not None:
         led = ann.ledger
         dropped = sum(e.count for e in led.entries if e.dropped)
-        checks.append(f"account: {led.rows_read} read = {ann.n_ratings} kept + {dropped} dropped")
+        unit = "ratings" if led.expanded else "rows"
+        rows = f" (from {count(led.rows_in_files)} rows)" if led.expanded else ""
+        checks.append(
+            f"account: {count(led.rows_read)} {unit} read{rows} = {count(ann.n_ratings)} kept + "
+            f"{count(dropped)} dropped"
+        )
     return checks
 
 
@@ -392,8 +406,8 @@ def _text(report: dict) -> str:
         c = report["counts"]
         who = "unknown (anonymous votes)" if c["annotators"] is None else c["annotators"]
         lines.append(
-            f"counts: {c['ratings']} ratings, {c['items']} items, {who} annotators, "
-            f"{c['rows_read']} rows read; categories per scheme: "
+            f"counts: {count(c['ratings'])} ratings, {count(c['items'])} {ITEMS}, {who} annotators, "
+            f"{_rows_read(c)}; categories per scheme: "
             + ", ".join(f"{s} {n}" for s, n in c["schemes"].items())
         )
         for e in report["ledger"]:

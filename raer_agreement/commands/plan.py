@@ -199,10 +199,12 @@ def run(args) -> int:
     if result.advice:
         print(result.advice)
     if result.soft_labels is not None:
+        from ..wording import fixed
+
         best = result.soft_labels.iloc[0]
         print(
             f"soft labels: {best['name']} predicts the other half's votes best "
-            f"(NLL {best['nll']:.3f}, Brier {best['brier']:.3f}, ECE {best['ece']:.3f})"
+            f"(NLL {fixed(best['nll'])}, Brier {fixed(best['brier'])}, ECE {fixed(best['ece'])})"
         )
     for f in files.values():
         print(f"  {f}")
@@ -222,4 +224,14 @@ def _table(result) -> str:
     ]
     cols += [c for c in ("uar_with_full", "accuracy_vs_truth", "uar_vs_truth") if c in t]
     cols += [c for c in ("alpha_ci_width", "ac1_ci_width") if c in t]
-    return t[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}")
+    from ..wording import count, fixed
+
+    # counts as integers with thousands separators, the rest with three fixed decimals
+    shown = (
+        t[cols]
+        .astype(object)
+        .apply(
+            lambda col: col.map(count if col.name == "k" or col.name.startswith("n_") else fixed)
+        )
+    )
+    return shown.to_string(index=False)

@@ -40,10 +40,11 @@ def register(sub, name):
     )
     p.add_argument(
         "--method",
-        choices=METHODS,
+        choices=(*METHODS, "auto"),
         default=None,
         help="aggregation whose labels are exported (default: hierarchical with two nested "
-        "schemes, else dawid-skene)",
+        "schemes, else dawid-skene; auto: the model that best predicts held-out votes, its "
+        "scores in the report)",
     )
     p.add_argument(
         "--predictions",

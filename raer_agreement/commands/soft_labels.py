@@ -172,11 +172,13 @@ def run(args) -> int:
         if soft.params.get("n_clips_left_out")
         else {}
     )
+    from ..wording import count
+
     lines = [
-        f"{len(soft.clip_ids)} clips, scheme {soft.scheme}, method {soft.method}"
+        f"{count(len(soft.clip_ids))} clips, scheme {soft.scheme}, method {soft.method}"
         + (f", classes {', '.join(soft.classes)}" if soft.params.get("excluded") else "")
     ]
-    lines += [f"  {n} clips left out: {why}" for why, n in left_out.items()]
+    lines += [f"  {count(n)} clips left out: {why}" for why, n in left_out.items()]
     lines += [f"  {f}: {p}" for f, p in written.items()]
     parent = ann.scheme(scheme).parent
     # marginalising needs every child class: not after classes were excluded

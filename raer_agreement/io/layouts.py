@@ -16,6 +16,7 @@ import pandas as pd
 from ..errors import InputError, name_list
 from ..ledger import LedgerEntry
 from ..taxonomy import NA_STRINGS
+from ..wording import ITEM
 from .long import ITEM_COLUMNS, find_column
 from .longform import LongForm
 
@@ -40,7 +41,8 @@ def wide_to_long(
 ) -> LongForm:
     """Rows are clips, columns annotators; an empty cell is no rating.
 
-    Each non-empty cell becomes one rating; ``rows_read`` counts cells, and
+    Each non-empty cell becomes one rating; ``rows_read`` counts cells (the
+    ledger's ``file_rows`` the rows), and
     empty cells are noted (not dropped: they never were ratings).
     ``rater_cols`` names the annotator columns when the table holds others
     (text, metadata): those are kept as item metadata.
@@ -100,7 +102,12 @@ def wide_to_long(
         items.index.name = "item_id"
         notes.append(f"wide layout: kept as item metadata: {name_list(meta, 6)}")
     return LongForm(
-        long, lines[r], notes=notes, annotator_order=[str(x) for x in raters], items=items
+        long,
+        lines[r],
+        notes=notes,
+        annotator_order=[str(x) for x in raters],
+        items=items,
+        file_rows=len(frame),
     )
 
 
@@ -158,7 +165,13 @@ def raters_x_items_to_long(
         f"{len(items)} item columns; {int(present.sum())} filled cells became ratings, "
         f"{int((~present).sum())} empty cells are no rating"
     ]
-    return LongForm(long, lines[r], notes=notes, annotator_order=[str(x) for x in names])
+    return LongForm(
+        long,
+        lines[r],
+        notes=notes,
+        annotator_order=[str(x) for x in names],
+        file_rows=len(frame),
+    )
 
 
 def counts_to_long(
@@ -270,9 +283,9 @@ def counts_to_long(
     if dup.any():
         names = list(dict.fromkeys(named[present][dup]))
         notes.append(
-            f"counts layout: {len(names)} item id(s) occur on several rows "
+            f"counts layout: {len(names)} {ITEM} id(s) occur on several rows "
             f"({', '.join(map(str, names[:8]))}{', ...' if len(names) > 8 else ''}); "
-            "their votes are added up into one item"
+            f"their votes are added up into one {ITEM}"
         )
     sums = pd.Series(tot).value_counts()
     if len(sums) > 1 and len(sums) <= 5:
@@ -294,7 +307,7 @@ def counts_to_long(
         items.index.name = "item_id"
         notes.append("counts layout: kept as item metadata: " + ", ".join(map(str, meta_cols)))
     # the ledger counts votes here: each vote is one rating read
-    return LongForm(long, lines[row], notes=notes, items=items)
+    return LongForm(long, lines[row], notes=notes, items=items, file_rows=len(frame))
 
 
 def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> LongForm:
@@ -415,6 +428,7 @@ def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> Lo
         entries=entries,
         notes=notes,
         extra_rows_read=n_cancelled + n_empty,
+        file_rows=len(data),  # tasks: each holds its annotations
     )
 
 

@@ -14,8 +14,8 @@ import pandas as pd
 
 from ..annotations import Annotations
 from ..errors import InputError, name_list
-from ..ledger import Ledger
 from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, load_taxonomy, natural_sort
+from ..wording import ITEM, ITEMS, count
 from . import layouts, platforms
 from .detect import ITEM_ID_COLUMNS, Decision, decide_layout, profile_table
 from .invariants import check_reading
@@ -809,6 +809,7 @@ def _from_longform(lf, path: str, item_col: str, opts: dict, *notes: str) -> Ann
         prior_entries=lf.entries,
         prior_notes=[*notes, *lf.notes],
         extra_rows_read=lf.extra_rows_read,
+        file_rows=lf.file_rows,
         annotator_order=lf.annotator_order,
         items=lf.items,
         **opts,
@@ -906,11 +907,9 @@ def _concat(parts: Sequence[Annotations], *, duplicates: str) -> Annotations:
                 f"{n_rep} annotator/clip pair(s) are rated in more than one input file "
                 "(duplicates policy 'error')"
             )
-        ledger = Ledger(
-            ledger.sources,
-            ledger.rows_read,
-            ledger.entries,
-            ledger.notes
+        ledger = dataclasses.replace(
+            ledger,
+            notes=ledger.notes
             + (
                 f"{n_rep} annotator/clip pair(s) rated in more than one file; all kept "
                 "as repeated ratings",
@@ -978,6 +977,28 @@ def load_clips(paths) -> pd.DataFrame:
     return meta
 
 
+def clips_matched(listed: pd.Index, rated: pd.Index, joined: pd.DataFrame) -> str:
+    """How many clips of the clip metadata (list files) matched the ratings, and
+    how many did not, either way.
+
+    >>> listed, rated = pd.Index(["a", "b", "c"]), pd.Index(["b", "c", "d"])
+    >>> clips_matched(listed, rated, pd.DataFrame({"n": [1, 2, None]}, index=rated))
+    'clip metadata: 2 of 3 listed clips matched the ratings, 1 did not (no rating); 1 rated clip is not listed'
+    """
+    matched = int(listed.isin(rated).sum())
+    unrated = len(listed) - matched
+    missing = int(joined.isna().all(axis=1).sum()) if len(joined.columns) else len(rated)
+    text = (
+        f"clip metadata: {count(matched)} of {count(len(listed))} listed {ITEMS} matched the "
+        f"ratings, {count(unrated)} did not" + (" (no rating)" if unrated else "")
+    )
+    if missing:
+        noun = ITEM if missing == 1 else ITEMS
+        verb = "is" if missing == 1 else "are"
+        return f"{text}; {count(missing)} rated {noun} {verb} not listed"
+    return f"{text}; every rated {ITEM} is listed"
+
+
 def attach_metadata(ann: Annotations, meta: pd.DataFrame | None) -> Annotations:
     """Join clip metadata; fill context from RAER-style ids where absent."""
     ids = pd.Index(ann.item_ids, name="item_id")
@@ -985,12 +1006,7 @@ def attach_metadata(ann: Annotations, meta: pd.DataFrame | None) -> Annotations:
     notes = []
     if meta is not None:
         items = meta.reindex(ids)
-        missing = int(items.isna().all(axis=1).sum())
-        unrated = int((~meta.index.isin(ids)).sum())
-        if missing:
-            notes.append(f"{missing} rated clip(s) are not in the clip metadata")
-        if unrated:
-            notes.append(f"{unrated} clip(s) in the clip metadata have no rating")
+        notes.append(clips_matched(meta.index, ids, items))
     # only ids that look like RAER paths are parsed (a million plain ids cost nothing)
     raer_like = (
         pd.Series(ids, dtype=object)
@@ -1012,13 +1028,5 @@ def attach_metadata(ann: Annotations, meta: pd.DataFrame | None) -> Annotations:
         return ann
     led = ann.ledger
     if notes:
-        led = Ledger(
-            led.sources,
-            led.rows_read,
-            led.entries,
-            led.notes + tuple(notes),
-            led.n_items,
-            led.n_annotators,
-            led.ratings_per_item,
-        )
+        led = dataclasses.replace(led, notes=led.notes + tuple(notes))
     return ann.with_items(items).with_ledger(led)

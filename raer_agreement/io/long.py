@@ -16,6 +16,7 @@ from ..annotations import Annotations
 from ..errors import InputError
 from ..ledger import Ledger, LedgerEntry
 from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, natural_order, natural_sort
+from ..wording import ITEM
 from .containers import expand_containers, raw_factorize
 from .policies import DUPLICATE_POLICIES, INCONSISTENT_POLICIES, UNKNOWN_POLICIES
 
@@ -198,6 +199,7 @@ def annotations_from_long(
     extra_rows_read: int = 0,
     items: pd.DataFrame | None = None,
     multi_sep: str | None = None,
+    file_rows: int | None = None,
 ) -> Annotations:
     """Validate a long frame into :class:`Annotations`, accounting for every row.
 
@@ -236,6 +238,9 @@ def annotations_from_long(
         Separator of multi-select answers in one label cell (line breaks
         always separate them).  Lists in cells are expanded: see
         :mod:`raer_agreement.io.containers`.
+    file_rows : int, optional
+        Data rows of the file when a row of ``frame`` came from a row holding
+        several ratings (a counts or wide table); lists in cells set it here.
 
     Returns
     -------
@@ -276,6 +281,7 @@ def annotations_from_long(
     )
     if expanded is not None:
         # lists in cells and multi-select answers: one row per rating from here on
+        file_rows = n_rows if file_rows is None else file_rows
         frame, lines, n_rows = expanded.frame, expanded.lines, len(expanded.frame)
         prior_entries = [*prior_entries, *expanded.entries]
         prior_notes = [*prior_notes, *expanded.notes]
@@ -330,6 +336,7 @@ def annotations_from_long(
         rows_read=n_rows + extra_rows_read,
         entries=tuple(book.entries),
         notes=tuple(book.notes),
+        file_rows=file_rows,
     )
     ann = Annotations(item_codes, ann_codes, labels, item_uniques, ann_uniques, tax, items, ledger)
     return finish_ledger(ann)
@@ -417,7 +424,11 @@ def _need_column(columns, col, candidates, what, flag, path) -> str:
 def _id_codes(column: pd.Series, col: str, what: str, book: _Book, distinct=None):
     codes, values = factorize_column(column, distinct)
     na = np.array([v is None for v in values], dtype=bool)
-    book.drop(na[codes], f"missing_{what}_id", f"empty or NA {what} id in column {col!r}")
+    book.drop(
+        na[codes],
+        f"missing_{what}_id",
+        f"empty or NA {ITEM if what == 'item' else what} id in column {col!r}",
+    )
     return codes, values
 
 

@@ -21,6 +21,8 @@ class LongForm:
     entries: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     extra_rows_read: int = 0
+    #: data rows of the file when one row gives several ratings (counts, wide tables)
+    file_rows: int | None = None
     item_order: list | None = None
     annotator_order: list | None = None
     items: pd.DataFrame | None = None

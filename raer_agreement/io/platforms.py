@@ -492,7 +492,8 @@ def lewidi_to_long(data: dict, path: str) -> LongForm:
         "lewidi: one JSON object per item; annotators and annotations read as comma-joined "
         "lists (line numbers are item positions)"
     ]
-    return LongForm(long, np.asarray(where, dtype=np.int64), notes=notes, extra_rows_read=0)
+    # one object per item holds all its ratings: the ledger counts both
+    return LongForm(long, np.asarray(where, dtype=np.int64), notes=notes, file_rows=len(data))
 
 
 #: joins the levels of a Label Studio taxonomy path into one label (its ``pathSeparator``)

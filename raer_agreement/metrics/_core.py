@@ -300,6 +300,11 @@ def alpha_estimates(C, level: str, values: np.ndarray, w=None, *, O=None) -> dic
 def alpha_se(s: Sufficient, est: dict, freq=None) -> tuple[float, float, float, int]:
     """Gwet's linearised SE of alpha (irrCAC ``krippen.alpha.raw``).
 
+    The per-clip size adjustment is centred on ``pa'`` (without the ``1/N``
+    term), as in irrCAC 1.0's documented output (SE 0.14548 on
+    ``cac.raw4raters``); earlier irrCAC releases and its Python port centre it
+    on ``pa`` (0.14557 there).  See the coefficients page of the docs.
+
     The weights are ``1 - delta / max(delta)`` (which gives exactly the
     coincidence-matrix alpha).  Returns ``(se, pa, pe, n_pairable_items)``.
     ``freq`` (shape (s.n_items,), optional) are frequency weights, as in

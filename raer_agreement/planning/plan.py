@@ -388,13 +388,7 @@ def plan(
     if len(votes.item) == 0:
         raise ValueError(f"no ratings in scheme {scheme!r}")
     refitter = Refitter(votes, method)
-    full_post, full_labels = refitter.fit_full(rng=rng)
-    if method == "dawid-skene":
-        ref_post = full_post
-    elif not ann.anonymous:
-        ref_post = Refitter(votes, "dawid-skene").fit_full()[0]
-    else:
-        ref_post = None
+    full_labels, ref_post = _full_panel(refitter, votes, method, ann.anonymous, rng)
     g = gold_codes(truth, ann, scheme) if truth is not None else None
     k_full = int(votes.n_per_item.max())
     timings = {"full_fit": time.perf_counter() - t0}
@@ -438,12 +432,7 @@ def plan(
         else pd.DataFrame()
     )
     timings["adaptive"] = time.perf_counter() - t
-    best = "expected_change"
-    summ = adaptive_summary(curve, ann.n_items)
-    adaptive_only = {k: v for k, v in summ.get("strategies", {}).items() if k != "uniform"}
-    if adaptive_only:
-        # the queue follows the adaptive strategy that does best on the stated objective
-        best = best_strategy({"strategies": adaptive_only}, objective_column(target, curve))
+    best = _queue_strategy(curve, ann.n_items, target)
     queue = next_clips(votes, refitter, best, queue_size, rng=rng)
 
     ranking = None
@@ -468,13 +457,7 @@ def plan(
         "queue_strategy": best,
         "batch": float(batch),
         "n_runs": int(n_runs),
-        "n_items": int(ann.n_items),
-        "n_ratings": int(len(votes.item)),
-        "max_ratings_per_clip": k_full,
-        "clips_with_fewer_than_max": int((votes.n_per_item < k_full).sum()),
-        "clips_by_ratings": {
-            int(r): int(c) for r, c in zip(*np.unique(votes.n_per_item, return_counts=True))
-        },
+        **_data_settings(ann, votes, k_full),
         "truth": g is not None and bool((g >= 0).any()),
     }
     return Plan(
@@ -488,3 +471,38 @@ def plan(
         ranking,
         timings,
     )
+
+
+def _full_panel(refitter, votes, method: str, anonymous: bool, rng):
+    """The full-panel labels, and the Dawid-Skene posteriors the per-k rows are
+    compared with (None for anonymous votes, which Dawid-Skene cannot fit)."""
+    full_post, full_labels = refitter.fit_full(rng=rng)
+    if method == "dawid-skene":
+        ref_post = full_post
+    elif not anonymous:
+        ref_post = Refitter(votes, "dawid-skene").fit_full()[0]
+    else:
+        ref_post = None
+    return full_labels, ref_post
+
+
+def _queue_strategy(curve: pd.DataFrame, n_items: int, target) -> str:
+    """The adaptive strategy that does best on the stated objective (the queue follows it)."""
+    summ = adaptive_summary(curve, n_items)
+    adaptive_only = {k: v for k, v in summ.get("strategies", {}).items() if k != "uniform"}
+    if not adaptive_only:
+        return "expected_change"
+    return best_strategy({"strategies": adaptive_only}, objective_column(target, curve))
+
+
+def _data_settings(ann, votes, k_full: int) -> dict:
+    """The size of the data planned on, for ``settings``."""
+    return {
+        "n_items": int(ann.n_items),
+        "n_ratings": int(len(votes.item)),
+        "max_ratings_per_clip": k_full,
+        "clips_with_fewer_than_max": int((votes.n_per_item < k_full).sum()),
+        "clips_by_ratings": {
+            int(r): int(c) for r, c in zip(*np.unique(votes.n_per_item, return_counts=True))
+        },
+    }

@@ -172,9 +172,12 @@ def build_report(
         Seeds the bootstrap, majority-vote tie-breaking and MACE restarts.
     method : str, optional
         Aggregation method whose labels are exported (a name of
-        :data:`raer_agreement.aggregation.METHODS`); default ``hierarchical``
-        when two nested schemes are present, else ``dawid-skene``; with
-        anonymous votes only ``majority`` is possible (and the default).
+        :data:`raer_agreement.aggregation.METHODS`, or ``"auto"``: chosen
+        from the data by :func:`raer_agreement.aggregation.choose_method`,
+        the candidates' scores recorded under ``aggregation.method_choice``);
+        default ``hierarchical`` when two nested schemes are present, else
+        ``dawid-skene``; with anonymous votes only ``majority`` is possible
+        (and the default).
     predictions : path, optional
         CSV of ``clip_id, predicted class``: scored (UAR, WAR) against the
         aggregated labels beside the human ceiling.
@@ -205,13 +208,20 @@ def build_report(
         When ``method`` needs annotator identities and the votes are anonymous.
     """
     agg_scheme, pair = _aggregated_scheme(ann)
+    step = progress or (lambda what: None)
+    choice = None
+    if method == "auto":  # chosen from the data without gold; the scores go in the document
+        from ..aggregation import choose_method
+
+        step("choosing the aggregation method (held-out vote likelihood)")
+        choice = choose_method(ann, agg_scheme, seed=seed)
+        method = choice.method
     method = _check_method(ann, method, pair)
     contexts = [
         c
         for c in context_columns
         if c in ann.items.columns and ann.items[c].dropna().nunique() >= 2
     ]
-    step = progress or (lambda what: None)
     analyses = {s: Analysis(ann, s) for s in ann.schemes}
 
     step(f"agreement coefficients with {n_boot} bootstrap resamples over clips")
@@ -223,6 +233,7 @@ def build_report(
         ann, methods, agg_scheme, pair, seed, gold if clamp_gold else None
     )
     aggregation = _aggregation(ann, estimators, agg_scheme, method)
+    aggregation["method_choice"] = None if choice is None else choice.to_dict()
     if clamp_gold:
         aggregation["gold_clamped"] = clamped
 

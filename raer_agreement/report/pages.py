@@ -131,14 +131,35 @@ def reading_of_coefficients(coefs: dict, diagnostics: dict, scheme: str) -> str:
     return " ".join(parts)
 
 
+def _expanded(led: dict) -> bool:
+    """True when the file's rows gave another number of ratings (counts, wide tables)."""
+    return led.get("file_rows_read", led["rows_read"]) != led["rows_read"]
+
+
+def _reading(led: dict):
+    """Rows read, and the ratings they gave when that differs (``35,887 -> 358,869 ratings``)."""
+    rows = led.get("file_rows_read", led["rows_read"])
+    return f"{count(rows)} -> {count(led['rows_read'])} ratings" if _expanded(led) else rows
+
+
+def _dropped_of(led: dict) -> str:
+    if _expanded(led):
+        return (
+            f"Ratings dropped: {count(led['rows_dropped'])} of {count(led['rows_read'])} "
+            f"(from {count(led['file_rows_read'])} rows read)"
+        )
+    return f"Rows dropped: {count(led['rows_dropped'])} of {count(led['rows_read'])}"
+
+
 def _ledger_section(doc: dict) -> Section:
     led = doc["ledger"]
     s = Section("What was read", anchor="ledger")
+    unit = "ratings" if _expanded(led) else "rows"
     rows = [
         ("sources", ", ".join(led["sources"])),
-        ("rows read", led["rows_read"]),
-        ("rows used", led["rows_used"]),
-        ("rows dropped", led["rows_dropped"]),
+        ("rows read", _reading(led)),
+        (f"{unit} used", led["rows_used"]),
+        (f"{unit} dropped", led["rows_dropped"]),
         ("clips", led["n_items"]),
         (
             "annotators",
@@ -503,6 +524,36 @@ def _is_raer(doc: dict) -> bool:
     return doc["data"].get("taxonomy") == "RAER"
 
 
+def _method_choice_blocks(choice: dict | None) -> list:
+    """With ``--method auto``: why the exported method was chosen, and every candidate's score."""
+    if not choice:
+        return []
+    scores = choice["held_out_log_likelihood"]
+    if not scores:  # anonymous votes: nothing to choose from
+        return [Paragraph(_capital(choice["reason"].removeprefix("auto: ")) + ".", "note")]
+    name = METHOD_NAMES.get(choice["method"], choice["method"])
+    blocks = [
+        Paragraph(
+            f"{name} was chosen by --method auto, without gold: of the {len(scores)} "
+            "candidate models it best predicts votes it was not fitted on.",
+            "note",
+        )
+    ]
+    table = pd.DataFrame(
+        {
+            "method": [METHOD_NAMES.get(m, m) for m in scores],
+            "held-out log-likelihood per vote": [fmt(v, 4) for v in scores.values()],
+            "chosen": ["yes" if m == choice["method"] else "" for m in scores],
+        }
+    )
+    caption = (
+        f"--method auto: each candidate, fitted on {choice['n_folds'] - 1} of "
+        f"{choice['n_folds']} folds of the votes, predicts the held-out fold (no gold used; "
+        "higher is better)."
+    )
+    return [*blocks, Table(table, caption=caption)]
+
+
 def _aggregation_section(doc: dict) -> list[Section]:
     agg = doc["aggregation"]
     scheme = agg["scheme"]
@@ -522,6 +573,7 @@ def _aggregation_section(doc: dict) -> list[Section]:
             )
         )
     )
+    s.add(*_method_choice_blocks(agg.get("method_choice")))
     if agg.get("unresolved", {}).get("majority"):
         s.add(
             Paragraph(
@@ -655,8 +707,7 @@ def report_sections(document) -> list[Section]:
             + "; ".join(f"{k} ({len(v)} classes)" for k, v in d["schemes"].items())
             + ". "
             f"On {first}: Krippendorff's alpha {fmt(a['estimate'])} (95% CI {fmt(a['ci_low'])}-{fmt(a['ci_high'])}), "
-            f"Gwet's AC1 {fmt(ac1['estimate'])}. Rows dropped: {count(doc['ledger']['rows_dropped'])} of "
-            f"{count(doc['ledger']['rows_read'])}."
+            f"Gwet's AC1 {fmt(ac1['estimate'])}. {_dropped_of(doc['ledger'])}."
         )
     )
     sections = [over, _ledger_section(doc)]

@@ -11,6 +11,7 @@ import pandas as pd
 
 from .plots import PALETTE, new_axes
 from .render import Figure, Paragraph, Section, Table
+from .vocabulary import display_name
 
 __all__ = [
     "PLAN_FIGURES",
@@ -32,8 +33,33 @@ _SERIES = (
 )
 
 
+#: The series every k-vote figure is read against (agreement with the full panel's labels).
+REFERENCE = "agreement_with_full"
+REFERENCE_COLOUR = PALETTE[-1]  # black: apart from the coloured series
+#: Above the other lines and their bands (matplotlib draws lines at zorder 2).
+REFERENCE_Z = 3
+
+#: Each figure's title: the quantity it shows.
+TITLES = {
+    "quality_vs_k": "Label quality of k-vote labels against votes per clip",
+    "ci_width_vs_k": "95% CI width of alpha and AC1 against votes per clip",
+}
+
+
+def _legend_reference_first(ax, **kwargs):
+    """A legend whose first entry is the reference line (drawn on top)."""
+    handles, labels = ax.get_legend_handles_labels()
+    ref = [k for k, h in enumerate(handles) if h.get_zorder() >= REFERENCE_Z]
+    order = ref + [k for k in range(len(handles)) if k not in ref]
+    if handles:
+        ax.legend([handles[k] for k in order], [labels[k] for k in order], **kwargs)
+
+
 def plot_quality_vs_k(per_k: pd.DataFrame, ax=None):
     """Agreement and UAR of k-vote labels against k, with 95% bands.
+
+    The agreement with the full-panel labels (:data:`REFERENCE`) is drawn
+    dashed in black above the other series, and leads the legend.
 
     Parameters
     ----------
@@ -49,15 +75,23 @@ def plot_quality_vs_k(per_k: pd.DataFrame, ax=None):
     for (col, lo, hi, label), colour in zip(_SERIES, PALETTE):
         if col not in t or t[col].isna().all():
             continue
-        ax.plot(t["k"], t[col], marker="o", color=colour, label=label, lw=1.4)
+        if col == REFERENCE:
+            # the full-panel agreement is often equal to accuracy vs truth: it is drawn
+            # last, above the others, in its own style, so that it never hides
+            style = dict(color=REFERENCE_COLOUR, ls="--", marker="s", lw=2.0, zorder=REFERENCE_Z)
+            colour = REFERENCE_COLOUR
+        else:
+            style = dict(color=colour, marker="o", lw=1.4, zorder=2)
+        ax.plot(t["k"], t[col], label=label, gid=col, **style)
         if lo in t and hi in t:
             ax.fill_between(
-                t["k"], t[lo].astype(float), t[hi].astype(float), color=colour, alpha=0.2
+                t["k"], t[lo].astype(float), t[hi].astype(float), color=colour, alpha=0.2, zorder=1
             )
     ax.set_xlabel("votes per clip (k)")
     ax.set_ylabel("share of clips / UAR")
     ax.set_xticks(t["k"])
-    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(TITLES["quality_vs_k"], fontsize=10)
+    _legend_reference_first(ax, loc="lower right", fontsize=8)
     ax.grid(alpha=0.3)
     return ax
 
@@ -74,6 +108,7 @@ def plot_ci_width_vs_k(per_k: pd.DataFrame, ax=None):
     ax.set_xlabel("votes per clip (k)")
     ax.set_ylabel("95% CI width")
     ax.set_xticks(t["k"])
+    ax.set_title(TITLES["ci_width_vs_k"], fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return ax
@@ -82,21 +117,27 @@ def plot_ci_width_vs_k(per_k: pd.DataFrame, ax=None):
 def plot_adaptive(curve: pd.DataFrame, ax=None, *, metric: str = "agreement_with_full"):
     """Label quality against total ratings, uniform vs adaptive spending."""
     ax = new_axes(ax)
+    name = next((label for col, _, _, label in _SERIES if col == metric), display_name(metric))
+    ax.set_title(f"{name[:1].upper()}{name[1:]} against total ratings, by strategy", fontsize=10)
     c = pd.DataFrame(curve)
     if not len(c):
         return ax
     for (s, g), colour in zip(c.groupby("strategy", sort=False), PALETTE):
+        # uniform spending is the reference the adaptive strategies are read against:
+        # dashed, above the others (two strategies often draw the same line)
         ax.plot(
             g["n_ratings"],
             g[metric],
-            color=colour,
+            color=REFERENCE_COLOUR if s == "uniform" else colour,
             lw=2.0 if s == "uniform" else 1.4,
             ls="--" if s == "uniform" else "-",
+            zorder=REFERENCE_Z if s == "uniform" else 2,
             label=s.replace("_", " "),
+            gid=f"strategy:{s}",
         )
     ax.set_xlabel("total ratings")
-    ax.set_ylabel(metric.replace("_", " "))
-    ax.legend(fontsize=8)
+    ax.set_ylabel(name)
+    _legend_reference_first(ax, fontsize=8)
     ax.grid(alpha=0.3)
     return ax
 

@@ -1,6 +1,7 @@
 """Display names, in one table: coefficients, aggregation methods, columns and ledger reasons.
 
-The JSON documents keep their machine keys (``krippendorff_alpha``,
+What is rated is named by :data:`raer_agreement.wording.ITEMS` (clips) in every
+output, the ledger and the commands included.  The JSON documents keep their machine keys (``krippendorff_alpha``,
 ``n_compared``, ``expired_assignment``); every page, figure and text
 output names them through :func:`display_name`, so a key reads the same
 everywhere it is shown.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import re
 
 from ..metrics import COEFFICIENT_NAMES
+from ..wording import ITEM, ITEMS
 
 __all__ = ["VOCABULARY", "SHORT_NAMES", "display_name", "short_name", "class_name"]
 
@@ -55,13 +57,13 @@ METHOD_NAMES = {
 #: Column keys of the documents' tables.
 COLUMN_NAMES = {
     "n_ratings": "ratings",
-    "n_items": "clips",
+    "n_items": ITEMS,
     "n_compared": "ratings compared",
     "n_both": "ratings with both labels",
-    "n_changed": "clips changed",
+    "n_changed": f"{ITEMS} changed",
     "n_votes": "votes",
     "n_distinct_labels": "distinct labels",
-    "n_matched": "clips matched",
+    "n_matched": f"{ITEMS} matched",
     "p_value": "p",
     "se": "SE",
     "se_h0": "SE under H0",
@@ -75,7 +77,7 @@ COLUMN_NAMES = {
     "min_confidence": "lowest confidence",
     "max_entropy": "highest entropy",
     "top_vote_share": "top-vote share",
-    "clip_id": "clip",
+    "clip_id": ITEM,
     "uar": "UAR",
     "war": "WAR",
     "ci_low": "95% CI low",
@@ -89,7 +91,7 @@ REASON_NAMES = {
     "expired_assignment": "expired assignment",
     "rejected_assignment": "rejected assignment",
     "missing_label": "missing label",
-    "missing_item": "missing clip id",
+    "missing_item": f"missing {ITEM} id",
     "missing_annotator": "missing annotator",
     "duplicate": "duplicate rating",
     "unknown_label": "label outside the scheme",
