@@ -237,7 +237,9 @@ def benchmark(estimate, se, scale="landis_koch", *, threshold: float = 0.95) -> 
         # the truncation keeps the mass on [-1, 1], where every coefficient lives
         total = ndtr((c + 1) / s) - ndtr((c - 1) / s)
         p = (ndtr((c - lo) / s) - ndtr((c - hi) / s)) / total
-    cum = np.cumsum(p)
+        # below 1e-12 a band probability is rounding, not a finding: it prints as 0
+        p = np.where(p < 1e-12, 0.0, p)
+    cum = np.minimum(np.cumsum(p), 1.0)
     # rounding can leave the last cumulative a hair under 1: the lowest band is always reached
     ok = np.flatnonzero(cum >= threshold - 1e-12)
     reached = labels[ok[0]] if len(ok) else labels[-1]

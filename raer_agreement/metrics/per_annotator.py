@@ -139,6 +139,7 @@ def per_annotator_of(
             ksum += np.bincount(pt.pairs[ok, col], weights=pk[ok], minlength=r)
             kcnt += np.bincount(pt.pairs[ok, col], minlength=r)
     mean_k = np.where(kcnt > 0, ksum / np.maximum(kcnt, 1), np.nan)
+    mean_k[np.abs(mean_k) <= 1e-12] = 0.0  # kappas that cancel: 0, not -5.8e-18
     # --- leave-one-annotator-out alpha
     x_all = counts.astype(float)
     O = coincidence_of(x_all) if n else np.zeros((q, q))
@@ -168,7 +169,7 @@ def per_annotator_of(
             "kappa_vs_consensus": res["kappa"],
             "mean_cohen_kappa": mean_k,
             "alpha_without": alpha_wo,
-            "alpha_influence": alpha_wo - alpha,
+            "alpha_influence": np.where(np.abs(alpha_wo - alpha) <= 1e-12, 0.0, alpha_wo - alpha),
         },
         index=pd.Index(ids, name="annotator"),
     )

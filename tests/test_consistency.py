@@ -1,0 +1,471 @@
+"""Every printed figure holds together with every other (properties, with hypothesis).
+
+Data sets: simulated corpora of several shapes (``raer_agreement.simulate``, whose truth
+is known) and every export in ``../shared/datasets/real_formats``.  What is checked
+comes from outside the code under test: the definitions (an estimate lies inside its own
+interval, a proportion in [0, 1], a kappa at most its maximum under the marginals) and
+invariances that hold by construction (a statistic cannot depend on the order of the
+rows, the names of the ids, the order of the categories or of the ``--by`` columns).
+
+Properties x data sets (the count the suite reports):
+
+* on the agreement JSON and its text, for every data set (8 simulated + 7 real = 15):
+  intervals, proportions, kappa maximum, rounding noise, one value in text and JSON
+  (5 x 15 = 75);
+* invariances of the agreement JSON, for every data set: row order, column order,
+  relabelled ids, category order (4 x 15 = 60); the order and number of ``--by``
+  columns, for the simulated sets, which carry clip metadata (1 x 8 = 8);
+* the plan JSON (intervals and proportions, "reached" only with the CI) and the report
+  JSON (one value per coefficient, same as the agreement JSON) on three simulated
+  shapes each (2 x 3 = 6).
+
+149 property x data-set checks in all.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from raer_agreement import Annotations
+from raer_agreement.commands.agreement import render_text
+from raer_agreement.errors import DegenerateDataWarning
+from raer_agreement.metrics import agreement_summary
+from raer_agreement.simulate import SimulationParams, simulate_corpus
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "real_formats"
+REAL_FILES = sorted(
+    str(p.relative_to(REAL))
+    for p in REAL.glob("*/*")
+    if p.suffix.lower() not in (".md", ".txt") and p.is_file()
+)
+
+#: small, few examples, no deadline: the suite runs in ``make test``
+FAST = settings(
+    max_examples=3,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+#: simulated shapes: (SimulationParams overrides, scheme)
+_NO_ODD = {"n_biased": 0, "n_spammers": 0}
+SHAPES = {
+    "raer_like": (dict(n_clips=120, n_annotators=8, ratings_per_clip=5), "coarse"),
+    "sparse_crowd": (dict(n_clips=150, n_annotators=40, ratings_per_clip=3), "coarse"),
+    "honeypots": (None, "coarse"),  # the sparse crowd plus clips everyone rates
+    "two_annotators": (dict(n_clips=100, n_annotators=2, ratings_per_clip=2, **_NO_ODD), "coarse"),
+    "many_classes": (dict(n_clips=120, n_annotators=6, ratings_per_clip=4), "fine"),
+    "dominant_class": (
+        dict(
+            train_counts=(140, 3, 1, 3, 3), test_counts=(0,) * 5, n_annotators=6, ratings_per_clip=4
+        ),
+        "coarse",
+    ),
+    "missing_heavy": (
+        dict(n_clips=120, n_annotators=8, ratings_per_clip=6, p_missing=0.4),
+        "coarse",
+    ),
+    "near_perfect": (
+        dict(
+            n_clips=80,
+            n_annotators=5,
+            ratings_per_clip=5,
+            class_accuracy=(0.99,) * 5,
+            skill_spread=0.0,
+            **_NO_ODD,
+        ),
+        "coarse",
+    ),
+}
+DATASETS = [f"sim:{k}" for k in SHAPES] + [f"real:{f}" for f in REAL_FILES]
+SIMULATED = [d for d in DATASETS if d.startswith("sim:")]
+
+
+def _params(over: dict) -> SimulationParams:
+    over = dict(over)
+    n = over.pop("n_clips", None)
+    return SimulationParams.scaled(n, **over) if n else SimulationParams(**over)
+
+
+@functools.cache
+def _simulated(shape: str) -> Annotations:
+    over, _ = SHAPES[shape]
+    if over is not None:
+        return simulate_corpus(_params(over), seed=7).annotations
+    crowd = _simulated("sparse_crowd")
+    control = simulate_corpus(
+        _params(dict(n_clips=8, n_annotators=40, ratings_per_clip=40, p_missing=0.0)), seed=8
+    ).annotations
+    # honeypot clips get their own ids; the same 40 annotator ids rate them all
+    long = pd.concat(
+        [crowd.to_long(), control.to_long().assign(item_id=lambda f: "honeypot/" + f["item_id"])],
+        ignore_index=True,
+    )
+    items = pd.concat([crowd.items, control.items.set_axis("honeypot/" + control.items.index)])
+    return Annotations.from_long(long, taxonomy=crowd.taxonomy).with_items(items)
+
+
+@functools.cache
+def dataset(name: str) -> tuple[Annotations, str]:
+    """The annotations of a data set, reduced to the one scheme checked."""
+    kind, key = name.split(":", 1)
+    if kind == "sim":
+        ann, scheme = _simulated(key), SHAPES[key][1]
+    else:
+        from raer_agreement.io import load_ratings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ann = load_ratings([str(REAL / key)])
+        scheme = ann.schemes[0]
+    return ann.only(scheme), scheme
+
+
+@functools.cache
+def small(name: str) -> tuple[Annotations, str]:
+    """At most 300 clips (the first by id), for the properties that recompute."""
+    ann, scheme = dataset(name)
+    if ann.n_items <= 300:
+        return ann, scheme
+    return ann.select(items=list(ann.item_ids[:300])), scheme
+
+
+def summary(ann, *, n_boot=40, seed=0, by=None) -> dict:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return agreement_summary(ann, n_boot=n_boot, rng=seed, by=by)
+
+
+@functools.cache
+def document(name: str, seed: int, full: bool) -> dict:
+    ann, _ = dataset(name) if full else small(name)
+    return summary(ann, seed=seed)
+
+
+# ------------------------------------------------------------------ checks on one document
+def _blocks(doc):
+    """(where, coefficient, block) of every coefficient block: scheme level and by groups."""
+    for sch, entry in doc["schemes"].items():
+        for key, c in entry["coefficients"].items():
+            yield f"{sch}", key, c, entry
+        for col, groups in entry.get("by", {}).items():
+            for g in groups:
+                for key, c in g["coefficients"].items():
+                    yield f"{sch} by {col}={g['value']}", key, c, entry
+
+
+def check_intervals(doc):
+    for where, key, c, entry in _blocks(doc):
+        est = c["estimate"]
+        if est is None:
+            continue
+        for lo, hi in (("ci_low", "ci_high"), ("boot_ci_low", "boot_ci_high")):
+            if c[lo] is None or c[hi] is None:
+                # withheld: fine with no bootstrap, else a reason must be printed
+                if lo == "boot_ci_low" and doc["bootstrap"]["n_boot"] > 0 and c["se"] is not None:
+                    assert entry.get("notes") or c.get("reason"), (where, key, lo)
+                continue
+            assert c[lo] - 1e-9 <= est <= c[hi] + 1e-9, (where, key, lo, est, c[lo], c[hi])
+
+
+PROPORTIONS = (
+    "p_value",
+    "pa",
+    "pe",
+    "share",
+    "plurality_share",
+    "prevalence",
+    "top_prevalence",
+    "consensus_agreement",
+    "specific_agreement",
+    "p_below",
+    "probability",
+    "cumulative",
+)
+
+
+def _walk(obj, path=()):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _walk(v, (*path, str(k)))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _walk(v, (*path, str(i)))
+    else:
+        yield path, obj
+
+
+def check_proportions(doc):
+    for path, v in _walk(doc["schemes"]):
+        if not isinstance(v, float):
+            continue
+        last = path[-1]
+        is_share = last in PROPORTIONS or "probabilities" in path
+        is_raw = "percent_agreement" in path and last in (
+            "estimate",
+            "ci_low",
+            "ci_high",
+            "boot_ci_low",
+            "boot_ci_high",
+        )
+        if is_share or is_raw:
+            assert -1e-12 <= v <= 1 + 1e-12, (path, v)
+
+
+def check_kappa_max(doc):
+    for sch, entry in doc["schemes"].items():
+        coefs, diag = entry["coefficients"], entry["diagnostics"]
+        for key, c in coefs.items():
+            if c["estimate"] is not None and key != "percent_agreement":
+                assert c["estimate"] <= 1 + 1e-12, (sch, key, c["estimate"])
+        for key, cap in (
+            ("conger_kappa", "conger_kappa_max"),
+            ("mean_cohen_kappa", "mean_cohen_kappa_max"),
+        ):
+            est, top = (coefs.get(key) or {}).get("estimate"), diag.get(cap)
+            if est is not None and top is not None:
+                assert est <= top + 1e-9, (sch, key, est, top)
+
+
+#: a number in scientific notation, standing alone (not inside an id such as A1E9F)
+SCI = re.compile(r"(?<![\w.])[-+]?\d+(\.\d+)?[eE][-+]?\d+(?![\w.])")
+
+
+def check_no_noise(doc):
+    for path, v in _walk(doc["schemes"]):
+        # p-values are probabilities of extreme data, kept at full precision; the text
+        # prints them as <0.001
+        if isinstance(v, float) and path[-1] not in ("p_value", "chi2"):
+            assert v == 0 or abs(v) > 1e-12, (path, v)
+    text = render_text(doc)
+    assert not SCI.search(text), SCI.search(text).group(0)
+
+
+def check_one_value(doc):
+    """The text prints each coefficient's estimate as the JSON holds it (3 decimals)."""
+    from raer_agreement.metrics import COEFFICIENT_NAMES
+
+    text = render_text(doc)
+    for sch, entry in doc["schemes"].items():
+        block = text.split(f"== scheme {sch}:", 1)[1]
+        table = block.split("\nbands:", 1)[0]
+        for key, c in entry["coefficients"].items():
+            name = COEFFICIENT_NAMES[key]
+            line = next((ln for ln in table.splitlines() if ln.startswith(name)), None)
+            assert line is not None, (sch, key)
+            printed = line[len(name) :].split()[0]
+            want = "-" if c["estimate"] is None else f"{c['estimate']:.3f}"
+            assert printed in (want, want.replace("-0.000", "0.000")), (sch, key, printed, want)
+            if key == "percent_agreement":
+                assert "-" == line.split()[-1], line  # no benchmark band on a raw proportion
+
+
+DOC_CHECKS = [check_intervals, check_proportions, check_kappa_max, check_no_noise, check_one_value]
+
+
+@pytest.mark.parametrize("check", DOC_CHECKS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("name", DATASETS)
+@FAST
+@given(seed=st.integers(0, 3), full=st.booleans())
+def test_agreement_document(name, check, seed, full):
+    check(document(name, seed, full))
+
+
+# ------------------------------------------------------------------ invariances
+def _analytic(doc):
+    """Every figure that does not come from the bootstrap, per scheme and coefficient."""
+    keys = ("estimate", "se", "ci_low", "ci_high", "p_value", "n_items", "n_ratings", "pa", "pe")
+    return {
+        (sch, k): tuple(c[f] for f in keys)
+        for sch, e in doc["schemes"].items()
+        for k, c in e["coefficients"].items()
+    }
+
+
+def _same(a, b, tol=1e-9):
+    assert a.keys() == b.keys()
+    for k in a:
+        for x, y in zip(a[k], b[k]):
+            if x is None or y is None:
+                assert x is None and y is None, (k, x, y)
+            else:
+                assert math.isclose(x, y, rel_tol=tol, abs_tol=tol), (k, x, y)
+
+
+def _rebuild(ann, long, **options):
+    out = Annotations.from_long(long, taxonomy=ann.taxonomy, **options)
+    return out.as_anonymous() if ann.anonymous else out
+
+
+@pytest.mark.parametrize("name", DATASETS)
+@FAST
+@given(order=st.integers(0, 2**32 - 1))
+def test_row_order_does_not_matter(name, order):
+    ann, _ = small(name)
+    long = ann.to_long()
+    shuffled = _rebuild(ann, long.iloc[np.random.default_rng(order).permutation(len(long))])
+    # clips are held in id order, so even the bootstrap sees the same clips
+    a, b = summary(ann, seed=1), summary(shuffled, seed=1)
+    _same(_analytic(a), _analytic(b))
+    for sch in a["schemes"]:
+        ca, cb = a["schemes"][sch]["coefficients"], b["schemes"][sch]["coefficients"]
+        assert {k: c["boot_ci_low"] for k, c in ca.items()} == {
+            k: c["boot_ci_low"] for k, c in cb.items()
+        }
+
+
+@pytest.mark.parametrize("name", DATASETS)
+@FAST
+@given(order=st.integers(0, 2**32 - 1))
+def test_column_order_does_not_matter(name, order):
+    ann, _ = small(name)
+    long = ann.to_long()
+    cols = list(np.random.default_rng(order).permutation(list(long.columns)))
+    item, annotator = long.columns[0], long.columns[1]
+    other = _rebuild(ann, long[cols], item_col=item, annotator_col=annotator)
+    _same(_analytic(summary(ann, n_boot=0)), _analytic(summary(other, n_boot=0)))
+
+
+@pytest.mark.parametrize("name", DATASETS)
+@FAST
+@given(salt=st.integers(0, 10**6))
+def test_relabelled_ids_do_not_matter(name, salt):
+    ann, _ = small(name)
+    long = ann.to_long()
+    item, annotator = long.columns[0], long.columns[1]
+    rng = np.random.default_rng(salt)
+    for col in (item, annotator):
+        ids = long[col].unique()
+        new = dict(zip(ids, (f"x{salt}-{v}" for v in rng.permutation(len(ids)))))
+        long[col] = long[col].map(new)
+    other = _rebuild(ann, long, item_col=item, annotator_col=annotator)
+    _same(_analytic(summary(ann, n_boot=0)), _analytic(summary(other, n_boot=0)))
+
+
+@pytest.mark.parametrize("name", DATASETS)
+@FAST
+@given(order=st.integers(0, 2**32 - 1))
+def test_category_order_does_not_matter(name, order):
+    ann, scheme = small(name)
+    cats = list(np.random.default_rng(order).permutation(list(ann.categories(scheme))))
+    long = ann.to_long()
+    item, annotator = long.columns[0], long.columns[1]
+    codes = {c: i for i, c in enumerate(cats)}
+    other = Annotations.from_long(long, item_col=item, annotator_col=annotator, categories=cats)
+    if ann.anonymous:
+        other = other.as_anonymous()
+    a, b = summary(ann, n_boot=0), summary(other, n_boot=0)
+    _same(_analytic(a), _analytic(b))
+    pa = {r["category"]: r for r in a["schemes"][scheme]["per_class"]}
+    pb = {r["category"]: r for r in b["schemes"][scheme]["per_class"]}
+    assert sorted(pb, key=codes.get) == list(pb) and pa.keys() == pb.keys()
+    for c in pa:
+        _same(
+            {c: tuple(pa[c].get(k) for k in ("n_ratings", "prevalence", "fleiss_kappa"))},
+            {c: tuple(pb[c].get(k) for k in ("n_ratings", "prevalence", "fleiss_kappa"))},
+        )
+
+
+BY = ("split", "session_type", "environment", "room")
+
+
+@pytest.mark.parametrize("name", SIMULATED)
+@FAST
+@given(others=st.lists(st.sampled_from(BY[:2] + BY[3:]), unique=True), at=st.integers(0, 3))
+def test_a_by_column_does_not_depend_on_the_others(name, others, at):
+    ann, scheme = small(name)
+    cols = [c for c in BY if c in ann.items.columns]
+    others = [c for c in others if c in cols]
+    alone = summary(ann, by=["environment"])["schemes"][scheme]
+    given_cols = others[:]
+    given_cols.insert(min(at, len(given_cols)), "environment")
+    many = summary(ann, by=given_cols)["schemes"][scheme]
+    assert many["by"]["environment"] == alone["by"]["environment"]
+    assert many.get("by_comparison", {}).get("environment") == alone.get("by_comparison", {}).get(
+        "environment"
+    )
+    assert many["coefficients"] == alone["coefficients"]
+
+
+# ------------------------------------------------------------------ plan and report JSON
+PLAN_REPORT_SHAPES = ["sim:raer_like", "sim:sparse_crowd", "sim:dominant_class"]
+
+
+@pytest.mark.parametrize("name", PLAN_REPORT_SHAPES)
+@FAST
+@given(seed=st.integers(0, 5), target=st.sampled_from([0.8, 0.9, 0.95, 0.99]))
+def test_plan_document(name, seed, target):
+    from raer_agreement.planning import plan
+    from raer_agreement.planning.plan import CI_LOW
+
+    ann, scheme = small(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        doc = plan(
+            ann,
+            scheme,
+            n_resamples=8,
+            n_boot=60,
+            n_coefficient_resamples=1,
+            target=f"accuracy={target}",
+            strategies=("uniform", "entropy"),
+            queue_size=5,
+            seed=seed,
+        ).to_dict()
+    json.dumps(doc, allow_nan=False)
+    for row in doc["per_k"]:
+        for col, lo in CI_LOW.items():
+            if row.get(col) is None:
+                continue
+            assert 0 <= row[col] <= 1, (col, row[col])
+            hi = lo.replace("ci_low", "ci_high")
+            if row.get(lo) is not None:
+                assert row[lo] - 1e-12 <= row[col] <= row[hi] + 1e-12, (row["k"], col)
+        assert row["n_clips"] + row["n_clips_short"] <= ann.n_items
+    m = re.match(r"k=(\d+) votes per clip reach the target", doc["conclusion"])
+    if m:
+        row = next(r for r in doc["per_k"] if r["k"] == int(m.group(1)))
+        assert row["ci_low"] >= target
+    else:
+        assert all(r["ci_low"] < target for r in doc["per_k"])
+    assert "clips with at least" in doc["conclusion"]
+
+
+@pytest.mark.parametrize("name", PLAN_REPORT_SHAPES)
+@FAST
+@given(seed=st.integers(0, 5))
+def test_report_prints_the_agreement_figures(name, seed):
+    from raer_agreement.report.builder import build_report
+
+    ann, scheme = small(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rep = build_report(ann, n_boot=20, seed=seed, method="majority")
+    text = json.dumps(rep.document, allow_nan=False)
+    agreement = summary(
+        ann,
+        n_boot=20,
+        seed=seed,
+        by=[
+            c
+            for c in ("split", "session_type", "environment")
+            if c in ann.items.columns and ann.items[c].dropna().nunique() >= 2
+        ],
+    )
+    got = rep.document["agreement"]["schemes"][scheme]
+    want = agreement["schemes"][scheme]
+    assert got["coefficients"] == want["coefficients"]
+    assert got.get("by_comparison") == want.get("by_comparison")
+    assert text.count('"agreement"') >= 1
