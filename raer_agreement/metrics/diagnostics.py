@@ -89,8 +89,8 @@ def max_kappa(data, scheme: str | None = None) -> pd.Series:
       pairs of ``sum_k min(p_ak, p_bk)``; with missing ratings it is still
       an upper bound of ``conger_kappa``.
     * ``mean_cohen_kappa_max``: the mean over annotator pairs of each pair's
-      own ``kappa_max`` (pairs with an undefined kappa left out, as in
-      Light's kappa).
+      own ``kappa_max``, over the pairs Light's kappa counts (those sharing
+      ``min_overlap`` items or more with a defined kappa).
 
     Needs annotator identities.
 
@@ -127,7 +127,8 @@ def max_kappa_of(engine, points: dict) -> pd.Series:
         if np.isfinite(pe) and pe < 1 and np.isfinite(points["conger_kappa"]["estimate"])
         else np.nan
     )
-    pt = engine.pairs
+    # the pairs Light's kappa averages over, so the bound bounds that estimate
+    pt = engine.light_pairs
     if len(pt.keys):
         res = _core.cohen_from_tables(pt.tables, np.eye(s.q))
         pmax = np.minimum(res["pk"], res["pl"]).sum(1)
