@@ -166,8 +166,16 @@ def _blocks(doc):
                     yield f"{sch} by {col}={g['value']}", key, c, entry
 
 
+def _text_notes(doc) -> str:
+    """The coefficient keys whose withheld interval the text explains in a note line."""
+    from raer_agreement.metrics import COEFFICIENT_NAMES
+
+    notes = [ln for ln in render_text(doc).splitlines() if ln.startswith("note: ")]
+    return " ".join(k for k, name in COEFFICIENT_NAMES.items() if any(name in n for n in notes))
+
+
 def check_intervals(doc):
-    for where, key, c, entry in _blocks(doc):
+    for where, key, c, _entry in _blocks(doc):
         est = c["estimate"]
         if est is None:
             continue
@@ -175,7 +183,9 @@ def check_intervals(doc):
             if c[lo] is None or c[hi] is None:
                 # withheld: fine with no bootstrap, else a reason must be printed
                 if lo == "boot_ci_low" and doc["bootstrap"]["n_boot"] > 0 and c["se"] is not None:
-                    assert entry.get("notes") or c.get("reason"), (where, key, lo)
+                    assert c.get("boot_reason") or c.get("reason"), (where, key, lo)
+                    if c.get("boot_reason"):
+                        assert "withheld" in c["boot_reason"] and key in _text_notes(doc), key
                 continue
             assert c[lo] - 1e-9 <= est <= c[hi] + 1e-9, (where, key, lo, est, c[lo], c[hi])
 

@@ -207,11 +207,24 @@ def _coef_rows(coefs, boot, weighted=False):
             _p(c["p_value"]),
         ]
         if boot:
-            row.append(_ci(c["boot_ci_low"], c["boot_ci_high"]))
+            row.append(
+                "withheld" if c.get("boot_reason") else _ci(c["boot_ci_low"], c["boot_ci_high"])
+            )
         b = c.get("benchmark") or {}
         row += [describe({k: b[k]}) if k in b else "-" for k in ("landis_koch", "fleiss")]
         rows.append(row)
     return rows
+
+
+def _withheld_notes(coefs) -> list:
+    """One note per coefficient whose bootstrap interval is withheld, with the reason."""
+    from ..metrics import COEFFICIENT_NAMES
+
+    return [
+        f"{COEFFICIENT_NAMES.get(key, key)}: {c['boot_reason']}"
+        for key, c in coefs.items()
+        if c.get("boot_reason")
+    ]
 
 
 def _alpha_line(coefs) -> str | None:
@@ -257,7 +270,7 @@ def render_text(doc: dict) -> str:
         out.append(
             _table(head, _coef_rows(s["coefficients"], boot, weighted=doc["weights"] is not None))
         )
-        for note in s.get("notes", []):
+        for note in s.get("notes", []) + _withheld_notes(s["coefficients"]):
             out.append(f"note: {note}")
         out.append(
             "bands: the best band the coefficient reaches with probability >= 0.95 given its SE "

@@ -562,10 +562,18 @@ def cohen_from_cells(T: np.ndarray, pc: PairCells, W: np.ndarray) -> np.ndarray:
     n = apply(pc.to_n)
     safe = np.where(n > 0, n, 1.0)
     pa = apply(pc.to_pa) / safe
-    pk = apply(pc.to_k).reshape(B, pc.n_pairs, pc.q) / safe[..., None]
-    pl = apply(pc.to_l).reshape(B, pc.n_pairs, pc.q) / safe[..., None]
-    pe = np.sum((pk @ W) * pl, axis=-1)
+    pk = apply(pc.to_k)
+    pl = apply(pc.to_l)
+    # sum_kl pk[k] W[k, l] pl[l] per pair: one (B * P, q) @ (q, q) product, not B * P tiny
+    # matmuls (numpy's stacked matmul loops over them in Python-sized steps)
+    q = pc.q
+    pkw = pk.reshape(-1, q) @ W if not _is_identity(W) else pk.reshape(-1, q)
+    pe = np.einsum("ij,ij->i", pkw, pl.reshape(-1, q)).reshape(B, pc.n_pairs) / (safe * safe)
     return np.where(n >= 2, chance_corrected(pa, pe), np.nan)
+
+
+def _is_identity(W: np.ndarray) -> bool:
+    return W.shape[0] == W.shape[1] and bool(np.array_equal(W, np.eye(W.shape[0])))
 
 
 def single_pair_counts(pt: PairIndex, W: np.ndarray) -> np.ndarray:

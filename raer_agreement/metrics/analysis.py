@@ -26,7 +26,7 @@ from ..errors import DegenerateDataWarning, InputError
 from . import _sufficient
 from ._core import cohen_from_tables, fce_se, finish
 from .benchmarking import alpha_thresholds
-from .bootstrap import as_generator, bootstrap_replicates, percentile_ci
+from .bootstrap import as_generator, bootstrap_replicates, checked_percentile_ci
 from .coefficients import COEFFICIENTS, IDENTITY_COEFFICIENTS, Engine, as_annotations
 from .cohen import kappa_matrix_of, pairwise_cohen_of
 from .diagnostics import max_kappa_of, paradox_of, prevalence_of, vote_spread_of
@@ -222,9 +222,11 @@ class Analysis:
         out = []
         for name in which:
             r = pts[name]
-            lo, hi = percentile_ci(reps[name], self.confidence) if n_boot else (np.nan, np.nan)
-            if r["reason"] is not None:
-                lo = hi = np.nan
+            lo, hi, why = (
+                checked_percentile_ci(reps[name], r["estimate"], self.confidence)
+                if n_boot and r["reason"] is None
+                else (np.nan, np.nan, None)
+            )
             out.append(
                 Coefficient(
                     name=name,
@@ -233,6 +235,7 @@ class Analysis:
                     ci=(r["ci_low"], r["ci_high"]),
                     p_value=r["p_value"],
                     boot_ci=(lo, hi),
+                    boot_reason=why,
                     n=r["n_items"],
                     n_ratings=r["n_ratings"],
                     pa=r["pa"],

@@ -21,6 +21,7 @@ __all__ = [
     "resample_weights",
     "bootstrap_replicates",
     "percentile_ci",
+    "checked_percentile_ci",
     "bootstrap_ci",
     "as_generator",
 ]
@@ -115,6 +116,47 @@ def percentile_ci(replicates: np.ndarray, confidence: float = 0.95) -> tuple[flo
     a = (1 - confidence) / 2
     lo, hi = np.quantile(r, [a, 1 - a])
     return float(lo), float(hi)
+
+
+def checked_percentile_ci(
+    replicates: np.ndarray, estimate: float, confidence: float = 0.95
+) -> tuple[float, float, str | None]:
+    """The percentile interval, withheld when it does not contain the estimate.
+
+    A percentile interval that misses its own estimate says the statistic's
+    bootstrap distribution is shifted from it (a bias the percentile method
+    does not correct, e.g. Light's kappa over pairs that share few clips).
+    Printing it would contradict the estimate, so it is withheld (nan) and
+    the reason names the shift in bootstrap SEs; the t interval stands.
+
+    Returns
+    -------
+    (low, high, reason)
+        ``reason`` is None when the interval is kept.
+
+    Examples
+    --------
+    >>> checked_percentile_ci(np.linspace(0.4, 0.6, 101), 0.5)
+    (0.405, 0.595, None)
+    >>> lo, hi, why = checked_percentile_ci(np.linspace(0.4, 0.6, 101), 0.7)
+    >>> bool(np.isnan(lo)), why.split(":")[0]
+    (True, 'bootstrap interval withheld')
+    """
+    lo, hi = percentile_ci(replicates, confidence)
+    slack = 1e-12 * max(1.0, abs(float(estimate))) if np.isfinite(estimate) else 0.0
+    if not (np.isfinite(estimate) and np.isfinite(lo)) or lo - slack <= estimate <= hi + slack:
+        return lo, hi, None
+    r = np.asarray(replicates, dtype=float)
+    r = r[np.isfinite(r)]
+    shift, sd = float(r.mean() - estimate), float(r.std(ddof=1)) if len(r) > 1 else np.nan
+    size = f" ({abs(shift) / sd:.0f} bootstrap SEs)" if sd > 0 else ""
+    return (
+        np.nan,
+        np.nan,
+        f"bootstrap interval withheld: the percentile interval [{lo:.3f}, {hi:.3f}] does not "
+        f"contain the estimate {estimate:.3f}; the resamples centre {shift:+.3f} from it{size}, "
+        "a bias the percentile method does not correct; the t interval stands",
+    )
 
 
 def bootstrap_ci(

@@ -107,7 +107,7 @@ def max_kappa(data, scheme: str | None = None) -> pd.Series:
     Examples
     --------
     >>> from raer_agreement import Annotations
-    >>> ann = Annotations.from_matrix([[1, 1], [1, 1], [1, 2], [2, 2]], categories=[1, 2])
+    >>> ann = Annotations.from_matrix([[1, 1], [1, 1], [1, 2], [2, 2]] * 2, categories=[1, 2])
     >>> round(float(max_kappa(ann)["mean_cohen_kappa_max"]), 4)
     0.5
     """

@@ -72,7 +72,8 @@ class Coefficient:
     p_value : float
         Two-sided, H0: coefficient = 0.
     boot_ci : tuple of float
-        Percentile bootstrap interval over items (nan when ``n_boot == 0``).
+        Percentile bootstrap interval over items (nan when ``n_boot == 0``
+        or withheld).
     n : int
         Rated items (the ``n`` of the t interval).
     n_ratings : int
@@ -87,6 +88,9 @@ class Coefficient:
     thresholds : AlphaThresholds or None
         Krippendorff's alpha only, with a bootstrap: the probability that
         alpha is below 0.667 and 0.800.
+    boot_reason : str or None
+        Why the bootstrap interval is withheld (it would not contain the
+        estimate; see :func:`~raer_agreement.metrics.bootstrap.checked_percentile_ci`).
 
     Examples
     --------
@@ -109,6 +113,7 @@ class Coefficient:
     convention: str = "irrCAC"
     reason: str | None = None
     thresholds: AlphaThresholds | None = None
+    boot_reason: str | None = None
 
     @property
     def benchmark(self) -> dict:
@@ -164,6 +169,7 @@ class Coefficient:
             "p_value": float(self.p_value),
             "boot_ci_low": float(self.boot_ci[0]),
             "boot_ci_high": float(self.boot_ci[1]),
+            **({"boot_reason": self.boot_reason} if self.boot_reason else {}),
             "n_items": int(self.n),
             "n_ratings": int(self.n_ratings),
             "pa": float(self.pa),

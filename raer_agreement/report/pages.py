@@ -250,6 +250,9 @@ def _scheme_sections(doc: dict, scheme: str) -> list[Section]:
             "cutoff would ignore the SE; the full band probabilities are in report.json.",
         )
     )
+    for key, c in coefs.items():
+        if c.get("boot_reason"):
+            s.add(Paragraph(f"{COEFFICIENT_NAMES.get(key, key)}: {c['boot_reason']}."))
     alpha_text = alpha_threshold_text(coefs.get("krippendorff_alpha", {}))
     if alpha_text:
         s.add(Paragraph(alpha_text))
