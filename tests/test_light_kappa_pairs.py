@@ -15,7 +15,6 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import cohen_kappa_score
 
 from raer_agreement import Annotations
 from raer_agreement.cli import main
@@ -41,9 +40,17 @@ def crowd(seed, *, n_items, n_ann, per_item, q=4) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["item", "annotator", "label"])
 
 
+def sklearn_kappa():
+    """scikit-learn's ``cohen_kappa_score`` (a peer, installed for the tests beside the wheel)."""
+    return pytest.importorskip(
+        "sklearn.metrics", reason="scikit-learn (a peer) is not installed"
+    ).cohen_kappa_score
+
+
 def peer_light(df: pd.DataFrame, min_overlap: int) -> tuple[float, int]:
     """Mean of sklearn Cohen kappas over the pairs sharing >= min_overlap items
     (undefined kappas left out), and the number of pairs averaged."""
+    cohen_kappa_score = sklearn_kappa()
     j = df.merge(df, on="item", suffixes=("_a", "_b"))
     j = j[j["annotator_a"] < j["annotator_b"]]
     kappas = []
@@ -64,6 +71,7 @@ def ann_of(df):
 
 def test_dense_data_give_the_mean_over_all_pairs():
     df = crowd(0, n_items=40, n_ann=6, per_item=6)
+    cohen_kappa_score = sklearn_kappa()
     want = np.mean(
         [
             cohen_kappa_score(
