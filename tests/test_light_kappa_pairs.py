@@ -150,3 +150,16 @@ def test_too_few_overlapping_pairs_give_nan_with_the_reason():
 def test_min_overlap_below_two_is_refused():
     with pytest.raises(ValueError, match="min_overlap"):
         light_kappa(ann_of(crowd(0, n_items=10, n_ann=3, per_item=3)), min_overlap=1)
+
+
+def test_the_note_counts_the_pairs_averaged_and_the_pairs_sharing_a_clip():
+    from raer_agreement.metrics.analysis import Analysis
+
+    df = crowd(5, n_items=150, n_ann=30, per_item=4)
+    j = df.merge(df, on="item", suffixes=("_a", "_b"))
+    shared = j[j["annotator_a"] < j["annotator_b"]].groupby(["annotator_a", "annotator_b"]).size()
+    _, n_light = peer_light(df, MIN_OVERLAP)
+    a = Analysis(ann_of(df), "label")
+    a.coefficients(["mean_cohen_kappa"])
+    note = next(n for n in a.notes if n.startswith("Light's kappa averages"))
+    assert f"the {n_light:,} of {len(shared):,} annotator pairs" in note

@@ -150,7 +150,21 @@ class Analysis:
     def notes(self) -> list:
         """What was capped or left out while computing (empty when nothing was)."""
         pairs = self.__dict__.get("pairs")
-        return list(pairs.notes) if pairs is not None else []
+        out = list(pairs.notes) if pairs is not None else []
+        eng = self.__dict__.get("engine")
+        light = eng.__dict__.get("light_pairs") if eng is not None else None
+        if eng is not None and light is not None:
+            # pairs sharing one clip are counted per clip and label pair in `singles`
+            sharing = eng.pairs.n_pairs + int(round(float(eng.pairs.singles.sum())))
+            if light.n_pairs < sharing:
+                # on a sparse crowd the pairs Light's kappa averages are a selection (the
+                # annotators who rated many clips together): say how many, by the estimate
+                out.append(
+                    f"Light's kappa averages the {light.n_pairs:,} of {sharing:,} annotator "
+                    f"pairs sharing a clip that share at least {eng.min_overlap} clips with a "
+                    "defined kappa; the other coefficients use every rating"
+                )
+        return out
 
     def require_identities(self, what: str) -> None:
         """Raise :class:`~raer_agreement.errors.AnonymousVotesError` for anonymous votes."""
