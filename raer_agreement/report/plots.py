@@ -97,7 +97,8 @@ def plot_coefficients(table: pd.DataFrame, ax=None, *, title: str | None = None)
         _interval_rows(
             ax,
             labels,
-            table["estimate"],
+            # no bootstrap marker where the interval is withheld (or undefined)
+            table["estimate"].where(table["boot_ci_low"].notna()),
             table["boot_ci_low"],
             table["boot_ci_high"],
             color=PALETTE[1],
@@ -122,7 +123,8 @@ def plot_coefficients(table: pd.DataFrame, ax=None, *, title: str | None = None)
     ax.set_xlim(min(0.0, np.nanmin(np.asarray(table["ci_low"], float), initial=0.0)) - 0.02, 1.02)
     ax.invert_yaxis()
     ax.set_xlabel("coefficient value (1 = perfect agreement, 0 = chance)")
-    ax.legend(loc="lower left", fontsize=7, frameon=False)
+    # below the axis label: inside the axes it covered the last row
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=7, frameon=False)
     if title:
         ax.set_title(title)
     return ax
