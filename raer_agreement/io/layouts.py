@@ -174,6 +174,32 @@ def raters_x_items_to_long(
     )
 
 
+#: Most votes one row of a counts table may hold.  Vote-count exports hold a few to a
+#: few hundred per item (FER+ 10, CIFAR-10H about 50, ChaosNLI 100); columns of times,
+#: ids or money read as counts hold far more, and expanding them would exhaust memory.
+MAX_VOTES_PER_ROW = 10_000
+
+
+def _check_vote_totals(counts: np.ndarray, frame, cat_cols, lines, path) -> None:
+    """Refuse, before anything is expanded, a counts reading whose rows hold more votes
+    than any vote-count export (the columns are then not counts of votes)."""
+    if counts.size == 0:
+        return
+    totals = counts.sum(axis=1)
+    k = int(np.argmax(totals))
+    if totals[k] <= MAX_VOTES_PER_ROW:
+        return
+    j = int(np.argmax(counts[k]))
+    raise InputError(
+        f"{int(totals[k]):,} votes on one row (at most {MAX_VOTES_PER_ROW:,}): not vote "
+        "counts; try --format long, or `raer-agreement inspect FILE`",
+        path=path,
+        line=int(lines[k]),
+        column=str(cat_cols[j]),
+        value=frame[cat_cols[j]].iloc[k],
+    )
+
+
 def counts_to_long(
     frame: pd.DataFrame,
     *,
@@ -245,6 +271,7 @@ def counts_to_long(
                 value=frame[c].iloc[k],
             )
         counts[:, j] = num.to_numpy().astype(np.int64)
+    _check_vote_totals(counts, frame, cat_cols, lines, path)
     n, q = counts.shape
     if item_col is None:
         ids = np.arange(1, n + 1).astype(str).astype(object)
