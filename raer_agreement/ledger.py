@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .wording import ITEM, ITEMS, count, fmt
+from .wording import ITEM, ITEMS, count, fmt, reason_name
 
 __all__ = ["Ledger", "LedgerEntry"]
 
@@ -173,7 +173,7 @@ class Ledger:
         for e in self.entries:
             tag = "dropped" if e.dropped else "flagged"
             ex = f" (e.g. line {', '.join(map(str, e.lines[:5]))})" if e.lines else ""
-            lines.append(f"  {tag} {count(e.count):>7} {e.reason}: {e.detail}{ex}")
+            lines.append(f"  {tag} {count(e.count):>7} {reason_name(e.reason)}: {e.detail}{ex}")
         lines.append(f"{ITEMS}: {count(self.n_items)}")
         lines.append(
             "annotators: unknown (anonymous votes)"

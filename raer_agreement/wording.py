@@ -9,16 +9,51 @@ bound the same way.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
-__all__ = ["ITEM", "ITEMS", "ZERO", "fmt", "count", "fixed"]
+__all__ = ["ITEM", "ITEMS", "ZERO", "REASON_NAMES", "reason_name", "fmt", "count", "fixed"]
 
 #: What one rated unit is called in every output (a face, a text or a clip alike:
 #: the package's pages name them clips).
 ITEM = "clip"
 #: Plural of :data:`ITEM`.
 ITEMS = "clips"
+
+#: Ledger reasons that read better than their key with spaces (the JSON keeps the key).
+REASON_NAMES = {
+    "expired_assignment": "expired assignment",
+    "rejected_assignment": "rejected assignment",
+    "missing_label": "missing label",
+    "missing_item": f"missing {ITEM} id",
+    "missing_annotator": "missing annotator",
+    "duplicate": "duplicate rating",
+    "unknown_label": "label outside the scheme",
+    "empty_answer": "empty answer",
+    "spammer": "flagged as a spammer",
+}
+
+_INCONSISTENT = re.compile(r"^inconsistent_(?P<child>[A-Za-z0-9]+)_(?P<parent>[A-Za-z0-9]+)$")
+
+
+def reason_name(key) -> str:
+    """How a ledger reason (or any key) reads in text: the table's entry, the rule an
+    ``inconsistent_<child>_<parent>`` reason breaks, else the key with spaces.
+
+    Examples
+    --------
+    >>> reason_name("expired_assignment"), reason_name("inconsistent_fine_coarse")
+    ('expired assignment', 'fine label outside its coarse label')
+    """
+    key = str(key)
+    if key in REASON_NAMES:
+        return REASON_NAMES[key]
+    m = _INCONSISTENT.match(key)
+    if m:
+        return f"{m['child']} label outside its {m['parent']} label"
+    return key.replace("_", " ")
+
 
 #: Values this close to zero are zero (round-off of differences and bounds, e.g. a
 #: Wilson bound of 5.6e-17): they print as 0, never in scientific notation.

@@ -37,4 +37,4 @@ def test_validate_cli_prints_ledger(shared_dir, capsys):
     assert rc == 0
     assert "rows read: 315" in out and "clips: 45" in out and "annotators: 5" in out
     # observer 1 rated each patient three times: 2 repeats x 45 patients
-    assert "flagged      90 repeated_rating" in out
+    assert "flagged      90 repeated rating" in out

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from ..metrics import COEFFICIENT_NAMES
-from ..wording import ITEM, ITEMS
+from ..wording import ITEM, ITEMS, REASON_NAMES, reason_name
 
 __all__ = ["VOCABULARY", "SHORT_NAMES", "display_name", "short_name", "class_name"]
 
@@ -86,24 +86,9 @@ COLUMN_NAMES = {
     "boot_ci_high": "bootstrap high",
 }
 
-#: Ledger reasons that read better than their key with spaces.
-REASON_NAMES = {
-    "expired_assignment": "expired assignment",
-    "rejected_assignment": "rejected assignment",
-    "missing_label": "missing label",
-    "missing_item": f"missing {ITEM} id",
-    "missing_annotator": "missing annotator",
-    "duplicate": "duplicate rating",
-    "unknown_label": "label outside the scheme",
-    "empty_answer": "empty answer",
-    "spammer": "flagged as a spammer",
-}
-
 #: Every display name, by key (coefficients first: a coefficient used as a column
 #: header reads as the coefficient).
 VOCABULARY = {**COLUMN_NAMES, **METHOD_NAMES, **REASON_NAMES, **COEFFICIENT_NAMES}
-
-_INCONSISTENT = re.compile(r"^inconsistent_(?P<child>[A-Za-z0-9]+)_(?P<parent>[A-Za-z0-9]+)$")
 
 
 def display_name(key) -> str:
@@ -117,10 +102,7 @@ def display_name(key) -> str:
         return VOCABULARY[key]
     if key.startswith("label_"):
         return f"label ({display_name(key[len('label_') :])})"
-    m = _INCONSISTENT.match(key)
-    if m:
-        return f"{m['child']} label outside its {m['parent']} label"
-    return key.replace("_", " ")
+    return reason_name(key)
 
 
 def short_name(key) -> str:
