@@ -130,16 +130,6 @@ def run(args) -> int:
 
 
 # ------------------------------------------------------------------ text
-#: column heads of the by-context tables (Randolph's kappa equals Brennan-Prediger there)
-SHORT = {
-    "percent_agreement": "agreement",
-    "fleiss_kappa": "Fleiss",
-    "brennan_prediger": "BP/Randolph",
-    "conger_kappa": "Conger",
-    "gwet_ac1": "AC1",
-    "krippendorff_alpha": "alpha",
-    "mean_cohen_kappa": "Cohen",
-}
 
 
 # The formatters are imported when a table is written, so that building the
@@ -242,6 +232,9 @@ def _alpha_line(coefs) -> str | None:
 
 def render_text(doc: dict) -> str:
     """The plain-text report of an agreement summary."""
+    # column heads of the by-context tables, from the coefficient registry
+    from ..metrics.registry import SHORT
+
     boot = doc["bootstrap"]["n_boot"] > 0
     conf = int(round(doc["confidence"] * 100))
     head = (

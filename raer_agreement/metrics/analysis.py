@@ -23,11 +23,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DegenerateDataWarning, InputError
-from . import _sufficient
+from . import _sufficient, registry
 from ._core import cohen_from_tables, fce_se, finish
 from .benchmarking import alpha_thresholds
 from .bootstrap import as_generator, bootstrap_replicates, checked_percentile_ci
-from .coefficients import COEFFICIENTS, IDENTITY_COEFFICIENTS, Engine, as_annotations
+from .coefficients import Engine, as_annotations
 from .cohen import kappa_matrix_of, pairwise_cohen_of
 from .diagnostics import max_kappa_of, paradox_of, prevalence_of, vote_spread_of
 from .per_annotator import consensus_tables, human_ceiling_of, per_annotator_of
@@ -174,20 +174,19 @@ class Analysis:
     @property
     def coefficient_names(self) -> tuple:
         """The coefficients computed on these data (identity ones left out when anonymous)."""
-        if self.identities:
-            return COEFFICIENTS
-        return tuple(c for c in COEFFICIENTS if c not in IDENTITY_COEFFICIENTS)
+        specs = registry.registered()
+        return tuple(s.key for s in specs if self.identities or not s.needs_identities)
 
     def _names(self, names) -> tuple:
         which = self.coefficient_names if names is None else tuple(names)
-        unknown = [c for c in which if c not in COEFFICIENTS]
+        unknown = [c for c in which if c not in registry.keys()]
         if unknown:
             raise ValueError(
                 f"unknown coefficient(s) {', '.join(map(repr, unknown))}; "
-                f"expected any of {', '.join(COEFFICIENTS)}"
+                f"expected any of {', '.join(registry.keys())}"
             )
         if not self.identities:
-            asked = [c for c in which if c in IDENTITY_COEFFICIENTS]
+            asked = [c for c in which if registry.spec(c).needs_identities]
             if asked:
                 self.require_identities(" and ".join(asked))
         return which

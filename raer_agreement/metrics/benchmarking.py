@@ -40,6 +40,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr  # the standard normal CDF (scipy.stats is slow to import)
 
+from . import registry
+
 __all__ = [
     "SCALES",
     "SCALE_NAMES",
@@ -60,16 +62,7 @@ __all__ = [
 #: the Landis & Koch, Altman and Fleiss scales were made for.  Raw percent agreement is
 #: not among them ("substantial" for a proportion of agreeing pairs would mislead).
 CHANCE_CORRECTED = frozenset(
-    {
-        "fleiss_kappa",
-        "randolph_kappa",
-        "brennan_prediger",
-        "conger_kappa",
-        "gwet_ac1",
-        "krippendorff_alpha",
-        "mean_cohen_kappa",
-        "cohen_kappa",
-    }
+    {s.key for s in registry.BUILTIN if s.chance_corrected} | {"cohen_kappa"}
 )
 
 
@@ -81,7 +74,10 @@ def is_chance_corrected(name: str | None) -> bool:
     >>> is_chance_corrected("fleiss_kappa"), is_chance_corrected("percent_agreement")
     (True, False)
     """
-    return name in CHANCE_CORRECTED
+    if name in CHANCE_CORRECTED:
+        return True
+    # a coefficient registered at run time says so in its spec
+    return name in registry.keys() and registry.spec(name).chance_corrected
 
 
 #: Benchmark scales: ``(lower, upper, band)`` from the best band down (as in

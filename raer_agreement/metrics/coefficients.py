@@ -30,7 +30,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from . import _core
+from . import _core, registry
 from ._sufficient import LEVELS, Sufficient, agreement_weights, sufficient, warn_degenerate
 
 __all__ = [
@@ -55,32 +55,16 @@ __all__ = [
 #: Shared items a pair of annotators needs to count in Light's kappa (see :class:`Engine`).
 MIN_OVERLAP = 5
 
-#: Coefficient keys of the agreement table, in report order.
-COEFFICIENTS = (
-    "percent_agreement",
-    "fleiss_kappa",
-    "randolph_kappa",
-    "brennan_prediger",
-    "conger_kappa",
-    "gwet_ac1",
-    "krippendorff_alpha",
-    "mean_cohen_kappa",
-)
+#: Coefficient keys of the agreement table, in report order (the built-ins of
+#: :mod:`.registry`; :func:`.registry.keys` adds those registered at run time).
+COEFFICIENTS = tuple(s.key for s in registry.BUILTIN)
 
 #: Coefficients that need annotator identities (not computed on anonymous votes).
-IDENTITY_COEFFICIENTS = ("conger_kappa", "mean_cohen_kappa")
+IDENTITY_COEFFICIENTS = tuple(s.key for s in registry.BUILTIN if s.needs_identities)
 
-#: Display names of the coefficients, for tables and reports.
-COEFFICIENT_NAMES = {
-    "percent_agreement": "Percent agreement",
-    "fleiss_kappa": "Fleiss' kappa",
-    "randolph_kappa": "Randolph's kappa",
-    "brennan_prediger": "Brennan-Prediger",
-    "conger_kappa": "Conger's kappa",
-    "gwet_ac1": "Gwet's AC1",
-    "krippendorff_alpha": "Krippendorff's alpha",
-    "mean_cohen_kappa": "Mean Cohen's kappa (Light)",
-}
+#: Display names of the coefficients, for tables and reports (live: includes those
+#: registered at run time).
+COEFFICIENT_NAMES = registry.NAMES
 
 #: Index of the Series returned by every coefficient function.
 RESULT_FIELDS = (
@@ -186,205 +170,108 @@ class Engine:
         """The table cells of :attr:`light_pairs`, for the bootstrap."""
         return _core.pair_cells(self.s, self.light_pairs, self.W)
 
-    def _light_reason(self) -> str | None:
-        if self.light_pairs.n_pairs:
-            return None
-        n = self.pairs.tables.sum((1, 2))
-        if (n >= self.min_overlap - 1e-9).any():
-            return (
-                f"no annotator pair sharing at least {self.min_overlap} clips has a defined kappa"
-            )
-        return f"no annotator pair shares at least {self.min_overlap} clips"
-
     @cached_property
     def family(self):
         """Point estimates of the Gwet family (B = 1)."""
         return _core.family_estimates(self.terms)
 
+    @cached_property
+    def family_se(self) -> dict:
+        """Gwet's linearised SEs of the family's point estimates."""
+        return _core.family_se(self.terms, self.family)
+
+    @cached_property
+    def unweighted_terms(self):
+        """Per-item terms with identity weights (Randolph's kappa under weights)."""
+        return _core.ItemTerms(self.s, np.eye(self.s.q))
+
     # ---------------------------------------------------------- reasons
     def reason(self, name: str) -> str | None:
         """Why ``name`` is undefined on these data (None when it is defined)."""
+        spec = registry.spec(name)
         s = self.s
         if s.n_items == 0:
             return "there are no ratings"
         if not (s.m >= 2).any():
             return "no item has two or more ratings"
-        used = int((s.counts.sum(0) > 0).sum())
-        if name in ("gwet_ac1", "brennan_prediger", "randolph_kappa") and s.q < 2:
+        if spec.needs_categories == "declared" and s.q < 2:
             return "fewer than two categories are declared"
-        if (
-            name in ("fleiss_kappa", "conger_kappa", "krippendorff_alpha", "mean_cohen_kappa")
-            and used < 2
-        ):
+        if spec.needs_categories == "used" and int((s.counts.sum(0) > 0).sum()) < 2:
             return "only one category is used (chance agreement is 1)"
-        if name in ("conger_kappa", "mean_cohen_kappa") and s.n_annotators < 2:
+        if spec.needs_identities and s.n_annotators < 2:
             return "fewer than two annotators"
-        if name == "mean_cohen_kappa":
-            return self._light_reason()
-        return None
+        further = spec.function("reason")
+        return further(self) if further is not None else None
 
     # ---------------------------------------------------------- estimates
     def replicates(self, which, w=None) -> dict:
         """Estimates for item weights ``w`` (B, n_items); ``None`` = point estimate."""
-        out = {}
-        fam_names = (
-            "percent_agreement",
-            "fleiss_kappa",
-            "brennan_prediger",
-            "gwet_ac1",
-            "conger_kappa",
-        )
-        fam = None
-        if any(n in fam_names or (n == "randolph_kappa" and not self.weighted) for n in which):
-            fam = self.family if w is None else _core.family_estimates(self.terms, w)
-        for name in which:
-            if name in ("percent_agreement", "fleiss_kappa", "brennan_prediger", "gwet_ac1"):
-                out[name] = fam[name]
-            elif name == "randolph_kappa":
-                if self.weighted:
-                    fam0 = _core.family_estimates(_core.ItemTerms(self.s, np.eye(self.s.q)), w)
-                    out[name] = fam0["brennan_prediger"]
-                else:
-                    out[name] = fam["brennan_prediger"]
-            elif name == "conger_kappa":
-                if w is None:
-                    out[name] = _core.conger_estimates(
-                        self.terms,
-                        None,
-                        self.s.n_annotators,
-                        fam["pa"],
-                        rater_counts=self.s.rater_counts,
-                    )["conger_kappa"]
-                else:
-                    out[name] = _core.conger_estimates(
-                        self.terms, self.rater_incidence, self.s.n_annotators, fam["pa"], w
-                    )["conger_kappa"]
-            elif name == "krippendorff_alpha":
-                if w is None:
-                    out[name] = _core.alpha_estimates(
-                        None, self.level, self.s.values, O=self.s.coincidence()
-                    )[name]
-                else:
-                    out[name] = _core.alpha_estimates(
-                        self.coincidence_rows, self.level, self.s.values, w
-                    )[name]
-            elif name == "mean_cohen_kappa":
-                out[name] = self._mean_cohen(w)
-            else:
-                raise ValueError(
-                    f"unknown coefficient {name!r}; expected one of {', '.join(COEFFICIENTS)}"
-                )
-        return out
-
-    def _mean_cohen(self, w):
-        """Light's kappa over :attr:`light_pairs`, one value per row of ``w``;
-        a pair whose kappa a resample leaves undefined is left out of its mean."""
-        pt = self.light_pairs
-        B = 1 if w is None else w.shape[0]
-        if pt.n_pairs == 0:
-            return np.full(B, np.nan)
-        if w is None:
-            k = _core.cohen_from_tables(pt.tables[None], self.W)["kappa"]
-        else:
-            pc = self.light_cells
-            k = _core.cohen_from_cells(_core.wsum(w, pc.X), pc, self.W)
-        ok = np.isfinite(k)
-        cnt = ok.sum(1)
-        return np.where(cnt > 0, np.where(ok, k, 0).sum(1) / np.maximum(cnt, 1), np.nan)
+        draw = Draw(self, w)
+        return {name: registry.spec(name).function("estimate")(draw, name) for name in which}
 
     def point(self, which=COEFFICIENTS, confidence: float = 0.95, *, warn: bool = True) -> dict:
         """Estimate, SE, CI, p-value, pa, pe, n_items, n_ratings of each coefficient."""
-        s = self.s
         reasons = {name: self.reason(name) for name in which}
-        if s.n_items == 0:
-            res = {
-                name: {
-                    "estimate": np.nan,
-                    "se": np.nan,
-                    "ci_low": np.nan,
-                    "ci_high": np.nan,
-                    "p_value": np.nan,
-                    "pa": np.nan,
-                    "pe": np.nan,
-                    "n_items": 0,
-                    "n_ratings": 0,
-                    "reason": reasons[name],
-                }
-                for name in which
-            }
-            if warn:
-                for name in which:
-                    warn_degenerate(name, reasons[name], stacklevel=4)
-            return res
-        with np.errstate(all="ignore"):
-            return self._point(which, confidence, warn, reasons)
+        if self.s.n_items == 0:
+            res = {name: _result(np.nan, np.nan, (np.nan,) * 3, None, 0, 0) for name in which}
+        else:
+            with np.errstate(all="ignore"):
+                res = self._point(which, confidence, reasons)
+        for name in which:
+            res[name]["reason"] = reasons[name]
+            if warn and reasons[name] is not None:
+                warn_degenerate(name, reasons[name], stacklevel=3)
+        return res
 
-    def _point(self, which, confidence, warn, reasons):
-        s = self.s
+    def _point(self, which, confidence, reasons):
         est = self.replicates(which)
-        fam_names = ("percent_agreement", "fleiss_kappa", "brennan_prediger", "gwet_ac1")
-        fam = (
-            self.family
-            if any(n in fam_names or n in ("randolph_kappa", "conger_kappa") for n in which)
-            else None
-        )
-        fam_se = _core.family_se(self.terms, fam) if any(n in fam_names for n in which) else {}
         res = {}
         for name in which:
+            spec = registry.spec(name)
             e = float(est[name][0])
-            pa, pe, se = np.nan, np.nan, np.nan
-            n_items, n_ratings = s.n_items, s.n_ratings
-            if name in fam_names:
-                pa, pe, se = fam["pa"][0], fam["pe_" + name][0], fam_se.get(name, np.nan)
-            elif name == "randolph_kappa":
-                t0 = _core.ItemTerms(s, np.eye(s.q)) if self.weighted else self.terms
-                f0 = _core.family_estimates(t0) if self.weighted else fam
-                pa, pe = f0["pa"][0], f0["pe_brennan_prediger"][0]
-                se = _core.family_se(t0, f0).get("brennan_prediger", np.nan)
-            elif name == "conger_kappa":
-                ce = _core.conger_estimates(
-                    self.terms, None, s.n_annotators, fam["pa"], rater_counts=s.rater_counts
-                )
-                pa, pe = fam["pa"][0], ce["pe_conger_kappa"][0]
-                se = _core.conger_se(self.terms, s, ce)
-            elif name == "krippendorff_alpha":
-                ae = _core.alpha_estimates(None, self.level, s.values, O=s.coincidence())
-                se, pa, pe, _ = _core.alpha_se(s, ae)
-                n_ratings = int(s.m[s.m >= 2].sum())
-            elif name == "mean_cohen_kappa":
-                pt = self.light_pairs
-                r = _core.cohen_from_tables(pt.tables, self.W) if len(pt.keys) else None
-                if r is not None:
-                    used = np.isfinite(r["kappa"])
-                    pa = float(np.mean(r["pa"][used])) if used.any() else np.nan
-                    pe = float(np.mean(r["pe"][used])) if used.any() else np.nan
-                    se = _core.mean_cohen_se(s, pt, r, self.W, used)
+            inf = spec.function("inference")(self, name)
             if reasons[name] is None and not np.isfinite(e):
-                reasons[name] = (
-                    self._light_reason() or "no annotator pair has a defined kappa"
-                    if name == "mean_cohen_kappa"
-                    else "chance agreement is 1"
-                )
+                further = spec.function("reason")
+                reasons[name] = (further(self) if further else None) or spec.undefined_reason
+            se = inf.se
             if reasons[name] is not None:
                 e = se = np.nan
-            # a share of agreeing pairs cannot fall below 0
-            floor = 0.0 if name == "percent_agreement" else None
-            lo, hi, p = _core.finish(e, se, n_items, confidence, lower=floor)
-            res[name] = {
-                "estimate": e,
-                "se": float(se),
-                "ci_low": lo,
-                "ci_high": hi,
-                "p_value": p,
-                "pa": float(pa),
-                "pe": float(pe),
-                "n_items": int(n_items),
-                "n_ratings": int(n_ratings),
-                "reason": reasons[name],
-            }
-            if warn and reasons[name] is not None:
-                warn_degenerate(name, reasons[name], stacklevel=4)
+            ci = _core.finish(e, se, self.s.n_items, confidence, lower=spec.lower_bound)
+            n_ratings = self.s.n_ratings if inf.n_ratings is None else inf.n_ratings
+            res[name] = _result(e, se, ci, inf, self.s.n_items, n_ratings)
         return res
+
+
+class Draw:
+    """The item weights of one call of :meth:`Engine.replicates` (``w`` of shape
+    ``(B, n_items)``, or ``None`` for the data as they are), with the Gwet-family
+    estimates for them computed once and shared by the coefficients that use them."""
+
+    def __init__(self, engine: Engine, w=None):
+        self.engine = engine
+        self.w = w
+
+    @cached_property
+    def family(self) -> dict:
+        """Percent agreement, Fleiss, Brennan-Prediger and AC1 (with ``pa`` and each ``pe``)."""
+        if self.w is None:
+            return self.engine.family
+        return _core.family_estimates(self.engine.terms, self.w)
+
+
+def _result(e, se, ci, inf, n_items, n_ratings) -> dict:
+    lo, hi, p = ci
+    return {
+        "estimate": e,
+        "se": float(se),
+        "ci_low": lo,
+        "ci_high": hi,
+        "p_value": p,
+        "pa": float(np.nan if inf is None else inf.pa),
+        "pe": float(np.nan if inf is None else inf.pe),
+        "n_items": int(n_items),
+        "n_ratings": int(n_ratings),
+    }
 
 
 def _series(name: str, r: dict) -> pd.Series:
@@ -421,7 +308,7 @@ def coefficient_series(
     coefficient of :data:`IDENTITY_COEFFICIENTS` on anonymous votes.
     """
     ann = as_annotations(data)
-    if name in IDENTITY_COEFFICIENTS:
+    if registry.spec(name).needs_identities:
         ann.require_identities(COEFFICIENT_NAMES[name])
     eng = Engine(sufficient(ann, scheme), weights=weights, level=level, min_overlap=min_overlap)
     r = eng.point((name,), confidence, warn=False)[name]

@@ -20,22 +20,13 @@ from __future__ import annotations
 
 import re
 
-from ..metrics import COEFFICIENT_NAMES
+from ..metrics import COEFFICIENT_NAMES, registry
 from ..wording import ITEM, ITEMS, REASON_NAMES, reason_name
 
 __all__ = ["VOCABULARY", "SHORT_NAMES", "display_name", "short_name", "class_name"]
 
 #: Short names of the coefficients, for axis labels and legends.
-SHORT_NAMES = {
-    "percent_agreement": "percent agreement",
-    "fleiss_kappa": "Fleiss' kappa",
-    "randolph_kappa": "Randolph's kappa",
-    "brennan_prediger": "Brennan-Prediger",
-    "conger_kappa": "Conger's kappa",
-    "gwet_ac1": "AC1",
-    "krippendorff_alpha": "alpha",
-    "mean_cohen_kappa": "mean Cohen's kappa",
-}
+SHORT_NAMES = registry.LABELS
 
 #: Aggregation methods as the pages name them.
 METHOD_NAMES = {
