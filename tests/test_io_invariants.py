@@ -133,3 +133,44 @@ def test_a_registered_reader_is_a_format(tmp_path):
     finally:
         del readers.READERS["pairs_test"]
         readers.FORMATS = ("auto", *readers.READERS)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_generated_raters_x_items_read_as_krippendorff_reads_them(tmp_path, seed):
+    """Generated raters x items matrices (2-6 annotators, 1-15 items, blanks, whole empty
+    item columns; with and without a names column) read as ``krippendorff.alpha``'s
+    ``reliability_data``: the same filled cells, the same alpha."""
+    krippendorff = pytest.importorskip("krippendorff")
+    rng = np.random.default_rng(seed)
+    n_raters, n_items = int(rng.integers(2, 7)), int(rng.integers(1, 16))
+    m = _matrix(rng, n_raters=n_raters, n_items=n_items, q=int(rng.integers(2, 5)))
+    m[:, rng.random(n_items) < 0.15] = ""  # items nobody rated
+    stem = ("ratings.", "c", "item_")[seed % 3]
+    frame = pd.DataFrame(m, columns=[f"{stem}{k + 1}" for k in range(n_items)])
+    named = seed % 2 == 0
+    if named:
+        frame.insert(0, "coder", [f"coder {chr(65 + j)}" for j in range(n_raters)])
+    path = tmp_path / "reliability.csv"
+    frame.to_csv(path, index=False)
+    data = np.where(m == "", np.nan, m).astype(float)
+    filled = np.isfinite(data)
+    if filled.sum() == 0:
+        with pytest.raises(InputError, match="no rating|no data rows"):
+            ra.load_ratings(path, format="wide", transpose=True)
+        return
+    ann = ra.load_ratings(path, format="wide", transpose=True)
+    assert ann.n_ratings == int(filled.sum())
+    assert ann.n_items == int(filled.any(0).sum())
+    # every named row is an annotator of the panel, rated or not (as in the wide layout);
+    # an unrated annotator without a name is a blank line, no CSV row
+    # (a row of empty cells only is a blank line too)
+    rows = n_raters if named else int(filled.any(1).sum())
+    assert ann.n_annotators == rows
+    if named:
+        assert set(ann.annotator_ids) <= {f"coder {chr(65 + j)}" for j in range(n_raters)}
+    pairable = filled.sum(0) >= 2
+    if len(np.unique(data[:, pairable][filled[:, pairable]])) >= 2:
+        want = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
+        with np.errstate(all="ignore"):
+            got = krippendorff_alpha(ann)["estimate"]
+        assert got == pytest.approx(want, abs=1e-9)

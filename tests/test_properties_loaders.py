@@ -23,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from raer_agreement.errors import InputError
 from raer_agreement.io import load_ratings
 from raer_agreement.taxonomy import NA_STRINGS, default_taxonomy
 
@@ -267,6 +268,11 @@ def test_roundtrip_counts(counts, clip_ids):
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "counts.csv"
         write_csv(p, ["clip_id", *COARSE], [[c, *row] for c, row in zip(clips, counts)])
+        if not sum(map(sum, counts)):
+            # no vote at all: refused in one line rather than every statistic undefined
+            with pytest.raises(InputError, match="no rating in the file"):
+                load_ratings(p)
+            return
         ann = load_ratings(p)
     table = ann.counts_frame("coarse")
     for c, row in zip(clips, counts):

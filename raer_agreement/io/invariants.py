@@ -161,6 +161,12 @@ def check_shape(shape: ReadingShape, *, path=None, layout: str | None = None) ->
 def shape_problem(shape: ReadingShape, layout: str | None) -> str | None:
     """The first shape invariant the reading breaks, worded with its flags."""
     n, n_items, n_ann = shape.n_ratings, shape.n_items, shape.n_annotators
+    if n == 0:
+        # every statistic would be undefined: say so once, at the reading
+        return (
+            "no rating in the file: every label cell is empty, or every row was left out "
+            "(the ledger of `validate` says why)"
+        )
     if n == 0 or n_items == 0:
         return None
     platform = layout not in (None, "long", "wide", "counts", "raters-x-items")

@@ -602,10 +602,33 @@ def _check_rater_columns(frame, item, raters, path) -> None:
         )
 
 
+def _header_outlier(cols) -> str | bool | None:
+    """What the header says about a names column of a raters x items table.
+
+    Item columns exported from one matrix share one numbered pattern once the
+    digits are set aside (``ratings.1``, ``ratings.2``, ...; ``c1``, ``c2``):
+    every header of that pattern means no names column (``False``); one other
+    header without a number besides them names the annotators; anything else
+    leaves the values to tell (``None``).
+    """
+    stems = [re.sub(r"\d+", "#", str(c).strip().lower()) for c in cols]
+    numbered = {s for s in stems if "#" in s}
+    plain = [c for c, s in zip(cols, stems) if "#" not in s]
+    if len(numbered) != 1:
+        return None
+    if not plain:
+        return False
+    return plain[0] if len(plain) == 1 else None
+
+
 def _annotator_names_column(frame, path) -> str | None:
-    """In a raters x items table, the one column whose values no other column
-    holds names the annotators; several such columns are refused."""
+    """In a raters x items table, the column that names the annotators: the one
+    header outside the item columns' pattern, else the one column whose values
+    no other column holds; several such columns are refused."""
     cols = list(frame.columns)
+    by_header = _header_outlier(cols)
+    if by_header is not None:
+        return by_header or None
     if len(cols) < 3:
         return None
     # a column with no name in the header cannot name an item
