@@ -189,3 +189,17 @@ def pair_incidence(s: Sufficient, pt: PairTables, W: np.ndarray, dense_limit: in
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=shape
     )
     return m.toarray() if shape[0] * shape[1] <= dense_limit else m
+
+
+def cohen_from_pair_sums(S: np.ndarray, q: int, W: np.ndarray) -> np.ndarray:
+    """Cohen kappas from summed :func:`pair_incidence` columns, shape (B, P)."""
+    S = S.reshape(S.shape[0], -1, 2 * q + 2)
+    n = S[..., 0]
+    safe = np.where(n > 0, n, 1.0)
+    pa = S[..., 1] / safe
+    pk = S[..., 2 : 2 + q] / safe[..., None]
+    pl = S[..., 2 + q :] / safe[..., None]
+    pe = np.sum((pk @ W) * pl, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kappa = (pa - pe) / (1 - pe)
+    return np.where((n >= 2) & (pe < 1), kappa, np.nan)

@@ -102,7 +102,7 @@ def test_bootstrap_replicates_equal_the_reference(data, weights):
     new = eng.replicates(("mean_cohen_kappa",), w)["mean_cohen_kappa"]
     _, pt = old_tables(s)
     inc = ref.pair_incidence(s, pt, W)
-    k = _core.cohen_from_pair_sums(_core.wsum(w, inc), s.q, W)
+    k = ref.cohen_from_pair_sums(_core.wsum(w, inc), s.q, W)
     # one pair set: the pairs sharing two items or more with a kappa on the data
     res = _core.cohen_from_tables(pt.tables, W)
     k = k[:, (res["n"] >= 2 - 1e-9) & np.isfinite(res["kappa"])]

@@ -34,8 +34,6 @@ __all__ = [
     "pair_tables",
     "cohen_from_tables",
     "mean_cohen_se",
-    "pair_incidence",
-    "single_pair_counts",
     "qualifying_pairs",
     "PairCells",
     "pair_cells",
@@ -444,40 +442,6 @@ def mean_cohen_se(
     return float(np.sqrt(np.sum((z - z.mean()) ** 2) / (n * (n - 1))))
 
 
-def pair_incidence(s: Sufficient, pt: PairIndex, W: np.ndarray, dense_limit: int = 30_000_000):
-    """Items x (pair, statistic) incidence for the bootstrap.
-
-    For each annotator pair ``p`` the ``2q + 2`` columns ``p*(2q+2) + j``
-    hold, per item: the pair's weight (1 when both rated it), the weighted
-    agreement ``w[k, l]``, one-hot ``k`` (row marginal), one-hot ``l``
-    (column marginal): every Cohen kappa of a resample follows from their
-    weighted sums.  Dense when small enough, else sparse CSR.
-
-    Returns
-    -------
-    array or sparse matrix, shape (n_items, P * (2q + 2))
-    """
-    q = s.q
-    width = 2 * q + 2
-    shape = (s.n_items, pt.n_pairs * width)
-    if not len(pt.item):
-        return np.zeros(shape) if shape[0] * shape[1] <= dense_limit else sp.csr_matrix(shape)
-    wt = np.ones(len(pt.item)) if pt.weight is None else pt.weight
-    it, p = pt.item, pt.pid * width
-    la, lb = pt.code // q, pt.code % q
-    m = sp.csr_matrix(
-        (
-            np.concatenate([wt, wt * W[la, lb], wt, wt]),
-            (
-                np.concatenate([it, it, it, it]),
-                np.concatenate([p, p + 1, p + 2 + la, p + 2 + q + lb]),
-            ),
-        ),
-        shape=shape,
-    )
-    return m.toarray() if shape[0] * shape[1] <= dense_limit else m
-
-
 def qualifying_pairs(pt: PairIndex, W: np.ndarray, min_overlap: int) -> PairIndex:
     """The pairs of ``pt`` that share ``min_overlap`` items or more and have a
     defined kappa on the original data: the one pair set of Light's kappa.
@@ -574,27 +538,3 @@ def cohen_from_cells(T: np.ndarray, pc: PairCells, W: np.ndarray) -> np.ndarray:
 
 def _is_identity(W: np.ndarray) -> bool:
     return W.shape[0] == W.shape[1] and bool(np.array_equal(W, np.eye(W.shape[0])))
-
-
-def single_pair_counts(pt: PairIndex, W: np.ndarray) -> np.ndarray:
-    """Per item, the pairs sharing only that item whose labels disagree (``w[k, l] < 1``).
-
-    In a resample that draws the item twice such a pair has two items and a
-    kappa of 0 (observed and chance agreement are both ``w[k, l]``); a pair
-    whose labels agree has chance agreement 1 and no kappa.  Shape (n_items,).
-    """
-    dis = (W < 1 - 1e-12).ravel().astype(float)
-    return np.asarray(pt.singles @ dis).ravel()
-
-
-def cohen_from_pair_sums(S: np.ndarray, q: int, W: np.ndarray) -> np.ndarray:
-    """Cohen kappas from summed :func:`pair_incidence` columns, shape (B, P)."""
-    S = S.reshape(S.shape[0], -1, 2 * q + 2)
-    n = S[..., 0]
-    safe = np.where(n > 0, n, 1.0)
-    pa = S[..., 1] / safe
-    pk = S[..., 2 : 2 + q] / safe[..., None]
-    pl = S[..., 2 + q :] / safe[..., None]
-    # two products, not a three-operand einsum: numpy runs that one as a slow loop
-    pe = np.sum((pk @ W) * pl, axis=-1)
-    return np.where(n >= 2, chance_corrected(pa, pe), np.nan)
