@@ -213,11 +213,22 @@ _CONTEXT_COEFFICIENTS = ("krippendorff_alpha", "gwet_ac1", "fleiss_kappa")
 
 
 def _scheme_sections(doc: dict, scheme: str) -> list[Section]:
+    """The sections of one scheme: coefficients, per class, annotators, vote spread and
+    agreement by context (with its comparisons)."""
+    return [
+        _coefficients_section(doc, scheme),
+        _per_class_section(doc, scheme),
+        _annotators_section(doc, scheme),
+        _votes_section(doc, scheme),
+        *_context_sections(doc, scheme),
+    ]
+
+
+def _coefficients_section(doc: dict, scheme: str) -> Section:
+    """Every coefficient with its intervals, bands, withheld intervals and plot."""
     entry = doc["agreement"]["schemes"][scheme]
-    detail = doc["detail"][scheme]
     coefs = entry["coefficients"]
     diag = entry["diagnostics"]
-    out = []
     s = Section(f"Agreement on the {scheme} scheme", anchor=f"agreement-{scheme}")
     s.add(Paragraph(reading_of_coefficients(coefs, diag, scheme)))
     table = _coef_frame(coefs)
@@ -263,8 +274,12 @@ def _scheme_sections(doc: dict, scheme: str) -> list[Section]:
             "dashed lines mark Krippendorff's 0.667 and 0.800.",
         )
     )
-    out.append(s)
+    return s
 
+
+def _per_class_section(doc: dict, scheme: str) -> Section:
+    """Fleiss' category kappa per class, where agreement breaks down most."""
+    detail = doc["detail"][scheme]
     pc = pd.DataFrame(detail["per_class"])
     s = Section(f"Per class ({scheme})", anchor=f"classes-{scheme}", level=3)
     worst = (
@@ -320,8 +335,13 @@ def _scheme_sections(doc: dict, scheme: str) -> list[Section]:
             "second annotator also picks the class when one does.",
         )
     )
-    out.append(s)
+    return s
 
+
+def _annotators_section(doc: dict, scheme: str) -> Section:
+    """Each annotator against the consensus, pairwise kappas and Dawid-Skene confusions."""
+    entry = doc["agreement"]["schemes"][scheme]
+    detail = doc["detail"][scheme]
     s = Section(f"Annotators ({scheme})", anchor=f"annotators-{scheme}", level=3)
     pa = pd.DataFrame(entry.get("per_annotator", []))
     if "anonymous_votes" in doc:
@@ -398,8 +418,12 @@ def _scheme_sections(doc: dict, scheme: str) -> list[Section]:
                 "class, columns the label given (a strong diagonal is a reliable annotator).",
             )
         )
-    out.append(s)
+    return s
 
+
+def _votes_section(doc: dict, scheme: str) -> Section:
+    """How clips split their votes: unanimity, majority, entropy."""
+    detail = doc["detail"][scheme]
     s = Section(f"How clips split their votes ({scheme})", anchor=f"votes-{scheme}", level=3)
     vd = detail["vote_distribution"]
     s.add(
@@ -417,8 +441,13 @@ def _scheme_sections(doc: dict, scheme: str) -> list[Section]:
             "Top-vote share (1 = unanimous) and normalised vote entropy (0 = unanimous) per clip.",
         )
     )
-    out.append(s)
+    return s
 
+
+def _context_sections(doc: dict, scheme: str) -> list[Section]:
+    """Agreement within each value of every ``--by`` column, and the tests between them."""
+    entry = doc["agreement"]["schemes"][scheme]
+    out = []
     if entry.get("by"):
         s = Section(f"Agreement by context ({scheme})", anchor=f"context-{scheme}", level=3)
         for col, groups in entry["by"].items():
