@@ -17,6 +17,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..annotations import Annotations
+from ..metrics.multilabel import label_sets
+from .registry import make_aggregator
+
 __all__ = ["per_label_posteriors", "label_sets_from_posteriors"]
 
 
@@ -57,9 +61,6 @@ def per_label_posteriors(
     >>> p.round(2).to_dict("index")
     {'1': {'x': 1.0, 'y': 0.33}, '2': {'x': 0.0, 'y': 0.67}}
     """
-    from ..annotations import Annotations
-    from ..metrics.multilabel import label_sets
-    from .registry import make_aggregator
 
     sets = label_sets(data, **columns)
     if labels is None:

@@ -39,10 +39,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._json import to_jsonable
 from ..annotations import Annotations
-from ..errors import InputError
+from ..errors import DegenerateDataWarning, InputError
 from ..ledger import LedgerEntry
-from .base import as_annotations, entropy
+from ..metrics import agreement_table
+from .base import as_annotations, entropy, gold_codes
 from .dawid_skene import DawidSkene
 from .registry import make_aggregator
 
@@ -386,7 +388,6 @@ class ExclusionEffect:
     method: str
 
     def to_dict(self) -> dict:
-        from .._json import to_jsonable
 
         return to_jsonable(
             {
@@ -447,14 +448,11 @@ def exclusion_effect(
     >>> eff.ratings_removed
     4
     """
-    from ..metrics import agreement_table
 
     ann, scheme = as_annotations(ann, scheme)
     sub = exclude_annotators(ann, excluded)
     which = ["krippendorff_alpha", "gwet_ac1"]
     import warnings
-
-    from ..errors import DegenerateDataWarning
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DegenerateDataWarning)
@@ -525,8 +523,6 @@ def gold_accuracy(data, gold, scheme: str | None = None, *, confidence: float = 
     ({'b': 0.5, 'a': 1.0}, [2, 2])
     """
     from scipy.special import ndtri  # the normal quantile; scipy.stats is slow to import
-
-    from .base import gold_codes
 
     ann, scheme = as_annotations(data, scheme)
     require_identities(ann, "per-annotator accuracy on gold")
@@ -605,7 +601,6 @@ def triage_document(
     >>> doc["flagged"], doc["exclusion"]["hypothetical"]
     (['A05'], True)
     """
-    from .._json import to_jsonable
 
     ann, scheme = as_annotations(ann, scheme)
     require_identities(ann, "annotator triage")

@@ -31,7 +31,8 @@ import pandas as pd
 
 from ..errors import InputError
 from ..ledger import LedgerEntry
-from ..taxonomy import NA_STRINGS
+from ..taxonomy import NA_STRINGS, default_taxonomy
+from .long import LABEL_COLUMNS, find_column
 from .longform import LongForm
 
 __all__ = [
@@ -558,8 +559,6 @@ def labelstudio_frame(rows: list, notes: list) -> pd.DataFrame:
     ``taxonomy``), unless it names a scheme of the default taxonomy."""
     frame = pd.DataFrame(rows, dtype=object)
     controls = [c for c in frame.columns if c not in ("item", "annotator")]
-    from ..taxonomy import default_taxonomy
-    from .long import LABEL_COLUMNS, find_column
 
     if (
         len(controls) == 1

@@ -52,8 +52,10 @@ import pandas as pd
 # chi-square, F and Student t tails; scipy.stats is slow to import
 from scipy.special import chdtrc, fdtrc, stdtr, stdtrit
 
+from .._json import to_jsonable
 from ..errors import DegenerateDataWarning, InputError
 from ._sufficient import category_values, from_codes, sufficient
+from .analysis import Analysis
 from .bootstrap import as_generator, percentile_ci
 from .coefficients import COEFFICIENTS, Engine, as_annotations
 
@@ -126,7 +128,6 @@ class GroupComparison:
     def to_dict(self) -> dict:
         """JSON-ready: ``{"paired", "n_boot", "confidence", "design", "pairwise": [...],
         "overall": [...]}``."""
-        from .._json import to_jsonable
 
         return to_jsonable(
             {
@@ -164,7 +165,6 @@ def _check_schemes(data: Mapping, scheme):
 
 
 def _annotations_of(data):
-    from .analysis import Analysis
 
     return data.annotations if isinstance(data, Analysis) else as_annotations(data)
 
@@ -172,7 +172,6 @@ def _annotations_of(data):
 def _engine_of(data, ann, scheme, weights, level) -> Engine:
     """The coefficient engine of a group: the one an Analysis already holds
     (its statistics computed once), else a new one."""
-    from .analysis import Analysis
 
     if isinstance(data, Analysis) and (data.scheme, data.level) == (scheme, level):
         if data.weights is weights or (isinstance(weights, str) and data.weights == weights):
@@ -653,7 +652,6 @@ def comparison_block(table: pd.DataFrame) -> dict:
     >>> sorted(comparison_block(t)["gwet_ac1"])[:3]
     ['ci_high', 'ci_low', 'difference']
     """
-    from .._json import to_jsonable
 
     return to_jsonable(
         {str(k): {f: row[f] for f in COMPARISON_FIELDS} for k, row in table.iterrows()}

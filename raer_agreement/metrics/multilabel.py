@@ -40,8 +40,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from .._json import to_jsonable
+from ..annotations import Annotations
+from ..errors import DegenerateDataWarning, InputError
 from .bootstrap import as_generator, percentile_ci, resample_weights
+from .table import agreement_table
 
 __all__ = [
     "masi_distance",
@@ -174,7 +177,6 @@ class MultiLabelAlpha:
     replicates: np.ndarray
 
     def to_dict(self) -> dict:
-        from .._json import to_jsonable
 
         return to_jsonable(
             {
@@ -318,10 +320,6 @@ def per_label_agreement(
     [['x', 1.0], ['y', 0.5]]
     """
     import warnings
-
-    from ..annotations import Annotations
-    from ..errors import DegenerateDataWarning
-    from .table import agreement_table
 
     sets = label_sets(data, **columns)
     if labels is None:

@@ -15,10 +15,11 @@ import pandas as pd
 
 from .._json import to_jsonable
 from .._version import __version__
-from ..errors import DegenerateDataWarning
+from ..errors import DegenerateDataWarning, InputError
 from .analysis import IDENTITY_NOTE, Analysis
 from .bootstrap import as_generator
 from .coefficients import COEFFICIENTS, as_annotations
+from .compare import compare_groups
 from .results import TABLE_COLUMNS
 from .strata import granularity_agreement
 
@@ -264,7 +265,6 @@ def _scheme_entry(a: Analysis, by_cols, n_boot, gen) -> dict:
 def _compare_groups(a: Analysis, groups: dict, n_boot: int, gen) -> dict:
     """Differences between the groups of a column (their Analyses, from
     :meth:`Analysis.by`) and the test of equal agreement."""
-    from .compare import compare_groups
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DegenerateDataWarning)
@@ -282,7 +282,6 @@ def _compare_groups(a: Analysis, groups: dict, n_boot: int, gen) -> dict:
 
 
 def _check_column(ann, col):
-    from ..errors import InputError
 
     if col not in ann.items.columns:
         cols = ", ".join(map(str, ann.items.columns)) or "none"

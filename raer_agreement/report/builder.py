@@ -18,10 +18,21 @@ import pandas as pd
 
 from .._json import to_jsonable
 from .._version import __version__
+from ..aggregation import (
+    CLAMPING_METHODS,
+    METHODS,
+    choose_method,
+    evaluate,
+    make_aggregator,
+    read_gold,
+    review_queue,
+)
+from ..aggregation.triage import triage_document
 from ..annotations import Annotations
 from ..errors import DegenerateDataWarning, InputError
-from ..metrics import IDENTITY_NOTE, Analysis
+from ..metrics import IDENTITY_NOTE, Analysis, agreement_summary
 from ..metrics.per_annotator import human_ceiling
+from ..metrics.strata import granularity_by_annotator
 
 __all__ = ["Report", "build_report", "CONTEXT_COLUMNS", "RAER_PUBLISHED_COUNTS", "human_ceiling"]
 
@@ -118,7 +129,6 @@ def _contingency(ann: Annotations, child: str, parent: str) -> pd.DataFrame:
 
 
 def _read_predictions(path, ann: Annotations, scheme: str) -> pd.Series:
-    from ..aggregation import read_gold
 
     pred = read_gold(path)
     sch = ann.scheme(scheme)
@@ -211,8 +221,6 @@ def build_report(
     step = progress or (lambda what: None)
     choice = None
     if method == "auto":  # chosen from the data without gold; the scores go in the document
-        from ..aggregation import choose_method
-
         step("choosing the aggregation method (held-out vote likelihood)")
         choice = choose_method(ann, agg_scheme, seed=seed)
         method = choice.method
@@ -239,8 +247,6 @@ def build_report(
 
     triage = None
     if not ann.anonymous:
-        from ..aggregation.triage import triage_document
-
         step("annotator triage" + (" and accuracy on gold" if gold is not None else ""))
         triage = triage_document(
             ann,
@@ -303,7 +309,6 @@ _METHOD_NAMES = {"majority": "majority vote", "dawid-skene": "Dawid-Skene"}
 
 
 def _check_method(ann: Annotations, method: str | None, pair) -> str:
-    from ..aggregation import METHODS, make_aggregator
 
     if method is None:
         method = "majority" if ann.anonymous else ("hierarchical" if pair else "dawid-skene")
@@ -330,7 +335,6 @@ def _methods(ann: Annotations, method: str, pair) -> list:
 
 def _agreement(ann: Annotations, analyses: dict, contexts, n_boot: int, seed: int):
     """The agreement document and, per scheme, the per-class, pairwise and vote-spread detail."""
-    from ..metrics import agreement_summary
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DegenerateDataWarning)
@@ -403,7 +407,6 @@ def _pairwise_block(a: Analysis) -> dict:
 
 def _fit_estimators(ann: Annotations, methods, scheme: str, pair, seed: int, gold=None):
     """Fitted estimators, and for each method whether gold clips were clamped."""
-    from ..aggregation import CLAMPING_METHODS, make_aggregator
 
     estimators, clamped = {}, {}
     for m in methods:
@@ -473,7 +476,6 @@ def _granularity(ann: Annotations, pair) -> list:
     """The coarse x fine contingency of the same ratings and per-annotator consistency."""
     if not pair:
         return []
-    from ..metrics.strata import granularity_by_annotator
 
     child, parent = pair
     cont = _contingency(ann, child, parent)
@@ -496,7 +498,6 @@ def _granularity(ann: Annotations, pair) -> list:
 
 def _review(ann: Annotations, estimators: dict, analysis: Analysis) -> dict:
     """Clips whose labels differ across methods or whose top posterior is low."""
-    from ..aggregation import review_queue
 
     queue = review_queue(estimators)
     counts = analysis.counts
@@ -530,7 +531,6 @@ def _review(ann: Annotations, estimators: dict, analysis: Analysis) -> dict:
 
 def _predictions(path, ann: Annotations, scheme: str, method: str, estimator, ceiling) -> dict:
     """A model's predictions scored against the chosen method's labels."""
-    from ..aggregation import evaluate
 
     pred = _read_predictions(path, ann, scheme)
     ref = estimator.labels_.astype(object).dropna()

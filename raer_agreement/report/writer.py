@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
+from ..aggregation import model_soft_labels
 from ..errors import InputError
+from ..exports import export_soft_labels, write_labels_csv, write_list_files
 from ..io.atomic import atomic_files, check_writable
 from ..metrics.results import format_annotators
 from .builder import Report
@@ -122,8 +124,6 @@ def write_report(
     -------
     dict of str to Path
     """
-    from ..aggregation import model_soft_labels
-    from ..exports import export_soft_labels, write_labels_csv, write_list_files
 
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
