@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ._version import __version__
+from .aggregation.soft_labels import SoftLabels
 from .errors import InputError
 from .io.atomic import atomic_path, atomic_write_text, check_writable
 from .io.csv_out import write_csv
@@ -106,7 +107,6 @@ def write_npz(soft, path, *, force: bool = False) -> Path:
 
 def read_npz(path):
     """Read an NPZ written by :func:`write_npz` back as :class:`SoftLabels`."""
-    from .aggregation.soft_labels import SoftLabels
 
     with np.load(path, allow_pickle=False) as z:
         return SoftLabels(

@@ -25,6 +25,10 @@ import numpy as np
 import pandas as pd
 
 from .annotations import Annotations
+from .io import load_ratings
+from .io.atomic import atomic_files
+from .io.listfile import write_list_file
+from .io.long import _codes, finish_ledger
 from .ledger import Ledger
 from .taxonomy import Taxonomy, default_taxonomy
 
@@ -442,7 +446,6 @@ def _corpus_tables(tax: Taxonomy, clips: _Clips, item, ann, ann_ids, vote_c, vot
 def _simulated_annotations(tax, clip_table, item, ann, ann_ids, vote_c, vote_f, seed):
     """The :class:`Annotations` of the votes, items ordered as the loader orders them
     (numeric-aware sort of ids), with a ledger."""
-    from .io.long import _codes, finish_ledger
 
     clip_ids = clip_table["clip_id"].to_numpy(dtype=object)
     icodes, sorted_ids = _codes(item, clip_ids, None)
@@ -510,8 +513,6 @@ def write_corpus(corpus: SimulatedCorpus, out_dir, *, force: bool = False) -> di
     -------
     dict of str to Path
     """
-    from .io.atomic import atomic_files
-    from .io.listfile import write_list_file
 
     out = Path(out_dir)
     names = [
@@ -580,7 +581,6 @@ def load_sample() -> Annotations:
     >>> ann.n_items, ann.schemes
     (2649, ('coarse', 'fine'))
     """
-    from .io import load_ratings
 
     d = sample_path()
     return load_ratings(d / "ratings.csv", clips=[d / "clips.csv"])

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..io.long import ITEM_COLUMNS, find_column
 
 __all__ = ["Evaluation", "evaluate", "read_gold"]
 
@@ -197,7 +198,6 @@ def read_gold(path, *, item_col: str | None = None, label_col: str | None = None
         Unreadable file, missing column, or an item given two different
         gold labels (the line is named).
     """
-    from ..io.long import ITEM_COLUMNS, find_column
 
     p = Path(path)
     if not p.exists():

@@ -19,6 +19,7 @@ from ..taxonomy import NA_STRINGS
 from ..wording import ITEM
 from .long import ITEM_COLUMNS, find_column
 from .longform import LongForm
+from .platforms import labelstudio_answer, labelstudio_frame
 
 __all__ = [
     "LongForm",
@@ -352,7 +353,6 @@ def labelstudio_to_long(data, *, path: str, item_field: str | None = None) -> Lo
         data = [data]
     if not isinstance(data, list) or not all(isinstance(t, dict) for t in data):
         raise InputError("a Label Studio export is a JSON list of task objects", path=path)
-    from .platforms import labelstudio_answer, labelstudio_frame  # pandas-heavy, on first use
 
     rows, lines = [], []
     n_cancelled = n_empty = 0

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from .atomic import atomic_write_text
 from .tables import read_text
 
 __all__ = [
@@ -147,7 +148,6 @@ def write_list_file(path, frame_dirs, num_frames, labels, *, force: bool = True)
     force : bool
         Replace an existing file (else :class:`InputError`).
     """
-    from .atomic import atomic_write_text
 
     nf = np.asarray(num_frames)
     lines = [f"{d} {int(n)} {lab}\n" for d, n, lab in zip(frame_dirs, nf, labels)]

@@ -23,6 +23,7 @@ from .invariants import fold_case as fold_labels_case
 from .listfile import CONTEXT_COLUMNS, looks_like_list_file, parse_clip_path, read_list_file
 from .long import (
     ANNOTATOR_COLUMNS,
+    ITEM_COLUMNS,
     LABEL_COLUMNS,
     LABEL_WORDS,
     annotations_from_long,
@@ -977,7 +978,6 @@ def load_clips(paths) -> pd.DataFrame:
             frames.append(read_list_file(p))
             continue
         t = read_delimited(p)
-        from .long import ITEM_COLUMNS
 
         col = find_column(list(t.frame.columns), ITEM_COLUMNS)
         if col is None:

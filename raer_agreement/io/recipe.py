@@ -24,6 +24,7 @@ import json
 from pathlib import Path
 
 from ..errors import InputError
+from .load import load_ratings
 
 __all__ = [
     "recipe_dict",
@@ -141,8 +142,6 @@ def read_with_recipe(inputs, args, options: dict):
     """Ratings read as the recipe ``args.reading_recipe`` says, flags given overriding it;
     refused when the counts differ from the recipe's."""
     import inspect
-
-    from .load import load_ratings
 
     recipe = read_recipe(args.reading_recipe)
     given = {

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, name_list
+from . import arrow_csv
 
 __all__ = [
     "RawTable",
@@ -168,7 +169,6 @@ def read_delimited(
     """
     if sep is not None and len(sep) != 1:
         raise InputError("the delimiter must be one character", path=path, value=sep)
-    from . import arrow_csv  # pyarrow's multithreaded reader when installed
 
     head = _clean_head(path, sep=sep, encoding=encoding)
     if head is not None:

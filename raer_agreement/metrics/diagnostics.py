@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..aggregation.base import entropy
 from . import _core
 from ._sufficient import sufficient
 from .bands import krippendorff_band, landis_koch
@@ -274,7 +275,6 @@ def vote_spread(data, scheme: str | None = None) -> pd.DataFrame:
 
 def vote_spread_of(counts: np.ndarray, item_ids) -> pd.DataFrame:
     """:func:`vote_spread` from the items x categories vote counts, shape (n_items, q)."""
-    from ..aggregation.base import entropy
 
     n = counts.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .bands import krippendorff_band
 from .benchmarking import (
+    SCALES,
     AlphaThresholds,
     benchmark,
     coefficient_benchmarks,
@@ -119,7 +120,6 @@ class Coefficient:
     def benchmark(self) -> dict:
         """Gwet's (2014, ch. 6) probabilistic benchmarking on the Landis & Koch,
         Altman and Fleiss scales: ``{scale: BenchmarkResult}``."""
-        from .benchmarking import SCALES
 
         if not is_chance_corrected(self.name):
             return {}

@@ -15,6 +15,7 @@ from ..metrics import COEFFICIENT_NAMES
 from ..metrics.results import format_annotators
 from . import plots
 from .decisions import alpha_threshold_text, benchmark_frame, comparison_section, triage_section
+from .planning import planning_section
 from .render import Figure, Paragraph, Section, Table, count, fmt
 from .vocabulary import METHOD_NAMES, class_name, display_name
 
@@ -752,7 +753,5 @@ def report_sections(document) -> list[Section]:
     if doc.get("triage"):
         sections.append(triage_section(doc["triage"]))
     if doc.get("planning"):  # opt-in: report --plan
-        from .planning import planning_section
-
         sections.append(planning_section(doc["planning"]))
     return sections
