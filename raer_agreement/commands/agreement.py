@@ -226,7 +226,8 @@ def _alpha_line(coefs) -> str | None:
     return (
         "Krippendorff's thresholds (0.667 tentative, 0.800 reliable): "
         + ", ".join(parts)
-        + f" over {th['n_boot']} bootstrap resamples"
+        + f" over {th['n_boot']} bootstrap resamples of clips (not Krippendorff's bootstrap"
+        " of pairable values, which takes them as independent: usually narrower)"
     )
 
 

@@ -80,7 +80,9 @@ def alpha_threshold_text(alpha: dict) -> str | None:
     return (
         f"Krippendorff's alpha is {fmt(alpha.get('estimate'))}. Over {fmt(th['n_boot'])} bootstrap "
         f"resamples of clips, {' and '.join(parts)} (Krippendorff's smallest acceptable values: "
-        "0.667 for tentative conclusions, 0.800 for reliable data)."
+        "0.667 for tentative conclusions, 0.800 for reliable data). The clips are resampled, "
+        "not the pairable values as in Krippendorff's own bootstrap, which takes the values "
+        "of one clip as independent (its intervals are usually narrower)."
     )
 
 
