@@ -25,9 +25,8 @@ import numpy as np
 import pandas as pd
 
 from .annotations import Annotations
-from .io import load_ratings
+from .io import listfile, load_ratings
 from .io.atomic import atomic_files
-from .io.listfile import write_list_file
 from .io.long import _codes, finish_ledger
 from .ledger import Ledger
 from .taxonomy import Taxonomy, default_taxonomy
@@ -538,7 +537,7 @@ def write_corpus(corpus: SimulatedCorpus, out_dir, *, force: bool = False) -> di
         truth = corpus.truth
         for split in ("train", "test"):
             c = corpus.clips[corpus.clips["split"] == split]
-            write_list_file(
+            listfile.write_list_file(
                 tmp[paths[f"{split}.txt"]],
                 c["clip_id"],
                 c["num_frames"],
