@@ -254,10 +254,12 @@ class Aggregator:
     ``entropy_``.
     """
 
-    #: Whether the model needs to know who cast each vote (annotator
-    #: confusions, abilities, weights).  Such models refuse anonymous votes
-    #: (:class:`~raer_agreement.errors.AnonymousVotesError`).
-    needs_identities: bool = True
+    @property
+    def needs_identities(self) -> bool:
+        """Whether the model needs to know who cast each vote (annotator
+        confusions, abilities, weights).  Such models refuse anonymous votes
+        (:class:`~raer_agreement.errors.AnonymousVotesError`)."""
+        return True
 
     def __init__(self):  # pragma: no cover - subclasses define their own options
         pass

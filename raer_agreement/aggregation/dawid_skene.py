@@ -33,7 +33,14 @@ import pandas as pd
 from scipy import sparse
 
 from ..annotations import Annotations
-from .base import Aggregator, fold_matrix, gold_codes, incidence_matrix, normalise_log
+from .base import (
+    Aggregator,
+    fold_matrix,
+    gold_codes,
+    incidence_matrix,
+    no_other_options,
+    normalise_log,
+)
 
 __all__ = [
     "DawidSkene",
@@ -466,7 +473,9 @@ class DawidSkene(Aggregator):
         if not (self.tol >= 0):
             raise ValueError(f"tol must be >= 0; got {self.tol!r}")
 
-    def fit(self, data, scheme: str | None = None, gold=None, init=None) -> DawidSkene:
+    def fit(
+        self, data, scheme: str | None = None, gold=None, init=None, **fit_params
+    ) -> DawidSkene:
         """Run EM.
 
         Parameters
@@ -486,9 +495,11 @@ class DawidSkene(Aggregator):
         -------
         self
         """
-        return super().fit(data, scheme, gold=gold, init=init)
+        super().fit(data, scheme, gold=gold, init=init, **fit_params)
+        return self
 
-    def _fit(self, ann: Annotations, scheme: str, gold=None, init=None) -> np.ndarray:
+    def _fit(self, ann: Annotations, scheme: str, gold=None, init=None, **fit_params) -> np.ndarray:
+        no_other_options(type(self).__name__, fit_params)
         self._check()
         q = ann.n_categories(scheme)
         it, an, lab = ann.ratings(scheme)

@@ -22,7 +22,7 @@ import pandas as pd
 from scipy.special import expit, log_expit
 
 from ..annotations import Annotations
-from .base import Aggregator, gold_codes, normalise_log
+from .base import Aggregator, gold_codes, no_other_options, normalise_log
 
 __all__ = ["GLAD"]
 
@@ -96,11 +96,13 @@ class GLAD(Aggregator):
         self.fit_priors = fit_priors
         self.prior_smoothing = prior_smoothing
 
-    def fit(self, data, scheme: str | None = None, gold=None) -> GLAD:
+    def fit(self, data, scheme: str | None = None, gold=None, **fit_params) -> GLAD:
         """Run EM; ``gold`` (clip id -> label) clamps known clips."""
-        return super().fit(data, scheme, gold=gold)
+        super().fit(data, scheme, gold=gold, **fit_params)
+        return self
 
-    def _fit(self, ann: Annotations, scheme: str, gold=None) -> np.ndarray:
+    def _fit(self, ann: Annotations, scheme: str, gold=None, **fit_params) -> np.ndarray:
+        no_other_options(type(self).__name__, fit_params)
         if not (isinstance(self.max_iter, (int, np.integer)) and self.max_iter >= 1):
             raise ValueError(f"max_iter must be a positive integer; got {self.max_iter!r}")
         if self.prior_smoothing < 0:

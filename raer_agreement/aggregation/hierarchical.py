@@ -38,7 +38,15 @@ import numpy as np
 import pandas as pd
 
 from ..annotations import Annotations
-from .base import Aggregator, as_annotations, entropy, fold_matrix, gold_codes, incidence_matrix
+from .base import (
+    Aggregator,
+    as_annotations,
+    entropy,
+    fold_matrix,
+    gold_codes,
+    incidence_matrix,
+    no_other_options,
+)
 from .dawid_skene import View, confusion_from_counts, run_em
 
 __all__ = ["HierarchicalDawidSkene"]
@@ -164,7 +172,9 @@ class HierarchicalDawidSkene(Aggregator):
                 mapping = None
         return coarse, fine, mapping
 
-    def fit(self, data, scheme: str | None = None, gold=None) -> HierarchicalDawidSkene:
+    def fit(
+        self, data, scheme: str | None = None, gold=None, **fit_params
+    ) -> HierarchicalDawidSkene:
         """Run joint EM.
 
         Parameters
@@ -180,6 +190,7 @@ class HierarchicalDawidSkene(Aggregator):
         -------
         self
         """
+        no_other_options(type(self).__name__, fit_params)
         ann, _ = as_annotations(data, None)
         self._check_identities(ann)
         coarse, fine, mapping = self._schemes(ann)

@@ -24,7 +24,7 @@ import pandas as pd
 from scipy.special import digamma
 
 from ..annotations import Annotations
-from .base import Aggregator, gold_codes, normalise_log
+from .base import Aggregator, gold_codes, no_other_options, normalise_log
 
 __all__ = ["MACE"]
 
@@ -97,9 +97,10 @@ class MACE(Aggregator):
         self.method = method
         self.random_state = random_state
 
-    def fit(self, data, scheme: str | None = None, gold=None) -> MACE:
+    def fit(self, data, scheme: str | None = None, gold=None, **fit_params) -> MACE:
         """Fit; ``gold`` (clip id -> label) clamps known clips."""
-        return super().fit(data, scheme, gold=gold)
+        super().fit(data, scheme, gold=gold, **fit_params)
+        return self
 
     def _check(self):
         for name in ("n_restarts", "max_iter"):
@@ -112,7 +113,8 @@ class MACE(Aggregator):
         if self.method not in ("vb", "em"):
             raise ValueError(f"method must be 'vb' or 'em'; got {self.method!r}")
 
-    def _fit(self, ann: Annotations, scheme: str, gold=None) -> np.ndarray:
+    def _fit(self, ann: Annotations, scheme: str, gold=None, **fit_params) -> np.ndarray:
+        no_other_options(type(self).__name__, fit_params)
         self._check()
         q = ann.n_categories(scheme)
         it, an, lab = ann.ratings(scheme)
@@ -127,6 +129,7 @@ class MACE(Aggregator):
             finals.append(run[3][-1])
             if best is None or finals[-1] > best[3][-1]:
                 best = run
+        assert best is not None  # _check: n_restarts >= 1, so at least one run
         post, theta, xi, trace, n_iter, converged = best
         self.skills_ = pd.Series(
             theta, index=pd.Index(ann.annotator_ids, name="annotator_id"), name="competence"

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..annotations import Annotations
-from .base import Aggregator
+from .base import Aggregator, no_other_options
 
 __all__ = ["MajorityVote", "Wawa", "TIE_POLICIES", "weighted_counts", "break_ties"]
 
@@ -173,7 +173,8 @@ class MajorityVote(Aggregator):
             raise ValueError("weights must be finite and non-negative")
         return w
 
-    def _fit(self, ann: Annotations, scheme: str):
+    def _fit(self, ann: Annotations, scheme: str, **fit_params):
+        no_other_options(type(self).__name__, fit_params)
         if self.tie_break not in TIE_POLICIES:
             raise ValueError(
                 f"tie_break must be one of {', '.join(TIE_POLICIES)}; got {self.tie_break!r}"
@@ -249,7 +250,8 @@ class Wawa(MajorityVote):
     def get_params(self, deep: bool = True):
         return {k: getattr(self, k) for k in self._param_names()}
 
-    def _fit(self, ann: Annotations, scheme: str):
+    def _fit(self, ann: Annotations, scheme: str, **fit_params):
+        no_other_options(type(self).__name__, fit_params)
         if self.tie_break not in TIE_POLICIES:
             raise ValueError(
                 f"tie_break must be one of {', '.join(TIE_POLICIES)}; got {self.tie_break!r}"

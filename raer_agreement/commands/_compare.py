@@ -123,7 +123,7 @@ def render_comparison(doc: dict) -> str:
             c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))
         )
 
-    first = next(iter(doc["comparison"].values()), {})
+    first: dict = next(iter(doc["comparison"].values()), {})
     bs = doc["bootstrap"]
     out = [
         f"A: {doc['inputs']['a']} ({first.get('n_items_a', 0)} clips)",

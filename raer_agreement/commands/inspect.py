@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 from ..errors import InputError
 from ..wording import ITEMS, count
@@ -163,6 +164,7 @@ def _alternatives(args, report: dict) -> list:
 
     path = Path(report["file"])
     suffix = path.suffix.lower()
+    formats: tuple[str, ...]
     if suffix == ".json":
         formats = ("labelstudio", "lewidi")
     elif suffix in (".jsonl", ".ndjson"):
@@ -176,7 +178,7 @@ def _alternatives(args, report: dict) -> list:
     for fmt in formats:
         if fmt == chosen or fmt == args.format:
             continue
-        entry = {"flags": _flags(args, fmt)}
+        entry: dict[str, Any] = {"flags": _flags(args, fmt)}
         skip = _not_counts(path, args) if fmt == "counts" else None
         if skip:
             entry.update(outcome="not tried", why_not=skip)
@@ -231,8 +233,9 @@ def _list_readings(path, args) -> list:
     sizes = {}
     for c in head.columns:
         parsed = [parse_cell(v) for v in head[c]]
-        if all(isinstance(p, (list, tuple)) for p in parsed):
-            sizes[c] = ([len(p) for p in parsed], parsed)
+        lists = [p for p in parsed if isinstance(p, (list, tuple))]
+        if len(lists) == len(parsed):  # every cell holds a list
+            sizes[c] = ([len(p) for p in lists], lists)
     pairs = [(a, b) for a in sizes for b in sizes if a < b and sizes[a][0] == sizes[b][0]]
     if not pairs:
         return []
@@ -247,7 +250,7 @@ def _list_readings(path, args) -> list:
     if item is None:
         return []
     flags = f"--item-col {_shell(item)} --annotator-col {_shell(who)} --label-col {_shell(what)}"
-    entry = {
+    entry: dict[str, Any] = {
         "flags": flags,
         "evidence": f"{who!r} and {what!r} hold lists of equal lengths on every row looked at "
         "(parallel lists: one rating per element)",
@@ -304,7 +307,7 @@ def _platform(path, args) -> tuple:
     try:
         from ..io.detect import platform_of
     except ImportError:  # the registry names the platforms
-        from ..io.readers import platform_of  # type: ignore[no-redef]
+        from ..io.readers import platform_of
     from ..io.tables import read_header
 
     try:

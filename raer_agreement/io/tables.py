@@ -222,6 +222,8 @@ def read_delimited(
         raise InputError(
             f"malformed row ({e}); check the quoting", path=path, line=prev + 1
         ) from None
+    if header is None:  # only blank fields, e.g. a lone ""
+        raise InputError("the file is empty (expected a header row and ratings)", path=path)
     frame = (
         pd.DataFrame(rows, columns=header, dtype=object)
         if rows

@@ -218,9 +218,10 @@ class Engine:
             with np.errstate(all="ignore"):
                 res = self._point(which, confidence, reasons)
         for name in which:
-            res[name]["reason"] = reasons[name]
-            if warn and reasons[name] is not None:
-                warn_degenerate(name, reasons[name], stacklevel=3)
+            reason = reasons[name]
+            res[name]["reason"] = reason
+            if warn and reason is not None:
+                warn_degenerate(name, reason, stacklevel=3)
         return res
 
     def _point(self, which, confidence, reasons):

@@ -42,7 +42,7 @@ import importlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 
 __all__ = [
     "CoefficientSpec",
@@ -117,8 +117,13 @@ class CoefficientSpec:
     undefined_reason: str = "chance agreement is 1"
     lower_bound: float | None = None
 
-    def function(self, field: str) -> Callable:
-        """The function of ``field`` (``"estimate"``, ``"inference"``, ``"reason"``)."""
+    @overload
+    def function(self, field: Literal["estimate", "inference"]) -> Callable[..., Any]: ...
+    @overload
+    def function(self, field: str) -> Callable[..., Any] | None: ...
+    def function(self, field: str) -> Callable[..., Any] | None:
+        """The function of ``field`` (``"estimate"``, ``"inference"``, ``"reason"``);
+        ``None`` when the field is unset (``reason``)."""
         target = getattr(self, field)
         if target is None or callable(target):
             return target

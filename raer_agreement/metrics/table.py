@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 import zlib
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -178,7 +179,7 @@ def agreement_summary(
         _check_column(ann, col)
     names = list(ann.schemes) if schemes is None else list(schemes)
     analyses = dict(analyses or {})
-    doc = {
+    doc: dict[str, Any] = {
         "package": {"name": "raer_agreement", "version": __version__},
         "conventions": CONVENTIONS,
         "confidence": confidence,
@@ -221,7 +222,7 @@ def _scheme_entry(a: Analysis, by_cols, n_boot, gen) -> dict:
         diag = a.paradox
         pa = a.per_annotator if a.identities else None
         mk = a.max_kappa if a.identities else None
-    entry = {
+    entry: dict[str, Any] = {
         "categories": list(a.annotations.categories(a.scheme)),
         "n_items": s.n_items,
         "n_ratings": s.n_ratings,

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -74,7 +75,7 @@ def clip_bootstrap(
     h = np.where(ok, hits, 0.0)
     e = ok.astype(float)
     a = (1 - confidence) / 2
-    out = {"n_clips": int(ok.sum())}
+    out: dict[str, Any] = {"n_clips": int(ok.sum())}
     with np.errstate(invalid="ignore", divide="ignore"):
         out["mean"] = float(h.sum() / e.sum()) if e.sum() else np.nan
         reps = (weights @ h) / (weights @ e)
@@ -207,7 +208,7 @@ def per_k_resampling(
     hit = np.zeros((K, n))
     exp_acc = np.zeros((K, n))
     hit_truth = np.zeros((K, n))
-    coef = [[] for _ in ks]
+    coef: list[list[dict]] = [[] for _ in ks]
     has_truth = truth is not None and (np.asarray(truth) >= 0).any()
     for start in range(0, int(n_resamples), block):
         nb = min(block, int(n_resamples) - start)

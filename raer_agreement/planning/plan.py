@@ -6,6 +6,7 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -126,7 +127,7 @@ def adaptive_summary(curve: pd.DataFrame, n_items: int, extra: int | None = None
     extra = int(n_items if extra is None else extra)
     top = int(curve["extra_ratings"].max())
     extra = min(extra, top)
-    out = {"extra_ratings": extra, "strategies": {}}
+    out: dict[str, Any] = {"extra_ratings": extra, "strategies": {}}
     for s, g in curve.groupby("strategy", sort=False):
         row = g[g["extra_ratings"] >= extra].iloc[0]
         start = g.iloc[0]
@@ -288,6 +289,8 @@ def _advice(
         return text + "."
     objective = objective_column(target, curve)
     best = best_strategy(summ, objective)
+    if best is None:  # no strategy has the objective: nothing to compare
+        return text + "."
     u = summ["strategies"]["uniform"]
     per_clip = summ["extra_ratings"] / max(n_items, 1)
     spend = f"spending {summ['extra_ratings']:,} more ratings ({per_clip:.1f} per clip on average)"
@@ -492,7 +495,8 @@ def _queue_strategy(curve: pd.DataFrame, n_items: int, target) -> str:
     adaptive_only = {k: v for k, v in summ.get("strategies", {}).items() if k != "uniform"}
     if not adaptive_only:
         return "expected_change"
-    return best_strategy({"strategies": adaptive_only}, objective_column(target, curve))
+    best = best_strategy({"strategies": adaptive_only}, objective_column(target, curve))
+    return "expected_change" if best is None else best
 
 
 def _data_settings(ann, votes, k_full: int) -> dict:

@@ -216,7 +216,7 @@ def rank_soft_label_methods(
         raise ValueError("split-half ranking needs clips with at least two ratings")
     cands = candidates or _candidates(ann, scheme)
     cats = list(ann.categories(scheme))
-    per = {i: [] for i in range(len(cands))}
+    per: dict[int, list[dict]] = {i: [] for i in range(len(cands))}
     for _ in range(int(n_splits)):
         rank = votes.rank(rng)
         in_a = rank < (votes.n_per_item // 2)[votes.item]

@@ -7,6 +7,9 @@ show the same numbers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 
 from .plots import PALETTE, new_axes
@@ -149,14 +152,15 @@ def plan_figures(doc: dict) -> dict:
     per_k = pd.DataFrame(doc["per_k"])
     curve = pd.DataFrame(doc["adaptive"]["curve"])
     out = {}
+    draws: tuple[Callable[[pd.DataFrame], Any], ...] = (
+        plot_quality_vs_k,
+        plot_ci_width_vs_k,
+        plot_adaptive,
+    )
     # a report keeps all its figures open until it renders them: that is
     # intended, so the too-many-figures warning is off while these are drawn
     with matplotlib.rc_context({"figure.max_open_warning": 0}):
-        for key, draw, data in zip(
-            PLAN_FIGURES,
-            (plot_quality_vs_k, plot_ci_width_vs_k, plot_adaptive),
-            (per_k, per_k, curve),
-        ):
+        for key, draw, data in zip(PLAN_FIGURES, draws, (per_k, per_k, curve)):
             out[key] = draw(data).figure
     return out
 
