@@ -628,8 +628,10 @@ def _annotator_names_column(frame, path) -> str | None:
     no other column holds; several such columns are refused."""
     cols = list(frame.columns)
     by_header = _header_outlier(cols)
-    if by_header is not None:
-        return by_header or None
+    if by_header is False:
+        return None
+    if isinstance(by_header, str):
+        return by_header
     if len(cols) < 3:
         return None
     # a column with no name in the header cannot name an item
