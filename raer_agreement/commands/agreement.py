@@ -233,16 +233,7 @@ def _alpha_line(coefs) -> str | None:
 
 def render_text(doc: dict) -> str:
     """The plain-text report of an agreement summary."""
-    # column heads of the by-context tables, from the coefficient registry
-    from ..metrics.registry import SHORT
-
     boot = doc["bootstrap"]["n_boot"] > 0
-    conf = int(round(doc["confidence"] * 100))
-    head = (
-        ["coefficient", "estimate", "SE", f"{conf}% CI (t)", "p"]
-        + ([f"{conf}% boot CI"] if boot else [])
-        + ["Landis-Koch band (P)", "Fleiss band (P)"]
-    )
     out = []
     d = doc["data"]
     out.append(
@@ -255,113 +246,9 @@ def render_text(doc: dict) -> str:
     if doc.get("anonymous_votes"):
         out.append(doc["anonymous_votes"])
     for name, s in doc["schemes"].items():
-        out.append("")
-        out.append(
-            f"== scheme {name}: {_n(s['n_ratings'])} ratings, {_n(s['n_items'])} clips, "
-            f"{_annotators(s['n_annotators'])}, "
-            f"{len(s['categories'])} categories"
-        )
-        out.append(
-            _table(head, _coef_rows(s["coefficients"], boot, weighted=doc["weights"] is not None))
-        )
-        for note in s.get("notes", []) + _withheld_notes(s["coefficients"]):
-            out.append(f"note: {note}")
-        out.append(
-            "bands: the best band the coefficient reaches with probability >= 0.95 given its SE "
-            "(Gwet 2014, ch. 6; P = that probability); Altman's scale is in the JSON"
-        )
-        alpha = _alpha_line(s["coefficients"])
-        if alpha:
-            out.append(alpha)
-        dg = s["diagnostics"]
-        out.append("")
-        bound = ""
-        if "conger_kappa_max" in dg:
-            conger = s["coefficients"].get("conger_kappa", {}).get("estimate")
-            bound = (
-                f"; Conger kappa {_f(conger)}, at most {_f(dg['conger_kappa_max'])} under the "
-                "annotators' marginals"
-                if doc["weights"] is None
-                else f"; unweighted Conger kappa at most {_f(dg['conger_kappa_max'])} under the "
-                "annotators' marginals"
-            )
-        out.append(
-            f"prevalence: top category {dg['top_category']} = {_f(dg['top_prevalence'])} of ratings; "
-            f"AC1 - Fleiss kappa = {_f(dg['ac1_minus_kappa'])}"
-            + bound
-            + ("  (kappa paradox)" if dg["paradox"] else "")
-        )
-        out.append("")
-        out.append("per class:")
-        out.append(
-            _table(
-                ["category", "ratings", "prevalence", "kappa", "alpha 1-vs-rest", "specific agr."],
-                [
-                    [
-                        r["category"],
-                        _n(r["n_ratings"]),
-                        _f(r["prevalence"]),
-                        _f(r["fleiss_kappa"]),
-                        _f(r["alpha_one_vs_rest"]),
-                        _f(r["specific_agreement"]),
-                    ]
-                    for r in s["per_class"]
-                ],
-            )
-        )
-        if "per_annotator" in s:
-            out.append("")
-            out.append("per annotator:")
-            out.append(_per_annotator_table(s["per_annotator"]))
-        for col, groups in s["by"].items():
-            out.append("")
-            out.append(f"by {col}:")
-            keys = [k for k in SHORT if groups and k in groups[0]["coefficients"]]
-            rows = [
-                [g["value"], _n(g["n_items"])]
-                + [_f(g["coefficients"][k]["estimate"]) for k in keys]
-                for g in groups
-            ]
-            out.append(_table([col, "clips"] + [SHORT[k] for k in keys], rows))
-            comp = s.get("by_comparison", {}).get(col)
-            if comp:
-                tests = {o["coefficient"]: o for o in comp["overall"]}
-                out.append(
-                    f"equal agreement in every {col} (Wald test, bootstrap covariance, "
-                    f"df {next(iter(tests.values()))['df']}): "
-                    + "; ".join(
-                        f"{SHORT[k]} chi2 {_f(tests[k]['chi2'], 1)}, p {_p(tests[k]['p_value'])}"
-                        for k in keys
-                        if k in tests
-                    )
-                    + " (pairwise differences with CIs in the JSON)"
-                )
+        out += _scheme_text(doc, name, s)
     if doc.get("granularity"):
-        out.append("")
-        out.append("granularities:")
-        out.append(
-            _table(
-                [
-                    "child",
-                    "parent",
-                    "consistency",
-                    "alpha parent",
-                    "alpha collapsed child",
-                    "alpha child",
-                ],
-                [
-                    [
-                        g["child"],
-                        g["parent"],
-                        _f(g["consistency"]),
-                        _f(g["alpha_parent"]),
-                        _f(g["alpha_collapsed"]),
-                        _f(g["alpha_child"]),
-                    ]
-                    for g in doc["granularity"]
-                ],
-            )
-        )
+        out += ["", "granularities:", _granularity_table(doc["granularity"])]
     out.append("")
     if doc["weights"] is not None:
         out.append(
@@ -369,6 +256,124 @@ def render_text(doc: dict) -> str:
         )
     out.append("conventions: " + doc["conventions"])
     return "\n".join(out)
+
+
+def _scheme_text(doc: dict, name: str, s: dict) -> list:
+    """One scheme: coefficients, prevalence, per class, per annotator and by context."""
+    boot = doc["bootstrap"]["n_boot"] > 0
+    conf = int(round(doc["confidence"] * 100))
+    head = (
+        ["coefficient", "estimate", "SE", f"{conf}% CI (t)", "p"]
+        + ([f"{conf}% boot CI"] if boot else [])
+        + ["Landis-Koch band (P)", "Fleiss band (P)"]
+    )
+    out = [""]
+    out.append(
+        f"== scheme {name}: {_n(s['n_ratings'])} ratings, {_n(s['n_items'])} clips, "
+        f"{_annotators(s['n_annotators'])}, "
+        f"{len(s['categories'])} categories"
+    )
+    out.append(
+        _table(head, _coef_rows(s["coefficients"], boot, weighted=doc["weights"] is not None))
+    )
+    for note in s.get("notes", []) + _withheld_notes(s["coefficients"]):
+        out.append(f"note: {note}")
+    out.append(
+        "bands: the best band the coefficient reaches with probability >= 0.95 given its SE "
+        "(Gwet 2014, ch. 6; P = that probability); Altman's scale is in the JSON"
+    )
+    alpha = _alpha_line(s["coefficients"])
+    if alpha:
+        out.append(alpha)
+    out += ["", _prevalence_line(s, weighted=doc["weights"] is not None)]
+    out += ["", "per class:", _per_class_table(s["per_class"])]
+    if "per_annotator" in s:
+        out += ["", "per annotator:", _per_annotator_table(s["per_annotator"])]
+    for col, groups in s["by"].items():
+        out += _by_text(col, groups, s.get("by_comparison", {}).get(col))
+    return out
+
+
+def _prevalence_line(s: dict, *, weighted: bool) -> str:
+    """The top category's share, AC1 minus kappa and Conger's bound under the marginals."""
+    dg = s["diagnostics"]
+    bound = ""
+    if "conger_kappa_max" in dg:
+        conger = s["coefficients"].get("conger_kappa", {}).get("estimate")
+        bound = (
+            f"; Conger kappa {_f(conger)}, at most {_f(dg['conger_kappa_max'])} under the "
+            "annotators' marginals"
+            if not weighted
+            else f"; unweighted Conger kappa at most {_f(dg['conger_kappa_max'])} under the "
+            "annotators' marginals"
+        )
+    return (
+        f"prevalence: top category {dg['top_category']} = {_f(dg['top_prevalence'])} of ratings; "
+        f"AC1 - Fleiss kappa = {_f(dg['ac1_minus_kappa'])}"
+        + bound
+        + ("  (kappa paradox)" if dg["paradox"] else "")
+    )
+
+
+def _per_class_table(rows) -> str:
+    return _table(
+        ["category", "ratings", "prevalence", "kappa", "alpha 1-vs-rest", "specific agr."],
+        [
+            [
+                r["category"],
+                _n(r["n_ratings"]),
+                _f(r["prevalence"]),
+                _f(r["fleiss_kappa"]),
+                _f(r["alpha_one_vs_rest"]),
+                _f(r["specific_agreement"]),
+            ]
+            for r in rows
+        ],
+    )
+
+
+def _by_text(col: str, groups: list, comp: dict | None) -> list:
+    """The coefficients within each value of ``col``, and the test of equal agreement."""
+    # column heads of the by-context tables, from the coefficient registry
+    from ..metrics.registry import SHORT
+
+    out = ["", f"by {col}:"]
+    keys = [k for k in SHORT if groups and k in groups[0]["coefficients"]]
+    rows = [
+        [g["value"], _n(g["n_items"])] + [_f(g["coefficients"][k]["estimate"]) for k in keys]
+        for g in groups
+    ]
+    out.append(_table([col, "clips"] + [SHORT[k] for k in keys], rows))
+    if comp:
+        tests = {o["coefficient"]: o for o in comp["overall"]}
+        out.append(
+            f"equal agreement in every {col} (Wald test, bootstrap covariance, "
+            f"df {next(iter(tests.values()))['df']}): "
+            + "; ".join(
+                f"{SHORT[k]} chi2 {_f(tests[k]['chi2'], 1)}, p {_p(tests[k]['p_value'])}"
+                for k in keys
+                if k in tests
+            )
+            + " (pairwise differences with CIs in the JSON)"
+        )
+    return out
+
+
+def _granularity_table(rows) -> str:
+    return _table(
+        ["child", "parent", "consistency", "alpha parent", "alpha collapsed child", "alpha child"],
+        [
+            [
+                g["child"],
+                g["parent"],
+                _f(g["consistency"]),
+                _f(g["alpha_parent"]),
+                _f(g["alpha_collapsed"]),
+                _f(g["alpha_child"]),
+            ]
+            for g in rows
+        ],
+    )
 
 
 def _per_annotator_table(rows) -> str:
