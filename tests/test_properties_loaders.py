@@ -191,6 +191,11 @@ def test_ledger_adds_up(rows, duplicates):
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "dirty.csv"
         write_csv(p, ["clip_id", "annotator_id", "coarse"], [r for r, _ in rows])
+        if all(k != "ok" for _, k in rows):
+            # every row left out: refused in one line, not an empty reading
+            with pytest.raises(InputError, match="no rating in the file"):
+                load_ratings(p, unknown="drop", duplicates=duplicates)
+            return
         ann = load_ratings(p, unknown="drop", duplicates=duplicates)
     led = ann.ledger
     assert led.rows_read == len(rows)
