@@ -26,9 +26,16 @@ CLEAN = {
     "tabs.tsv": "clip_id\tannotator_id\tcoarse\nc1\ta1\tNeutrality\nc2\ta2\tEnjoyment",
     "bom.csv": "\ufeffclip_id,annotator_id,coarse\nc1,a1,Neutrality\nc1,a2,Confusion\n",
     "unicode.csv": "clip_id,annotator_id,label\nclé,ä1,x\nc2,a2,y\n",
+    "quoted.csv": 'clip_id,annotator_id,coarse\n"c,1",a1,Neutrality\n',
+    # R's write.csv: a quoted header, quoted strings, a leading unnamed row-name column
+    "r_write_csv.csv": '"","clip_id","annotator_id","coarse"\n"1","c1","a1","Neutrality"\n'
+    '"2","c2","a1",""\n"3","c1","a2","Fatigue"\n',
+    "quoted_tsv.tsv": '"clip_id"\t"annotator_id"\t"coarse"\n"c1"\t"a 1"\t"x"\n',
 }
 IRREGULAR = {
-    "quoted.csv": 'clip_id,annotator_id,coarse\n"c,1",a1,Neutrality\n',
+    "escaped_quote.csv": 'clip_id,annotator_id,coarse\n"c""1",a1,Neutrality\n',
+    "quoted_newline.csv": 'clip_id,annotator_id,coarse\n"c\n1",a1,Neutrality\nc2,a1,x\n',
+    "inner_quote.csv": 'clip_id,annotator_id,coarse\nc1, "a1",Neutrality\n',
     "blank.csv": "clip_id,annotator_id,coarse\nc1,a1,Neutrality\n\nc2,a1,Fatigue\n",
     "short.csv": "clip_id,annotator_id,coarse\nc1,a1\n",
     "long.csv": "clip_id,annotator_id,coarse\nc1,a1,x,y\n",
@@ -89,3 +96,40 @@ def test_load_with_clip_metadata_csv(tmp_path):
     assert items.loc["c1", "split"] == "train"
     assert int(items.loc["c1", "num_frames"]) == 12
     assert pd.isna(items.loc["c2", "split"])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_generated_quoting_reads_as_the_exact_parser(tmp_path, seed):
+    """Files written by Python's csv writer under each quoting rule, with values
+    holding delimiters, quotes, spaces and line breaks: the fast reader either
+    gives the exact parser's table and line numbers or declines."""
+    import csv
+
+    rng = np.random.default_rng(seed)
+    plain = ["c1", "a 2", "x,y", "", " ", "é", "NA", "3"]
+    awkward = ['q"t', "l\nb"]  # the exact parser's: the fast reader declines these files
+    n_cols = int(rng.integers(2, 5))
+
+    def value():
+        pool = awkward if rng.random() < 0.02 else plain
+        return str(rng.choice(pool)) + str(rng.integers(3)) * int(rng.integers(2))
+
+    rows = [[f"h{j}" for j in range(n_cols)]]
+    rows += [[value() for _ in range(n_cols)] for _ in range(int(rng.integers(1, 12)))]
+    quoting = [csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC][seed % 3]
+    p = tmp_path / "gen.csv"
+    with open(p, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, quoting=quoting, lineterminator="\r\n" if seed % 2 else "\n").writerows(rows)
+    try:
+        exact = _exact(p)
+    except Exception:
+        exact = None  # e.g. a row of empty fields only as the only row
+    fast = _fast(p)
+    if fast is None:
+        return
+    assert exact is not None
+    assert (
+        fast.frame.astype(object).to_numpy().tolist()
+        == exact.frame.astype(object).to_numpy().tolist()
+    )
+    assert (fast.first_line + np.arange(len(fast.frame))).tolist() == exact.line_numbers.tolist()

@@ -11,9 +11,11 @@ was measured and not kept: it cost more CPU than encoding after the read
 categorical columns break the clip-metadata join, which fills in new values.
 
 Only regular files take this path: UTF-8, one record per line, every row as
-wide as the header, no blank or delimiter-only row and no quote character
-(the rule of pandas' fast path before it; checked on the values, not by a
-second scan of the bytes).  Anything else returns None and the exact parser
+wide as the header, no blank or delimiter-only row.  Fields may be quoted
+(R's ``write.csv`` quotes every string) as long as no value holds a quote or a
+line break once unquoted: then file line ``k + 2`` is row ``k``, as the exact
+parser counts, and both parsers give the same strings (checked on the values,
+not by a second scan of the bytes).  Anything else returns None and the exact parser
 of :func:`raer_agreement.io.tables.read_delimited` reads the file and gives
 its located one-line error, with true line numbers.
 """
@@ -55,7 +57,7 @@ def read_clean_csv(path: Path, head):
     import pyarrow.csv as pacsv
 
     sep, header = head.sep, head.header
-    if len(header) < 2 or '"' in head.line:
+    if len(header) < 2:
         return None  # a blank line is a valid one-field record: the exact parser decides
     string = pa.large_string()
     try:
@@ -66,8 +68,9 @@ def read_clean_csv(path: Path, head):
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=sep,
-                quote_char=False,  # a quote shows up in the values below: exact parser
-                newlines_in_values=False,
+                quote_char='"',
+                double_quote=True,
+                newlines_in_values=False,  # a quoted line break: a parse error or a value below
                 ignore_empty_lines=False,  # a blank line is a short row: an error here
             ),
             convert_options=pacsv.ConvertOptions(
@@ -82,8 +85,8 @@ def read_clean_csv(path: Path, head):
     if table.num_rows == 0:
         return None
     columns = table.columns
-    if any(pc.any(pc.match_substring(c, '"')).as_py() for c in columns):
-        return None  # quoting: the exact parser's rules
+    if any(pc.any(pc.match_substring_regex(c, '["\\r\\n]')).as_py() for c in columns):
+        return None  # an escaped quote or a line break in a value: the exact parser's rules
     # a row of empty or blank fields only is a blank line to the exact parser
     blank = None
     for c in columns:
