@@ -35,7 +35,6 @@ from . import _core
 from .registry import Inference
 
 __all__ = [
-    "percent_agreement_estimate",
     "family_estimate",
     "family_inference",
     "randolph_estimate",
@@ -52,13 +51,9 @@ __all__ = [
 
 # ------------------------------------------------ Gwet family (one pass per draw)
 def family_estimate(draw, key: str) -> np.ndarray:
-    """Fleiss, Brennan-Prediger or AC1 (``key``) for each row of ``draw.w``."""
+    """Fleiss, Brennan-Prediger, AC1 or the percent agreement (``key``) for
+    each row of ``draw.w``: one pass over the item terms serves all four."""
     return draw.family[key]
-
-
-def percent_agreement_estimate(draw, key: str = "percent_agreement") -> np.ndarray:
-    """Weighted share of agreeing rating pairs, for each row of ``draw.w``."""
-    return draw.family["percent_agreement"]
 
 
 def family_inference(engine, key: str) -> Inference:

@@ -140,7 +140,7 @@ BUILTIN = (
         "Percent agreement",
         "percent agreement",
         "agreement",
-        f"{_B}:percent_agreement_estimate",
+        f"{_B}:family_estimate",
         f"{_B}:family_inference",
         chance_corrected=False,
         needs_categories=None,
