@@ -76,6 +76,29 @@ def test_tables_of_pairs_sharing_two_items_equal_the_reference(data):
         np.testing.assert_allclose(t, want[int(k)], atol=1e-12)
 
 
+def test_incidences_rebuild_the_tables_in_any_chunk_size(data):
+    """The incidences are enumerated again on each pass, never stored: in chunks
+    of 7 rating pairs or all at once they add up to the reference tables, and a
+    subset of the pairs keeps exactly its own incidences."""
+    s = sufficient(data)
+    old, _ = old_tables(s)
+    px = pairs.pair_index(s)
+    q = s.q
+    for chunk in (7, 10**9):
+        got = np.zeros((px.n_pairs, q * q))
+        for _item, pid, code, weight in px.incidences(chunk):
+            np.add.at(got, (pid, code), 1.0 if weight is None else weight)
+        for k, t in zip(px.keys, got):
+            np.testing.assert_allclose(t.reshape(q, q), old[int(k)], atol=1e-12)
+    keep = np.arange(px.n_pairs) % 2 == 0
+    sub = px.subset(keep)
+    got = np.zeros((sub.n_pairs, q * q))
+    for _item, pid, code, weight in sub.incidences(5):
+        np.add.at(got, (pid, code), 1.0 if weight is None else weight)
+    for k, t in zip(sub.keys, got):
+        np.testing.assert_allclose(t.reshape(q, q), old[int(k)], atol=1e-12)
+
+
 @pytest.mark.parametrize("weights", [None, "quadratic"])
 def test_light_kappa_and_its_se_equal_the_reference(data, weights):
     s = sufficient(data)

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._sufficient import Sufficient, krippendorff_distances
-from .pairs import CHUNK, PairIndex, pair_index
+from .pairs import PairIndex, pair_index
 
 __all__ = [
     "wsum",
@@ -422,22 +422,21 @@ def mean_cohen_se(
     kap, pe, npair = res["kappa"], res["pe"], res["n"]
     wk = res["pl"] @ W.T  # (P, q): row category k, sum_l w_kl p_.l
     wl = res["pk"] @ W  # (P, q): column category l, sum_k w_kl p_k.
-    # the item term of every (pair, shared item), gathered at the incidences; in
-    # chunks, since ten ratings per clip give 45 incidences per clip (45M at 10M
-    # ratings) and each temporary below would be one float per incidence
+    # the item term of every (pair, shared item), gathered at the incidences a
+    # chunk at a time: ten ratings per clip give 45 incidences per clip (45M at
+    # 10M ratings), never all held
     z = np.zeros(n)
-    for lo in range(0, len(pt.pid), CHUNK):
-        sl = slice(lo, lo + CHUNK)
-        p, la, lb = pt.pid[sl], pt.code[sl] // q, pt.code[sl] % q
+    for item, p, code, weight in pt.incidences():
+        la, lb = code // q, code % q
         with np.errstate(all="ignore"):
             pe_p, k_p = pe[p], kap[p]
             pe_kl = (wk[p, la] + wl[p, lb]) / 2
             x = (W[la, lb] - pe_p) / (1 - pe_p) - 2 * (1 - k_p) * (pe_kl - pe_p) / (1 - pe_p)
             g = (n / npair[p]) * (x - k_p)
         g = np.where(used[p], g, 0.0)
-        if pt.weight is not None:
-            g *= pt.weight[sl]
-        z += np.bincount(pt.item[sl], weights=g, minlength=n)
+        if weight is not None:
+            g *= weight
+        z += np.bincount(item, weights=g, minlength=n)
     z /= P
     return float(np.sqrt(np.sum((z - z.mean()) ** 2) / (n * (n - 1))))
 
@@ -451,20 +450,7 @@ def qualifying_pairs(pt: PairIndex, W: np.ndarray, min_overlap: int) -> PairInde
     """
     res = cohen_from_tables(pt.tables, W)
     keep = (res["n"] >= min_overlap - 1e-9) & np.isfinite(res["kappa"])
-    row = np.cumsum(keep) - 1
-    e = keep[pt.pid]
-    return PairIndex(
-        pt.keys[keep],
-        pt.pairs[keep],
-        pt.item[e],
-        row[pt.pid[e]].astype(np.int64),
-        pt.code[e],
-        None if pt.weight is None else pt.weight[e],
-        pt.tables[keep],
-        sp.csr_matrix(pt.singles.shape),
-        pt.capped,
-        list(pt.notes),
-    )
+    return pt.subset(keep)
 
 
 @dataclass(eq=False)

@@ -171,11 +171,12 @@ def conger_pa_max(s, pairs=None) -> float:
     px = pair_index(s) if pairs is None else pairs
     q = s.q
     w = np.divide(1.0, m * (m - 1), out=np.zeros_like(m), where=m >= 2)
-    wi = w[px.item]
-    la, lb = px.code // q, px.code % q
     size = px.n_pairs * q
-    A = np.bincount(px.pid * q + la, weights=wi, minlength=size)
-    B = np.bincount(px.pid * q + lb, weights=wi, minlength=size)
+    A, B = np.zeros(size), np.zeros(size)
+    for item, pid, code, _weight in px.incidences():
+        wi = w[item]
+        A += np.bincount(pid * q + code // q, weights=wi, minlength=size)
+        B += np.bincount(pid * q + code % q, weights=wi, minlength=size)
     kept = 2 * np.minimum(A, B).sum()  # (a, b) and (b, a)
     same = np.flatnonzero((np.arange(q * q) // q) == (np.arange(q * q) % q))
     singles = 2 * float(w @ np.asarray(px.singles[:, same].sum(1)).ravel())

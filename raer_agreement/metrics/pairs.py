@@ -28,6 +28,7 @@ table.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -45,21 +46,137 @@ DENSE_KEYS = 50_000_000
 
 
 @dataclass(eq=False)
+class _LightRatings:
+    """The ratings of the light clips, sorted by (item, annotator), from which
+    their rating pairs are enumerated again, chunk by chunk, whenever a pass
+    over them is needed: the pairs themselves (45 per clip of ten ratings)
+    are never all held at once."""
+
+    it: np.ndarray
+    an: np.ndarray
+    lab: np.ndarray
+    n_after: np.ndarray
+    cum: np.ndarray
+    rep_w: np.ndarray | None
+
+    def chunks(self, chunk: int = CHUNK):
+        """Yield ``(item, a, b, la, lb, weight)`` for about ``chunk`` rating pairs
+        at a time, ``a < b``; ``weight`` is None unless some annotator rated an
+        item twice (each of its ratings then weighs ``1 / repeats``, so that a
+        pair counts an item once)."""
+        it, an, lab, n_after, cum, rep_w = (
+            self.it, self.an, self.lab, self.n_after, self.cum, self.rep_w,
+        )  # fmt: skip
+        lo = 0
+        while lo < len(it):
+            base = int(cum[lo - 1]) if lo else 0
+            hi = max(int(np.searchsorted(cum, base + chunk, side="right")), lo + 1)
+            na = n_after[lo:hi]
+            first = np.repeat(np.arange(lo, hi), na)
+            if len(first):
+                second = np.arange(len(first)) - np.repeat(np.cumsum(na) - na, na) + first + 1
+                a, b = an[first].astype(np.int64), an[second].astype(np.int64)
+                if rep_w is not None:
+                    ok = a != b
+                    w = (rep_w[first] * rep_w[second])[ok]
+                    yield it[first][ok], a[ok], b[ok], lab[first][ok], lab[second][ok], w
+                else:
+                    yield it[first], a, b, lab[first], lab[second], None
+            lo = hi
+
+
+def _narrow(x: np.ndarray, top: int) -> np.ndarray:
+    """``x`` in the smallest of int16 / int32 / int64 that holds ``0..top``."""
+    for t in (np.int16, np.int32):
+        if top < np.iinfo(t).max:
+            return x.astype(t)
+    return x.astype(np.int64)
+
+
+def _light_ratings(s, light: np.ndarray) -> _LightRatings:
+    """:class:`_LightRatings` of the items flagged ``light``, in narrow integers."""
+    keep = light[s.item]
+    it0, an0, lab0 = s.item[keep], s.annotator[keep], s.label[keep]
+    r = max(s.n_annotators, 1)
+    order = np.argsort(it0 * r + an0, kind="stable")
+    it = _narrow(it0[order], s.n_items)
+    an = _narrow(an0[order], r)
+    lab = _narrow(lab0[order], s.q)
+    del it0, an0, lab0, order
+    m = np.bincount(it, minlength=s.n_items)
+    start = np.cumsum(m) - m
+    n_after = (m[it] - 1 - (np.arange(len(it)) - start[it])).astype(np.int32)
+    rep_w = None
+    if s.has_repeats:
+        new_run = np.ones(len(it), bool)
+        new_run[1:] = (it[1:] != it[:-1]) | (an[1:] != an[:-1])
+        run = np.cumsum(new_run) - 1
+        rep_w = 1.0 / np.bincount(run)[run]
+    return _LightRatings(it, an, lab, n_after, np.cumsum(n_after, dtype=np.int64), rep_w)
+
+
+@dataclass(eq=False)
+class _Incidences:
+    """Where the (kept pair, shared item) incidences of a :class:`PairIndex`
+    come from: the light clips' rating pairs, enumerated again on each pass and
+    looked up among the kept pair keys, plus the heavy clips' incidences,
+    held (there are few heavy clips)."""
+
+    light: _LightRatings
+    keys: np.ndarray  # sorted keys of the base index
+    r: int
+    q: int
+    heavy: tuple  # (item, pid, code), int64 arrays, pids of the base index
+    renumber: np.ndarray | None = None  # base pid -> pid of this index (-1: not in it)
+
+    def subset(self, keep: np.ndarray) -> _Incidences:
+        """The incidences of the pairs ``keep`` (a mask over this index's pids),
+        renumbered ``0..keep.sum()-1``."""
+        row = np.where(keep, np.cumsum(keep) - 1, -1)
+        renumber = (
+            row
+            if self.renumber is None
+            else np.where(self.renumber >= 0, row[np.maximum(self.renumber, 0)], -1)
+        )
+        return _Incidences(self.light, self.keys, self.r, self.q, self.heavy, renumber)
+
+    def chunks(self, chunk: int = CHUNK):
+        """Yield ``(item, pid, code, weight)`` arrays, about ``chunk`` rating
+        pairs at a time; ``code = la * q + lb``."""
+        q = self.q
+        for it, a, b, la, lb, w in self.light.chunks(chunk) if len(self.keys) else ():
+            key = a * self.r + b
+            pos = np.minimum(np.searchsorted(self.keys, key), len(self.keys) - 1)
+            ok = self.keys[pos] == key
+            pid = pos
+            if self.renumber is not None:
+                pid = np.where(ok, self.renumber[pos], -1)
+                ok &= pid >= 0
+            yield (
+                it[ok].astype(np.int64),
+                pid[ok].astype(np.int64),
+                la[ok].astype(np.int64) * q + lb[ok],
+                None if w is None else w[ok],
+            )
+        item, pid, code = self.heavy
+        if len(item):
+            if self.renumber is not None:
+                pid = self.renumber[pid]
+                ok = pid >= 0
+                item, pid, code = item[ok], pid[ok], code[ok]
+            yield item, pid, code, None
+
+
+@dataclass(eq=False)
 class PairIndex:
-    """Annotator pairs sharing two items or more, and their item incidences.
+    """Annotator pairs sharing two items or more, their tables, and their
+    item incidences as a pass over chunks.
 
     Attributes
     ----------
     keys : ndarray of int64, shape (P,)
         Sorted ``a * n_annotators + b`` of each kept pair (``a < b``, compact codes).
     pairs : ndarray of int64, shape (P, 2)
-    item, pid, code : ndarray of int64, shape (E,)
-        One entry per kept pair and shared item (per rating pair with
-        repeated ratings): the item, the pair's row in ``keys`` and
-        ``la * q + lb`` (``la`` the label of annotator ``a``).
-    weight : ndarray of float, shape (E,), or None
-        Weight of each entry (repeated ratings split an item's unit weight);
-        None when every entry counts once.
     tables : ndarray of float, shape (P, q, q)
         Contingency table of each kept pair.
     singles : scipy.sparse.csr_matrix, shape (n_items, q * q)
@@ -68,16 +185,18 @@ class PairIndex:
     capped : int
         Pairs left out because too many annotators share only heavy clips
         (0 = nothing left out).
+    source : _Incidences
+        Regenerates the (pair, shared item) incidences: :meth:`incidences`
+        yields them in chunks, in memory that does not grow with the
+        co-ratings; :attr:`item`, :attr:`pid`, :attr:`code` and
+        :attr:`weight` hold them all at once (the bootstrap's cell matrix).
     """
 
     keys: np.ndarray
     pairs: np.ndarray
-    item: np.ndarray
-    pid: np.ndarray
-    code: np.ndarray
-    weight: np.ndarray | None
     tables: np.ndarray
     singles: sp.csr_matrix
+    source: _Incidences
     capped: int = 0
     notes: list = field(default_factory=list)
 
@@ -85,60 +204,81 @@ class PairIndex:
     def n_pairs(self) -> int:
         return len(self.keys)
 
+    def incidences(self, chunk: int = CHUNK):
+        """Yield ``(item, pid, code, weight)``, one entry per kept pair and
+        shared item (per rating pair with repeated ratings), about ``chunk``
+        at a time: ``code = la * q + lb`` (``la`` the label of annotator
+        ``a``); ``weight`` splits an item's unit weight among repeated
+        ratings, None when every entry counts once."""
+        return self.source.chunks(chunk)
 
-def _light_pairs(s, light: np.ndarray, chunk: int = CHUNK):
-    """Rating pairs of two different annotators within the light items, in chunks.
+    def subset(self, keep: np.ndarray) -> PairIndex:
+        """The pairs ``keep`` (a boolean mask over the pairs), renumbered, with
+        their incidences; single-item pairs are dropped (``singles`` is empty)."""
+        return PairIndex(
+            self.keys[keep],
+            self.pairs[keep],
+            self.tables[keep],
+            sp.csr_matrix(self.singles.shape),
+            self.source.subset(keep),
+            self.capped,
+            list(self.notes),
+        )
 
-    Yields ``(item, a, b, la, lb, weight)`` with ``a < b``; ``weight`` is None
-    unless some annotator rated an item twice (each of its ratings then
-    weighs ``1 / repeats``, so that a pair counts an item once).
-    """
-    keep = light[s.item]
-    it0, an0, lab0 = s.item[keep], s.annotator[keep], s.label[keep]
-    r = max(s.n_annotators, 1)
-    order = np.argsort(it0 * r + an0, kind="stable")
-    it, an, lab = it0[order], an0[order], lab0[order]
-    m = np.bincount(it, minlength=s.n_items)
-    start = np.cumsum(m) - m
-    pos = np.arange(len(it)) - start[it]
-    n_after = m[it] - 1 - pos
-    repeats = s.has_repeats
-    if repeats:
-        new_run = np.ones(len(it), bool)
-        new_run[1:] = (it[1:] != it[:-1]) | (an[1:] != an[:-1])
-        run = np.cumsum(new_run) - 1
-        rep_w = 1.0 / np.bincount(run)[run]
-    cum = np.cumsum(n_after)
-    lo = 0
-    while lo < len(it):
-        base = int(cum[lo - 1]) if lo else 0
-        hi = max(int(np.searchsorted(cum, base + chunk, side="right")), lo + 1)
-        na = n_after[lo:hi]
-        first = np.repeat(np.arange(lo, hi), na)
-        if len(first):
-            second = np.arange(len(first)) - np.repeat(np.cumsum(na) - na, na) + first + 1
-            a, b = an[first], an[second]
-            if repeats:
-                ok = a != b
-                w = (rep_w[first] * rep_w[second])[ok]
-                yield it[first][ok], a[ok], b[ok], lab[first][ok], lab[second][ok], w
-            else:
-                yield it[first], a, b, lab[first], lab[second], None
-        lo = hi
+    @cached_property
+    def _all(self) -> tuple:
+        parts = list(self.incidences())
+        cat = [
+            np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, np.int64)
+            for k in range(3)
+        ]
+        weights = [p[3] for p in parts]
+        if any(w is not None for w in weights):
+            w = np.concatenate([np.ones(len(p[0])) if p[3] is None else p[3] for p in parts])
+        else:
+            w = None
+        return (*cat, w)
+
+    @property
+    def item(self) -> np.ndarray:
+        """Item of every incidence (all held at once)."""
+        return self._all[0]
+
+    @property
+    def pid(self) -> np.ndarray:
+        """Pair row of every incidence."""
+        return self._all[1]
+
+    @property
+    def code(self) -> np.ndarray:
+        """``la * q + lb`` of every incidence."""
+        return self._all[2]
+
+    @property
+    def weight(self) -> np.ndarray | None:
+        """Weight of every incidence, or None when each counts once."""
+        return self._all[3]
 
 
-def _pair_ids(keys: np.ndarray, weights, n_keys: int):
-    """Distinct pair keys (sorted), the row of each key among them, and the
-    summed weight of each distinct key.  A dense count when the key space is
-    small (few annotators), else one sort."""
-    if n_keys <= DENSE_KEYS:
-        tot = np.bincount(keys, weights=weights, minlength=n_keys)
-        seen = np.bincount(keys, minlength=n_keys) > 0
-        u = np.flatnonzero(seen)
-        row = np.cumsum(seen) - 1
-        return u, row[keys], tot[u].astype(float)
-    u, inv = np.unique(keys, return_inverse=True)
-    return u, inv, np.bincount(inv, weights=weights).astype(float)
+def _light_key_counts(lr: _LightRatings, r: int, weighted: bool):
+    """Distinct pair keys of the light clips (sorted) and the shared light
+    items of each (summed weights with repeated ratings): a dense count when
+    the key space is small (few annotators), else per-chunk sorts merged."""
+    if r * r <= DENSE_KEYS:
+        tot = np.zeros(r * r)
+        for _it, a, b, _la, _lb, w in lr.chunks():
+            tot += np.bincount(a * r + b, weights=w, minlength=r * r)
+        u = np.flatnonzero(tot > 0)
+        return u, tot[u]
+    keys, sums = [], []
+    for _it, a, b, _la, _lb, w in lr.chunks():
+        u, inv = np.unique(a * r + b, return_inverse=True)
+        keys.append(u)
+        sums.append(np.bincount(inv.ravel(), weights=w).astype(float))
+    if not keys:
+        return np.zeros(0, np.int64), np.zeros(0)
+    u, inv = np.unique(np.concatenate(keys), return_inverse=True)
+    return u, np.bincount(inv.ravel(), weights=np.concatenate(sums)).astype(float)
 
 
 def pair_index(s, min_shared: int = 2) -> PairIndex:
@@ -146,7 +286,9 @@ def pair_index(s, min_shared: int = 2) -> PairIndex:
     ``s`` that share two items or more, with their tables and incidences.
 
     The work follows the rating pairs of light clips plus, per heavy clip, the
-    kept pairs; memory follows the kept pairs and their shared items.
+    kept pairs; memory follows the kept pairs (their tables), not their shared
+    items: the light clips' incidences are enumerated again, in chunks, on
+    each pass (:meth:`PairIndex.incidences`).
 
     Parameters
     ----------
@@ -169,110 +311,39 @@ def pair_index(s, min_shared: int = 2) -> PairIndex:
     m = s.m
     repeats = s.has_repeats
     heavy = np.zeros(n, bool) if repeats else (m * (m - 1) // 2 > HEAVY_PAIRS)
-    light = ~heavy
     heavy_items = np.flatnonzero(heavy)
 
-    # --- 1. the rating pairs of the light clips, and the shared light items of each pair
-    parts = list(_light_pairs(s, light))
-    l_item = np.concatenate([x[0] for x in parts]) if parts else np.zeros(0, np.int64)
-    l_key = np.concatenate([x[1] * r + x[2] for x in parts]) if parts else np.zeros(0, np.int64)
-    l_code = np.concatenate([x[3] * q + x[4] for x in parts]) if parts else np.zeros(0, np.int64)
-    l_w = np.concatenate([x[5] for x in parts]) if repeats and parts else None
-    del parts
-    lkeys, l_row, ln = _pair_ids(l_key, l_w, r * r)
-    del l_key
+    # --- 1. the rating pairs of the light clips: the shared light items of each pair
+    lr = _light_ratings(s, ~heavy)
+    lkeys, ln = _light_key_counts(lr, r, repeats)
 
     # --- 2. shared heavy items: membership of each annotator
-    capped = 0
-    if len(heavy_items):
-        hpos = np.full(n, -1)
-        hpos[heavy_items] = np.arange(len(heavy_items))
-        on_h = heavy[s.item]
-        H = sp.csr_matrix(
-            (np.ones(int(on_h.sum())), (s.annotator[on_h], hpos[s.item[on_h]])),
-            shape=(r, len(heavy_items)),
-        )
-        H.data[:] = 1.0
-        la_, lb_ = lkeys // r, lkeys % r
-        ln = ln + np.asarray(H[la_].multiply(H[lb_]).sum(1)).ravel()
-        multi = np.flatnonzero(np.asarray(H.sum(1)).ravel() >= 2)
-        extra_keys = np.zeros(0, np.int64)
-        extra_n = np.zeros(0)
-        if len(multi) > MAX_HEAVY_ONLY:
-            capped = len(multi) * (len(multi) - 1) // 2
-        elif len(multi) >= 2:
-            Hm = H[multi]
-            ov = (Hm @ Hm.T).toarray()
-            ia, ib = np.nonzero(np.triu(ov >= 2, 1))
-            ek = multi[ia] * r + multi[ib]
-            new = ~np.isin(ek, lkeys)
-            extra_keys, extra_n = ek[new], ov[ia, ib][new].astype(float)
-        keys = np.concatenate([lkeys, extra_keys])
-        nn = np.concatenate([ln, extra_n])
-        o = np.argsort(keys, kind="stable")
-        keys, nn = keys[o], nn[o]
-    else:
-        keys, nn = lkeys, ln
+    keys, nn, capped = _add_heavy_pairs(s, heavy, heavy_items, lkeys, ln, r)
     kept = keys[nn >= min_shared - 1e-9] if not repeats else keys
     P = len(kept)
 
-    # --- 3. incidences of the kept pairs, and the single-item pairs per item
-    keep_l = ln >= min_shared - 1e-9 if not repeats else np.ones(len(lkeys), bool)
-    pid_of_light = np.searchsorted(kept, lkeys)  # light pairs that are kept: their row
-    found = keep_l[l_row]
-    items_ = [l_item[found]]
-    pids_ = [pid_of_light[l_row[found]]]
-    codes_ = [l_code[found]]
-    ws_ = [l_w[found]] if l_w is not None else []
-    s_rows = [l_item[~found]] if not repeats else []
-    s_codes = [l_code[~found]] if not repeats else []
-    del l_row
-    heavy_single_rows, heavy_single_codes, heavy_single_vals = [], [], []
-    if len(heavy_items):
-        ka, kb = kept // r, kept % r
-        for h in heavy_items:
-            sel = s.item == h
-            lab_h = np.full(r, -1)
-            lab_h[s.annotator[sel]] = s.label[sel]
-            both = (lab_h[ka] >= 0) & (lab_h[kb] >= 0)
-            p = np.flatnonzero(both)
-            la, lb = lab_h[ka[p]], lab_h[kb[p]]
-            items_.append(np.full(len(p), h))
-            pids_.append(p)
-            codes_.append(la * q + lb)
-            # pairs of the clip that share nothing else: all pairs minus the kept ones,
-            # by unordered label pair (k <= l)
-            x = np.bincount(s.label[sel], minlength=q).astype(float)
-            allp = np.outer(x, x)
-            np.fill_diagonal(allp, x * (x - 1) / 2)
-            allp = np.triu(allp)  # k < l: x_k x_l pairs; k == l: C(x_k, 2)
-            lo_, hi_ = np.minimum(la, lb), np.maximum(la, lb)
-            allp -= np.bincount(lo_ * q + hi_, minlength=qq).reshape(q, q)
-            kk, ll = np.nonzero(allp)
-            heavy_single_rows.append(np.full(len(kk), h))
-            heavy_single_codes.append(kk * q + ll)
-            heavy_single_vals.append(allp[kk, ll])
-    item = np.concatenate(items_) if items_ else np.zeros(0, np.int64)
-    pid = np.concatenate(pids_) if pids_ else np.zeros(0, np.int64)
-    code = np.concatenate(codes_) if codes_ else np.zeros(0, np.int64)
-    weight = np.concatenate(ws_) if ws_ else None
-    if weight is not None and len(weight) != len(item):  # pragma: no cover - repeats are all light
-        raise AssertionError("weights of heavy clips with repeated ratings")
-    tables = np.bincount(pid * qq + code, weights=weight, minlength=P * qq).reshape(P, q, q)
-    tables = tables.astype(float)
-    rows = s_rows + heavy_single_rows
-    cols = s_codes + heavy_single_codes
-    vals = [np.ones(len(x)) for x in s_rows] + heavy_single_vals
-    singles = sp.csr_matrix(
-        (
-            np.concatenate(vals) if vals else np.zeros(0),
-            (
-                np.concatenate(rows) if rows else np.zeros(0, np.int64),
-                np.concatenate(cols) if cols else np.zeros(0, np.int64),
-            ),
-        ),
-        shape=(n, qq),
-    )
+    # --- 3. tables of the kept pairs (one pass), and the single-item pairs per item
+    tables = np.zeros(P * qq)
+    singles = sp.csr_matrix((n, qq))
+    for it, a, b, la, lb, w in lr.chunks():
+        key = a * r + b
+        pos = np.minimum(np.searchsorted(kept, key), max(P - 1, 0))
+        found = kept[pos] == key if P else np.zeros(len(key), bool)
+        code = la.astype(np.int64) * q + lb
+        tables += np.bincount(
+            pos[found] * qq + code[found],
+            weights=None if w is None else w[found],
+            minlength=P * qq,
+        )
+        if not repeats and not found.all():
+            lone = ~found
+            singles = singles + sp.csr_matrix(
+                (np.ones(int(lone.sum())), (it[lone].astype(np.int64), code[lone])), shape=(n, qq)
+            )
+    heavy_inc, heavy_singles = _heavy_incidences(s, heavy_items, kept, r, q)
+    if len(heavy_inc[0]):
+        tables += np.bincount(heavy_inc[1] * qq + heavy_inc[2], minlength=P * qq)
+    singles = singles + heavy_singles
     singles.sum_duplicates()
     pairs = np.stack([kept // r, kept % r], axis=1) if P else np.zeros((0, 2), np.int64)
     notes = []
@@ -284,12 +355,81 @@ def pair_index(s, min_shared: int = 2) -> PairIndex:
     return PairIndex(
         kept.astype(np.int64),
         pairs.astype(np.int64),
-        item.astype(np.int64),
-        pid.astype(np.int64),
-        code.astype(np.int64),
-        weight,
-        tables,
-        singles,
+        tables.reshape(P, q, q),
+        sp.csr_matrix(singles),
+        _Incidences(lr, kept.astype(np.int64), r, q, heavy_inc),
         capped,
         notes,
     )
+
+
+def _add_heavy_pairs(s, heavy, heavy_items, lkeys, ln, r):
+    """Pair keys and shared items, counting heavy clips: each light pair's
+    shared heavy clips from the annotators' membership, and the pairs that
+    share only heavy clips (capped beyond :data:`MAX_HEAVY_ONLY` annotators)."""
+    if not len(heavy_items):
+        return lkeys, ln, 0
+    n = s.n_items
+    hpos = np.full(n, -1)
+    hpos[heavy_items] = np.arange(len(heavy_items))
+    on_h = heavy[s.item]
+    H = sp.csr_matrix(
+        (np.ones(int(on_h.sum())), (s.annotator[on_h], hpos[s.item[on_h]])),
+        shape=(r, len(heavy_items)),
+    )
+    H.data[:] = 1.0
+    la_, lb_ = lkeys // r, lkeys % r
+    ln = ln + np.asarray(H[la_].multiply(H[lb_]).sum(1)).ravel()
+    multi = np.flatnonzero(np.asarray(H.sum(1)).ravel() >= 2)
+    extra_keys = np.zeros(0, np.int64)
+    extra_n = np.zeros(0)
+    capped = 0
+    if len(multi) > MAX_HEAVY_ONLY:
+        capped = len(multi) * (len(multi) - 1) // 2
+    elif len(multi) >= 2:
+        Hm = H[multi]
+        ov = (Hm @ Hm.T).toarray()
+        ia, ib = np.nonzero(np.triu(ov >= 2, 1))
+        ek = multi[ia] * r + multi[ib]
+        new = ~np.isin(ek, lkeys)
+        extra_keys, extra_n = ek[new], ov[ia, ib][new].astype(float)
+    keys = np.concatenate([lkeys, extra_keys])
+    nn = np.concatenate([ln, extra_n])
+    o = np.argsort(keys, kind="stable")
+    return keys[o], nn[o], capped
+
+
+def _heavy_incidences(s, heavy_items, kept, r, q):
+    """The kept pairs' incidences on heavy clips, ``(item, pid, code)``, and the
+    heavy clips' pairs that share nothing else, per item and unordered label
+    pair (``k <= l``), as an (n_items, q * q) matrix."""
+    qq, n = q * q, s.n_items
+    items_, pids_, codes_ = [], [], []
+    rows, cols, vals = [], [], []
+    ka, kb = kept // r, kept % r
+    for h in heavy_items:
+        sel = s.item == h
+        lab_h = np.full(r, -1)
+        lab_h[s.annotator[sel]] = s.label[sel]
+        p = np.flatnonzero((lab_h[ka] >= 0) & (lab_h[kb] >= 0))
+        la, lb = lab_h[ka[p]], lab_h[kb[p]]
+        items_.append(np.full(len(p), h))
+        pids_.append(p)
+        codes_.append(la * q + lb)
+        # all pairs of the clip minus the kept ones, by unordered label pair
+        x = np.bincount(s.label[sel], minlength=q).astype(float)
+        allp = np.outer(x, x)
+        np.fill_diagonal(allp, x * (x - 1) / 2)
+        allp = np.triu(allp)  # k < l: x_k x_l pairs; k == l: C(x_k, 2)
+        allp -= np.bincount(np.minimum(la, lb) * q + np.maximum(la, lb), minlength=qq).reshape(q, q)
+        kk, ll = np.nonzero(allp)
+        rows.append(np.full(len(kk), h))
+        cols.append(kk * q + ll)
+        vals.append(allp[kk, ll])
+
+    def cat(xs, dtype=np.int64):
+        return np.concatenate(xs).astype(dtype) if xs else np.zeros(0, dtype)
+
+    inc = (cat(items_), cat(pids_), cat(codes_))
+    singles = sp.csr_matrix((cat(vals, float), (cat(rows), cat(cols))), shape=(n, qq))
+    return inc, singles
