@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import AnonymousVotesError, UnknownSchemeError
+from .errors import AnonymousVotesError, UnknownSchemeError, name_list
 from .ledger import Ledger
 from .taxonomy import Scheme, Taxonomy
 
@@ -476,7 +476,7 @@ class Annotations:
         """Split by an item-metadata column: yields ``(value, subset)``."""
         if column not in self._items.columns:
             raise KeyError(
-                f"no item metadata column {column!r} (columns: {', '.join(self._items.columns) or 'none'})"
+                f"no item metadata column {column!r} (columns: {name_list(list(self._items.columns), 8) or 'none'})"
             )
         values = self._items[column].astype("string").fillna("<missing>").to_numpy()
         for v in pd.unique(values):

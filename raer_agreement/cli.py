@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from ._version import __version__
-from .errors import InputError
+from .errors import MAX_MESSAGE, InputError, one_line
 
 #: subcommand name -> module in raer_agreement.commands (in --help order)
 COMMANDS = {
@@ -51,6 +52,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def refusal_line(args, e: InputError) -> str:
+    """The one line printed for a refusal, at most :data:`MAX_MESSAGE` characters
+    with the command's prefix: a long path gives way to the file's name before
+    the reason is cut, and the pointer to ``inspect`` comes only if it fits."""
+    prefix = f"raer-agreement {args.command}: error: "
+    budget = MAX_MESSAGE - len(prefix)
+    message = str(e)
+    path = getattr(e, "path", None)
+    if path and len(message) > budget:
+        message = message.replace(path, os.path.basename(path), 1)
+    inputs = getattr(args, "input", None) or []
+    inputs = [str(i) for i in ([inputs] if isinstance(inputs, str) else inputs)]
+    if args.command != "inspect" and path in inputs:
+        # a refusal of an input file: the command that shows how it was read
+        from .commands.inspect import with_inspect_hint
+
+        message = with_inspect_hint(message, path, limit=budget)
+    return prefix + one_line(message, budget)
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -64,15 +85,7 @@ def main(argv=None) -> int:
             return int(run_dask(args) or 0)
         return int(args.run(args) or 0)
     except InputError as e:
-        message = str(e)
-        inputs = getattr(args, "input", None) or []
-        inputs = [str(i) for i in ([inputs] if isinstance(inputs, str) else inputs)]
-        if args.command != "inspect" and getattr(e, "path", None) in inputs:
-            # a refusal of an input file: the command that shows how it was read
-            from .commands.inspect import with_inspect_hint
-
-            message = with_inspect_hint(message, e.path)
-        print(f"raer-agreement {args.command}: error: {message}", file=sys.stderr)
+        print(refusal_line(args, e), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("raer-agreement: interrupted", file=sys.stderr)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 
-from ..errors import InputError
+from ..errors import InputError, name_list
 from ._common import add_input_arguments, load_from_args
 from ._compare import add_compare_argument, run_compare
 
@@ -95,7 +95,7 @@ def run(args) -> int:
         for col in args.by:
             if col not in cols:
                 raise InputError(
-                    f"no clip metadata column to group by (columns: {', '.join(cols) or 'none'}; "
+                    f"no clip metadata column to group by (columns: {name_list(cols, 8) or 'none'}; "
                     "pass --clips to attach metadata)",
                     column="--by",
                     value=col,

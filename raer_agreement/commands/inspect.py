@@ -44,7 +44,7 @@ def register(sub, name):
     p.set_defaults(run=run)
 
 
-def with_inspect_hint(message: str, path) -> str:
+def with_inspect_hint(message: str, path, limit: int = MAX_LINE) -> str:
     """A refusal with the pointer to ``inspect``, when the line stays short enough.
 
     >>> with_inspect_hint("r.csv: no label column", "r.csv")
@@ -53,7 +53,7 @@ def with_inspect_hint(message: str, path) -> str:
     if path is None or "raer-agreement inspect" in message:
         return message
     hinted = f"{message}; see `raer-agreement inspect {path}`"
-    return hinted if len(hinted) <= MAX_LINE else message
+    return hinted if len(hinted) <= limit else message
 
 
 def run(args) -> int:

@@ -8,7 +8,7 @@ import shutil
 import uuid
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, name_list
 from ..io.long import ITEM_COLUMNS, find_column
 from ._cluster import require_dask
 from ._ingest import KEY, LINE, MARKER, prepare_partition
@@ -74,8 +74,8 @@ def csv_to_parquet(
     item_col = item_col or find_column(columns, ITEM_COLUMNS)
     if item_col is None or item_col not in columns:
         raise InputError(
-            f"no clip id column found (expected one of {', '.join(ITEM_COLUMNS)}); "
-            f"columns are: {', '.join(columns)}",
+            f"no clip id column found (expected one of {name_list(ITEM_COLUMNS, 5)}); "
+            f"columns are: {name_list(columns, 8)}",
             path=src,
             line=1,
         )

@@ -61,12 +61,41 @@ ITEM_ID_COLUMNS = (
 ROW_NAMES = "row_name"
 
 # derived per-item summaries written beside vote counts (CREMA-D's
-# tabulatedVotes: numResponses, agreement, emoVote, meanEmoResp, ...)
-_DERIVED = re.compile(
-    r"^(num|n_|total|sum|count$|agreement|mean|median|std|sd$|var|share|prop|pct|percent|"
-    r"ratio|entropy|majority|mode|.*vote$|.*_?(mean|median|std|share|prop|agreement)$)",
-    re.IGNORECASE,
+# tabulatedVotes: numResponses, agreement, emoVote, meanEmoResp, ...), matched
+# on whole words of the header: "moderate", "propaganda" and "totally_agree"
+# are categories, not a mode, a proportion or a total
+_DERIVED_FIRST = frozenset(
+    "num total sum count agreement mean median std sd var variance share prop proportion "
+    "pct percent ratio entropy majority mode".split()
 )
+_DERIVED_LAST = frozenset("vote votes mean median std share prop agreement".split())
+
+
+def _header_words(name: str) -> list:
+    """The words of a header: split at ``_``, ``-``, ``.``, spaces and
+    camelCase humps, lower-cased.
+
+    >>> _header_words("meanEmoResp"), _header_words("n_votes"), _header_words("totally agree")
+    (['mean', 'emo', 'resp'], ['n', 'votes'], ['totally', 'agree'])
+    """
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", str(name))
+    return [w.lower() for w in re.split(r"[\s_.\-]+", spaced) if w]
+
+
+def _derived_name(name: str) -> bool:
+    """Whether a header names a derived per-item summary (a total, a share, a
+    majority), by its first or last whole word.
+
+    >>> [_derived_name(h) for h in ("numResponses", "emoVote", "n_votes", "N", "moderate")]
+    [True, True, True, False, False]
+    """
+    words = _header_words(name)
+    if not words:
+        return False
+    first = words[0] in _DERIVED_FIRST or (words[0] == "n" and len(words) > 1)  # n_votes, not N
+    return first or words[-1] in _DERIVED_LAST
+
+
 _BOOL = {"0", "1", "true", "false"}
 # a column that says how many votes a row holds
 _TOTAL = re.compile(
@@ -170,7 +199,7 @@ def _item_column(frame, profile, explicit, exclude=()) -> str | None:
     if explicit is not None:
         if explicit not in frame.columns:
             raise InputError(
-                f"item column not found; columns are: {', '.join(map(str, frame.columns))}",
+                f"item column not found; columns are: {name_list(frame.columns, 8)}",
                 line=1,
                 column=explicit,
             )
@@ -205,7 +234,7 @@ def _counts_evidence(frame, profile, item_col, declared):
     declared_norm = {str(c).strip().casefold() for c in declared or ()}
     ints = [c for c in others if profile.kinds[c] == "count"]
     derived = [c for c in others if profile.kinds[c] == "number"]
-    named = [c for c in ints if _DERIVED.match(str(c)) and str(c).casefold() not in declared_norm]
+    named = [c for c in ints if _derived_name(str(c)) and str(c).casefold() not in declared_norm]
     counts = [c for c in ints if c not in named]
     reasons: dict = {}
     if declared_norm:

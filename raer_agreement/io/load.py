@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -293,12 +293,21 @@ def _layout_of(ann: Annotations, reader: str) -> str:
     return reader
 
 
-def missing_tokens(table, extra: Sequence[str] = ()):
+def _declared_names(categories) -> set:
+    """Every category name declared with ``categories`` (a list, or a dict of
+    scheme -> list), as strings."""
+    if not categories:
+        return set()
+    lists = categories.values() if isinstance(categories, Mapping) else [categories]
+    return {str(c).strip() for cats in lists for c in cats}
+
+
+def missing_tokens(table, extra: Sequence[str] = (), categories=None):
     """The table with the cells that equal an ``--na-values`` token emptied, and a
     ledger note naming every token taken as missing (pandas' defaults and the
-    extra ones) with how often it occurs."""
+    extra ones, less the declared ``categories``) with how often it occurs."""
     added = {str(t).strip() for t in extra if str(t).strip()}
-    tokens = (NA_STRINGS | added) - {""}
+    tokens = (NA_STRINGS | added) - {""} - (_declared_names(categories) - added)
     seen: dict = {}
     frame = table.frame
     for c in frame.columns:
@@ -325,21 +334,21 @@ def read_table(source: Source, ro: ReadOptions) -> Annotations:
     mturk = platform_of(header) == "mturk" or ro.format == "mturk"
     trailing = ("Approve", "Reject") if mturk else ()
     table = read_delimited(path, sep=sep, encoding=encoding, optional_trailing=trailing)
-    table = missing_tokens(table, ro.na_values)
+    table = missing_tokens(table, ro.na_values, ro.opts.get("categories"))
     return _from_table(table, ro.format, ro.opts, ro.anonymous, transpose=ro.transpose)
 
 
 def read_parquet_file(source: Source, ro: ReadOptions) -> Annotations:
     """A Parquet table, its layout decided from the content."""
     fmt = "wide" if ro.transpose else "auto"
-    table = missing_tokens(read_parquet(source.path), ro.na_values)
+    table = missing_tokens(read_parquet(source.path), ro.na_values, ro.opts.get("categories"))
     return _from_table(table, fmt, ro.opts, ro.anonymous, transpose=ro.transpose)
 
 
 def read_records(source: Source, ro: ReadOptions) -> Annotations:
     """JSON Lines: one record per rating."""
     records, lines = source.records()
-    table = missing_tokens(records_table(records, lines, source.path), ro.na_values)
+    table = missing_tokens(records_table(records, lines, source.path), ro.na_values, ro.opts.get("categories"))
     return _from_table(table, "long", ro.opts, ro.anonymous, _RECORDS)
 
 

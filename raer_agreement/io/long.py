@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..annotations import Annotations
-from ..errors import InputError
+from ..errors import InputError, name_list
 from ..ledger import Ledger, LedgerEntry
 from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, natural_order, natural_sort
 from ..wording import ITEM
@@ -123,7 +123,7 @@ def choose_schemes(columns, label_cols, taxonomy, categories, path):
         for col in explicit:
             if col not in columns:
                 raise InputError(
-                    f"label column not found; columns are: {', '.join(map(str, columns))}",
+                    f"label column not found; columns are: {name_list(columns, 8)}",
                     path=path,
                     line=1,
                     column=col,
@@ -140,8 +140,8 @@ def choose_schemes(columns, label_cols, taxonomy, categories, path):
             if c is None:
                 raise InputError(
                     "no label column found (expected one of "
-                    f"{', '.join(LABEL_COLUMNS)} or a scheme name; use --label-col); "
-                    f"columns are: {', '.join(map(str, columns))}",
+                    f"{name_list(LABEL_COLUMNS, 5)} or a scheme name; use --label-col); "
+                    f"columns are: {name_list(columns, 8)}",
                     path=path,
                     line=1,
                 )
@@ -304,8 +304,12 @@ def annotations_from_long(
         what: _id_codes(frame[col], col, what, book, distinct.get(col))
         for col, what in ((item_col, "item"), (annotator_col, "annotator"))
     }
+    declared = _declared(mapping, tax, categories) or {}
     raw = {
-        scheme: (col, *factorize_column(frame[col], distinct.get(col)))
+        scheme: (
+            col,
+            *_label_values(frame[col], distinct.get(col), declared.get(scheme), col, path),
+        )
         for col, scheme in mapping.items()
     }
     if tax is None:
@@ -404,7 +408,7 @@ def _need_column(columns, col, candidates, what, flag, path) -> str:
     if col is not None:
         if col not in columns:
             raise InputError(
-                f"{what} column not found; columns are: {', '.join(columns)}",
+                f"{what} column not found; columns are: {name_list(columns, 8)}",
                 path=path,
                 line=1,
                 column=col,
@@ -413,12 +417,40 @@ def _need_column(columns, col, candidates, what, flag, path) -> str:
     c = find_column(columns, candidates)
     if c is None:
         raise InputError(
-            f"no {what} column found (expected one of {', '.join(candidates)}, or {flag}); "
-            f"columns are: {', '.join(columns)}",
+            f"no {what} column found (expected one of {name_list(candidates, 5)}, or {flag}); "
+            f"columns are: {name_list(columns, 8)}",
             path=path,
             line=1,
         )
     return c
+
+
+def _label_values(column: pd.Series, distinct, declared, col: str, path):
+    """:func:`factorize_column` of a label column, with its declared categories
+    kept as labels.
+
+    A missing-value token of pandas (``None``, ``NA``, ``null``) beside a
+    label that differs from it only in case or spaces (``NONE``, ``na``) is
+    most likely a class spelled two ways, not a missing value: refused,
+    naming the two flags that settle it.
+    """
+    keep = frozenset(str(c).strip() for c in declared or ())
+    codes, values = factorize_column(column, distinct, keep)
+    labels = {str(v) for v in values if v is not None}
+    if labels:
+        _, uniques = distinct if distinct is not None else raw_factorize(column)
+        tokens = {str(u).strip() for u in uniques} & (NA_STRINGS - keep - {""})
+        for token in sorted(tokens):
+            twins = sorted(v for v in labels if _norm(v) == _norm(token))
+            if twins:
+                raise InputError(
+                    f"label {token!r} is a pandas missing-value token, but {twins[0]!r} is a "
+                    f"label: declare the classes with --categories (then {token!r} is one), or "
+                    f"pass --na-values {token} to read it as missing",
+                    path=path,
+                    column=col,
+                )
+    return codes, values
 
 
 def _id_codes(column: pd.Series, col: str, what: str, book: _Book, distinct=None):
@@ -596,11 +628,15 @@ def _repeated_ratings(ids, duplicates, annotator_col, book: _Book, path) -> None
         )
 
 
-def factorize_column(column: pd.Series, distinct=None) -> tuple[np.ndarray, np.ndarray]:
+def factorize_column(
+    column: pd.Series, distinct=None, keep: frozenset = frozenset()
+) -> tuple[np.ndarray, np.ndarray]:
     """Distinct values of a column, stripped, with NA-like values as None.
 
     ``distinct`` is the column's ``pandas.factorize`` when it is already known
-    (the scan for lists in cells made it), so that it is made once.
+    (the scan for lists in cells made it), so that it is made once.  Values in
+    ``keep`` (declared categories, such as a class named ``None``) are never
+    taken as missing, whatever pandas' default tokens say.
 
     Returns
     -------
@@ -612,7 +648,8 @@ def factorize_column(column: pd.Series, distinct=None) -> tuple[np.ndarray, np.n
     """
     codes, uniques = distinct if distinct is not None else raw_factorize(column)
     text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str).str.strip()
-    na = text.isin(NA_STRINGS).to_numpy(bool)  # pandas' default tokens, exactly
+    # pandas' default tokens, exactly, unless declared a category
+    na = (text.isin(NA_STRINGS) & ~text.isin(keep)).to_numpy(bool)
     # values equal after stripping become one; NA-like ones join the missing slot (last)
     canon, distinct = pd.factorize(text.where(~na, None), use_na_sentinel=True)
     values = np.append(np.asarray(distinct, dtype=object), None)
