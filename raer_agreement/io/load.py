@@ -348,7 +348,9 @@ def read_parquet_file(source: Source, ro: ReadOptions) -> Annotations:
 def read_records(source: Source, ro: ReadOptions) -> Annotations:
     """JSON Lines: one record per rating."""
     records, lines = source.records()
-    table = missing_tokens(records_table(records, lines, source.path), ro.na_values, ro.opts.get("categories"))
+    table = missing_tokens(
+        records_table(records, lines, source.path), ro.na_values, ro.opts.get("categories")
+    )
     return _from_table(table, "long", ro.opts, ro.anonymous, _RECORDS)
 
 
