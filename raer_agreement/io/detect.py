@@ -71,11 +71,11 @@ _DERIVED_FIRST = frozenset(
 _DERIVED_LAST = frozenset("vote votes mean median std share prop agreement".split())
 
 
-def _header_words(name: str) -> list:
+def header_words(name: str) -> list:
     """The words of a header: split at ``_``, ``-``, ``.``, spaces and
     camelCase humps, lower-cased.
 
-    >>> _header_words("meanEmoResp"), _header_words("n_votes"), _header_words("totally agree")
+    >>> header_words("meanEmoResp"), header_words("n_votes"), header_words("totally agree")
     (['mean', 'emo', 'resp'], ['n', 'votes'], ['totally', 'agree'])
     """
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", str(name))
@@ -89,7 +89,7 @@ def _derived_name(name: str) -> bool:
     >>> [_derived_name(h) for h in ("numResponses", "emoVote", "n_votes", "N", "moderate")]
     [True, True, True, False, False]
     """
-    words = _header_words(name)
+    words = header_words(name)
     if not words:
         return False
     first = words[0] in _DERIVED_FIRST or (words[0] == "n" and len(words) > 1)  # n_votes, not N

@@ -17,7 +17,7 @@ from ..errors import InputError, name_list
 from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, load_taxonomy, natural_sort
 from ..wording import ITEM, ITEMS, count
 from . import layouts, platforms
-from .detect import ITEM_ID_COLUMNS, Decision, decide_layout, profile_table
+from .detect import ITEM_ID_COLUMNS, Decision, decide_layout, header_words, profile_table
 from .invariants import check_reading
 from .invariants import fold_case as fold_labels_case
 from .listfile import CONTEXT_COLUMNS, looks_like_list_file, parse_clip_path, read_list_file
@@ -484,6 +484,7 @@ def _from_table(
     item_key = _item_key(frame, opts["item_col"] or decision.item_col, opts, table.path, notes)
     decision = dataclasses.replace(decision, item_col=item_key)
     if layout == "wide":
+        frame, item_key = _wide_item_column(table, item_key, raters, opts, notes)
         _check_rater_columns(frame, item_key, raters, table.path)
         lf = layouts.wide_to_long(
             frame,
@@ -576,6 +577,40 @@ def _item_key(frame, item, opts: dict, path, notes: list) -> str | None:
     )
 
 
+def _wide_item_column(table, item_key, raters, opts: dict, notes: list):
+    """The item column of a wide table, and the table (with a ``line`` column
+    when the rows are the items).
+
+    With no item column named or found, the first column is the id unless it
+    holds labels like the columns beside it (most of its values are theirs
+    and they repeat): then every column is a rater's, as in irrCAC's tables
+    of raters only, and each row is one item, named by its line in the file.
+    """
+    frame = table.frame
+    if item_key is not None:
+        return frame, item_key
+    cols = list(frame.columns)
+    found = find_column(cols, ITEM_COLUMNS)
+    if found is not None:
+        return frame, found
+    first, rest = cols[0], [c for c in cols[1:] if raters is None or c in raters]
+    values = frame[first].astype("string").str.strip().replace("", pd.NA).dropna()
+    repeats = len(values) and values.nunique() <= 0.5 * len(values)
+    if rest and repeats and _overlap(frame, first, rest) >= 0.5:
+        lines = (
+            np.asarray(table.line_numbers)
+            if table.line_numbers is not None
+            else np.arange(table.first_line, table.first_line + len(frame))
+        )
+        name = next(n for n in ("line", "row_line", "file_line") if n not in cols)
+        notes.append(
+            f"wide layout: no item id column ({first!r} holds labels like the columns beside "
+            f"it): each row is one item, named by its line in the file ({name!r})"
+        )
+        return frame.assign(**{name: lines.astype(str)})[[name, *cols]], name
+    return frame, _item_key(frame, first, opts, table.path, notes)
+
+
 def _label_like_column(frame, column) -> bool:
     """True for a column of whole numbers (a count or a code), not an id."""
     return bool(frame[column].astype("string").str.strip().str.fullmatch(r"\d{1,3}").all())
@@ -593,9 +628,85 @@ def _overlap(frame, column, others) -> float:
     return len(mine & theirs) / len(mine)
 
 
+_RATERS_FLAG = (
+    "name the rater columns with --annotator-col (repeated; the rest becomes clip metadata)"
+)
+
+
+#: header words of a label that summarises or replaces the raters' (gold, hard_label)
+_LABEL_WORDS = frozenset(
+    "gold truth groundtruth majority consensus aggregated aggregate adjudicated final hard "
+    "mv".split()
+)
+
+
+def _cells(frame, cols) -> np.ndarray:
+    """The stripped cells of ``cols`` as an object array, None where empty or NA."""
+    out = np.empty((len(frame), len(cols)), dtype=object)
+    for j, c in enumerate(cols):
+        v = frame[c].astype("string").str.strip()
+        keep = (v.notna() & (v != "") & ~v.isin(NA_STRINGS)).to_numpy(bool)
+        col = v.astype(object).to_numpy(object, copy=True)
+        col[~keep] = None
+        out[:, j] = col
+    return out
+
+
+def _not_a_rater(cells: np.ndarray, j: int) -> str | None:
+    """Why column ``j`` of a wide table's cells is no annotator's, or None.
+
+    Every rater column labels clips from one shared label set, and no rater
+    is the others' summary.  A column breaks that when most of its values
+    occur in no other column (a split, a year, a source); when it equals
+    the number of filled cells beside it (a count of ratings); or when it
+    equals the plurality label of the other columns on nearly every clip
+    where they have one, far more often than the raters themselves do (a
+    majority or gold label).
+    """
+    col = cells[:, j]
+    filled = np.array([v is not None for v in col])
+    if filled.sum() < 10:
+        return None
+    others = np.delete(cells, j, axis=1)
+    theirs = {v for v in others.ravel() if v is not None}
+    alien = np.array([v not in theirs for v in col[filled]])
+    if alien.mean() >= 0.5:
+        shown = name_list(sorted({str(v) for v in col[filled][alien]})[:3], 3)
+        return f"most of its values ({shown}) occur in no other column"
+    n_filled = (others != None).sum(axis=1)  # noqa: E711 - elementwise on objects
+    as_number = pd.to_numeric(pd.Series(col[filled], dtype=object), errors="coerce").to_numpy()
+    if np.isfinite(as_number).all() and np.array_equal(as_number, n_filled[filled]):
+        return "it counts the filled cells of its row (the number of ratings)"
+    return None
+
+
+def _plurality_agreement(cells: np.ndarray) -> np.ndarray:
+    """For each column, the share of rows where it equals the strict plurality
+    label of the other columns (nan where fewer than 20 rows have one)."""
+    rates = np.full(cells.shape[1], np.nan)
+    for j in range(cells.shape[1]):
+        hits = total = 0
+        for row in range(cells.shape[0]):
+            v = cells[row, j]
+            if v is None:
+                continue
+            votes = pd.Series([x for x in np.delete(cells[row], j) if x is not None])
+            if len(votes) < 2:
+                continue
+            top = votes.value_counts()
+            if len(top) > 1 and top.iloc[0] == top.iloc[1]:
+                continue
+            total += 1
+            hits += top.index[0] == v
+        if total >= 20:
+            rates[j] = hits / total
+    return rates
+
+
 def _check_rater_columns(frame, item, raters, path) -> None:
-    """Refuse a wide reading whose annotator columns include ids or text: a column
-    with a different value on every row that shares few values with the others."""
+    """Refuse a wide reading whose annotator columns include ids, text or a
+    clip's own attributes (a split, a count, a majority label): the reading
+    would count them as annotators and their values as labels."""
     if raters is not None:
         return
     cols = [c for c in frame.columns if c != item]
@@ -607,11 +718,38 @@ def _check_rater_columns(frame, item, raters, path) -> None:
     if odd:
         raise InputError(
             f"column(s) {name_list(odd, 3)} hold a different value on every row (ids or text, "
-            "not an annotator's labels): name the rater columns with --annotator-col "
-            "(repeated) and the id with --item-col",
+            f"not an annotator's labels): {_RATERS_FLAG} and the id with --item-col",
             path=path,
             line=1,
         )
+    if len(cols) < 3:
+        return
+    for c in cols:
+        if _LABEL_WORDS & set(header_words(str(c))):
+            raise InputError(
+                f"column {c!r} is named as a derived or gold label, not an annotator; "
+                f"{_RATERS_FLAG}",
+                path=path,
+            )
+    cells = _cells(frame, cols)
+    for j, c in enumerate(cols):
+        why = _not_a_rater(cells, j)
+        if why is not None:
+            raise InputError(f"column {c!r} is no annotator's: {why}; {_RATERS_FLAG}", path=path)
+    if len(frame) <= 5_000:  # the plurality check is per row: tables of clips, not crowds
+        rates = _plurality_agreement(cells)
+        # a derived majority equals the others' plurality wherever they have one
+        # (ties aside); a good rater does not, among four or more
+        if np.isfinite(rates).sum() >= 4:
+            j = int(np.nanargmax(rates))
+            median = float(np.nanmedian(np.delete(rates, j)))
+            if rates[j] >= 0.99 and rates[j] - median >= 0.1:
+                raise InputError(
+                    f"column {cols[j]!r} is no annotator's: it equals the others' majority "
+                    f"label on {rates[j]:.0%} of clips (raters: {median:.0%} median), a derived "
+                    f"or gold label; {_RATERS_FLAG}",
+                    path=path,
+                )
 
 
 def _header_outlier(cols) -> str | bool | None:

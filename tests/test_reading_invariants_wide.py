@@ -1,0 +1,156 @@
+"""Readings of wide tables, class names and count headers, against counts known
+by construction and ``krippendorff.alpha`` on the matrix the file was written
+from.
+
+Each case is generated (seeded), not collected: a wide table of raters with one
+more column of a clip's own (its split, its year, its number of ratings, its
+majority label), a table of raters only, a class named ``None``, count headers
+whose first word looks like a summary's.  The property: read right, or refused
+with the flag that settles it; never read with an extra "annotator".
+"""
+
+from __future__ import annotations
+
+import krippendorff
+import numpy as np
+import pandas as pd
+import pytest
+
+from raer_agreement import load_ratings
+from raer_agreement.errors import InputError
+
+
+def _ratings(seed: int, n_items: int = 80, n_raters: int = 6, q: int = 5, missing: float = 0.2):
+    """A raters' matrix (items x raters) of codes 1..q with missing cells (nan)."""
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(1, q + 1, n_items)
+    skill = rng.uniform(0.5, 0.9, n_raters)
+    good = rng.random((n_items, n_raters)) < skill
+    m = np.where(good, truth[:, None], rng.integers(1, q + 1, (n_items, n_raters))).astype(float)
+    m[rng.random(m.shape) < missing] = np.nan
+    m[:, 0][np.isnan(m).sum(1) >= n_raters - 1] = truth[np.isnan(m).sum(1) >= n_raters - 1]
+    return m
+
+
+def _cell(v) -> str:
+    return "" if np.isnan(v) else str(int(v))
+
+
+def _write_wide(path, m, *, id_col: str | None = "id", extra: dict | None = None):
+    cols = {} if id_col is None else {id_col: [f"q{i}" for i in range(len(m))]}
+    cols.update({f"A{j + 1}": [_cell(v) for v in m[:, j]] for j in range(m.shape[1])})
+    cols.update(extra or {})
+    pd.DataFrame(cols).to_csv(path, index=False)
+    return path
+
+
+def _majority(m) -> list:
+    out = []
+    for row in m:
+        vals = pd.Series(row[~np.isnan(row)]).value_counts()
+        out.append(str(int(vals.index[0])))
+    return out
+
+
+def _extras(m, rng) -> dict:
+    n = len(m)
+    return {
+        "split": {"split": list(rng.choice(["train", "dev", "test"], n))},
+        "year": {"year": list(rng.choice(["2019", "2020"], n))},
+        "n_ratings": {"n_ratings": [str(int((~np.isnan(r)).sum())) for r in m]},
+        "majority": {"majority": _majority(m)},
+    }
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("kind", ["split", "year", "n_ratings", "majority"])
+def test_a_clip_attribute_beside_the_raters_is_refused_then_read_when_named(tmp_path, seed, kind):
+    m = _ratings(seed)
+    extra = _extras(m, np.random.default_rng(seed))[kind]
+    path = _write_wide(tmp_path / "wide.csv", m, extra=extra)
+    with pytest.raises(InputError, match="--annotator-col") as err:
+        load_ratings(path)
+    assert repr(kind) in str(err.value) and len(str(err.value)) <= 300
+    raters = [f"A{j + 1}" for j in range(m.shape[1])]
+    ann = load_ratings(path, item_col="id", annotator_col=raters)
+    assert (ann.n_items, ann.n_annotators) == m.shape
+    assert ann.n_ratings == int((~np.isnan(m)).sum())
+    want = krippendorff.alpha(reliability_data=m.T, level_of_measurement="nominal")
+    got = pd.DataFrame({"i": ann.item, "a": ann.annotator, "l": ann.labels["label"]}).pivot(
+        index="a", columns="i", values="l"
+    )
+    assert krippendorff.alpha(
+        reliability_data=got.to_numpy(float), level_of_measurement="nominal"
+    ) == pytest.approx(want, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_raters_only_the_rows_are_the_items(tmp_path, seed):
+    """irrCAC's tables (one column per rater, no unit column): every row is an
+    item, and the first rater is not taken for the id."""
+    m = _ratings(seed, n_items=40 + 5 * seed, n_raters=3 + seed % 4)
+    path = _write_wide(tmp_path / "raters.csv", m, id_col=None)
+    ann = load_ratings(path)
+    assert ann.n_items == len(m) - int(np.isnan(m).all(1).sum())
+    assert ann.n_annotators == m.shape[1]
+    assert ann.n_ratings == int((~np.isnan(m)).sum())
+    assert any("each row is one item" in n for n in ann.ledger.notes)
+    from raer_agreement.metrics import krippendorff_alpha
+
+    want = krippendorff.alpha(reliability_data=m.T, level_of_measurement="nominal")
+    assert float(krippendorff_alpha(ann)["estimate"]) == pytest.approx(want, abs=1e-9)
+
+
+def _long_with_none(tmp_path, spellings):
+    rng = np.random.default_rng(3)
+    rows = [
+        (f"t{i}", f"w{a}", str(rng.choice(spellings + ["Hate", "Offensive"])))
+        for i in range(30)
+        for a in range(4)
+    ]
+    path = tmp_path / "none.csv"
+    pd.DataFrame(rows, columns=["item_id", "worker_id", "label"]).to_csv(path, index=False)
+    return path, rows
+
+
+def test_a_declared_class_named_none_is_a_class(tmp_path):
+    path, rows = _long_with_none(tmp_path, ["None"])
+    ann = load_ratings(path, categories=["None", "Hate", "Offensive"])
+    assert ann.n_ratings == len(rows)
+    none = ann.categories("label").index("None")
+    assert int((ann.labels["label"] == none).sum()) == sum(r[2] == "None" for r in rows)
+    # undeclared, it is one of pandas' missing-value tokens, as pandas reads it
+    undeclared = load_ratings(path)
+    assert undeclared.n_ratings == sum(r[2] != "None" for r in rows)
+
+
+def test_a_missing_token_beside_its_case_twin_is_refused(tmp_path):
+    path, rows = _long_with_none(tmp_path, ["None", "NONE"])
+    with pytest.raises(InputError, match="--na-values None") as err:
+        load_ratings(path)
+    assert "--categories" in str(err.value)
+    as_missing = load_ratings(path, na_values=["None"], fold_case=True)
+    assert as_missing.n_ratings == sum(r[2] != "None" for r in rows)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["none", "mild", "moderate", "severe"],
+        ["propaganda", "not_propaganda"],
+        ["totally_disagree", "disagree", "neutral", "agree", "totally_agree"],
+        ["N", "A", "S"],
+    ],
+)
+def test_count_headers_that_start_like_a_summary_are_categories(tmp_path, header):
+    rng = np.random.default_rng(len(header))
+    votes = rng.multinomial(5, np.ones(len(header)) / len(header), size=40)
+    frame = pd.DataFrame(votes, columns=header)
+    frame.insert(0, "item_id", [f"img_{i:04d}.jpg" for i in range(40)])
+    path = tmp_path / "counts.csv"
+    frame.to_csv(path, index=False)
+    ann = load_ratings(path, format="counts")
+    assert list(ann.categories("label")) == header
+    assert ann.n_ratings == int(votes.sum())
+    got = np.bincount(ann.labels["label"], minlength=len(header))
+    assert got.tolist() == votes.sum(0).tolist()
