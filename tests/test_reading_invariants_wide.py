@@ -154,3 +154,59 @@ def test_count_headers_that_start_like_a_summary_are_categories(tmp_path, header
     assert ann.n_ratings == int(votes.sum())
     got = np.bincount(ann.labels["label"], minlength=len(header))
     assert got.tolist() == votes.sum(0).tolist()
+
+
+def _scale_file(tmp_path, marker: str | None, spell_float: bool = False, seed: int = 0):
+    """A long file of 1..5 ratings (60 items x 5 raters), some cells holding
+    ``marker`` where the rating is missing; returns the path and the matrix."""
+    m = _ratings(seed, n_items=60, n_raters=5, missing=0.15)
+    rows = []
+    for i in range(m.shape[0]):
+        for j in range(m.shape[1]):
+            v = m[i, j]
+            if np.isnan(v):
+                if marker is None:
+                    continue
+                text = marker
+            else:
+                text = f"{v:.1f}" if spell_float and (i + j) % 2 else str(int(v))
+            rows.append((f"S{i:03d}", f"R{j}", text))
+    path = tmp_path / "scale.csv"
+    pd.DataFrame(rows, columns=["Item ID", "Rater", "Score"]).to_csv(path, index=False)
+    return path, m
+
+
+OPTS = dict(item_col="Item ID", annotator_col="Rater", label_cols="Score")
+
+
+@pytest.mark.parametrize("marker", ["*", "?", "-", "n.a.", "99", "-1"])
+def test_a_missing_marker_in_a_scale_is_refused_then_read_with_na_values(tmp_path, marker):
+    path, m = _scale_file(tmp_path, marker)
+    with pytest.raises(InputError, match="--na-values") as err:
+        load_ratings(path, **OPTS)
+    assert repr(marker) in str(err.value)
+    ann = load_ratings(path, na_values=[marker], **OPTS)
+    assert ann.n_ratings == int((~np.isnan(m)).sum())
+    from raer_agreement.metrics import krippendorff_alpha
+
+    want = krippendorff.alpha(reliability_data=m.T, level_of_measurement="nominal")
+    assert float(krippendorff_alpha(ann)["estimate"]) == pytest.approx(want, abs=1e-9)
+
+
+def test_numbers_spelled_two_ways_are_one_category(tmp_path):
+    path, m = _scale_file(tmp_path, None, spell_float=True)
+    ann = load_ratings(path, **OPTS)
+    assert list(ann.categories("Score")) == [
+        str(k) for k in sorted(set(m[~np.isnan(m)].astype(int)))
+    ]
+    assert any("spelled another way" in n for n in ann.ledger.notes)
+    from raer_agreement.metrics import krippendorff_alpha
+
+    want = krippendorff.alpha(reliability_data=m.T, level_of_measurement="nominal")
+    assert float(krippendorff_alpha(ann)["estimate"]) == pytest.approx(want, abs=1e-9)
+
+
+def test_declared_categories_keep_a_marker_as_a_class(tmp_path):
+    path, m = _scale_file(tmp_path, "99")
+    ann = load_ratings(path, categories=["1", "2", "3", "4", "5", "99"], **OPTS)
+    assert ann.n_ratings == m.size

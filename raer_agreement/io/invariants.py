@@ -63,7 +63,12 @@ _LAYOUT_FLAGS = "--format long|wide|counts, --item-col, --annotator-col, --anony
 
 
 def check_reading(
-    ann: Annotations, *, path=None, layout: str | None = None, declared: bool = False
+    ann: Annotations,
+    *,
+    path=None,
+    layout: str | None = None,
+    declared: bool = False,
+    columns_named: bool = False,
 ) -> Annotations:
     """Refuse a reading that breaks an invariant; return it unchanged otherwise.
 
@@ -79,6 +84,10 @@ def check_reading(
     declared : bool
         The user declared the categories (``--categories``, ``--taxonomy``):
         labels that differ only in case are then theirs to tell apart.
+    columns_named : bool
+        The user named the item and the annotator columns: a crowd in which
+        nearly every worker rated one item is then what they say it is, and
+        the reading gets a ledger note instead of a refusal.
 
     Returns
     -------
@@ -91,11 +100,22 @@ def check_reading(
         One line: the broken invariant with its evidence, then every flag
         that would settle it.
     """
-    problem = shape_problem(ReadingShape.of(ann), layout)
+    shape = ReadingShape.of(ann)
+    if columns_named:
+        shape = dataclasses.replace(shape, columns_named=True)
+    problem = shape_problem(shape, layout)
     if problem is None and not declared:
         problem = _text_problem(ann, layout) or _case_problem(ann)
     if problem is not None:
         raise InputError(f"{problem}; {INSPECT_HINT}", path=path)
+    single = shape.single_share
+    if columns_named and single is not None and single >= 0.9 and shape.n_annotators >= 20:
+        note = (
+            f"{single:.0%} of {shape.n_annotators} annotators rated one item each (the columns "
+            "were named, so read as a crowd of one-off workers): statistics over annotator "
+            "pairs rest on the few who rated several items"
+        )
+        ann = ann.with_ledger(dataclasses.replace(ann.ledger, notes=(*ann.ledger.notes, note)))
     return ann
 
 
@@ -115,6 +135,9 @@ class ReadingShape:
         Share of annotators with exactly one rating (None: not known).
     anonymous : bool
         Annotators are vote slots, not people.
+    columns_named : bool
+        The user named the item and annotator columns (a crowd of one-off
+        workers is then no sign of a wrong layout).
     """
 
     n_ratings: int
@@ -124,6 +147,7 @@ class ReadingShape:
     max_per_item: int
     single_share: float | None = None
     anonymous: bool = False
+    columns_named: bool = False
 
     @classmethod
     def of(cls, ann: Annotations) -> ReadingShape:
@@ -182,7 +206,13 @@ def shape_problem(shape: ReadingShape, layout: str | None) -> str | None:
             f"try {_LAYOUT_FLAGS}, --transpose"
         )
     single = shape.single_share
-    if not shape.anonymous and n_ann >= 20 and single is not None and single >= 0.9:
+    if (
+        not shape.anonymous
+        and not shape.columns_named
+        and n_ann >= 20
+        and single is not None
+        and single >= 0.9
+    ):
         return (
             f"{single:.0%} of {n_ann} annotators have one rating each: the annotator "
             f"column is a row id, or items are columns; try {_LAYOUT_FLAGS}, --transpose"

@@ -251,7 +251,14 @@ def _load_one(
     if fold_case:
         ann = fold_labels_case(ann)
     declared = opts.get("categories") is not None or opts.get("taxonomy") is not None
-    return check_reading(ann, path=path, layout=_layout_of(ann, reader.name), declared=declared)
+    named = opts.get("item_col") is not None and isinstance(opts.get("annotator_col"), str)
+    return check_reading(
+        ann,
+        path=path,
+        layout=_layout_of(ann, reader.name),
+        declared=declared,
+        columns_named=named,
+    )
 
 
 def _pick_reader(source: Source, format: str) -> Reader:

@@ -308,7 +308,7 @@ def annotations_from_long(
     raw = {
         scheme: (
             col,
-            *_label_values(frame[col], distinct.get(col), declared.get(scheme), col, path),
+            *_label_values(frame[col], distinct.get(col), declared.get(scheme), col, path, book),
         )
         for col, scheme in mapping.items()
     }
@@ -425,7 +425,7 @@ def _need_column(columns, col, candidates, what, flag, path) -> str:
     return c
 
 
-def _label_values(column: pd.Series, distinct, declared, col: str, path):
+def _label_values(column: pd.Series, distinct, declared, col: str, path, book=None):
     """:func:`factorize_column` of a label column, with its declared categories
     kept as labels.
 
@@ -450,7 +450,79 @@ def _label_values(column: pd.Series, distinct, declared, col: str, path):
                     path=path,
                     column=col,
                 )
+    if declared is None and labels:
+        values = _numeric_scale(codes, values, col, path, book)
     return codes, values
+
+
+def _as_number(text: str) -> float | None:
+    try:
+        v = float(text)
+    except ValueError:
+        return None
+    return v if np.isfinite(v) else None
+
+
+def _numeric_scale(codes: np.ndarray, values: np.ndarray, col: str, path, book) -> np.ndarray:
+    """Checks of a numeric label scale whose categories are inferred.
+
+    * spellings of one number (``3`` and ``3.0``) are one category, written as
+      the integer, with a ledger note;
+    * a stray token in a scale of numbers (``*``, ``?``, ``-``, ``n.a.``) or a
+      sentinel far outside it (``99`` on 1..5, ``-1`` on 1..5) is most likely a
+      missing-value marker: refused, naming ``--na-values`` and ``--categories``.
+    """
+    counts = np.bincount(codes, minlength=len(values))
+    texts = [None if v is None or not counts[k] else str(v) for k, v in enumerate(values)]
+    numbers = {t: _as_number(t) for t in texts if t is not None}
+    numeric = {t for t, v in numbers.items() if v is not None}
+    if len(numeric) < 3:
+        return values
+    n_cells = {t: int(counts[k]) for k, t in enumerate(texts) if t is not None}
+    stray = sorted(set(numbers) - numeric)
+    if stray and len(stray) <= 2 and all(len(t) <= 4 for t in stray):
+        shown = ", ".join(f"{t!r} ({n_cells[t]} cells)" for t in stray)
+        raise InputError(
+            f"a scale of numbers with the token(s) {shown}: a missing-value marker? Pass "
+            f"--na-values {','.join(stray)} to read it as missing, or --categories to keep it",
+            path=path,
+            column=col,
+        )
+    if stray:
+        return values
+    nums = [numbers[t] for t in numeric]
+    ints = sorted({int(v) for v in nums if v is not None})
+    whole = all(v is not None and float(v).is_integer() for v in nums)
+    for v in (ints[0], ints[-1]) if whole and len(ints) >= 4 else ():
+        rest = [x for x in ints if x != v]
+        lo, hi = rest[0], rest[-1]
+        contiguous = rest == list(range(lo, hi + 1))
+        if contiguous and not lo - 1 <= v <= hi + 1 and (v < 0 or v >= hi + 3):
+            token = next(t for t in sorted(numeric) if numbers[t] == v)
+            raise InputError(
+                f"label {token!r} ({n_cells[token]} cells) lies far outside the scale {lo}..{hi} "
+                f"of the other labels: a missing-value code? Pass --na-values {token} to read "
+                "it as missing, or --categories to keep it",
+                path=path,
+                column=col,
+            )
+    spelled = {t: _number_text(numbers[t]) for t in numeric}
+    if len(set(spelled.values())) < len(numeric):
+        merged = sorted(t for t in numeric if spelled[t] != t)
+        if book is not None:
+            book.notes.append(
+                f"column {col!r}: labels {name_list(merged, 4)} are numbers spelled another "
+                "way, read as one category each with their integer spelling"
+            )
+        values = np.array(
+            [spelled.get(str(v), v) if v is not None else None for v in values], dtype=object
+        )
+    return values
+
+
+def _number_text(v) -> str:
+    """``3.0`` -> ``'3'``; other numbers as Python writes them."""
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
 
 
 def _id_codes(column: pd.Series, col: str, what: str, book: _Book, distinct=None):
