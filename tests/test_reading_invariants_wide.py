@@ -210,3 +210,20 @@ def test_declared_categories_keep_a_marker_as_a_class(tmp_path):
     path, m = _scale_file(tmp_path, "99")
     ann = load_ratings(path, categories=["1", "2", "3", "4", "5", "99"], **OPTS)
     assert ann.n_ratings == m.size
+
+
+def test_files_whose_clip_ids_restart_are_refused_until_duplicates_is_given(tmp_path):
+    """Two splits of one data set, each numbering its items 1, 2, ...: read
+    together they would merge different items under one id."""
+    paths = []
+    for k, n in enumerate((40, 30)):
+        m = _ratings(k, n_items=n, n_raters=4, missing=0.0)
+        rows = [(str(i + 1), f"w{j}", str(int(m[i, j]))) for i in range(n) for j in range(4)]
+        p = tmp_path / f"split{k}.csv"
+        pd.DataFrame(rows, columns=["item_id", "annotator_id", "label"]).to_csv(p, index=False)
+        paths.append(p)
+    with pytest.raises(InputError, match="--duplicates keep"):
+        load_ratings(paths)
+    kept = load_ratings(paths, duplicates="keep")
+    assert kept.n_ratings == 4 * (40 + 30)
+    assert kept.n_items == 40  # ids 1..30 shared: what the user asked for

@@ -103,8 +103,10 @@ def add_input_arguments(
     g.add_argument(
         "--duplicates",
         choices=DUPLICATE_POLICIES,
-        default="keep",
-        help="an annotator rating a clip twice: keep both, keep the last, or stop (default: keep)",
+        default=None,
+        help="an annotator rating a clip twice: keep both, keep the last, or stop (default: "
+        "keep, except that files sharing many annotator/clip pairs are refused until this "
+        "is given)",
     )
     g.add_argument(
         "--inconsistent",

@@ -375,7 +375,7 @@ def _save_recipe(args, ann, report: dict) -> None:
         "sep": args.sep,
         "multi_sep": getattr(args, "multi_sep", None),
         "fold_case": getattr(args, "fold_case", False),
-        "duplicates": args.duplicates if args.duplicates != "keep" else None,
+        "duplicates": args.duplicates if args.duplicates not in (None, "keep") else None,
         "inconsistent": args.inconsistent if args.inconsistent != "flag" else None,
         "unknown": args.unknown if args.unknown != "error" else None,
     }

@@ -408,7 +408,7 @@ def read_ratings(
     label_cols=None,
     taxonomy=None,
     categories=None,
-    duplicates: str = "keep",
+    duplicates: str | None = "keep",
     inconsistent: str = "flag",
     unknown: str = "error",
     sep: str | None = None,
@@ -477,7 +477,7 @@ def read_ratings(
         label_cols=label_cols,
         taxonomy=taxonomy,
         categories=categories,
-        duplicates=duplicates,
+        duplicates=duplicates or "keep",  # None: the CLI default
         inconsistent=inconsistent,
         unknown=unknown,
     )

@@ -54,7 +54,7 @@ def load_ratings(
     label_cols=None,
     taxonomy=None,
     categories=None,
-    duplicates: str = "keep",
+    duplicates: str | None = None,
     inconsistent: str = "flag",
     unknown: str = "error",
     multi_sep: str | None = None,
@@ -88,7 +88,9 @@ def load_ratings(
         See :func:`raer_agreement.io.long.annotations_from_long`.
         ``annotator_col`` may name several columns: in a table they are the
         rater columns of a wide reading (``item_col`` the id, the other
-        columns item metadata).
+        columns item metadata).  ``duplicates=None`` (the default) is
+        ``"keep"`` within a file; across files it refuses a large overlap of
+        annotator/clip pairs (ids that restart per file) until given.
     multi_sep : str, optional
         Separator of multi-select answers in one label cell (line breaks always
         are): such columns become one binary scheme per option.
@@ -145,7 +147,7 @@ def load_ratings(
         label_cols=label_cols,
         taxonomy=taxonomy,
         categories=categories,
-        duplicates=duplicates,
+        duplicates=duplicates or "keep",
         inconsistent=inconsistent,
         unknown=unknown,
     )
@@ -164,7 +166,7 @@ def load_ratings(
         for p in paths
     ]
     _check_same_schemes(parts, paths)
-    ann = parts[0] if len(parts) == 1 else _concat(parts, duplicates=duplicates)
+    ann = parts[0] if len(parts) == 1 else _concat(parts, duplicates=duplicates, paths=paths)
     meta = load_clips(clips) if clips is not None else None
     return attach_metadata(ann, meta)
 
@@ -1043,8 +1045,17 @@ def _check_same_schemes(parts: Sequence[Annotations], paths: Sequence[Path]) -> 
                 )
 
 
-def _concat(parts: Sequence[Annotations], *, duplicates: str) -> Annotations:
-    """Merge annotations read from several files (ids united by name)."""
+def _concat(
+    parts: Sequence[Annotations], *, duplicates: str | None, paths: Sequence[Path] = ()
+) -> Annotations:
+    """Merge annotations read from several files (ids united by name).
+
+    Under the default policy (``duplicates=None``), files that rate the same
+    annotator/clip pairs for a fifth of the smaller file's ratings or more are
+    refused: their clip ids restart in each file (``1, 2, ...``), or they are
+    two rounds of one panel; ``--duplicates keep`` says they are repeated
+    ratings.
+    """
     schemes = list(dict.fromkeys(s for p in parts for s in p.schemes))
     taxes = [p.taxonomy for p in parts]
     if all(t == taxes[0] for t in taxes):
@@ -1083,6 +1094,14 @@ def _concat(parts: Sequence[Annotations], *, duplicates: str) -> Annotations:
         - len(np.unique(key))
         - sum(p.n_ratings - len(np.unique(p.item * p.n_annotators + p.annotator)) for p in parts)
     )
+    smallest = min(p.n_ratings for p in parts)
+    if duplicates is None and n_rep >= max(10, 0.2 * smallest):
+        names = name_list([Path(x).name for x in paths], 3) if paths else "the input files"
+        raise InputError(
+            f"{n_rep} annotator/clip pairs are rated in more than one of {names}: clip ids "
+            "that restart per file, or two rounds of one panel? Read the files apart, or pass "
+            "--duplicates keep (repeated ratings)"
+        )
     if n_rep > 0:
         if duplicates == "error":
             raise InputError(
