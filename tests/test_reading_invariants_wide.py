@@ -227,3 +227,22 @@ def test_files_whose_clip_ids_restart_are_refused_until_duplicates_is_given(tmp_
     kept = load_ratings(paths, duplicates="keep")
     assert kept.n_ratings == 4 * (40 + 30)
     assert kept.n_items == 40  # ids 1..30 shared: what the user asked for
+
+
+def test_a_column_of_the_clips_own_text_is_not_the_label(tmp_path):
+    """DICES-like: each conversation's reply text sits on every rating row; the
+    default label column would be the text (one value per item)."""
+    rng = np.random.default_rng(5)
+    rows = [
+        (f"c{i}", f"r{a}", f"reply number {i}, which the bot gave", str(rng.choice(["Yes", "No"])))
+        for i in range(40)
+        for a in range(5)
+    ]
+    path = tmp_path / "dices.csv"
+    pd.DataFrame(rows, columns=["item_id", "rater_id", "response", "Q_overall"]).to_csv(
+        path, index=False
+    )
+    with pytest.raises(InputError, match="--label-col"):
+        load_ratings(path, label_cols="response")
+    ann = load_ratings(path, label_cols="Q_overall")
+    assert (ann.n_items, ann.n_annotators, ann.n_ratings) == (40, 5, 200)

@@ -105,7 +105,7 @@ def check_reading(
         shape = dataclasses.replace(shape, columns_named=True)
     problem = shape_problem(shape, layout)
     if problem is None and not declared:
-        problem = _text_problem(ann, layout) or _case_problem(ann)
+        problem = _text_problem(ann, layout) or _item_text_problem(ann) or _case_problem(ann)
     if problem is not None:
         raise InputError(f"{problem}; {INSPECT_HINT}", path=path)
     single = shape.single_share
@@ -254,6 +254,36 @@ def _text_problem(ann: Annotations, layout: str | None) -> str | None:
             return (
                 f"scheme {scheme!r} has {q} distinct labels for {rated} ratings ({shown}, ...): "
                 f"text or ids, not labels; {hint}"
+            )
+    return None
+
+
+def _item_text_problem(ann: Annotations) -> str | None:
+    """A "label" column that describes the item (its text, its reply): many
+    distinct values, and every item rated twice or more has one value only.
+
+    Raters disagree somewhere; a clip's own text never varies across its
+    ratings.  Twenty values at least, and at least a third as many values as
+    such items, so that a small label set with perfect agreement passes.
+    """
+    multi = np.bincount(ann.item, minlength=ann.n_items) >= 2
+    if multi.sum() < 10:
+        return None
+    for scheme in ann.schemes:
+        codes = ann.labels[scheme]
+        rated = codes >= 0
+        item, lab = ann.item[rated], codes[rated]
+        q = len(np.unique(lab))
+        if q < 20 or q < multi.sum() / 3:
+            continue
+        width = ann.n_categories(scheme)
+        pairs = np.unique(item * width + lab)  # distinct (item, label)
+        per_item = np.bincount(pairs // width, minlength=ann.n_items)
+        if (per_item[multi] <= 1).all():
+            return (
+                f"scheme {scheme!r} has {q} distinct labels and one per clip on each of the "
+                f"{int(multi.sum())} clips rated twice or more: the column describes the clip "
+                "(its text), not a rating; choose the label column with --label-col"
             )
     return None
 
