@@ -162,6 +162,19 @@ def _mutations(case: Case, rng: np.random.Generator) -> list[Case]:
     if case.name == "wide":
         group = f.assign(item_id=[f"group_{k // 3}" for k in range(len(f))])
         out.append(replace(case, name="wide+repeated_ids", frame=group))
+        # a clip's own columns beside the raters: its split, its number of ratings
+        split = [str(x) for x in rng.choice(["train", "dev", "test"], len(f))]
+        out.append(replace(case, name="wide+split", frame=f.assign(split=split)))
+        raters = [c for c in f.columns if c != "item_id"]
+        n_filled = (f[raters] != "").sum(axis=1).astype(str)
+        out.append(replace(case, name="wide+n_ratings", frame=f.assign(n_ratings=n_filled)))
+        # raters only, no id column: one item per row
+        out.append(replace(case, name="wide+no_id", frame=f[raters]))
+    if labels and case.name in ("long", "wide"):
+        # a missing-value mark in some rated cells: a class or no rating? Only a
+        # refusal is right (no counts are expected)
+        star = _mutate_labels(case, lambda s: s.where((s.index % 7 != 3) | (s == ""), "*"))
+        out.append(replace(case, name=case.name + "+star", frame=star, expected=("refused",)))
     return out
 
 

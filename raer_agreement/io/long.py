@@ -451,8 +451,28 @@ def _label_values(column: pd.Series, distinct, declared, col: str, path, book=No
                     column=col,
                 )
     if declared is None and labels:
+        _refuse_marks(codes, values, col, path)
         values = _numeric_scale(codes, values, col, path, book)
     return codes, values
+
+
+def _refuse_marks(codes: np.ndarray, values: np.ndarray, col: str, path) -> None:
+    """Refuse a label of punctuation only (``*``, ``?``, ``-``, ``.``): no class
+    name, but the missing-value marks of many tools (Krippendorff's ``*``)."""
+    counts = np.bincount(codes, minlength=len(values))
+    marks = [
+        (str(v), int(counts[k]))
+        for k, v in enumerate(values)
+        if v is not None and counts[k] and not any(ch.isalnum() for ch in str(v))
+    ]
+    if marks:
+        shown = ", ".join(f"{t!r} ({n} cells)" for t, n in marks[:3])
+        raise InputError(
+            f"label(s) of punctuation only, {shown}: a missing-value mark? Pass --na-values "
+            f"{','.join(t for t, _ in marks)} to read it as missing, or --categories to keep it",
+            path=path,
+            column=col,
+        )
 
 
 def _as_number(text: str) -> float | None:
