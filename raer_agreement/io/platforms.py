@@ -448,8 +448,8 @@ def appen_to_long(table, choices: ColumnChoices | None = None) -> LongForm:
     cols = list(frame.columns)
     if "_worker_id" not in cols and choices.annotator is None:
         raise InputError(
-            "a Figure Eight / Appen aggregated report: one aggregated answer per unit, no "
-            "per-worker judgments; download the full report (a row per judgment, _worker_id)",
+            "a Figure Eight / Appen aggregated report: one answer per unit, no per-worker "
+            "judgments; download the full report (a row per judgment)",
             path=path,
             line=1,
         )
