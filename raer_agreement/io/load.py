@@ -32,7 +32,7 @@ from .long import (
     parse_label_cols,
 )
 from .policies import FORMATS
-from .readers import READERS, Reader, platform_of, resolve
+from .readers import READERS, Reader, looks_like_json_lines, platform_of, records_reader, resolve
 from .tables import (
     read_delimited,
     read_header,
@@ -270,6 +270,10 @@ def _pick_reader(source: Source, format: str) -> Reader:
         return READERS[format]
     suffix = source.path.suffix.lower()
     by_suffix = next((r for r in READERS.values() if suffix in r.suffixes), None)
+    if by_suffix is None or by_suffix.kind == "json":
+        # JSON Lines are told by their content (.manifest, .txt, a .json of lines)
+        if looks_like_json_lines(_head(source)):
+            by_suffix = records_reader()
     if by_suffix is None:
         _refuse_list_file(source)
         return READERS["long"]
@@ -281,6 +285,15 @@ def _pick_reader(source: Source, format: str) -> Reader:
         ):
             return reader
     return by_suffix
+
+
+def _head(source: Source, size: int = 65536) -> str:
+    """The first whole lines of a file (at most ``size`` bytes), decoded leniently."""
+    with open(source.path, "rb") as f:
+        data = f.read(size + 1)
+    if len(data) > size:
+        data = data[: data.rfind(b"\n", 0, size) + 1]
+    return data.decode(source.encoding or "utf-8", errors="replace")
 
 
 def _refuse_list_file(source: Source) -> None:
@@ -365,7 +378,12 @@ def read_records(source: Source, ro: ReadOptions) -> Annotations:
 
 def read_prodigy(source: Source, ro: ReadOptions) -> Annotations:
     records, lines = source.records()
-    lf = platforms.prodigy_to_long(records, lines, str(source.path))
+    choices = platforms.ColumnChoices(
+        ro.opts.get("item_col"),
+        ro.opts.get("annotator_col"),
+        parse_label_cols(ro.opts.get("label_cols")),
+    )
+    lf = platforms.prodigy_to_long(records, lines, str(source.path), choices)
     opts = _platform_opts(ro.opts)
     return _from_longform(lf, str(source.path), "item", opts, _note("prodigy", ro.format))
 
@@ -981,6 +999,8 @@ def _is_binary(series: pd.Series) -> bool:
 
 def _from_longform(lf, path: str, item_col: str, opts: dict, *notes: str) -> Annotations:
     opts = {**opts, "item_col": item_col}
+    if lf.schemes and opts.get("label_cols") is None:
+        opts["label_cols"] = list(lf.schemes)
     if lf.categories and opts.get("label_cols") is None:
         # the export declares its schemes and their categories (Prodigy's options)
         opts["label_cols"] = list(lf.categories)

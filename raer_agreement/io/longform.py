@@ -29,3 +29,6 @@ class LongForm:
     #: categories the export itself declares (``{scheme: [category, ...]}``), such as
     #: the options of a Prodigy choice task; used when the caller declares none
     categories: dict | None = None
+    #: the scheme columns of ``frame`` when the reader names them (several
+    #: answer fields, or a scheme the user named); None: the long reader finds them
+    schemes: list | None = None

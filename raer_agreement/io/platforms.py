@@ -16,7 +16,7 @@ toloka     Toloka pool downloads (``INPUT:*, OUTPUT:*, GOLDEN:*,
 appen      Figure Eight / Appen full reports (``_unit_id, _worker_id,
            _tainted, _golden, <field>, <field>_gold``)
 prodigy    Prodigy ``db-out`` JSON Lines (``_input_hash, _annotator_id,
-           answer, accept``)
+           answer, accept``): choice and binary (accept/reject) views
 lewidi     per-item JSON with comma-joined ``annotators`` and
            ``annotations`` (the LeWiDi shared-task layout)
 ========== ============================================================
@@ -24,12 +24,13 @@ lewidi     per-item JSON with comma-joined ``annotators`` and
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, name_list
 from ..ledger import LedgerEntry
 from ..taxonomy import NA_STRINGS, default_taxonomy
 from .long import LABEL_COLUMNS, find_column
@@ -44,6 +45,8 @@ __all__ = [
     "lewidi_to_long",
     "looks_like_prodigy",
     "looks_like_lewidi",
+    "looks_like_groundtruth",
+    "read_groundtruth",
     "labelstudio_answer",
     "labelstudio_frame",
 ]
@@ -111,17 +114,54 @@ class ColumnChoices:
 
     def answers(self, frame, prefix, path, lines, notes) -> dict:
         """The chosen label columns as ``{scheme: Series}``, else the platform's
-        own answer fields (:func:`_answer_schemes`)."""
+        own answer fields (:func:`_answer_schemes`).
+
+        A named column may be given in full (``Answer.sentiment.label``), or by
+        the answer's name (``sentiment``: the column without the platform's
+        prefix and MTurk's ``.label`` suffix), or name a one-hot group
+        (``sentiment`` for ``Answer.sentiment.positive`` ...).  A named
+        column is one scheme of its own values: naming each ``.on`` box reads
+        checkboxes as one binary scheme each.
+        """
         if not self.labels:
             return _answer_schemes(frame, prefix, path, lines, notes)
-        return {scheme: _column(frame, col, path) for col, scheme in self.schemes(prefix).items()}
+        out = {}
+        groups = None
+        for col, scheme in self.labels.items():
+            found = _find_answer(frame, col, prefix)
+            if found is not None:
+                short = found.removeprefix(prefix).removesuffix(".label").removesuffix(".on")
+                out[scheme or short] = frame[found]
+                continue
+            if groups is None:
+                groups = _answer_groups(frame, prefix)
+            spec = groups.get(col.removeprefix(prefix))
+            if not isinstance(spec, list):
+                raise InputError(
+                    f"no such column; the answer columns are: "
+                    f"{name_list([c for c in frame.columns if c.startswith(prefix)], 5)}",
+                    path=path,
+                    line=1,
+                    column=col,
+                )
+            out[scheme or col.removeprefix(prefix)] = _one_hot(frame, spec, path, lines, notes)
+        return out
+
+
+def _find_answer(frame: pd.DataFrame, name: str, prefix: str) -> str | None:
+    """The column a user's ``--label-col`` names: itself, or the platform's
+    answer field of that name (``sentiment`` -> ``Answer.sentiment.label``)."""
+    for candidate in (name, f"{prefix}{name}", f"{prefix}{name}.label", f"{prefix}{name}.on"):
+        if candidate in frame.columns:
+            return candidate
+    return None
 
 
 def _column(frame: pd.DataFrame, name: str, path: str) -> pd.Series:
-    """``frame[name]``, or one line naming the missing column and the columns."""
+    """``frame[name]``, or one line naming the missing column and a few columns."""
     if name not in frame.columns:
         raise InputError(
-            f"no such column; columns are: {', '.join(map(str, frame.columns))}",
+            f"no such column; columns are: {name_list(list(map(str, frame.columns)), 6)}",
             path=path,
             line=1,
             column=name,
@@ -129,54 +169,128 @@ def _column(frame: pd.DataFrame, name: str, path: str) -> pd.Series:
     return frame[name]
 
 
+#: names of answer fields that hold a worker's free text (a comment box), not a label
+_FREE_TEXT_NAME = re.compile(
+    r"(^|[._ -])(comments?|feedback|notes?|remarks?|explanation|reason(ing)?|rationale|"
+    r"justification|suggestions?|free_?text)$",
+    re.IGNORECASE,
+)
+
+
+def _values(series: pd.Series) -> set:
+    return set(series.astype("string").str.strip().str.casefold().dropna()) - {""}
+
+
+def _free_text(frame: pd.DataFrame, column: str) -> str | None:
+    """Why an answer field holds free text and not a label, None when it may be
+    a label: a comment box by its name, or nearly every answer different (more
+    than 20 distinct values and more than half as many as answers)."""
+    name = str(column)
+    if _FREE_TEXT_NAME.search(name):
+        return "a free-text field by its name"
+    n_values = len(_values(frame[column]))
+    if n_values > max(20, 0.5 * (~_blank(frame[column])).sum()):
+        return f"free text ({n_values} distinct answers)"
+    return None
+
+
+def _answer_groups(frame: pd.DataFrame, prefix: str) -> dict:
+    """The answer fields under ``prefix``: ``{name: column}`` for a field read
+    as it is, ``{name: [(option, column), ...]}`` for a one-hot group.
+
+    A ``true``/``false`` field named ``<group>.<option>`` (MTurk's
+    ``Answer.sentiment.positive``), or a radio button ``<option>.on`` /
+    ``<group>.<option>.on`` (crowd-html's ``crowd-radio-button``, whose
+    output column is ``Answer.<name>.on``), is one option of a group; bare
+    ``.on`` buttons form one group named ``label``.  A group of one option
+    (a lone checkbox) is a field of its own ``true``/``false`` values.
+    """
+    out: dict = {}
+    for c in [c for c in frame.columns if str(c).startswith(prefix)]:
+        name = str(c)[len(prefix) :]
+        values = _values(frame[c])
+        if values and values <= {"true", "false"} and name.endswith(".on"):
+            head, _, option = name[: -len(".on")].rpartition(".")
+            out.setdefault(head or "label", []).append((option, c))
+            continue
+        head, _, option = name.rpartition(".")
+        if head and values and values <= {"true", "false"}:
+            out.setdefault(head, []).append((option, c))
+        else:
+            out[name] = c
+    for name, spec in list(out.items()):
+        if isinstance(spec, list) and len(spec) == 1:
+            del out[name]
+            out[spec[0][1][len(prefix) :]] = spec[0][1]
+    return out
+
+
+def _one_hot(frame: pd.DataFrame, spec: list, path: str, lines: np.ndarray, notes: list):
+    """One label per row from a one-hot group: the option whose column is true.
+
+    A row with no true option is a missing rating (counted in the ledger with
+    the other empty answers): a radio group need not be ``required``, and a
+    worker who submits without choosing gave no answer, which is what a
+    missing rating is; refusing the file for it would leave no way through.
+    A row with two or more true options is refused, naming its line: the
+    buttons are then checkboxes (a multi-label answer), which one categorical
+    label cannot hold, and guessing one of them would be a wrong reading.
+    """
+    flags = np.column_stack(
+        [
+            frame[c].astype("string").str.strip().str.casefold().eq("true").fillna(False)
+            for _, c in spec
+        ]
+    )
+    n_true = flags.sum(axis=1)
+    cols = ", ".join(str(c) for _, c in spec)
+    if (n_true > 1).any():
+        k = int(np.flatnonzero(n_true > 1)[0])
+        raise InputError(
+            f"{int(n_true[k])} of the one-hot answers {name_list([c for _, c in spec], 4)} are "
+            "true (checkboxes: a multi-label answer); read each as its own scheme with "
+            "--label-col COL (repeated)",
+            path=path,
+            line=int(lines[k]),
+        )
+    names = np.array([t for t, _ in spec] + [None], dtype=object)
+    none = int((n_true == 0).sum())
+    notes.append(
+        f"one-hot answers {cols} read as one label, the option whose column is true "
+        f"({', '.join(t for t, _ in spec)})"
+        + (f"; {none} answer(s) with none true are missing ratings" if none else "")
+    )
+    return pd.Series(names[np.where(n_true == 1, flags.argmax(axis=1), len(spec))], dtype=object)
+
+
 def _answer_schemes(
     frame: pd.DataFrame, prefix: str, path: str, lines: np.ndarray, notes: list
 ) -> dict:
     """Label columns of a platform export: ``{scheme: Series of labels}``.
 
-    One-hot boolean groups (MTurk's ``Answer.sentiment.positive`` = true)
-    become one scheme whose label is the true member.  Free-text fields
-    beside the answers (a comment box: nearly every value distinct) are not
-    labels; they are named in ``notes``.
+    One-hot boolean groups (:func:`_answer_groups`) become one scheme whose
+    label is the true member (:func:`_one_hot`).  Free-text fields beside
+    the answers (:func:`_free_text`: a comment box) are not labels; they are
+    named in ``notes``.  One scheme left is the ``label``.
     """
-    cols = [c for c in frame.columns if c.startswith(prefix)]
-    if not cols:
+    groups = _answer_groups(frame, prefix)
+    if not groups:
         raise InputError(f"no {prefix}* answer column", path=path, line=1)
-    groups: dict = {}
-    for c in cols:
-        name = c[len(prefix) :]
-        head, _, tail = name.rpartition(".")
-        values = set(frame[c].astype("string").str.strip().str.casefold().dropna()) - {""}
-        if head and values and values <= {"true", "false"}:
-            groups.setdefault(head, []).append((tail, c))
-        elif len(cols) > 1 and len(values) > max(20, 0.5 * (~_blank(frame[c])).sum()):
-            notes.append(f"{c} ignored: free text (nearly every answer differs), not a label")
-        else:
-            groups[name] = c
     out = {}
     for name, spec in groups.items():
-        scheme = name.removesuffix(".label") if isinstance(spec, str) else name
-        if isinstance(spec, str):
-            out[scheme] = frame[spec]
+        if isinstance(spec, list):
+            out[name] = _one_hot(frame, spec, path, lines, notes)
             continue
-        flags = np.column_stack(
-            [
-                frame[c].astype("string").str.strip().str.casefold().eq("true").fillna(False)
-                for _, c in spec
-            ]
-        )
-        n_true = flags.sum(axis=1)
-        if (n_true > 1).any():
-            k = int(np.flatnonzero(n_true > 1)[0])
-            raise InputError(
-                f"more than one of the one-hot answers {', '.join(c for _, c in spec)} is true "
-                "(a multi-label answer); read each with --label-col",
-                path=path,
-                line=int(lines[k]),
-            )
-        names = np.array([t for t, _ in spec] + [None], dtype=object)
-        out[scheme] = pd.Series(
-            names[np.where(n_true == 1, flags.argmax(axis=1), len(spec))], dtype=object
+        why = _free_text(frame, spec) if len(groups) > 1 else None
+        if why is not None:
+            notes.append(f"{spec} ignored: {why}, not a label (--label-col reads it)")
+            continue
+        out[name.removesuffix(".label")] = frame[spec]
+    if not out:
+        raise InputError(
+            f"every {prefix}* field holds free text, none a label: name it with --label-col",
+            path=path,
+            line=1,
         )
     if len(out) == 1:
         return {"label": next(iter(out.values()))}
@@ -233,7 +347,17 @@ def mturk_to_long(table, choices: ColumnChoices | None = None) -> LongForm:
         )
     answers = list(choices.labels) or [c for c in frame.columns if c.startswith("Answer.")]
     notes.insert(0, f"mturk: {item_note}, annotator = {worker}, label from {', '.join(answers)}")
-    return _finish(long, ~rejected, lines, entries, notes)
+    return _named_schemes(_finish(long, ~rejected, lines, entries, notes), schemes)
+
+
+def _named_schemes(lf: LongForm, schemes: dict) -> LongForm:
+    """Tell the long reader which columns are the schemes, unless it finds them
+    by itself: the one scheme ``label``, or schemes of the default taxonomy
+    (which it then applies)."""
+    known = set(default_taxonomy().scheme_names)
+    if list(schemes) != ["label"] and not set(schemes) <= known:
+        lf.schemes = list(schemes)
+    return lf
 
 
 def toloka_to_long(table, choices: ColumnChoices | None = None) -> LongForm:
@@ -300,7 +424,7 @@ def toloka_to_long(table, choices: ColumnChoices | None = None) -> LongForm:
         )
     outputs = ", ".join(list(choices.labels) or [c for c in cols if c.startswith("OUTPUT:")])
     notes.insert(0, f"toloka: item = {item_name}, annotator = {worker}, label from {outputs}")
-    return _finish(long, keep, lines, entries, notes, gold)
+    return _named_schemes(_finish(long, keep, lines, entries, notes, gold), schemes)
 
 
 def appen_to_long(table, choices: ColumnChoices | None = None) -> LongForm:
@@ -310,12 +434,25 @@ def appen_to_long(table, choices: ColumnChoices | None = None) -> LongForm:
     columns that have a ``<field>_gold`` twin (or the ``choices``).  Tainted
     judgments (``_tainted`` true) are ledger entries, not ratings; the
     ``<field>_gold`` values of golden units are gold labels.
+
+    The *aggregated* report (one row per unit: ``_trusted_judgments``,
+    ``<field>:confidence``, no ``_worker_id``) holds the platform's consensus,
+    not the judgments: it is refused, asking for the full report (reading its
+    one answer per unit as anonymous votes would compute agreement from one
+    vote per item).
     """
     choices = choices or ColumnChoices()
     frame, path = table.frame, table.path
     n = len(frame)
     lines = _lines(table, n)
     cols = list(frame.columns)
+    if "_worker_id" not in cols and choices.annotator is None:
+        raise InputError(
+            "a Figure Eight / Appen aggregated report: one answer per unit, no per-worker "
+            "judgments; download the full report (a row per judgment)",
+            path=path,
+            line=1,
+        )
     answers = list(choices.labels) or [
         c for c in cols if not c.startswith("_") and f"{c}_gold" in cols
     ]
@@ -390,27 +527,103 @@ def looks_like_prodigy(record: dict) -> bool:
     return "_input_hash" in record and "answer" in record
 
 
-def prodigy_to_long(records: list, lines: np.ndarray, path: str) -> LongForm:
+def _is_choice_task(record: dict) -> bool:
+    """A record of a choice interface: it lists ``options`` or ``accept``."""
+    return bool(record.get("options")) or isinstance(record.get("accept"), list)
+
+
+def _prodigy_field(name, what: str, default: str) -> str:
+    if name is None:
+        return default
+    if not isinstance(name, str):
+        raise InputError(f"Prodigy records take one {what} field; got {name!r}")
+    return name
+
+
+def prodigy_to_long(
+    records: list, lines: np.ndarray, path: str, choices: ColumnChoices | None = None
+) -> LongForm:
     """Prodigy ``db-out`` records to the long form.
 
     Item ``_input_hash``; annotator ``_annotator_id`` (else ``_session_id``);
-    label ``accept[0]`` for choice interfaces, else ``label``.  The tasks'
-    ``options`` are the declared categories.  When some answer accepts more
-    than one option (a ``choice_style: multiple`` task), the data are
-    multi-label: each option becomes one binary scheme (1 = accepted).
-    Answers ``reject`` or ``ignore`` and empty choices are ledger entries.
+    ``choices.item`` and ``choices.annotator`` name other fields.  What the
+    label is depends on the interface:
+
+    * choice interfaces (records with ``options`` or an ``accept`` list): the
+      label is ``accept[0]`` and the tasks' ``options`` are the declared
+      categories.  When some answer accepts more than one option (a
+      ``choice_style: multiple`` task), the data are multi-label: each option
+      becomes one binary scheme (1 = accepted).  Answers ``reject`` or
+      ``ignore`` and empty choices are ledger entries.
+    * binary interfaces (``classification``, ``binary``: no record has
+      ``options`` or ``accept``): the annotator answers whether the task's
+      ``label`` applies, so ``answer`` is the label, ``accept`` a yes and
+      ``reject`` a no (categories ``accept, reject``), one scheme per
+      distinct ``label`` when the tasks ask about several (``label`` when
+      they ask about one); ``ignore`` (the annotator skipped) is a ledger
+      entry, a missing rating.
+
+    ``--label-col answer`` asks for the binary reading, ``--label-col
+    accept`` for the choice reading; other fields are refused (``--format
+    jsonl`` reads the records as a plain long table).
+
+    Parameters
+    ----------
+    records : list of dict, length n
+    lines : array of int, shape (n,)
+        The file line of each record.
+    path : str
+    choices : ColumnChoices, optional
+        Columns the user named.
+
+    Returns
+    -------
+    LongForm
+
+    Examples
+    --------
+    >>> recs = [{"_input_hash": 1, "_annotator_id": a, "label": "POS", "answer": v}
+    ...         for a, v in [("x", "accept"), ("y", "reject"), ("z", "ignore")]]
+    >>> lf = prodigy_to_long(recs, [1, 2, 3], "db.jsonl")
+    >>> lf.frame["label"].tolist(), lf.categories
+    (['accept', 'reject'], {'label': ['accept', 'reject']})
     """
+    choices = choices or ColumnChoices()
     n = len(records)
     lines = np.asarray(lines)
+    item_field = _prodigy_field(choices.item, "item", "_input_hash")
+    who_field = _prodigy_field(choices.annotator, "annotator", "_annotator_id")
+    named = list(choices.labels)
+    if len(named) > 1 or (named and named[0] not in ("answer", "accept")):
+        raise InputError(
+            f"--label-col {named[0] if len(named) == 1 else ', '.join(named)}: a Prodigy answer is "
+            "'answer' (binary accept/reject) or 'accept' (choices); --format jsonl reads the "
+            "records as a plain table",
+            path=path,
+            line=1,
+        )
     item: list = []
     ann: list = []
-    accepted: list[list[str] | None] = []
+    for r in records:
+        item.append(None if r.get(item_field) is None else str(r[item_field]))
+        who = r.get(who_field, r.get("_session_id") if choices.annotator is None else None)
+        ann.append(None if who is None else str(who))
     answer = np.array([str(r.get("answer", "")) for r in records], dtype=object)
+    choice = [_is_choice_task(r) for r in records]
+    binary = named == ["answer"] or (not named and not any(choice))
+    if binary:
+        return _prodigy_binary(records, item, ann, answer, lines, path, (item_field, who_field))
+    if not named and not all(choice):
+        k = choice.index(False)
+        raise InputError(
+            "Prodigy records mix choice answers ('accept' lists) and binary accept/reject "
+            "answers; read them separately, or choose with --label-col accept|answer",
+            path=path,
+            line=int(lines[k]),
+        )
+    accepted: list[list[str] | None] = []
     options: dict = {}
     for r in records:
-        item.append(None if r.get("_input_hash") is None else str(r["_input_hash"]))
-        who = r.get("_annotator_id", r.get("_session_id"))
-        ann.append(None if who is None else str(who))
         for o in r.get("options") or ():
             if isinstance(o, dict) and o.get("id") is not None:
                 options.setdefault(str(o["id"]), None)
@@ -429,6 +642,7 @@ def prodigy_to_long(records: list, lines: np.ndarray, path: str) -> LongForm:
             keep &= ~m
     multi = np.array([a is not None and len(a) > 1 for a in accepted]) & keep
     frame = {"item": item, "annotator": ann}
+    who = f"item = {item_field}, annotator = {who_field}"
     if multi.any():
         # an empty accept list is an answer here: no option applies
         names = list(options) or sorted({o for a in accepted if a for o in a})
@@ -436,7 +650,7 @@ def prodigy_to_long(records: list, lines: np.ndarray, path: str) -> LongForm:
             frame[o] = ["1" if a is not None and o in a else "0" for a in accepted]
         categories: dict | None = {o: ["0", "1"] for o in names}
         notes = [
-            "prodigy: item = _input_hash, annotator = _annotator_id; "
+            f"prodigy: {who}; "
             f"{int(multi.sum())} answer(s) accept several options: multi-label data, one "
             f"binary scheme per option ({', '.join(names)})"
         ]
@@ -447,12 +661,104 @@ def prodigy_to_long(records: list, lines: np.ndarray, path: str) -> LongForm:
             entries.append(_entry("empty_answer", m, lines, "accepted with no option chosen"))
             keep &= ~m
         categories = {"label": list(options)} if options else None
-        notes = ["prodigy: item = _input_hash, annotator = _annotator_id, label = accept[0]"]
+        notes = [f"prodigy: {who}, label = accept[0]"]
         if options:
             notes.append(f"prodigy: categories from the tasks' options ({', '.join(options)})")
     lf = _finish(pd.DataFrame(frame, dtype=object), keep, lines, entries, notes)
     lf.categories = categories
     return lf
+
+
+#: the answers of Prodigy's binary interfaces that are ratings, in category order
+_BINARY_ANSWERS = ("accept", "reject")
+
+
+def _prodigy_binary(records, item, ann, answer, lines, path, fields) -> LongForm:
+    """The binary reading of :func:`prodigy_to_long`: ``answer`` is the label."""
+    n = len(records)
+    asked = [None if r.get("label") is None else str(r["label"]) for r in records]
+    labels = list(dict.fromkeys(a for a in asked if a is not None))
+    keep = np.ones(n, bool)
+    entries = []
+    m = answer == "ignore"
+    if m.any():
+        entries.append(
+            _entry("answer_ignore", m, lines, "Prodigy answer 'ignore' (skipped): no rating")
+        )
+        keep &= ~m
+    other = keep & ~np.isin(answer, _BINARY_ANSWERS)
+    if other.any():
+        k = int(np.flatnonzero(other)[0])
+        raise InputError(
+            "a Prodigy binary answer must be accept, reject or ignore",
+            path=path,
+            line=int(lines[k]),
+            column="answer",
+            value=str(records[k].get("answer")),
+        )
+    frame: dict = {"item": item, "annotator": ann}
+    if len(labels) <= 1:
+        schemes = {"label": np.ones(n, bool)}
+    else:
+        # each task asks whether its label applies: one yes/no scheme per label
+        schemes = {lab: np.array([a == lab for a in asked]) for lab in labels}
+        m = keep & np.array([a is None for a in asked])
+        if m.any():
+            entries.append(_entry("no_label", m, lines, "binary answer with no 'label' asked"))
+            keep &= ~m
+    for s, mine in schemes.items():
+        frame[s] = np.where(mine, answer, None)
+    asked_about = f" to the task's label {labels[0]!r}" if len(labels) == 1 else ""
+    notes = [
+        f"prodigy: item = {fields[0]}, annotator = {fields[1]}; binary answers (no choice "
+        f"options): label = answer, accept = yes and reject = no{asked_about}"
+        + (f", one scheme per label ({name_list(labels, 6)})" if len(labels) > 1 else "")
+    ]
+    lf = _finish(pd.DataFrame(frame, dtype=object), keep, lines, entries, notes)
+    lf.categories = {s: list(_BINARY_ANSWERS) for s in schemes}
+    return lf
+
+
+def looks_like_groundtruth(record: dict) -> bool:
+    """A record of a SageMaker Ground Truth output manifest: a ``source`` or
+    ``source-ref`` and a ``<job>-metadata`` object naming the labeling job."""
+    if not ("source" in record or "source-ref" in record):
+        return False
+    return any(
+        k.endswith("-metadata")
+        and isinstance(v, dict)
+        and ("job-name" in v or str(v.get("type", "")).startswith("groundtruth/"))
+        for k, v in record.items()
+    )
+
+
+def read_groundtruth(source, options):
+    """Refuse a SageMaker Ground Truth output manifest, saying why.
+
+    The output manifest holds, per data object, one label consolidated from
+    the workers' answers (``<job>`` and ``<job>-metadata``) and no answer of
+    any single worker, so no agreement can be computed from it; reading it
+    as a table would make the JSON fragments categories.
+
+    Raises
+    ------
+    InputError
+        Always: one line naming the labeling job and where the per-worker
+        answers are.
+    """
+    records, lines = source.records()
+    meta = next(
+        (v for k, v in records[0].items() if k.endswith("-metadata") and isinstance(v, dict)),
+        {},
+    )
+    job = str(meta.get("job-name", "")).rpartition("/")[2]
+    raise InputError(
+        f"a SageMaker Ground Truth output manifest{f' (job {job!r})' if job else ''}: "
+        "consolidated labels only, no per-worker labels (those are in its "
+        "annotations/worker-response/ files)",
+        path=source.path,
+        line=int(lines[0]),
+    )
 
 
 def looks_like_lewidi(data) -> bool:

@@ -36,6 +36,8 @@ __all__ = [
     "platform_of",
     "resolve",
     "format_help",
+    "looks_like_json_lines",
+    "records_reader",
 ]
 
 #: how a file is parsed before a reader sees it
@@ -120,6 +122,62 @@ def platform_of(columns: Iterable[str]) -> str | None:
     return None
 
 
+def looks_like_json_lines(head: str, *, min_lines: int = 2, max_lines: int = 5) -> bool:
+    r"""True when a text is JSON Lines: its first non-blank lines (up to
+    ``max_lines``, at least ``min_lines`` of them) each hold one JSON object.
+
+    The content decides, whatever the extension: SageMaker's ``.manifest``,
+    a ``.txt`` or an older ``.json`` export may hold JSON Lines.  One JSON
+    document (an array, or an object spread over several lines) is not JSON
+    Lines: its first line is not a whole object.
+
+    Parameters
+    ----------
+    head : str
+        The start of the file, in whole lines (a few kilobytes suffice).
+    min_lines, max_lines : int
+        How many lines must parse, and how many are looked at.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> looks_like_json_lines('{"a": 1}\n\n{"a": 2}\n')
+    True
+    >>> looks_like_json_lines('{\n  "a": 1\n}\n')
+    False
+    >>> looks_like_json_lines('[{"a": 1},\n {"a": 2}]')
+    False
+    >>> looks_like_json_lines('{"a": 1}\n')
+    False
+    """
+    import json
+
+    seen = 0
+    for line in head.lstrip("\ufeff").splitlines():
+        if not line.strip():
+            continue
+        if not line.lstrip().startswith("{"):
+            return False
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            return False
+        if not isinstance(obj, dict):
+            return False
+        seen += 1
+        if seen >= max_lines:
+            break
+    return seen >= min_lines
+
+
+def records_reader() -> Reader:
+    """The reader of plain JSON Lines (the ``records`` reader with extensions)."""
+    return next(r for r in READERS.values() if r.kind == "records" and r.suffixes)
+
+
 def _mturk(cols: set) -> bool:
     return {"HITId", "WorkerId", "AssignmentStatus"} <= cols
 
@@ -131,7 +189,10 @@ def _toloka(cols: set) -> bool:
 
 
 def _appen(cols: set) -> bool:
-    return {"_unit_id", "_worker_id"} <= cols
+    # the full report has one row per judgment (_worker_id); the aggregated report,
+    # one row per unit (_trusted_judgments), is recognised so that it is refused
+    # with its reason (platforms.appen_to_long)
+    return "_unit_id" in cols and bool({"_worker_id", "_trusted_judgments"} & cols)
 
 
 _LOAD = "raer_agreement.io.load"
@@ -174,6 +235,13 @@ for _reader in (
         "records",
         f"{_LOAD}:read_prodigy",
         sniff=f"{_PLATFORMS}:looks_like_prodigy",
+    ),
+    Reader(
+        "groundtruth",
+        "SageMaker Ground Truth output manifest (consolidated labels only: refused, saying so)",
+        "records",
+        f"{_PLATFORMS}:read_groundtruth",
+        sniff=f"{_PLATFORMS}:looks_like_groundtruth",
     ),
     Reader(
         "lewidi",
