@@ -246,3 +246,21 @@ def test_a_column_of_the_clips_own_text_is_not_the_label(tmp_path):
         load_ratings(path, label_cols="response")
     ann = load_ratings(path, label_cols="Q_overall")
     assert (ann.n_items, ann.n_annotators, ann.n_ratings) == (40, 5, 200)
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        dict(item_col="ItemID"),
+        dict(annotator_col="Rater_id"),
+        dict(item_col="ItemID", annotator_col="Rater"),
+        dict(item_col="Item ID", annotator_col="Rater", label_cols="Scor"),
+    ],
+)
+def test_a_misspelt_column_is_a_refusal_naming_the_columns(tmp_path, flags):
+    """A column flag that names no column is one refusal line (exit 2 at the
+    CLI), never another exception, whichever other flags are given."""
+    path, _ = _scale_file(tmp_path, None)
+    with pytest.raises(InputError, match="not found; columns are") as err:
+        load_ratings(path, **flags)
+    assert len(str(err.value)) <= 300

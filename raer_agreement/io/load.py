@@ -863,6 +863,15 @@ def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotat
     has_labels = bool(parse_label_cols(opts.get("label_cols"))) or bool(
         find_column(columns, LABEL_COLUMNS) or any(c.strip() in schemes for c in columns)
     )
+    for what in ("item", "annotator"):
+        named = opts.get(f"{what}_col")
+        if isinstance(named, str) and named not in frame.columns:
+            raise InputError(
+                f"{what} column not found; columns are: {name_list(columns, 8)}",
+                path=table.path,
+                line=1,
+                column=named,
+            )
     item_col = opts.get("item_col") or find_column(columns, ITEM_ID_COLUMNS)
     annotator_col = opts.get("annotator_col") or find_column(columns, ANNOTATOR_COLUMNS)
     if annotator_col is None and not anonymous:
