@@ -264,3 +264,32 @@ def test_a_misspelt_column_is_a_refusal_naming_the_columns(tmp_path, flags):
     with pytest.raises(InputError, match="not found; columns are") as err:
         load_ratings(path, **flags)
     assert len(str(err.value)) <= 300
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lists_of_votes_without_annotators_are_one_rating_per_element(tmp_path, seed):
+    """SNLI's ``annotator_labels``: five labels of unknown annotators in one
+    list; a repeated element shows they are votes, not a multi-select answer."""
+    import json
+
+    rng = np.random.default_rng(seed)
+    classes = ["entailment", "neutral", "contradiction"]
+    n = 50
+    sizes = rng.choice([1, 5], n, p=[0.2, 0.8])
+    votes = [[str(rng.choice(classes)) for _ in range(k)] for k in sizes]
+    path = tmp_path / "snli.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"pairID": f"p{i}", "annotator_labels": v, "gold_label": v[0]}) + "\n"
+            for i, v in enumerate(votes)
+        )
+    )
+    ann = load_ratings(path, anonymous=True, item_col="pairID", label_cols="annotator_labels")
+    assert ann.n_ratings == int(sizes.sum()) and ann.n_items == n
+    m = np.full((5, n), np.nan)
+    for i, v in enumerate(votes):
+        m[: len(v), i] = [classes.index(x) for x in v]
+    from raer_agreement.metrics import krippendorff_alpha
+
+    want = krippendorff.alpha(reliability_data=m, level_of_measurement="nominal")
+    assert float(krippendorff_alpha(ann)["estimate"]) == pytest.approx(want, abs=1e-9)

@@ -17,6 +17,7 @@ from ..errors import InputError, name_list
 from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, load_taxonomy, natural_sort
 from ..wording import ITEM, ITEMS, count
 from . import layouts, platforms
+from .containers import parse_cell
 from .detect import ITEM_ID_COLUMNS, Decision, decide_layout, header_words, profile_table
 from .invariants import check_reading
 from .invariants import fold_case as fold_labels_case
@@ -934,9 +935,7 @@ def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotat
             raise InputError(
                 "anonymous ratings need an item id column (--item-col)", path=table.path, line=1
             )
-        ids = frame[item_col].astype("string").str.strip()
-        slot = ids.groupby(ids, sort=False, dropna=False).cumcount().to_numpy() + 1
-        frame = frame.assign(**{"_vote_slot": np.char.add("vote_", slot.astype(str))})
+        frame = frame.assign(_vote_slot=_vote_slots(frame, item_col, opts, notes))
         opts["annotator_col"] = "_vote_slot"
         opts["item_col"] = item_col
         notes.append("anonymous ratings: annotator identities are unknown (--anonymous)")
@@ -952,6 +951,37 @@ def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotat
 
 
 _NOT_LABELS = {"split", "text", "sentence", "document", "source", "url", "usage", "comment"}
+
+
+def _vote_slots(frame, item_col: str, opts: dict, notes: list):
+    """Per-item vote slots (``vote_1, vote_2, ...``) for anonymous rows.
+
+    A label cell holding a list with a repeated element
+    (``["neutral", "neutral", "entailment"]``, SNLI's ``annotator_labels``) is
+    the votes of several unknown annotators, not one multi-select answer (a
+    set of options has no repeats): its row gets a list of slots, one per
+    element, and the parallel-lists reading makes one rating of each.
+    """
+    ids = frame[item_col].astype("string").str.strip()
+    labels = list(parse_label_cols(opts.get("label_cols")))
+    votes = None
+    if len(labels) == 1 and labels[0] in frame.columns:
+        parsed = [parse_cell(v) for v in frame[labels[0]].to_numpy(object)]
+        lists = [p for p in parsed if isinstance(p, (list, tuple))]
+        if lists and any(len({str(e) for e in p}) < len(p) for p in lists):
+            votes = np.array([len(p) if isinstance(p, (list, tuple)) else 1 for p in parsed])
+    if votes is None:
+        slot = ids.groupby(ids, sort=False, dropna=False).cumcount().to_numpy() + 1
+        return np.char.add("vote_", slot.astype(str))
+    # slots follow each other within an item across its rows
+    before = pd.Series(votes).groupby(ids.to_numpy(), sort=False).cumsum().to_numpy() - votes
+    notes.append(
+        f"column {labels[0]!r}: lists with repeated labels are the votes of unknown "
+        "annotators, one rating per element (not multi-select answers)"
+    )
+    slots = np.empty(len(votes), dtype=object)
+    slots[:] = [[f"vote_{b + k + 1}" for k in range(n)] for b, n in zip(before, votes)]
+    return slots
 
 
 def _varying_label_column(frame, profile, item_col, path) -> str | None:
