@@ -293,3 +293,32 @@ def test_lists_of_votes_without_annotators_are_one_rating_per_element(tmp_path, 
 
     want = krippendorff.alpha(reliability_data=m, level_of_measurement="nominal")
     assert float(krippendorff_alpha(ann)["estimate"]) == pytest.approx(want, abs=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["csv", "jsonl"])
+def test_cells_mapping_annotators_to_labels_are_one_rating_per_key(tmp_path, kind):
+    """LeWiDi's ``annotations`` flattened into a table: ``{"ann1": 1, ...}``."""
+    import json
+
+    m = _ratings(7, n_items=40, n_raters=5, q=3)
+    cells = [
+        {f"ann{j + 1}": int(m[i, j]) for j in range(m.shape[1]) if not np.isnan(m[i, j])}
+        for i in range(len(m))
+    ]
+    path = tmp_path / f"dicts.{kind}"
+    if kind == "csv":
+        frame = pd.DataFrame({"id": [f"t{i}" for i in range(len(m))], "labels": cells})
+        frame["labels"] = frame["labels"].map(json.dumps)
+        frame.to_csv(path, index=False)
+        ann = load_ratings(path, label_cols="labels")
+    else:
+        path.write_text(
+            "".join(json.dumps({"id": f"t{i}", "labels": c}) + "\n" for i, c in enumerate(cells))
+        )
+        ann = load_ratings(path)
+    assert (ann.n_items, ann.n_annotators) == m.shape
+    assert ann.n_ratings == int((~np.isnan(m)).sum())
+    from raer_agreement.metrics import krippendorff_alpha
+
+    want = krippendorff.alpha(reliability_data=m.T, level_of_measurement="nominal")
+    assert float(krippendorff_alpha(ann)["estimate"]) == pytest.approx(want, abs=1e-9)

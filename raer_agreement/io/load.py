@@ -876,6 +876,11 @@ def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotat
     item_col = opts.get("item_col") or find_column(columns, ITEM_ID_COLUMNS)
     annotator_col = opts.get("annotator_col") or find_column(columns, ANNOTATOR_COLUMNS)
     if annotator_col is None and not anonymous:
+        spread = _annotator_dicts(frame, opts, columns, notes)
+        if spread is not None:
+            frame, annotator_col = spread, "_annotators"
+            opts["annotator_col"] = annotator_col
+    if annotator_col is None and not anonymous:
         raise InputError(
             "no annotator column (annotator_id, worker_id, ...): name it with --annotator-col; "
             "--anonymous if rows are ratings by unknown annotators; --format wide|counts if "
@@ -951,6 +956,45 @@ def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotat
 
 
 _NOT_LABELS = {"split", "text", "sentence", "document", "source", "url", "usage", "comment"}
+
+
+def _annotator_dicts(frame, opts: dict, columns: list, notes: list):
+    """A label column whose cells map annotators to labels
+    (``{"ann1": 1, "ann2": 0}``, LeWiDi's ``annotations`` flattened into a
+    table), turned into parallel lists: the frame with an ``_annotators``
+    column of keys and the label column of values (one rating per key), or
+    None when no single column holds such cells.
+    """
+    named = list(parse_label_cols(opts.get("label_cols")))
+    candidates = [c for c in (named or columns) if c in frame.columns]
+    found = []
+    for c in candidates:
+        cells = frame[c].to_numpy(object)
+        filled = [v for v in cells if v is not None and str(v).strip() not in ("", "nan")]
+        if (
+            not filled
+            or not str(filled[0]).lstrip().startswith("{")
+            and not isinstance(filled[0], dict)
+        ):
+            continue
+        parsed = [parse_cell(v) for v in cells]
+        dicts = [p for p in parsed if isinstance(p, dict)]
+        if len(dicts) >= 0.9 * len(filled) and all(
+            not isinstance(x, (dict, list, tuple)) for d in dicts for x in d.values()
+        ):
+            found.append((c, parsed))
+    if len(found) != 1:
+        return None
+    col, parsed = found[0]
+    keys = np.empty(len(parsed), dtype=object)
+    values = np.empty(len(parsed), dtype=object)
+    keys[:] = [list(p) if isinstance(p, dict) else [] for p in parsed]
+    values[:] = [list(p.values()) if isinstance(p, dict) else [] for p in parsed]
+    notes.append(
+        f"column {col!r}: each cell maps annotators to their labels; one rating per annotator"
+    )
+    opts["label_cols"] = [col]
+    return frame.assign(**{"_annotators": keys, col: values})
 
 
 def _vote_slots(frame, item_col: str, opts: dict, notes: list):
