@@ -322,3 +322,35 @@ def test_cells_mapping_annotators_to_labels_are_one_rating_per_key(tmp_path, kin
 
     want = krippendorff.alpha(reliability_data=m.T, level_of_measurement="nominal")
     assert float(krippendorff_alpha(ann)["estimate"]) == pytest.approx(want, abs=1e-9)
+
+
+def test_annotators_and_labels_joined_by_a_separator_are_parallel_lists(tmp_path):
+    """LeWiDi flattened into a CSV: ``annotators = "Ann1,Ann2,Ann4"`` beside
+    ``annotations = "1,0,1"``; with ``--multi-sep ,`` one rating per pair."""
+    m = _ratings(11, n_items=40, n_raters=5, q=2)
+    rows = []
+    for i in range(len(m)):
+        js = [j for j in range(m.shape[1]) if not np.isnan(m[i, j])]
+        rows.append(
+            (i + 1, ",".join(f"Ann{j + 1}" for j in js), ",".join(str(int(m[i, j])) for j in js))
+        )
+    path = tmp_path / "flat.csv"
+    pd.DataFrame(rows, columns=["id", "annotators", "annotations"]).to_csv(path, index=False)
+    ann = load_ratings(
+        path, item_col="id", annotator_col="annotators", label_cols="annotations", multi_sep=","
+    )
+    assert (ann.n_items, ann.n_annotators) == m.shape
+    assert ann.n_ratings == int((~np.isnan(m)).sum())
+    from raer_agreement.metrics import krippendorff_alpha
+
+    want = krippendorff.alpha(reliability_data=m.T, level_of_measurement="nominal")
+    assert float(krippendorff_alpha(ann)["estimate"]) == pytest.approx(want, abs=1e-9)
+    # one list shorter than its partner: refused with the row
+    bad = pd.DataFrame(
+        [(1, "Ann1,Ann2", "1")] + rows[1:], columns=["id", "annotators", "annotations"]
+    )
+    bad.to_csv(path, index=False)
+    with pytest.raises(InputError, match="parallel lists"):
+        load_ratings(
+            path, item_col="id", annotator_col="annotators", label_cols="annotations", multi_sep=","
+        )

@@ -131,11 +131,18 @@ class _Column:
         # only values that open and close a bracket are parsed (a vectorised first look)
         ends = self.text.str[:1] + self.text.str[-1:]
         candidate = ends.isin(["[]", "()", "{}"]).to_numpy(bool) | ~is_text
-        self.parsed = [None] * len(self.values)
+        self.parsed: list = [None] * len(self.values)
         for k in np.flatnonzero(candidate):
             self.parsed[k] = parse_cell(self.values[k])
         self.is_list = np.array([isinstance(p, (list, tuple)) for p in self.parsed], dtype=bool)
         self.is_dict = np.array([isinstance(p, dict) for p in self.parsed], dtype=bool)
+
+    def split_by(self, sep: str) -> None:
+        """Read every text value as a list joined by ``sep`` (``"a1,a2"``)."""
+        for k, t in enumerate(self.text):
+            if isinstance(self.values[k], str) and t and self.parsed[k] is None:
+                self.parsed[k] = [x.strip() for x in t.split(sep)]
+        self.is_list = np.array([isinstance(p, (list, tuple)) for p in self.parsed], dtype=bool)
 
     def has_sep(self, sep: str) -> bool:
         return bool(self.text.str.contains(sep, regex=False).any())
@@ -193,6 +200,12 @@ def expand_containers(
     }
     seps = [NEWLINE] + ([multi_sep] if multi_sep else [])
     multi = {c: next((s for s in seps if cols[c].has_sep(s)), None) for c in mapping}
+    if multi_sep and cols[annotator_col].has_sep(multi_sep):
+        # annotators joined by the separator too: parallel lists (LeWiDi flattened into
+        # a table), one annotator and one answer per element, not multi-select answers
+        for c in dict.fromkeys([annotator_col, *mapping]):
+            cols[c].split_by(multi_sep)
+        multi = {c: None for c in mapping}
     if not any(col.is_list.any() or col.is_dict.any() for col in cols.values()) and not any(
         multi.values()
     ):
