@@ -354,3 +354,23 @@ def test_annotators_and_labels_joined_by_a_separator_are_parallel_lists(tmp_path
         load_ratings(
             path, item_col="id", annotator_col="annotators", label_cols="annotations", multi_sep=","
         )
+
+
+@pytest.mark.parametrize("sep,mark", [(",", ""), (" ", "."), ("\t", "*")])
+def test_a_matrix_without_a_header_row(tmp_path, sep, mark):
+    """Krippendorff's reliability data as written by hand or by R: raters x
+    units, no header, a mark for missing cells; ``--no-header``."""
+    m = _ratings(13, n_items=30, n_raters=4)
+    lines = [sep.join(mark if np.isnan(v) else str(int(v)) for v in row) for row in m.T]
+    path = tmp_path / "matrix.txt"
+    path.write_text("\n".join(lines) + "\n")
+    opts = dict(format="wide", transpose=True, sep=sep, na_values=[mark] if mark else [])
+    with pytest.raises(InputError, match="--no-header"):
+        load_ratings(path, **opts)
+    ann = load_ratings(path, no_header=True, **opts)
+    assert ann.n_annotators == m.shape[1]
+    assert ann.n_ratings == int((~np.isnan(m)).sum())
+    from raer_agreement.metrics import krippendorff_alpha
+
+    want = krippendorff.alpha(reliability_data=m.T, level_of_measurement="nominal")
+    assert float(krippendorff_alpha(ann)["estimate"]) == pytest.approx(want, abs=1e-9)

@@ -124,6 +124,11 @@ def add_input_arguments(
         "--encoding", help="text encoding (default: from the byte-order mark, else UTF-8)"
     )
     g.add_argument("--sep", help="delimiter (default: sniffed)")
+    g.add_argument(
+        "--no-header",
+        action="store_true",
+        help="the table has no header row: the first line is data, columns column_1, ...",
+    )
     # a command with its own --recipe (soft-labels' named target recipes) keeps it, and
     # this one is --reading-recipe there: later options take an option string over
     p.conflict_handler = "resolve"
@@ -208,6 +213,7 @@ def read_from_args(args) -> Annotations:
         fold_case=getattr(args, "fold_case", False),
         transpose=getattr(args, "transpose", False),
         na_values=[t for t in (getattr(args, "na_values", None) or "").split(",") if t.strip()],
+        no_header=getattr(args, "no_header", False),
         **reading_options(args),
     )
 

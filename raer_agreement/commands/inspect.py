@@ -224,7 +224,12 @@ def _list_readings(path, args) -> list:
         if suffix in (".jsonl", ".ndjson"):
             frame = read_jsonl(path, encoding=args.encoding).frame
         elif suffix in (".csv", ".tsv", ".tab", ".txt"):
-            frame = read_delimited(path, sep=args.sep, encoding=args.encoding).frame
+            frame = read_delimited(
+                path,
+                sep=args.sep,
+                encoding=args.encoding,
+                header=not getattr(args, "no_header", False),
+            ).frame
         else:
             return []
     except InputError:
@@ -286,7 +291,9 @@ def _not_counts(path, args) -> str | None:
     from ..io.tables import read_delimited
 
     try:
-        frame = read_delimited(path, sep=args.sep, encoding=args.encoding).frame
+        frame = read_delimited(
+            path, sep=args.sep, encoding=args.encoding, header=not getattr(args, "no_header", False)
+        ).frame
     except InputError as e:
         return e.reason
     small = 0

@@ -66,6 +66,7 @@ def load_ratings(
     fold_case: bool = False,
     transpose: bool = False,
     na_values: Sequence[str] = (),
+    no_header: bool = False,
 ) -> Annotations:
     """Read ratings from one or more files, validate them, account for every row.
 
@@ -92,6 +93,9 @@ def load_ratings(
         columns item metadata).  ``duplicates=None`` (the default) is
         ``"keep"`` within a file; across files it refuses a large overlap of
         annotator/clip pairs (ids that restart per file) until given.
+    no_header : bool
+        The files have no header row: the first line is data and the columns
+        are ``column_1, column_2, ...`` (a matrix written without names).
     multi_sep : str, optional
         Separator of multi-select answers in one label cell (line breaks always
         are): such columns become one binary scheme per option.
@@ -162,6 +166,7 @@ def load_ratings(
             fold_case=fold_case,
             transpose=transpose,
             na_values=tuple(na_values),
+            no_header=no_header,
             **opts,
         )
         for p in paths
@@ -189,6 +194,7 @@ class Source:
     path: Path
     encoding: str | None
     sep: str | None
+    header: bool = True
     _parsed: Any = None
 
     def records(self) -> tuple[list, np.ndarray]:
@@ -234,6 +240,7 @@ def _load_one(
     fold_case=False,
     transpose=False,
     na_values=(),
+    no_header=False,
     **opts,
 ) -> Annotations:
     if not path.exists():
@@ -246,7 +253,7 @@ def _load_one(
             "it with pandas.read_excel and pass the DataFrame to Annotations.from_long",
             path=path,
         )
-    source = Source(path, encoding, sep)
+    source = Source(path, encoding, sep, header=not no_header)
     reader = _pick_reader(source, format)
     if transpose and format not in ("auto", "wide"):
         raise InputError(f"--transpose reads a wide table; it does not apply to --format {format}")
@@ -353,10 +360,12 @@ def missing_tokens(table, extra: Sequence[str] = (), categories=None):
 def read_table(source: Source, ro: ReadOptions) -> Annotations:
     """A delimited table: long, wide, counts or a platform's export."""
     path, sep, encoding = source.path, source.sep, source.encoding
-    header = read_header(path, sep=sep, encoding=encoding)
+    header = read_header(path, sep=sep, encoding=encoding) if source.header else []
     mturk = platform_of(header) == "mturk" or ro.format == "mturk"
     trailing = ("Approve", "Reject") if mturk else ()
-    table = read_delimited(path, sep=sep, encoding=encoding, optional_trailing=trailing)
+    table = read_delimited(
+        path, sep=sep, encoding=encoding, optional_trailing=trailing, header=source.header
+    )
     table = missing_tokens(table, ro.na_values, ro.opts.get("categories"))
     return _from_table(table, ro.format, ro.opts, ro.anonymous, transpose=ro.transpose)
 

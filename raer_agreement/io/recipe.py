@@ -48,6 +48,7 @@ RECIPE_OPTIONS = (
     "fold_case",
     "na_values",
     "transpose",
+    "no_header",
     "duplicates",
     "inconsistent",
     "unknown",
@@ -148,6 +149,7 @@ def read_with_recipe(inputs, args, options: dict):
         "format": args.format,
         "encoding": args.encoding,
         "anonymous": args.anonymous,
+        "no_header": getattr(args, "no_header", False),
         **options,
     }
     kwargs = dict(load_options(recipe))

@@ -158,6 +158,7 @@ def read_delimited(
     sep: str | None = None,
     encoding: str | None = None,
     optional_trailing: tuple = (),
+    header: bool = True,
 ) -> RawTable:
     """CSV / TSV with a header row; delimiter sniffed from the header.
 
@@ -166,11 +167,13 @@ def read_delimited(
     ``optional_trailing`` may be absent from a row (MTurk writes an
     ``Approve,Reject`` header over rows without those fields); line numbers in
     errors are file lines, also when a quoted field spans several lines.
+    With ``header=False`` the first line is data too, and the columns are
+    named ``column_1, column_2, ...`` (a matrix written without names).
     """
     if sep is not None and len(sep) != 1:
         raise InputError("the delimiter must be one character", path=path, value=sep)
 
-    head = _clean_head(path, sep=sep, encoding=encoding)
+    head = _clean_head(path, sep=sep, encoding=encoding) if header else None
     if head is not None:
         clean = arrow_csv.read_clean_csv if arrow_csv.available() else _read_clean_utf8
         frame = clean(path, head)
@@ -187,7 +190,7 @@ def read_delimited(
     header_line = first.replace("\r\n", "\n").replace("\r", "\n").split("\n", 1)[0]
     sep = sep or sniff_sep(header_line, path.suffix.lower())
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"', strict=True)
-    header = None
+    names = None
     blanks: list = []
     header_lineno = 0
     short = 0
@@ -198,20 +201,25 @@ def read_delimited(
             start, prev = prev + 1, reader.line_num
             if not rec or (len(rec) == 1 and not rec[0].strip()):
                 continue  # blank line
-            if header is None:
-                header = [h.strip() for h in rec]
-                header_lineno = start
-                blanks = check_header(header, path, start)
-                continue
-            if len(rec) < len(header) and set(header[len(rec) :]) <= set(optional_trailing):
+            if names is None:
+                if not header:  # the first record is data: positional names
+                    names = [f"column_{k + 1}" for k in range(len(rec))]
+                    header_lineno = start - 1
+                else:
+                    names = [h.strip() for h in rec]
+                    header_lineno = start
+                    blanks = check_header(names, path, start)
+                    continue
+            if len(rec) < len(names) and set(names[len(rec) :]) <= set(optional_trailing):
                 short += 1
-                rec = rec + [""] * (len(header) - len(rec))
-            if len(rec) != len(header):
+                rec = rec + [""] * (len(names) - len(rec))
+            if len(rec) != len(names):
                 if all(not f.strip() for f in rec):
                     continue  # a line of delimiters only
                 raise InputError(
-                    f"expected {len(header)} fields separated by {sep!r} as in the header "
-                    f"(line {header_lineno}), found {len(rec)}",
+                    f"expected {len(names)} fields separated by {sep!r} as in the "
+                    f"{'header' if header else 'first row'} (line "
+                    f"{header_lineno if header else header_lineno + 1}), found {len(rec)}",
                     path=path,
                     line=start,
                     value=sep.join(rec)[:80],
@@ -222,14 +230,14 @@ def read_delimited(
         raise InputError(
             f"malformed row ({e}); check the quoting", path=path, line=prev + 1
         ) from None
-    if header is None:  # only blank fields, e.g. a lone ""
+    if names is None:  # only blank fields, e.g. a lone ""
         raise InputError("the file is empty (expected a header row and ratings)", path=path)
     frame = (
-        pd.DataFrame(rows, columns=header, dtype=object)
+        pd.DataFrame(rows, columns=names, dtype=object)
         if rows
-        else pd.DataFrame({h: pd.Series([], dtype=object) for h in header})
+        else pd.DataFrame({h: pd.Series([], dtype=object) for h in names})
     )
-    if len(header) > 1 and len(frame):
+    if len(names) > 1 and len(frame):
         # rows of empty fields only are blank lines too
         blank = (frame.apply(lambda s: s.str.strip()) == "").all(axis=1).to_numpy()
         if blank.any():
@@ -239,7 +247,7 @@ def read_delimited(
     if short:
         notes += (
             f"{short} row(s) end before the header's last column(s) "
-            f"({', '.join(h for h in header if h in optional_trailing)}); read as empty",
+            f"({', '.join(h for h in names if h in optional_trailing)}); read as empty",
         )
     return RawTable(
         frame,
@@ -353,7 +361,12 @@ def check_header(header: list, path, line: int) -> list:
     seen = set()
     for h in header:
         if h in seen:
-            raise InputError("duplicated column name in the header", path=path, line=line, column=h)
+            raise InputError(
+                "duplicated column name in the header (no header row? pass --no-header)",
+                path=path,
+                line=line,
+                column=h,
+            )
         seen.add(h)
     return blanks
 
