@@ -374,3 +374,12 @@ def test_a_matrix_without_a_header_row(tmp_path, sep, mark):
 
     want = krippendorff.alpha(reliability_data=m.T, level_of_measurement="nominal")
     assert float(krippendorff_alpha(ann)["estimate"]) == pytest.approx(want, abs=1e-9)
+
+
+def test_a_space_separated_matrix_read_without_sep_is_refused(tmp_path):
+    """Without ``--sep ' '`` each line would be one value: refused, naming it."""
+    m = _ratings(17, n_items=20, n_raters=3)
+    path = tmp_path / "matrix.txt"
+    path.write_text("\n".join(" ".join(_cell(v) or "." for v in row) for row in m.T) + "\n")
+    with pytest.raises(InputError, match="--sep ' '"):
+        load_ratings(path, format="wide", transpose=True)

@@ -173,6 +173,8 @@ def read_delimited(
     if sep is not None and len(sep) != 1:
         raise InputError("the delimiter must be one character", path=path, value=sep)
 
+    if sep is None:
+        _refuse_space_separated(path, encoding)
     head = _clean_head(path, sep=sep, encoding=encoding) if header else None
     if head is not None:
         clean = arrow_csv.read_clean_csv if arrow_csv.available() else _read_clean_utf8
@@ -256,6 +258,22 @@ def read_delimited(
         line_numbers=np.asarray(lines, dtype=np.int64),
         notes=notes,
     )
+
+
+def _refuse_space_separated(path: Path, encoding: str | None) -> None:
+    """A file of one column whose first line splits on spaces into several
+    fields is space-separated (Krippendorff's matrices): no table of ratings
+    has one column, so the delimiter is refused rather than guessed."""
+    first = read_header(path, encoding=encoding)
+    if len(first) == 1 and len(first[0].split()) >= 3:
+        raise InputError(
+            f"one column only, and its first line splits on spaces into "
+            f"{len(first[0].split())} fields: pass --sep ' ' (and --no-header if the first "
+            "line is data)",
+            path=path,
+            line=1,
+            value=first[0],
+        )
 
 
 class CleanHead(NamedTuple):
