@@ -383,3 +383,46 @@ def test_a_space_separated_matrix_read_without_sep_is_refused(tmp_path):
     path.write_text("\n".join(" ".join(_cell(v) or "." for v in row) for row in m.T) + "\n")
     with pytest.raises(InputError, match="--sep ' '"):
         load_ratings(path, format="wide", transpose=True)
+
+
+@pytest.mark.parametrize("style", ["doccano_v1", "groundtruth_worker_responses"])
+def test_lists_of_answer_records_are_one_rating_per_record(tmp_path, style):
+    """doccano v1 (``annotations: [{"label": 3, "user": 5}]``) and SageMaker
+    Ground Truth worker responses (``answers: [{"workerId": ..., "answerContent":
+    {"crowd-classifier": {"label": ...}}}]``): one rating per record."""
+    import json
+
+    m = _ratings(19, n_items=40, n_raters=5, q=3)
+    lines = []
+    for i, row in enumerate(m):
+        js = [j for j in range(len(row)) if not np.isnan(row[j])]
+        if style == "doccano_v1":
+            rec = {
+                "id": i,
+                "text": f"Review {i}",
+                "annotations": [{"label": int(row[j]), "user": j + 1} for j in js],
+            }
+        else:
+            rec = {
+                "datasetObjectId": str(i),
+                "dataObject": {"content": f"Review {i}"},
+                "answers": [
+                    {
+                        "answerContent": {"crowd-classifier": {"label": f"L{int(row[j])}"}},
+                        "workerId": f"private.us-east-1.user{j}",
+                        "submissionTime": "2020-03-02T10:00:00Z",
+                    }
+                    for j in js
+                ],
+            }
+        lines.append(json.dumps(rec))
+    path = tmp_path / "export.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    item = "id" if style == "doccano_v1" else "datasetObjectId"
+    ann = load_ratings(path, item_col=item)
+    assert (ann.n_items, ann.n_annotators) == m.shape
+    assert ann.n_ratings == int((~np.isnan(m)).sum())
+    from raer_agreement.metrics import krippendorff_alpha
+
+    want = krippendorff.alpha(reliability_data=m.T, level_of_measurement="nominal")
+    assert float(krippendorff_alpha(ann)["estimate"]) == pytest.approx(want, abs=1e-9)

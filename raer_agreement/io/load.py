@@ -889,6 +889,7 @@ def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotat
         if spread is not None:
             frame, annotator_col = spread, "_annotators"
             opts["annotator_col"] = annotator_col
+            has_labels = True
     if annotator_col is None and not anonymous:
         raise InputError(
             "no annotator column (annotator_id, worker_id, ...): name it with --annotator-col; "
@@ -967,12 +968,65 @@ def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotat
 _NOT_LABELS = {"split", "text", "sentence", "document", "source", "url", "usage", "comment"}
 
 
+#: record fields that name the annotator, and the answer, once lower-cased and
+#: stripped of everything but letters and digits (``workerId``, ``user``)
+_WHO = frozenset(
+    "annotatorid annotator workerid worker raterid rater coderid coder user userid".split()
+)
+_WHAT = frozenset("label labels answer value choice rating category class".split())
+
+
+def _flat(record: dict, prefix: str = "") -> dict:
+    """A nested record as one level of dotted keys.
+
+    >>> _flat({"a": {"b": 1}, "c": 2})
+    {'a.b': 1, 'c': 2}
+    """
+    out: dict = {}
+    for k, v in record.items():
+        key = f"{prefix}{k}"
+        out.update(_flat(v, key + ".") if isinstance(v, dict) else {key: v})
+    return out
+
+
+def _field_word(key: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", key.rsplit(".", 1)[-1].lower())
+
+
+def _who_and_what(cell):
+    """(annotators, labels) of one cell: a dict of annotator -> label, or a
+    list of records with one annotator field and one answer field (doccano's
+    ``annotations: [{label, user}]``, SageMaker's worker responses); None
+    when the cell is neither."""
+    if isinstance(cell, dict):
+        if cell and all(not isinstance(x, (dict, list, tuple)) for x in cell.values()):
+            return list(cell), list(cell.values())
+        return None
+    if not isinstance(cell, (list, tuple)) or not cell:
+        return None
+    if not all(isinstance(r, dict) for r in cell):
+        return None
+    flat = [_flat(r) for r in cell]
+    keys = set.intersection(*(set(f) for f in flat))
+    who = [k for k in keys if _field_word(k) in _WHO]
+    what = [k for k in keys if _field_word(k) in _WHAT and k not in who]
+    if len(who) != 1 or len(what) != 1:
+        return None
+    if any(isinstance(f[what[0]], (dict, list, tuple)) for f in flat):
+        return None
+    return [f[who[0]] for f in flat], [f[what[0]] for f in flat]
+
+
 def _annotator_dicts(frame, opts: dict, columns: list, notes: list):
-    """A label column whose cells map annotators to labels
-    (``{"ann1": 1, "ann2": 0}``, LeWiDi's ``annotations`` flattened into a
-    table), turned into parallel lists: the frame with an ``_annotators``
-    column of keys and the label column of values (one rating per key), or
-    None when no single column holds such cells.
+    """A label column whose cells say who gave which label, turned into
+    parallel lists: the frame with an ``_annotators`` column and the label
+    column of answers (one rating per annotator), or None when no single
+    column holds such cells.
+
+    A cell maps annotators to labels (``{"ann1": 1, "ann2": 0}``, LeWiDi's
+    ``annotations`` flattened into a table), or lists records with one
+    annotator field and one answer field (doccano's ``[{"label": 3,
+    "user": 5}]``, SageMaker Ground Truth's worker responses).
     """
     named = list(parse_label_cols(opts.get("label_cols")))
     candidates = [c for c in (named or columns) if c in frame.columns]
@@ -980,27 +1034,25 @@ def _annotator_dicts(frame, opts: dict, columns: list, notes: list):
     for c in candidates:
         cells = frame[c].to_numpy(object)
         filled = [v for v in cells if v is not None and str(v).strip() not in ("", "nan")]
-        if (
-            not filled
-            or not str(filled[0]).lstrip().startswith("{")
-            and not isinstance(filled[0], dict)
+        first = filled[0] if filled else None
+        if first is None or not (
+            isinstance(first, (dict, list)) or str(first).lstrip()[:1] in ("{", "[")
         ):
             continue
-        parsed = [parse_cell(v) for v in cells]
-        dicts = [p for p in parsed if isinstance(p, dict)]
-        if len(dicts) >= 0.9 * len(filled) and all(
-            not isinstance(x, (dict, list, tuple)) for d in dicts for x in d.values()
-        ):
-            found.append((c, parsed))
+        pairs = [_who_and_what(parse_cell(v)) for v in cells]
+        who = {str(a) for p in pairs if p is not None for a in p[0]}
+        # two annotators at least: {"content": text} is one field, not a panel
+        if sum(p is not None for p in pairs) >= 0.9 * len(filled) and len(who) >= 2:
+            found.append((c, pairs))
     if len(found) != 1:
         return None
-    col, parsed = found[0]
-    keys = np.empty(len(parsed), dtype=object)
-    values = np.empty(len(parsed), dtype=object)
-    keys[:] = [list(p) if isinstance(p, dict) else [] for p in parsed]
-    values[:] = [list(p.values()) if isinstance(p, dict) else [] for p in parsed]
+    col, pairs = found[0]
+    keys = np.empty(len(pairs), dtype=object)
+    values = np.empty(len(pairs), dtype=object)
+    keys[:] = [p[0] if p is not None else [] for p in pairs]
+    values[:] = [p[1] if p is not None else [] for p in pairs]
     notes.append(
-        f"column {col!r}: each cell maps annotators to their labels; one rating per annotator"
+        f"column {col!r}: each cell says which annotator gave which label; one rating per annotator"
     )
     opts["label_cols"] = [col]
     return frame.assign(**{"_annotators": keys, col: values})
@@ -1056,7 +1108,8 @@ def _varying_label_column(frame, profile, item_col, path) -> str | None:
     ]
     if not small:
         return None
-    spread = frame[[item_col, *small]].groupby(item_col, sort=False).nunique()
+    # lists and objects in cells (JSON fields) are compared as their text
+    spread = frame[[item_col, *small]].astype(str).groupby(item_col, sort=False).nunique()
     return _one_label_column([c for c in small if bool((spread[c] > 1).any())], path)
 
 
