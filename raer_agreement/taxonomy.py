@@ -45,6 +45,18 @@ def _norm(s: str) -> str:
     return re.sub(r"\s+", " ", str(s).strip()).casefold()
 
 
+# first characters of text float() may read: spaces, a sign, a digit, ".", inf, nan
+_NUMBER_STARTS = np.array([ord(c) for c in " \t\n\r\f\v+-.0123456789iInN"], dtype=np.uint32)
+
+
+def _first_chars(texts: np.ndarray) -> np.ndarray:
+    """The first code point of each string of a numpy ``str`` array (0 for "")."""
+    width = texts.dtype.itemsize // 4
+    if width == 0:
+        return np.zeros(len(texts), dtype=np.uint32)
+    return np.ascontiguousarray(texts).view(np.uint32).reshape(len(texts), width)[:, 0]
+
+
 def natural_order(texts) -> np.ndarray:
     """Permutation that sorts strings numerically where they are numbers, else
     as text (numbers first).
@@ -65,8 +77,16 @@ def natural_order(texts) -> np.ndarray:
     texts = np.asarray(texts, dtype=str)
     if len(texts) == 0:
         return np.zeros(0, dtype=np.int64)
-    # float() decides what is a number, tried only where a regex says it could be
-    could = pd.Series(texts).str.match(r"\s*[+-]?(?:\d|\.\d|inf|nan)", case=False).to_numpy(bool)
+    # float() decides what is a number, tried only where a regex says it could be,
+    # and the regex only where the first character could start one (millions of
+    # clip ids such as "clip00123" are passed over in one vectorised step)
+    could = np.zeros(len(texts), dtype=bool)
+    first = _first_chars(texts)
+    # a non-ASCII first character may be a space float() strips (no-break space)
+    maybe = np.flatnonzero(np.isin(first, _NUMBER_STARTS) | (first > 127))
+    could[maybe] = (
+        pd.Series(texts[maybe]).str.match(r"\s*[+-]?(?:\d|\.\d|inf|nan)", case=False).to_numpy(bool)
+    )
     number = np.zeros(len(texts))
     is_number = np.zeros(len(texts), dtype=bool)
     for k in np.flatnonzero(could):

@@ -36,6 +36,38 @@ def available() -> bool:
     return True
 
 
+def _holds_quote_or_break(column) -> bool:
+    """Whether any value of a string column holds ``"``, ``\\r`` or ``\\n``.
+
+    The bytes of the values are searched where they lie, one buffer per chunk
+    (``bytes.find`` runs at memory speed); a regular expression per value took
+    an eighth of a 30M-row read.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> _holds_quote_or_break(pa.chunked_array([["a", "b"], ['say "hi"']], pa.large_string()))
+    True
+    >>> _holds_quote_or_break(pa.chunked_array([["a,b", "c d"]], pa.large_string()))
+    False
+    """
+    import numpy as np
+
+    for chunk in column.chunks:
+        if len(chunk) == 0:
+            continue
+        _, offsets, data = chunk.buffers()
+        if data is None:
+            continue
+        bounds = np.frombuffer(offsets, dtype=np.int64)[
+            chunk.offset : chunk.offset + len(chunk) + 1
+        ]
+        values = data.to_pybytes()[int(bounds[0]) : int(bounds[-1])]
+        if any(values.find(mark) >= 0 for mark in (b'"', b"\r", b"\n")):
+            return True
+    return False
+
+
 def read_clean_csv(path: Path, head):
     """The rows of a clean delimited file as string columns, or None when the
     file needs the exact parser.
@@ -85,7 +117,7 @@ def read_clean_csv(path: Path, head):
     if table.num_rows == 0:
         return None
     columns = table.columns
-    if any(pc.any(pc.match_substring_regex(c, '["\\r\\n]')).as_py() for c in columns):
+    if any(_holds_quote_or_break(c) for c in columns):
         return None  # an escaped quote or a line break in a value: the exact parser's rules
     # a row of empty or blank fields only is a blank line to the exact parser
     blank = None

@@ -17,7 +17,7 @@ from ..errors import InputError, name_list
 from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, load_taxonomy, natural_sort
 from ..wording import ITEM, ITEMS, count
 from . import layouts, platforms
-from .containers import parse_cell
+from .containers import parse_cell, raw_factorize
 from .detect import ITEM_ID_COLUMNS, Decision, decide_layout, header_words, profile_table
 from .invariants import check_reading
 from .invariants import fold_case as fold_labels_case
@@ -341,15 +341,24 @@ def missing_tokens(table, extra: Sequence[str] = (), categories=None):
     seen: dict = {}
     frame = table.frame
     for c in frame.columns:
-        s = frame[c].astype("string").str.strip()
-        hits = s[s.isin(tokens)]
-        for tok, n in hits.value_counts().items():
+        # over the distinct values, which the validator factorises anyway
+        codes, uniques = raw_factorize(frame[c])
+        text = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.strip()
+        hit = text.isin(tokens).to_numpy(bool)
+        if not hit.any():
+            continue
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        for tok, n in zip(text[hit], counts[hit]):
             seen[tok] = seen.get(tok, 0) + int(n)
-        if added and len(hits):
-            frame = frame.assign(**{c: frame[c].mask(s.isin(added).fillna(False), "")})
+        if added:
+            drop = text.isin(added).to_numpy(bool)
+            if drop.any():
+                frame = frame.assign(**{c: frame[c].mask(np.append(drop, False)[codes], "")})
     if not seen:
         return table
-    listed = ", ".join(f"{t!r} ({n})" for t, n in sorted(seen.items(), key=lambda kv: -kv[1]))
+    listed = ", ".join(
+        f"{t!r} ({n})" for t, n in sorted(seen.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
     note = f"missing values: empty cells and the tokens {listed} (pandas' defaults"
     note += (
         f", and --na-values {', '.join(sorted(added))})" if added else "; --na-values adds more)"

@@ -17,7 +17,7 @@ from ..errors import InputError, name_list
 from ..ledger import Ledger, LedgerEntry
 from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, natural_order, natural_sort
 from ..wording import ITEM
-from .containers import expand_containers, raw_factorize
+from .containers import expand_containers, narrow_codes, raw_factorize
 from .policies import DUPLICATE_POLICIES, INCONSISTENT_POLICIES, UNKNOWN_POLICIES
 
 __all__ = [
@@ -683,12 +683,23 @@ def _inconsistent_labels(tax, label_codes, raw, inconsistent, book: _Book, path)
                 )
 
 
+def _any_repeated(keys: np.ndarray) -> bool:
+    """Whether a value occurs twice: one sort in place, a third of the time and
+    memory of a hash table of every key (ratings are rarely repeated, so the
+    rows are located only when some are)."""
+    keys = np.sort(keys)
+    return bool(len(keys) > 1 and (keys[1:] == keys[:-1]).any())
+
+
 def _repeated_ratings(ids, duplicates, annotator_col, book: _Book, path) -> None:
     """An annotator rating one clip more than once: keep all, keep the last, or stop."""
     (icodes, ivalues), (acodes, avalues) = ids["item"], ids["annotator"]
     n_rows, lines = len(book.keep), book.lines
     kept_idx = np.flatnonzero(book.keep)
-    pair = pd.Series(icodes[kept_idx] * np.int64(len(avalues)) + acodes[kept_idx])
+    pair = icodes[kept_idx].astype(np.int64) * np.int64(len(avalues)) + acodes[kept_idx]
+    if not _any_repeated(pair):
+        return
+    pair = pd.Series(pair)
     dup_later = pair.duplicated(keep="first").to_numpy()
     if not dup_later.any():
         return
@@ -732,7 +743,7 @@ def factorize_column(
 
     Returns
     -------
-    codes : ndarray of int64, shape (n_rows,)
+    codes : ndarray of int32 (int64 past 2**31 values), shape (n_rows,)
         Index into ``values`` of each row.
     values : ndarray of object, shape (n_distinct,)
         Distinct values after stripping surrounding spaces (values equal
@@ -746,7 +757,7 @@ def factorize_column(
     canon, distinct = pd.factorize(text.where(~na, None), use_na_sentinel=True)
     values = np.append(np.asarray(distinct, dtype=object), None)
     remap = np.append(np.where(canon < 0, len(distinct), canon), len(distinct))
-    return remap[codes], values
+    return narrow_codes(remap, len(values))[codes], values
 
 
 def finish_ledger(ann: Annotations) -> Annotations:
