@@ -116,7 +116,13 @@ def test_json_agrees_with_peers_on_random_data(tmp_path, capsys):
     assert c["krippendorff_alpha"]["estimate"] == pytest.approx(ref, abs=1e-12)
     for key in KEYS:
         assert c[key]["boot_ci_low"] <= c[key]["estimate"] <= c[key]["boot_ci_high"], key
-    assert doc["bootstrap"] == {"n_boot": 100, "seed": 3, "unit": "item", "method": "percentile"}
+    assert doc["bootstrap"] == {
+        "n_boot": 100,
+        "seed": 3,
+        "unit": "item",
+        "method": "percentile",
+        "scheme": "clips",
+    }
     # the same seed gives the same document
     assert (
         run_json(

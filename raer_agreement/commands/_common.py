@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pandas loads only in the command that reads ratings
     from ..annotations import Annotations
 
 __all__ = [
+    "add_bootstrap_argument",
     "add_input_arguments",
     "add_output_arguments",
     "load_from_args",
@@ -159,6 +160,26 @@ def add_input_arguments(
         metavar="THRESHOLD",
         help="leave out annotators whose Raykar-Yu spam score (from Dawid-Skene confusions on the "
         "first scheme; 0 = votes unrelated to the truth, 1 = perfect) is below THRESHOLD, e.g. 0.1",
+    )
+
+
+#: Values of ``--bootstrap`` (as :data:`raer_agreement.metrics.analysis.BOOTSTRAP_SCHEMES`,
+#: repeated here so that building the parser imports no metric module).
+BOOTSTRAP_CHOICES = ("clips", "krippendorff")
+
+
+def add_bootstrap_argument(g) -> None:
+    """``--bootstrap clips|krippendorff``: what alpha's bootstrap resamples
+    (``agreement`` and ``report``)."""
+    g.add_argument(
+        "--bootstrap",
+        choices=BOOTSTRAP_CHOICES,
+        default="clips",
+        help="bootstrap of Krippendorff's alpha (its interval and P(alpha < 0.667), "
+        "P(alpha < 0.800)): clips resamples clips like every other coefficient (default); "
+        "krippendorff draws pairs of values from the coincidence matrix as Krippendorff's "
+        "algorithm does (pairs taken as independent: usually narrower); the other "
+        "coefficients always resample clips",
     )
 
 

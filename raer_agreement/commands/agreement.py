@@ -11,7 +11,7 @@ import json
 import sys
 
 from ..errors import InputError, name_list
-from ._common import add_input_arguments, load_from_args
+from ._common import add_bootstrap_argument, add_input_arguments, load_from_args
 from ._compare import add_compare_argument, run_compare
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
@@ -49,6 +49,7 @@ def register(sub, name):
         help="bootstrap resamples over clips (default 1000; 0 skips the bootstrap)",
     )
     g.add_argument("--seed", type=int, default=0, metavar="S", help="bootstrap seed (default 0)")
+    add_bootstrap_argument(g)
     g.add_argument(
         "--scheme",
         action="append",
@@ -85,6 +86,13 @@ def run(args) -> int:
         raise InputError("--n-boot must be 0 or more", value=args.n_boot)
     if not 0 < args.confidence < 1:
         raise InputError("--confidence must be between 0 and 1", value=args.confidence)
+    if args.compare and args.bootstrap != "clips":
+        raise InputError(
+            "--bootstrap krippendorff gives the interval of one input's alpha; --compare "
+            "resamples clips",
+            column="--bootstrap",
+            value=args.bootstrap,
+        )
     if args.compare:
         return run_compare(args, weights=None if args.weights == "identity" else args.weights)
     ann = load_from_args(args)
@@ -115,6 +123,7 @@ def run(args) -> int:
             weights=None if args.weights == "identity" else args.weights,
             level=args.level,
             schemes=args.scheme,
+            bootstrap=args.bootstrap,
         )
     notes = sorted(
         {str(w.message) for w in caught if issubclass(w.category, DegenerateDataWarning)}
@@ -226,7 +235,28 @@ def _alpha_line(coefs) -> str | None:
     return (
         "Krippendorff's thresholds (0.667 tentative, 0.800 reliable): "
         + ", ".join(parts)
-        + f" over {th['n_boot']} bootstrap resamples of clips (not Krippendorff's bootstrap"
+        + " over "
+        + _alpha_resamples(th)
+    )
+
+
+def _alpha_resamples(th: dict) -> str:
+    """What alpha's bootstrap resampled, from its ``krippendorff_thresholds`` block."""
+    if th.get("scheme") == "krippendorff":
+        drawn, pairs = th["pairs_drawn"], th["pairs_in_data"]
+        cap = (
+            f"; {_n(drawn)} is the algorithm's cap of 25 draws per non-empty cell, of "
+            f"{_n(pairs)} pairs in the data: wider than the data warrant"
+            if drawn < pairs
+            else ""
+        )
+        return (
+            f"{th['n_boot']} resamples of {_n(drawn)} pairs drawn from the coincidence matrix "
+            "(Krippendorff's bootstrap, --bootstrap krippendorff: the pairs taken as "
+            f"independent, the values of one clip included{cap})"
+        )
+    return (
+        f"{th['n_boot']} bootstrap resamples of clips (not Krippendorff's bootstrap"
         " of pairable values, which takes them as independent: usually narrower)"
     )
 
@@ -242,6 +272,12 @@ def render_text(doc: dict) -> str:
     if boot:
         out.append(
             f"bootstrap: {doc['bootstrap']['n_boot']} resamples of clips, seed {doc['bootstrap']['seed']}"
+            + (
+                "; Krippendorff's alpha: Krippendorff's bootstrap of pairs drawn from the "
+                "coincidence matrix (the other coefficients resample clips)"
+                if doc["bootstrap"].get("scheme") == "krippendorff"
+                else ""
+            )
         )
     if doc.get("anonymous_votes"):
         out.append(doc["anonymous_votes"])

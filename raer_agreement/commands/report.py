@@ -6,7 +6,12 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
-from ._common import add_input_arguments, exclude_from_args, read_from_args
+from ._common import (
+    add_bootstrap_argument,
+    add_input_arguments,
+    exclude_from_args,
+    read_from_args,
+)
 from .aggregate import add_gold_arguments, gold_from_args
 from .choices import METHOD_CHOICES as METHODS
 
@@ -38,6 +43,7 @@ def register(sub, name):
     p.add_argument(
         "--seed", type=int, default=0, help="seed of the bootstrap, ties and restarts (default 0)"
     )
+    add_bootstrap_argument(p)
     p.add_argument(
         "--method",
         choices=(*METHODS, "auto"),
@@ -111,6 +117,7 @@ def run(args) -> int:
         clamp_gold=args.clamp_gold,
         original=original,
         excluded=excluded,
+        bootstrap=args.bootstrap,
     )
     if args.plan:
         from ..planning import plan

@@ -17,6 +17,7 @@ agreement_summary : the JSON-ready report (CLI ``agreement --json``).
 per_class_agreement, per_annotator_agreement : where agreement breaks down.
 agreement_by, granularity_agreement : by context and between granularities.
 benchmark, benchmark_table, alpha_thresholds : how strong, given the SE (Gwet 2014, ch. 6).
+krippendorff_bootstrap.krippendorff_bootstrap : Krippendorff's own bootstrap of alpha.
 compare_agreement, compare_groups, compare_by : differences between groups or rounds.
 multilabel_alpha, per_label_agreement : set-valued (multi-label) annotations.
 """

@@ -30,11 +30,16 @@ from .bootstrap import as_generator, bootstrap_replicates, checked_percentile_ci
 from .coefficients import Engine, as_annotations
 from .cohen import kappa_matrix_of, pairwise_cohen_of
 from .diagnostics import max_kappa_of, paradox_of, prevalence_of, vote_spread_of
+from .krippendorff_bootstrap import KrippendorffBootstrap, bootstrap_of_sufficient
 from .per_annotator import consensus_tables, human_ceiling_of, per_annotator_of
 from .per_class import per_class_of
 from .results import Coefficient, CoefficientTable
 
-__all__ = ["Analysis", "IDENTITY_NOTE"]
+__all__ = ["Analysis", "IDENTITY_NOTE", "BOOTSTRAP_SCHEMES", "child_stream"]
+
+#: What the bootstrap of Krippendorff's alpha resamples: clips, or (Krippendorff's
+#: own algorithm) pairs of values drawn from the coincidence matrix.
+BOOTSTRAP_SCHEMES = ("clips", "krippendorff")
 
 #: The one line said wherever identity statistics are left out.
 IDENTITY_NOTE = (
@@ -207,7 +212,9 @@ class Analysis:
             cache.update(engine.point(missing, self.confidence, warn=False))
         return {n: cache[n] for n in which}
 
-    def coefficients(self, names=None, *, n_boot: int = 0, rng=None) -> CoefficientTable:
+    def coefficients(
+        self, names=None, *, n_boot: int = 0, rng=None, bootstrap: str = "clips"
+    ) -> CoefficientTable:
         """Every coefficient with SE, t CI, p-value and (``n_boot > 0``) bootstrap CI.
 
         Parameters
@@ -216,8 +223,14 @@ class Analysis:
             Subset of :data:`~raer_agreement.metrics.COEFFICIENTS`; default
             :attr:`coefficient_names`.
         n_boot : int
-            Bootstrap resamples over items (``0`` = none).
+            Bootstrap resamples (``0`` = none).
         rng : None, int or numpy.random.Generator
+        bootstrap : {"clips", "krippendorff"}
+            ``"krippendorff"``: alpha's interval and thresholds come from
+            Krippendorff's bootstrap of pairs
+            (:mod:`~raer_agreement.metrics.krippendorff_bootstrap`), drawn
+            from a child stream of ``rng`` so that every other number is the
+            same as with ``"clips"``; the other coefficients resample clips.
 
         Returns
         -------
@@ -228,41 +241,63 @@ class Analysis:
         DegenerateDataWarning
             For each undefined coefficient, with the reason.
         """
+        if bootstrap not in BOOTSTRAP_SCHEMES:
+            raise ValueError(
+                f"bootstrap must be one of {', '.join(BOOTSTRAP_SCHEMES)}, got {bootstrap!r}"
+            )
         which = self._names(names)
         pts = self.points(which)
         warn_grouped(pts)
+        kripp = None
+        if n_boot and bootstrap == "krippendorff" and "krippendorff_alpha" in which:
+            kripp = self.krippendorff_bootstrap(n_boot, child_stream(rng))
         reps = bootstrap_replicates(self.engine, which, n_boot=n_boot, rng=rng) if n_boot else {}
-        out = []
-        for name in which:
-            r = pts[name]
-            lo, hi, why = (
-                checked_percentile_ci(reps[name], r["estimate"], self.confidence)
-                if n_boot and r["reason"] is None
-                else (np.nan, np.nan, None)
-            )
-            out.append(
-                Coefficient(
-                    name=name,
-                    estimate=r["estimate"],
-                    se=r["se"],
-                    ci=(r["ci_low"], r["ci_high"]),
-                    p_value=r["p_value"],
-                    boot_ci=(lo, hi),
-                    boot_reason=why,
-                    n=r["n_items"],
-                    n_ratings=r["n_ratings"],
-                    pa=r["pa"],
-                    pe=r["pe"],
-                    n_boot=int(n_boot),
-                    reason=r["reason"],
-                    thresholds=alpha_thresholds(reps[name], r["estimate"])
-                    if n_boot and name == "krippendorff_alpha" and r["reason"] is None
-                    else None,
-                )
-            )
-        return CoefficientTable(out)
+        return CoefficientTable(
+            [self._coefficient(name, pts[name], reps.get(name), n_boot, kripp) for name in which]
+        )
 
-    def by(self, column: str, names=None, *, n_boot: int = 0, rng=None) -> list:
+    def krippendorff_bootstrap(self, n_boot: int, rng=None) -> KrippendorffBootstrap:
+        """Krippendorff's bootstrap of alpha at this analysis' level of measurement."""
+        return bootstrap_of_sufficient(self.sufficient, self.level, n_boot=n_boot, rng=rng)
+
+    def _coefficient(self, name: str, r: dict, reps, n_boot: int, kripp) -> Coefficient:
+        """One coefficient from its point values and bootstrap replicates."""
+        alpha = name == "krippendorff_alpha"
+        scheme, drawn, pairs = "clips", None, None
+        if alpha and kripp is not None:
+            reps, scheme = kripp.replicates, "krippendorff"
+            drawn, pairs = kripp.n_draws, kripp.n_pairs
+        booted = bool(n_boot) and r["reason"] is None
+        lo, hi, why = (
+            checked_percentile_ci(reps, r["estimate"], self.confidence)
+            if booted
+            else (np.nan, np.nan, None)
+        )
+        return Coefficient(
+            name=name,
+            estimate=r["estimate"],
+            se=r["se"],
+            ci=(r["ci_low"], r["ci_high"]),
+            p_value=r["p_value"],
+            boot_ci=(lo, hi),
+            boot_reason=why,
+            n=r["n_items"],
+            n_ratings=r["n_ratings"],
+            pa=r["pa"],
+            pe=r["pe"],
+            n_boot=int(n_boot),
+            reason=r["reason"],
+            thresholds=alpha_thresholds(
+                reps, r["estimate"], scheme=scheme, pairs_drawn=drawn, pairs_in_data=pairs
+            )
+            if booted and alpha
+            else None,
+            boot_scheme=scheme if alpha and n_boot else None,
+        )
+
+    def by(
+        self, column: str, names=None, *, n_boot: int = 0, rng=None, bootstrap: str = "clips"
+    ) -> list:
         """The coefficients within each value of an item-metadata column.
 
         Returns
@@ -283,7 +318,8 @@ class Analysis:
             a = Analysis(
                 sub, self.scheme, weights=self.weights, level=self.level, confidence=self.confidence
             )
-            out.append((value, a, a.coefficients(names, n_boot=n_boot, rng=gen)))
+            t = a.coefficients(names, n_boot=n_boot, rng=gen, bootstrap=bootstrap)
+            out.append((value, a, t))
         return out
 
     # ------------------------------------------------------------- per class
@@ -405,6 +441,27 @@ class Analysis:
     def alpha(self) -> Coefficient:
         """Krippendorff's alpha (no bootstrap)."""
         return self.coefficients(["krippendorff_alpha"])["krippendorff_alpha"]
+
+
+def child_stream(rng) -> np.random.Generator:
+    """An independent generator derived from ``rng`` without advancing it.
+
+    Spawning leaves the parent's state alone, so the draws that follow from
+    ``rng`` (the clip bootstrap, the ``--by`` streams) are the ones they would
+    be without the child.
+
+    Examples
+    --------
+    >>> g = np.random.default_rng(0)
+    >>> _ = child_stream(g)
+    >>> bool(g.integers(10**9) == np.random.default_rng(0).integers(10**9))
+    True
+    """
+    gen = as_generator(rng)
+    try:
+        return gen.spawn(1)[0]
+    except (TypeError, ValueError):  # a bit generator without a seed sequence
+        return np.random.default_rng(int(gen.integers(2**63)))
 
 
 def warn_grouped(points: dict) -> None:

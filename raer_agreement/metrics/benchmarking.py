@@ -18,8 +18,9 @@ The numbers match irrCAC's ``landis.koch.bf``, ``altman.bf`` and
 Krippendorff's thresholds (0.667 for tentative conclusions, 0.800 for
 reliable data; Krippendorff 2004, sec. 11.4) belong to alpha alone;
 :func:`alpha_thresholds` gives the probability that alpha lies below each,
-read from the bootstrap distribution over clips (Krippendorff's own
-advice: the probability of failing to reach the smallest acceptable alpha).
+read from the bootstrap distribution over clips, or from Krippendorff's own
+bootstrap of pairs (:mod:`~raer_agreement.metrics.krippendorff_bootstrap`;
+his advice: the probability of failing to reach the smallest acceptable alpha).
 
 References
 ----------
@@ -361,36 +362,66 @@ class AlphaThresholds:
         probability that the data fail to reach it.
     n_boot : int
         Finite replicates used (nan probabilities when 0).
+    scheme : {"clips", "krippendorff"}
+        Which bootstrap gave the replicates: clips resampled, or
+        Krippendorff's pairs drawn from the coincidence matrix
+        (:mod:`~raer_agreement.metrics.krippendorff_bootstrap`).
+    pairs_drawn : int or None
+        Krippendorff's bootstrap: the pairs ``M`` of each resample.
+    pairs_in_data : int or None
+        Krippendorff's bootstrap: ``(m - 1) n.. / 2``, the pairs before the
+        algorithm's cap.
     """
 
     estimate: float
     thresholds: tuple
     p_below: tuple
     n_boot: int
+    scheme: str = "clips"
+    pairs_drawn: int | None = None
+    pairs_in_data: int | None = None
 
     def to_dict(self) -> dict:
-        """``{"thresholds": [{"threshold", "p_below"}...], "n_boot"}`` (JSON-ready)."""
+        """``{"thresholds": [{"threshold", "p_below"}...], "n_boot", "scheme"}``
+        (and ``"pairs_drawn"``, ``"pairs_in_data"`` for Krippendorff's bootstrap; JSON-ready)."""
         return {
             "thresholds": [
                 {"threshold": float(t), "p_below": (None if not np.isfinite(p) else float(p))}
                 for t, p in zip(self.thresholds, self.p_below)
             ],
             "n_boot": int(self.n_boot),
+            "scheme": self.scheme,
+            **(
+                {"pairs_drawn": int(self.pairs_drawn), "pairs_in_data": int(self.pairs_in_data)}
+                if self.pairs_drawn is not None and self.pairs_in_data is not None
+                else {}
+            ),
         }
 
 
 def alpha_thresholds(
-    replicates, estimate=np.nan, thresholds: Sequence[float] = KRIPPENDORFF_THRESHOLDS
+    replicates,
+    estimate=np.nan,
+    thresholds: Sequence[float] = KRIPPENDORFF_THRESHOLDS,
+    *,
+    scheme: str = "clips",
+    pairs_drawn: int | None = None,
+    pairs_in_data: int | None = None,
 ) -> AlphaThresholds:
     """Probability that Krippendorff's alpha lies below each threshold.
 
     Parameters
     ----------
     replicates : array of float, shape (n_boot,)
-        Bootstrap replicates of alpha over clips (nan replicates ignored).
+        Bootstrap replicates of alpha (nan replicates ignored): over clips,
+        or from Krippendorff's bootstrap of pairs.
     estimate : float, optional
         The point estimate, carried along for display.
     thresholds : sequence of float
+    scheme : {"clips", "krippendorff"}
+        Which bootstrap gave ``replicates`` (recorded, not used).
+    pairs_drawn, pairs_in_data : int, optional
+        Krippendorff's bootstrap: pairs per resample and before the cap (recorded).
 
     Returns
     -------
@@ -408,7 +439,15 @@ def alpha_thresholds(
         p = tuple([np.nan] * len(thresholds))
     else:
         p = tuple(float(np.mean(r < t)) for t in thresholds)
-    return AlphaThresholds(float(estimate), tuple(float(t) for t in thresholds), p, int(len(r)))
+    return AlphaThresholds(
+        float(estimate),
+        tuple(float(t) for t in thresholds),
+        p,
+        int(len(r)),
+        scheme,
+        pairs_drawn,
+        pairs_in_data,
+    )
 
 
 def _finite(x) -> bool:

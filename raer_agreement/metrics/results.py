@@ -92,6 +92,10 @@ class Coefficient:
     boot_reason : str or None
         Why the bootstrap interval is withheld (it would not contain the
         estimate; see :func:`~raer_agreement.metrics.bootstrap.checked_percentile_ci`).
+    boot_scheme : str or None
+        Krippendorff's alpha with a bootstrap: ``"clips"`` or
+        ``"krippendorff"`` (Krippendorff's bootstrap of pairs gave ``boot_ci``
+        and ``thresholds``); None for the other coefficients, always over clips.
 
     Examples
     --------
@@ -115,6 +119,7 @@ class Coefficient:
     reason: str | None = None
     thresholds: AlphaThresholds | None = None
     boot_reason: str | None = None
+    boot_scheme: str | None = None
 
     @property
     def benchmark(self) -> dict:
@@ -170,6 +175,7 @@ class Coefficient:
             "boot_ci_low": float(self.boot_ci[0]),
             "boot_ci_high": float(self.boot_ci[1]),
             **({"boot_reason": self.boot_reason} if self.boot_reason else {}),
+            **({"boot_scheme": self.boot_scheme} if self.boot_scheme else {}),
             "n_items": int(self.n),
             "n_ratings": int(self.n_ratings),
             "pa": float(self.pa),

@@ -37,6 +37,14 @@ CONVENTIONS = (
 )
 
 
+#: Appended to :data:`CONVENTIONS` when alpha uses Krippendorff's bootstrap.
+KRIPPENDORFF_CONVENTION = (
+    " Krippendorff's alpha: Krippendorff's bootstrap instead (pairs of values drawn from the "
+    "coincidence matrix with expected disagreement fixed, M = (m - 1) n../2 pairs capped at 25 "
+    "per non-empty cell; Krippendorff 2006/2011), for its interval and threshold probabilities."
+)
+
+
 def agreement_table(
     data,
     scheme: str | None = None,
@@ -123,6 +131,7 @@ def agreement_summary(
     level: str = "nominal",
     schemes=None,
     analyses=None,
+    bootstrap: str = "clips",
 ) -> dict:
     """The agreement report as a JSON-ready dictionary.
 
@@ -143,6 +152,10 @@ def agreement_summary(
     analyses : mapping of str to Analysis, optional
         Analyses already made for some schemes (with the same ``weights``,
         ``level`` and ``confidence``): their cached statistics are reused.
+    bootstrap : {"clips", "krippendorff"}
+        ``"krippendorff"``: alpha's bootstrap interval and threshold
+        probabilities come from Krippendorff's bootstrap of pairs (see
+        :meth:`Analysis.coefficients`); every other interval resamples clips.
 
     Returns
     -------
@@ -181,11 +194,18 @@ def agreement_summary(
     analyses = dict(analyses or {})
     doc: dict[str, Any] = {
         "package": {"name": "raer_agreement", "version": __version__},
-        "conventions": CONVENTIONS,
+        "conventions": CONVENTIONS
+        + (KRIPPENDORFF_CONVENTION if bootstrap == "krippendorff" else ""),
         "confidence": confidence,
         "level_of_measurement": level,
         "weights": weights if isinstance(weights, str) or weights is None else "custom",
-        "bootstrap": {"n_boot": int(n_boot), "seed": seed, "unit": "item", "method": "percentile"},
+        "bootstrap": {
+            "n_boot": int(n_boot),
+            "seed": seed,
+            "unit": "item",
+            "method": "percentile",
+            "scheme": bootstrap,
+        },
         "data": {
             "n_items": ann.n_items,
             # anonymous votes have vote slots, not annotators: no count is printed
@@ -199,7 +219,7 @@ def agreement_summary(
     for sch in names:
         if sch not in analyses:
             analyses[sch] = Analysis(ann, sch, weights=weights, level=level, confidence=confidence)
-        doc["schemes"][sch] = _scheme_entry(analyses[sch], by_cols, n_boot, gen)
+        doc["schemes"][sch] = _scheme_entry(analyses[sch], by_cols, n_boot, gen, bootstrap)
     pairs = [(c, p) for c, p in ann.taxonomy.pairs() if c in ann.schemes and p in ann.schemes]
     if pairs:
         with warnings.catch_warnings():
@@ -212,10 +232,10 @@ def agreement_summary(
     return to_jsonable(doc)
 
 
-def _scheme_entry(a: Analysis, by_cols, n_boot, gen) -> dict:
+def _scheme_entry(a: Analysis, by_cols, n_boot, gen, bootstrap: str = "clips") -> dict:
     """The document of one scheme: coefficients, per class, per annotator, diagnostics, by."""
     s = a.sufficient
-    table = a.coefficients(n_boot=n_boot, rng=gen)
+    table = a.coefficients(n_boot=n_boot, rng=gen, bootstrap=bootstrap)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DegenerateDataWarning)
         pc = a.per_class()
@@ -245,7 +265,7 @@ def _scheme_entry(a: Analysis, by_cols, n_boot, gen) -> dict:
     for col in by_cols:
         groups, analyses = [], {}
         col_gen = np.random.default_rng([base, zlib.crc32(str(col).encode())])
-        for value, sub, t in a.by(col, n_boot=n_boot, rng=col_gen):
+        for value, sub, t in a.by(col, n_boot=n_boot, rng=col_gen, bootstrap=bootstrap):
             analyses[str(value)] = sub
             groups.append(
                 {

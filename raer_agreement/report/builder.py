@@ -164,6 +164,7 @@ def build_report(
     clamp_gold: bool = False,
     original: Annotations | None = None,
     excluded: Sequence[str] = (),
+    bootstrap: str = "clips",
 ) -> Report:
     """Compute everything the report shows.
 
@@ -207,6 +208,10 @@ def build_report(
         ``ann``: the triage section shows what the exclusion changed.
     excluded : sequence of str
         Annotator ids removed from ``original`` to give ``ann``.
+    bootstrap : {"clips", "krippendorff"}
+        What the bootstrap of Krippendorff's alpha resamples (its interval
+        and threshold probabilities); every other interval resamples clips
+        (see :func:`~raer_agreement.metrics.agreement_summary`).
 
     Returns
     -------
@@ -233,7 +238,7 @@ def build_report(
     analyses = {s: Analysis(ann, s) for s in ann.schemes}
 
     step(f"agreement coefficients with {n_boot} bootstrap resamples over clips")
-    agreement, detail = _agreement(ann, analyses, contexts, n_boot, seed)
+    agreement, detail = _agreement(ann, analyses, contexts, n_boot, seed, bootstrap)
 
     methods = _methods(ann, method, pair)
     step("aggregation: " + ", ".join(_METHOD_NAMES.get(m, m) for m in methods))
@@ -333,7 +338,9 @@ def _methods(ann: Annotations, method: str, pair) -> list:
     return methods
 
 
-def _agreement(ann: Annotations, analyses: dict, contexts, n_boot: int, seed: int):
+def _agreement(
+    ann: Annotations, analyses: dict, contexts, n_boot: int, seed: int, bootstrap: str = "clips"
+):
     """The agreement document and, per scheme, the per-class, pairwise and vote-spread detail."""
 
     with warnings.catch_warnings():
@@ -344,7 +351,12 @@ def _agreement(ann: Annotations, analyses: dict, contexts, n_boot: int, seed: in
             for s, a in analyses.items()
         }
         agreement = agreement_summary(
-            ann, by=contexts or None, n_boot=n_boot, rng=seed, analyses=analyses
+            ann,
+            by=contexts or None,
+            n_boot=n_boot,
+            rng=seed,
+            analyses=analyses,
+            bootstrap=bootstrap,
         )
         detail = {}
         for s, a in analyses.items():

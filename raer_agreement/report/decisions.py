@@ -77,6 +77,8 @@ def alpha_threshold_text(alpha: dict) -> str | None:
         f"the probability that alpha is below {fmt(t['threshold'])} is {fmt(t['p_below'])}"
         for t in th["thresholds"]
     ]
+    if th.get("scheme") == "krippendorff":
+        return _krippendorff_threshold_text(alpha, th, parts)
     return (
         f"Krippendorff's alpha is {fmt(alpha.get('estimate'))}. Over {fmt(th['n_boot'])} bootstrap "
         f"resamples of clips, {' and '.join(parts)} (Krippendorff's smallest acceptable values: "
@@ -84,6 +86,46 @@ def alpha_threshold_text(alpha: dict) -> str | None:
         "not the pairable values as in Krippendorff's own bootstrap, which takes the values "
         "of one clip as independent (its intervals are usually narrower)."
     )
+
+
+def _krippendorff_threshold_text(alpha: dict, th: dict, parts: list) -> str:
+    """:func:`alpha_threshold_text` when Krippendorff's bootstrap of pairs gave the numbers.
+
+    Examples
+    --------
+    >>> th = {"n_boot": 1000, "scheme": "krippendorff", "pairs_drawn": 60, "pairs_in_data": 60,
+    ...       "thresholds": [{"threshold": 0.667, "p_below": 0.13}]}
+    >>> _krippendorff_threshold_text({"estimate": 0.74}, th, ["p"])[:70]
+    "Krippendorff's alpha is 0.740. Over 1,000 resamples of Krippendorff's "
+    """
+    drawn, pairs = th.get("pairs_drawn"), th.get("pairs_in_data")
+    cap = (
+        f" ({fmt(drawn)} is the algorithm's cap of 25 draws per non-empty cell, of "
+        f"{fmt(pairs)} pairs in the data, which widens the distribution)"
+        if drawn is not None and pairs is not None and drawn < pairs
+        else ""
+    )
+    return (
+        f"Krippendorff's alpha is {fmt(alpha.get('estimate'))}. Over {fmt(th['n_boot'])} "
+        f"resamples of Krippendorff's bootstrap, each of {fmt(drawn)} pairs of values drawn "
+        f"from the coincidence matrix{cap}, {' and '.join(parts)} (Krippendorff's smallest "
+        "acceptable values: 0.667 for tentative conclusions, 0.800 for reliable data). The "
+        "other coefficients resample clips. Krippendorff's bootstrap takes the values of one "
+        "clip as independent, so without the cap it is usually narrower than resampling clips."
+    )
+
+
+def resamples_of(th: dict) -> str:
+    """The words "bootstrap resamples", or which resamples Krippendorff's bootstrap drew.
+
+    Examples
+    --------
+    >>> resamples_of({}), resamples_of({"scheme": "krippendorff"})
+    ('bootstrap resamples', "resamples of Krippendorff's bootstrap of pairs")
+    """
+    if th.get("scheme") == "krippendorff":
+        return "resamples of Krippendorff's bootstrap of pairs"
+    return "bootstrap resamples"
 
 
 def triage_section(triage: dict) -> Section:

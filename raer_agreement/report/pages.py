@@ -14,7 +14,13 @@ import pandas as pd
 from ..metrics import COEFFICIENT_NAMES
 from ..metrics.results import format_annotators
 from . import plots
-from .decisions import alpha_threshold_text, benchmark_frame, comparison_section, triage_section
+from .decisions import (
+    alpha_threshold_text,
+    benchmark_frame,
+    comparison_section,
+    resamples_of,
+    triage_section,
+)
 from .planning import planning_section
 from .render import Figure, Paragraph, Section, Table, count, fmt
 from .vocabulary import METHOD_NAMES, class_name, display_name
@@ -87,19 +93,19 @@ def reading_of_coefficients(coefs: dict, diagnostics: dict, scheme: str) -> str:
         if p_low >= 0.95:
             parts.append(
                 "Alpha is below Krippendorff's 0.667 threshold for tentative conclusions in "
-                f"{fmt(100 * p_low, 1)}% of bootstrap resamples: expect label noise, and prefer "
+                f"{fmt(100 * p_low, 1)}% of {resamples_of(th)}: expect label noise, and prefer "
                 "soft labels or model-based aggregation to single votes."
             )
         elif p_low > 0.05:
             parts.append(
                 "Whether alpha reaches Krippendorff's 0.667 is uncertain: it falls below in "
-                f"{fmt(100 * p_low, 1)}% of bootstrap resamples."
+                f"{fmt(100 * p_low, 1)}% of {resamples_of(th)}."
             )
         else:
             p_high = th["thresholds"][-1]["p_below"]
             parts.append(
                 "Alpha clears Krippendorff's 0.667 in "
-                f"{fmt(100 * (1 - p_low), 1)}% of bootstrap resamples, and 0.800 in "
+                f"{fmt(100 * (1 - p_low), 1)}% of {resamples_of(th)}, and 0.800 in "
                 f"{fmt(100 * (1 - p_high), 1)}%."
             )
     elif alpha == alpha:
@@ -225,6 +231,16 @@ def _scheme_sections(doc: dict, scheme: str) -> list[Section]:
     ]
 
 
+def _alpha_scheme_note(doc: dict) -> str:
+    """The caption's words on alpha's bootstrap when it is Krippendorff's ("" otherwise)."""
+    if doc["agreement"]["bootstrap"].get("scheme") != "krippendorff":
+        return ""
+    return (
+        "; Krippendorff's alpha: Krippendorff's bootstrap of pairs drawn from the coincidence "
+        "matrix (--bootstrap krippendorff)"
+    )
+
+
 def _coefficients_section(doc: dict, scheme: str) -> Section:
     """Every coefficient with its intervals, bands, withheld intervals and plot."""
     entry = doc["agreement"]["schemes"][scheme]
@@ -250,7 +266,7 @@ def _coefficients_section(doc: dict, scheme: str) -> Section:
             caption=f"{fmt(entry['n_items'])} clips, {fmt(entry['n_ratings'])} ratings, "
             f"{format_annotators(entry['n_annotators'])}. SE by Gwet's linearisation, 95% CI with t(n-1) clipped at 1 (irrCAC "
             f"conventions); bootstrap: {doc['n_boot']} percentile resamples of clips (seed "
-            f"{doc['seed']}).",
+            f"{doc['seed']})" + _alpha_scheme_note(doc) + ".",
         )
     )
     s.add(
