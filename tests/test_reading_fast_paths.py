@@ -30,9 +30,11 @@ def test_quote_or_break_search_equals_per_value_check(chunks, cut):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.integers(-(2**40), 2**40), max_size=50))
-def test_any_repeated_equals_set_size(keys):
-    assert _any_repeated(np.asarray(keys, dtype=np.int64)) == (len(set(keys)) < len(keys))
+@given(st.lists(st.integers(-(2**40), 2**40), max_size=50), st.integers(1, 8))
+def test_any_repeated_equals_set_size(keys, step):
+    # small steps exercise the slice boundaries of the comparison
+    got = _any_repeated(np.asarray(keys, dtype=np.int64), step=step)
+    assert got == (len(set(keys)) < len(keys))
 
 
 def _reference_key(text: str):

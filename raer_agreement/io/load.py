@@ -17,8 +17,9 @@ from ..errors import InputError, name_list
 from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, load_taxonomy, natural_sort
 from ..wording import ITEM, ITEMS, count
 from . import layouts, platforms
-from .containers import parse_cell, raw_factorize
-from .detect import ITEM_ID_COLUMNS, Decision, decide_layout, header_words, profile_table
+from .annotator_cells import annotator_dicts, vote_slots
+from .containers import raw_factorize
+from .detect import ITEM_ID_COLUMNS, Decision, decide_layout, profile_table
 from .invariants import check_reading
 from .invariants import fold_case as fold_labels_case
 from .listfile import CONTEXT_COLUMNS, looks_like_list_file, parse_clip_path, read_list_file
@@ -42,6 +43,7 @@ from .tables import (
     read_text,
     records_table,
 )
+from .wide import annotator_names_column, check_rater_columns, clip_key, wide_item_column
 
 __all__ = ["load_ratings", "load_clips", "FORMATS"]
 
@@ -527,11 +529,11 @@ def _from_table(
     if layout == "long":
         return _from_long_table(table, opts, anonymous, notes)
     scheme = _single_scheme(opts)
-    item_key = _item_key(frame, opts["item_col"] or decision.item_col, opts, table.path, notes)
+    item_key = clip_key(frame, opts["item_col"] or decision.item_col, opts, table.path, notes)
     decision = dataclasses.replace(decision, item_col=item_key)
     if layout == "wide":
-        frame, item_key = _wide_item_column(table, item_key, raters, opts, notes)
-        _check_rater_columns(frame, item_key, raters, table.path)
+        frame, item_key = wide_item_column(table, item_key, raters, opts, notes)
+        check_rater_columns(frame, item_key, raters, table.path)
         lf = layouts.wide_to_long(
             frame,
             path=table.path,
@@ -587,262 +589,6 @@ def _from_table(
     return ann.as_anonymous() if layout == "counts" else ann
 
 
-def _item_key(frame, item, opts: dict, path, notes: list) -> str | None:
-    """The item column of a one-row-per-item table (counts, wide).  Ids repeated
-    on a few rows are added up (FER+ has four names on two rows); an id repeated
-    on many rows is not the key: the unique unnamed leading column is (with a
-    note), else the table is refused naming the flags."""
-    if item is None or opts.get("item_col") is not None:
-        return item
-    ids = frame[item].astype("string").str.strip()
-    ids = ids[ids.notna() & (ids != "")]
-    dup = int(ids.duplicated().sum())
-    if dup <= max(5, 0.01 * len(ids)):
-        return item
-    unique = [
-        c
-        for c in frame.columns
-        if c != item
-        and frame[c].astype("string").str.strip().replace("", pd.NA).notna().all()
-        and frame[c].nunique() == len(frame)
-        and not _label_like_column(frame, c)
-    ]
-    if "row_name" in unique:
-        notes.append(
-            f"item id: {item!r} repeats on {dup} of {len(ids)} rows, so it is not the key; "
-            "the unnamed leading column (unique on every row) is the item id"
-        )
-        return "row_name"
-    raise InputError(
-        f"item ids in column {item!r} repeat on {dup} of {len(ids)} rows: not the key of a "
-        "one-row-per-item table; name a unique id with --item-col"
-        + (f" ({name_list(unique, 3)})" if unique else "")
-        + ", or pass --format long --anonymous if each row is one rating",
-        path=path,
-        line=1,
-    )
-
-
-def _wide_item_column(table, item_key, raters, opts: dict, notes: list):
-    """The item column of a wide table, and the table (with a ``line`` column
-    when the rows are the items).
-
-    With no item column named or found, the first column is the id unless it
-    holds labels like the columns beside it (most of its values are theirs
-    and they repeat): then every column is a rater's, as in irrCAC's tables
-    of raters only, and each row is one item, named by its line in the file.
-    """
-    frame = table.frame
-    if item_key is not None:
-        return frame, item_key
-    cols = list(frame.columns)
-    found = find_column(cols, ITEM_COLUMNS)
-    if found is not None:
-        return frame, found
-    first, rest = cols[0], [c for c in cols[1:] if raters is None or c in raters]
-    values = frame[first].astype("string").str.strip().replace("", pd.NA).dropna()
-    repeats = len(values) and values.nunique() <= 0.5 * len(values)
-    if rest and repeats and _overlap(frame, first, rest) >= 0.5:
-        lines = (
-            np.asarray(table.line_numbers)
-            if table.line_numbers is not None
-            else np.arange(table.first_line, table.first_line + len(frame))
-        )
-        name = next(n for n in ("line", "row_line", "file_line") if n not in cols)
-        notes.append(
-            f"wide layout: no item id column ({first!r} holds labels like the columns beside "
-            f"it): each row is one item, named by its line in the file ({name!r})"
-        )
-        return frame.assign(**{name: lines.astype(str)})[[name, *cols]], name
-    return frame, _item_key(frame, first, opts, table.path, notes)
-
-
-def _label_like_column(frame, column) -> bool:
-    """True for a column of whole numbers (a count or a code), not an id."""
-    return bool(frame[column].astype("string").str.strip().str.fullmatch(r"\d{1,3}").all())
-
-
-def _overlap(frame, column, others) -> float:
-    """Share of a column's distinct values that some other column holds too."""
-    mine = set(frame[column].astype("string").str.strip().dropna()) - {""}
-    if not mine:
-        return 1.0
-    theirs = set()
-    for c in others:
-        if c != column:
-            theirs |= set(frame[c].astype("string").str.strip().dropna())
-    return len(mine & theirs) / len(mine)
-
-
-_RATERS_FLAG = (
-    "name the rater columns with --annotator-col (repeated; the rest becomes clip metadata)"
-)
-
-
-#: header words of a label that summarises or replaces the raters' (gold, hard_label)
-_LABEL_WORDS = frozenset(
-    "gold truth groundtruth majority consensus aggregated aggregate adjudicated final hard "
-    "mv".split()
-)
-
-
-def _cells(frame, cols) -> np.ndarray:
-    """The stripped cells of ``cols`` as an object array, None where empty or NA."""
-    out = np.empty((len(frame), len(cols)), dtype=object)
-    for j, c in enumerate(cols):
-        v = frame[c].astype("string").str.strip()
-        keep = (v.notna() & (v != "") & ~v.isin(NA_STRINGS)).to_numpy(bool)
-        col = v.astype(object).to_numpy(object, copy=True)
-        col[~keep] = None
-        out[:, j] = col
-    return out
-
-
-def _not_a_rater(cells: np.ndarray, j: int) -> str | None:
-    """Why column ``j`` of a wide table's cells is no annotator's, or None.
-
-    Every rater column labels clips from one shared label set, and no rater
-    is the others' summary.  A column breaks that when most of its values
-    occur in no other column (a split, a year, a source); when it equals
-    the number of filled cells beside it (a count of ratings); or when it
-    equals the plurality label of the other columns on nearly every clip
-    where they have one, far more often than the raters themselves do (a
-    majority or gold label).
-    """
-    col = cells[:, j]
-    filled = np.array([v is not None for v in col])
-    if filled.sum() < 10:
-        return None
-    others = np.delete(cells, j, axis=1)
-    theirs = {v for v in others.ravel() if v is not None}
-    alien = np.array([v not in theirs for v in col[filled]])
-    if alien.mean() >= 0.5:
-        shown = name_list(sorted({str(v) for v in col[filled][alien]})[:3], 3)
-        return f"most of its values ({shown}) occur in no other column"
-    n_filled = (others != None).sum(axis=1)  # noqa: E711 - elementwise on objects
-    as_number = pd.to_numeric(pd.Series(col[filled], dtype=object), errors="coerce").to_numpy()
-    if np.isfinite(as_number).all() and np.array_equal(as_number, n_filled[filled]):
-        return "it counts the filled cells of its row (the number of ratings)"
-    return None
-
-
-def _plurality_agreement(cells: np.ndarray) -> np.ndarray:
-    """For each column, the share of rows where it equals the strict plurality
-    label of the other columns (nan where fewer than 20 rows have one)."""
-    rates = np.full(cells.shape[1], np.nan)
-    for j in range(cells.shape[1]):
-        hits = total = 0
-        for row in range(cells.shape[0]):
-            v = cells[row, j]
-            if v is None:
-                continue
-            votes = pd.Series([x for x in np.delete(cells[row], j) if x is not None])
-            if len(votes) < 2:
-                continue
-            top = votes.value_counts()
-            if len(top) > 1 and top.iloc[0] == top.iloc[1]:
-                continue
-            total += 1
-            hits += top.index[0] == v
-        if total >= 20:
-            rates[j] = hits / total
-    return rates
-
-
-def _check_rater_columns(frame, item, raters, path) -> None:
-    """Refuse a wide reading whose annotator columns include ids, text or a
-    clip's own attributes (a split, a count, a majority label): the reading
-    would count them as annotators and their values as labels."""
-    if raters is not None:
-        return
-    cols = [c for c in frame.columns if c != item]
-    odd = []
-    for c in cols:
-        s = frame[c].astype("string").str.strip().replace("", pd.NA).dropna()
-        if len(s) >= 10 and s.nunique() >= 0.9 * len(s) and _overlap(frame, c, cols) < 0.5:
-            odd.append(c)
-    if odd:
-        raise InputError(
-            f"column(s) {name_list(odd, 3)} hold a different value on every row (ids or text, "
-            f"not an annotator's labels): {_RATERS_FLAG} and the id with --item-col",
-            path=path,
-            line=1,
-        )
-    if len(cols) < 3:
-        return
-    for c in cols:
-        if _LABEL_WORDS & set(header_words(str(c))):
-            raise InputError(
-                f"column {c!r} is named as a derived or gold label, not an annotator; "
-                f"{_RATERS_FLAG}",
-                path=path,
-            )
-    cells = _cells(frame, cols)
-    for j, c in enumerate(cols):
-        why = _not_a_rater(cells, j)
-        if why is not None:
-            raise InputError(f"column {c!r} is no annotator's: {why}; {_RATERS_FLAG}", path=path)
-    if len(frame) <= 5_000:  # the plurality check is per row: tables of clips, not crowds
-        rates = _plurality_agreement(cells)
-        # a derived majority equals the others' plurality wherever they have one
-        # (ties aside); a good rater does not, among four or more
-        if np.isfinite(rates).sum() >= 4:
-            j = int(np.nanargmax(rates))
-            median = float(np.nanmedian(np.delete(rates, j)))
-            if rates[j] >= 0.99 and rates[j] - median >= 0.1:
-                raise InputError(
-                    f"column {cols[j]!r} is no annotator's: it equals the others' majority "
-                    f"label on {rates[j]:.0%} of clips (raters: {median:.0%} median), a derived "
-                    f"or gold label; {_RATERS_FLAG}",
-                    path=path,
-                )
-
-
-def _header_outlier(cols) -> str | bool | None:
-    """What the header says about a names column of a raters x items table.
-
-    Item columns exported from one matrix share one numbered pattern once the
-    digits are set aside (``ratings.1``, ``ratings.2``, ...; ``c1``, ``c2``):
-    every header of that pattern means no names column (``False``); one other
-    header without a number besides them names the annotators; anything else
-    leaves the values to tell (``None``).
-    """
-    stems = [re.sub(r"\d+", "#", str(c).strip().lower()) for c in cols]
-    numbered = {s for s in stems if "#" in s}
-    plain = [c for c, s in zip(cols, stems) if "#" not in s]
-    if len(numbered) != 1:
-        return None
-    if not plain:
-        return False
-    return plain[0] if len(plain) == 1 else None
-
-
-def _annotator_names_column(frame, path) -> str | None:
-    """In a raters x items table, the column that names the annotators: the one
-    header outside the item columns' pattern, else the one column whose values
-    no other column holds; several such columns are refused."""
-    cols = list(frame.columns)
-    by_header = _header_outlier(cols)
-    if by_header is False:
-        return None
-    if isinstance(by_header, str):
-        return by_header
-    if len(cols) < 3:
-        return None
-    # a column with no name in the header cannot name an item
-    unnamed = [c for c in cols if re.fullmatch(r"row_name|column_\d+", str(c))]
-    odd = [c for c in cols if c in unnamed or _overlap(frame, c, cols) < 0.5]
-    if len(odd) > 1:
-        raise InputError(
-            f"columns {name_list(odd, 3)} share no values with the item columns (ids or "
-            "text, not items): name the annotator column with --annotator-col and remove "
-            "the others",
-            path=path,
-            line=1,
-        )
-    return odd[0] if odd else None
-
-
 def _from_raters_x_items(table, opts: dict) -> Annotations:
     """A wide table with annotators in the rows (``--transpose``)."""
     who = opts.get("annotator_col")
@@ -850,7 +596,7 @@ def _from_raters_x_items(table, opts: dict) -> Annotations:
         raise InputError("--transpose takes at most one --annotator-col (the annotator names)")
     who = who or opts.get("item_col")
     if who is None:
-        who = _annotator_names_column(table.frame, table.path)
+        who = annotator_names_column(table.frame, table.path)
     scheme = _single_scheme(opts)
     lf = layouts.raters_x_items_to_long(
         table.frame,
@@ -894,7 +640,7 @@ def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotat
     item_col = opts.get("item_col") or find_column(columns, ITEM_ID_COLUMNS)
     annotator_col = opts.get("annotator_col") or find_column(columns, ANNOTATOR_COLUMNS)
     if annotator_col is None and not anonymous:
-        spread = _annotator_dicts(frame, opts, columns, notes)
+        spread = annotator_dicts(frame, opts, columns, notes)
         if spread is not None:
             frame, annotator_col = spread, "_annotators"
             opts["annotator_col"] = annotator_col
@@ -959,7 +705,7 @@ def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotat
             raise InputError(
                 "anonymous ratings need an item id column (--item-col)", path=table.path, line=1
             )
-        frame = frame.assign(_vote_slot=_vote_slots(frame, item_col, opts, notes))
+        frame = frame.assign(_vote_slot=vote_slots(frame, item_col, opts, notes))
         opts["annotator_col"] = "_vote_slot"
         opts["item_col"] = item_col
         notes.append("anonymous ratings: annotator identities are unknown (--anonymous)")
@@ -975,127 +721,6 @@ def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotat
 
 
 _NOT_LABELS = {"split", "text", "sentence", "document", "source", "url", "usage", "comment"}
-
-
-#: record fields that name the annotator, and the answer, once lower-cased and
-#: stripped of everything but letters and digits (``workerId``, ``user``)
-_WHO = frozenset(
-    "annotatorid annotator workerid worker raterid rater coderid coder user userid".split()
-)
-_WHAT = frozenset("label labels answer value choice rating category class".split())
-
-
-def _flat(record: dict, prefix: str = "") -> dict:
-    """A nested record as one level of dotted keys.
-
-    >>> _flat({"a": {"b": 1}, "c": 2})
-    {'a.b': 1, 'c': 2}
-    """
-    out: dict = {}
-    for k, v in record.items():
-        key = f"{prefix}{k}"
-        out.update(_flat(v, key + ".") if isinstance(v, dict) else {key: v})
-    return out
-
-
-def _field_word(key: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", key.rsplit(".", 1)[-1].lower())
-
-
-def _who_and_what(cell):
-    """(annotators, labels) of one cell: a dict of annotator -> label, or a
-    list of records with one annotator field and one answer field (doccano's
-    ``annotations: [{label, user}]``, SageMaker's worker responses); None
-    when the cell is neither."""
-    if isinstance(cell, dict):
-        if cell and all(not isinstance(x, (dict, list, tuple)) for x in cell.values()):
-            return list(cell), list(cell.values())
-        return None
-    if not isinstance(cell, (list, tuple)) or not cell:
-        return None
-    if not all(isinstance(r, dict) for r in cell):
-        return None
-    flat = [_flat(r) for r in cell]
-    keys = set.intersection(*(set(f) for f in flat))
-    who = [k for k in keys if _field_word(k) in _WHO]
-    what = [k for k in keys if _field_word(k) in _WHAT and k not in who]
-    if len(who) != 1 or len(what) != 1:
-        return None
-    if any(isinstance(f[what[0]], (dict, list, tuple)) for f in flat):
-        return None
-    return [f[who[0]] for f in flat], [f[what[0]] for f in flat]
-
-
-def _annotator_dicts(frame, opts: dict, columns: list, notes: list):
-    """A label column whose cells say who gave which label, turned into
-    parallel lists: the frame with an ``_annotators`` column and the label
-    column of answers (one rating per annotator), or None when no single
-    column holds such cells.
-
-    A cell maps annotators to labels (``{"ann1": 1, "ann2": 0}``, LeWiDi's
-    ``annotations`` flattened into a table), or lists records with one
-    annotator field and one answer field (doccano's ``[{"label": 3,
-    "user": 5}]``, SageMaker Ground Truth's worker responses).
-    """
-    named = list(parse_label_cols(opts.get("label_cols")))
-    candidates = [c for c in (named or columns) if c in frame.columns]
-    found = []
-    for c in candidates:
-        cells = frame[c].to_numpy(object)
-        filled = [v for v in cells if v is not None and str(v).strip() not in ("", "nan")]
-        first = filled[0] if filled else None
-        if first is None or not (
-            isinstance(first, (dict, list)) or str(first).lstrip()[:1] in ("{", "[")
-        ):
-            continue
-        pairs = [_who_and_what(parse_cell(v)) for v in cells]
-        who = {str(a) for p in pairs if p is not None for a in p[0]}
-        # two annotators at least: {"content": text} is one field, not a panel
-        if sum(p is not None for p in pairs) >= 0.9 * len(filled) and len(who) >= 2:
-            found.append((c, pairs))
-    if len(found) != 1:
-        return None
-    col, pairs = found[0]
-    keys = np.empty(len(pairs), dtype=object)
-    values = np.empty(len(pairs), dtype=object)
-    keys[:] = [p[0] if p is not None else [] for p in pairs]
-    values[:] = [p[1] if p is not None else [] for p in pairs]
-    notes.append(
-        f"column {col!r}: each cell says which annotator gave which label; one rating per annotator"
-    )
-    opts["label_cols"] = [col]
-    return frame.assign(**{"_annotators": keys, col: values})
-
-
-def _vote_slots(frame, item_col: str, opts: dict, notes: list):
-    """Per-item vote slots (``vote_1, vote_2, ...``) for anonymous rows.
-
-    A label cell holding a list with a repeated element
-    (``["neutral", "neutral", "entailment"]``, SNLI's ``annotator_labels``) is
-    the votes of several unknown annotators, not one multi-select answer (a
-    set of options has no repeats): its row gets a list of slots, one per
-    element, and the parallel-lists reading makes one rating of each.
-    """
-    ids = frame[item_col].astype("string").str.strip()
-    labels = list(parse_label_cols(opts.get("label_cols")))
-    votes = None
-    if len(labels) == 1 and labels[0] in frame.columns:
-        parsed = [parse_cell(v) for v in frame[labels[0]].to_numpy(object)]
-        lists = [p for p in parsed if isinstance(p, (list, tuple))]
-        if lists and any(len({str(e) for e in p}) < len(p) for p in lists):
-            votes = np.array([len(p) if isinstance(p, (list, tuple)) else 1 for p in parsed])
-    if votes is None:
-        slot = ids.groupby(ids, sort=False, dropna=False).cumcount().to_numpy() + 1
-        return np.char.add("vote_", slot.astype(str))
-    # slots follow each other within an item across its rows
-    before = pd.Series(votes).groupby(ids.to_numpy(), sort=False).cumsum().to_numpy() - votes
-    notes.append(
-        f"column {labels[0]!r}: lists with repeated labels are the votes of unknown "
-        "annotators, one rating per element (not multi-select answers)"
-    )
-    slots = np.empty(len(votes), dtype=object)
-    slots[:] = [[f"vote_{b + k + 1}" for k in range(n)] for b, n in zip(before, votes)]
-    return slots
 
 
 def _varying_label_column(frame, profile, item_col, path) -> str | None:
@@ -1381,9 +1006,12 @@ def attach_metadata(ann: Annotations, meta: pd.DataFrame | None) -> Annotations:
     if meta is not None:
         items = meta.reindex(ids)
         notes.append(clips_matched(meta.index, ids, items))
-    # only ids that look like RAER paths are parsed (a million plain ids cost nothing)
-    raer_like = (
-        pd.Series(ids, dtype=object)
+    # only ids that look like RAER paths are parsed (a million plain ids cost nothing:
+    # a substring screen first, the regular expression on what passes it)
+    maybe = [k for k, i in enumerate(ann.item_ids) if "Class" in i or "SelfStudy" in i]
+    raer_like = np.zeros(len(ids), dtype=bool)
+    raer_like[maybe] = (
+        pd.Series([ann.item_ids[k] for k in maybe], dtype=object)
         .str.contains(r"(?:^|[/\\])(?:Class|SelfStudy)[/\\]", regex=True)
         .to_numpy(bool)
     )

@@ -330,11 +330,10 @@ def annotations_from_long(
     _repeated_ratings(ids, duplicates, annotator_col, book, path)
 
     # phase 4: ledger -- the kept rows become the Annotations, with their account
-    kept_idx = np.flatnonzero(book.keep)
     (icodes, ivalues), (acodes, avalues) = ids["item"], ids["annotator"]
-    item_codes, item_uniques = _codes(icodes[kept_idx], ivalues, item_order)
-    ann_codes, ann_uniques = _codes(acodes[kept_idx], avalues, annotator_order)
-    labels = {s: c[kept_idx] for s, c in label_codes.items()}
+    item_codes, item_uniques = _codes(book.kept(icodes), ivalues, item_order)
+    ann_codes, ann_uniques = _codes(book.kept(acodes), avalues, annotator_order)
+    labels = {s: book.kept(c) for s, c in label_codes.items()}
     ledger = Ledger(
         sources=(str(source),),
         rows_read=n_rows + extra_rows_read,
@@ -372,6 +371,11 @@ class _Book:
                 LedgerEntry(reason, int(mask.sum()), detail, tuple(self.lines[mask][:20].tolist()))
             )
             self.keep[mask] = False
+
+    def kept(self, values: np.ndarray) -> np.ndarray:
+        """``values`` of the kept rows (the array itself when every row is kept:
+        no copy of ten million codes)."""
+        return values if self.keep.all() else values[self.keep]
 
     def flag(self, mask, reason: str, detail: str) -> None:
         self.entries.append(
@@ -683,22 +687,30 @@ def _inconsistent_labels(tax, label_codes, raw, inconsistent, book: _Book, path)
                 )
 
 
-def _any_repeated(keys: np.ndarray) -> bool:
+def _any_repeated(keys: np.ndarray, step: int = 1 << 22) -> bool:
     """Whether a value occurs twice: one sort in place, a third of the time and
     memory of a hash table of every key (ratings are rarely repeated, so the
     rows are located only when some are)."""
     keys = np.sort(keys)
-    return bool(len(keys) > 1 and (keys[1:] == keys[:-1]).any())
+    if len(keys) < 2:
+        return False
+    # compared in slices: one boolean array of every row would be a tenth of the keys again
+    last = len(keys) - 1
+    return any(
+        bool((keys[k + 1 : min(k + step, last) + 1] == keys[k : min(k + step, last)]).any())
+        for k in range(0, last, step)
+    )
 
 
 def _repeated_ratings(ids, duplicates, annotator_col, book: _Book, path) -> None:
     """An annotator rating one clip more than once: keep all, keep the last, or stop."""
     (icodes, ivalues), (acodes, avalues) = ids["item"], ids["annotator"]
     n_rows, lines = len(book.keep), book.lines
-    kept_idx = np.flatnonzero(book.keep)
-    pair = icodes[kept_idx].astype(np.int64) * np.int64(len(avalues)) + acodes[kept_idx]
+    pair = book.kept(icodes).astype(np.int64) * np.int64(len(avalues))
+    pair += book.kept(acodes)
     if not _any_repeated(pair):
         return
+    kept_idx = np.flatnonzero(book.keep)
     pair = pd.Series(pair)
     dup_later = pair.duplicated(keep="first").to_numpy()
     if not dup_later.any():
