@@ -11,7 +11,7 @@ from pathlib import Path
 from ..errors import InputError, name_list
 from ..io.long import ITEM_COLUMNS, find_column
 from ._cluster import require_dask
-from ._ingest import KEY, LINE, MARKER, _number_rows
+from ._ingest import KEY, LINE, MARKER, number_rows
 
 __all__ = ["csv_to_parquet"]
 
@@ -100,7 +100,7 @@ def csv_to_parquet(
         str(src), sep=sep, dtype=str, keep_default_na=False, na_filter=False, blocksize=blocksize
     )
     item_col = _clip_column([str(c) for c in ddf.columns], item_col, src)
-    ddf = _number_rows(ddf, item_col)
+    ddf = number_rows(ddf, item_col)
     ddf = ddf.shuffle(on=KEY, npartitions=npartitions).drop(columns=[KEY])
     _write_atomically(ddf, out, item_col, npartitions)
     return out

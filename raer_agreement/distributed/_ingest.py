@@ -424,7 +424,7 @@ def _named_column(columns, path, role, names, **cols):
     return col
 
 
-def _number_rows(ddf, item_col):
+def number_rows(ddf, item_col):
     """Each row as text with its source line and the shuffle key (the reader and csv_to_parquet)."""
     offsets = [0]
     if LINE not in ddf.columns:
@@ -442,7 +442,7 @@ def _frame_by_clip(path, files, kind, sep, item_col, annotator_col, npartitions,
     pre_partitioned = os.path.isfile(os.path.join(str(path), MARKER))
 
     say(f"reading {len(files)} {kind} file(s), {ddf.npartitions} partition(s)")
-    ddf = _number_rows(ddf, item_col)
+    ddf = number_rows(ddf, item_col)
     if not pre_partitioned:
         n = npartitions or ddf.npartitions
         say(f"shuffling by clip into {n} partition(s)")
