@@ -295,70 +295,79 @@ def run_em(
     -------
     EMResult
     """
-    n_items = views[0].X.shape[0]
-    rated = np.zeros(n_items, dtype=bool)
-    for v in views:
-        rated |= np.diff(v.X.indptr) > 0
-    gold = np.full(n_items, -1) if gold is None else np.asarray(gold)
-    clamped = gold >= 0
-    gold_onehot = np.zeros((int(clamped.sum()), n_states))
-    gold_onehot[np.arange(gold_onehot.shape[0]), gold[clamped]] = 1.0
-
-    if m_step is None:
-
-        def m_step(post):
-            return [
-                confusion_from_counts(v.expected_counts(post), v.model, v.smoothing) for v in views
-            ]
-
-    def maximise(post):
-        return class_prior(post[rated].sum(axis=0), prior_smoothing), m_step(post)
-
-    def expect(pri, thetas):
-        logp = log_joint(views, pri, thetas)
-        post, lnorm = normalise_log(logp)
-        if clamped.any():
-            post[clamped] = gold_onehot
-            lnorm[clamped] = logp[clamped, gold[clamped]]
-        return post, float(lnorm.sum())
-
-    if init_thetas is not None:
-        thetas = [np.asarray(t, dtype=float) for t in init_thetas]
-        priors = (
-            np.full(n_states, 1.0 / n_states)
-            if init_priors is None
-            else np.asarray(init_priors, dtype=float)
-        )
-        post, ll = expect(priors, thetas)
-        trace = [ll]
-    elif init_posteriors is not None:
-        post = np.array(init_posteriors, dtype=float)
-        if clamped.any():
-            post[clamped] = gold_onehot
-        trace = []
-    else:
-        raise ValueError("run_em needs init_posteriors or init_thetas")
-    fixed_priors = (
-        None
-        if update_priors
-        else (
-            np.full(n_states, 1.0 / n_states)
-            if init_priors is None
-            else np.asarray(init_priors, dtype=float)
-        )
-    )
+    em = _EMSteps(views, n_states, gold, prior_smoothing, m_step)
+    post, trace, started = em.start(init_posteriors, init_thetas, init_priors)
+    if started is not None:
+        priors, thetas = started
+    fixed_priors = None if update_priors else _initial_priors(init_priors, n_states)
     converged = False
     n_iter = 0
     for n_iter in range(1, max_iter + 1):  # noqa: B007 - the count is read after the loop
-        priors, thetas = maximise(post)
+        priors, thetas = em.maximise(post)
         if fixed_priors is not None:
             priors = fixed_priors
-        post, ll = expect(priors, thetas)
+        post, ll = em.expect(priors, thetas)
         trace.append(ll)
         if em_converged(trace, tol):
             converged = True
             break
     return EMResult(post, priors, thetas, np.asarray(trace), n_iter, converged)
+
+
+def _initial_priors(init_priors, n_states: int) -> np.ndarray:
+    """The priors given, else uniform (the start from thetas, and the fixed priors)."""
+    if init_priors is None:
+        return np.full(n_states, 1.0 / n_states)
+    return np.asarray(init_priors, dtype=float)
+
+
+class _EMSteps:
+    """The E- and M-steps of :func:`run_em`, with what both read: rated and clamped clips."""
+
+    def __init__(self, views: Sequence[View], n_states: int, gold, prior_smoothing, m_step):
+        n_items = views[0].X.shape[0]
+        rated = np.zeros(n_items, dtype=bool)
+        for v in views:
+            rated |= np.diff(v.X.indptr) > 0
+        gold = np.full(n_items, -1) if gold is None else np.asarray(gold)
+        clamped = gold >= 0
+        gold_onehot = np.zeros((int(clamped.sum()), n_states))
+        gold_onehot[np.arange(gold_onehot.shape[0]), gold[clamped]] = 1.0
+        self.views, self.n_states, self.rated = views, n_states, rated
+        self.prior_smoothing = prior_smoothing
+        self.gold, self.clamped, self.gold_onehot = gold, clamped, gold_onehot
+        self.m_step = self._confusions if m_step is None else m_step
+
+    def _confusions(self, post):
+        """The default M-step: each view's expected counts through its own model and smoothing."""
+        return [
+            confusion_from_counts(v.expected_counts(post), v.model, v.smoothing) for v in self.views
+        ]
+
+    def maximise(self, post):
+        return class_prior(post[self.rated].sum(axis=0), self.prior_smoothing), self.m_step(post)
+
+    def expect(self, pri, thetas):
+        logp = log_joint(self.views, pri, thetas)
+        post, lnorm = normalise_log(logp)
+        if self.clamped.any():
+            post[self.clamped] = self.gold_onehot
+            lnorm[self.clamped] = logp[self.clamped, self.gold[self.clamped]]
+        return post, float(lnorm.sum())
+
+    def start(self, init_posteriors, init_thetas, init_priors):
+        """The first posteriors and log-likelihood trace; ``(priors, thetas)`` when started from thetas."""
+        if init_thetas is not None:
+            thetas = [np.asarray(t, dtype=float) for t in init_thetas]
+            priors = _initial_priors(init_priors, self.n_states)
+            post, ll = self.expect(priors, thetas)
+            return post, [ll], (priors, thetas)
+        if init_posteriors is not None:
+            post = np.array(init_posteriors, dtype=float)
+            if self.clamped.any():
+                post[self.clamped] = self.gold_onehot
+            return post, [], None
+        raise ValueError("run_em needs init_posteriors or init_thetas")
 
 
 def soft_majority(X: sparse.csr_matrix, n_annotators: int, q: int) -> np.ndarray:

@@ -17,6 +17,8 @@ and curvature are one ``np.bincount`` over the ratings).  Everything is vectoris
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy.special import expit, log_expit
@@ -110,75 +112,21 @@ class GLAD(Aggregator):
         q = ann.n_categories(scheme)
         if q < 2:
             raise ValueError("GLAD needs at least two classes")
-        it, an, lab = ann.ratings(scheme)
-        n, m = ann.n_items, ann.n_annotators
-        g = gold_codes(gold, ann, scheme)
-        clamped = g >= 0
-        rated = np.bincount(it, minlength=n) > 0
-        log_q1 = np.log(q - 1)
-        flat = it * q + lab
-
-        counts = np.bincount(flat, minlength=n * q).reshape(n, q).astype(float)
-        tot = counts.sum(axis=1, keepdims=True)
-        post = np.where(tot > 0, counts / np.where(tot > 0, tot, 1.0), 1.0 / q)
-        post[clamped] = np.eye(q)[g[clamped]]
-
-        mu_a, mu_b = float(self.alpha_prior_mean), float(self.log_beta_prior_mean)
-        params = np.concatenate([np.full(m, mu_a), np.full(n, mu_b)])
-
-        def m_step(x, p_r):
-            # block-coordinate Newton ascent: alpha given beta (concave, exact Newton), then
-            # log beta given alpha (a curvature bound, always negative); steps clipped to 1
-            a, lb = x[:m].copy(), x[m:].copy()
-            for _ in range(int(self.m_step_iter)):
-                b = np.exp(lb)
-                z = a[an] * b[it]
-                s_ = expit(z)
-                w = s_ * (1.0 - s_)
-                ga = np.bincount(an, weights=(p_r - s_) * b[it], minlength=m) - (a - mu_a)
-                ha = np.bincount(an, weights=w * b[it] ** 2, minlength=m) + 1.0
-                a += np.clip(ga / ha, -1.0, 1.0)
-                z = a[an] * b[it]
-                s_ = expit(z)
-                w = s_ * (1.0 - s_)
-                gb = np.bincount(it, weights=(p_r - s_) * z, minlength=n) - (lb - mu_b)
-                # the larger of the Gauss-Newton and the exact curvature: never an overshooting step
-                hb = (
-                    np.bincount(it, weights=w * z**2 + np.abs(p_r - s_) * np.abs(z), minlength=n)
-                    + 1.0
-                )
-                step = np.clip(gb / hb, -1.0, 1.0)
-                lb += step
-                if np.abs(step).max() < 1e-8:
-                    break
-            return np.concatenate([a, lb])
-
-        def e_step(x, pri):
-            a, b = x[:m], np.exp(x[m:])
-            z = a[an] * b[it]
-            c_r = log_expit(z)
-            w_r = log_expit(-z) - log_q1
-            logp = np.log(pri)[None, :] + np.bincount(it, weights=w_r, minlength=n)[:, None]
-            logp += np.bincount(flat, weights=c_r - w_r, minlength=n * q).reshape(n, q)
-            p, lnorm = normalise_log(logp)
-            if clamped.any():
-                p[clamped] = np.eye(q)[g[clamped]]
-                lnorm[clamped] = logp[clamped, g[clamped]]
-            lp = -0.5 * np.sum((x[:m] - mu_a) ** 2) - 0.5 * np.sum((x[m:] - mu_b) ** 2)
-            return p, float(lnorm[rated].sum() + lp)
-
+        v = _GladVotes.of(ann, scheme, gold, self.alpha_prior_mean, self.log_beta_prior_mean)
+        post = v.vote_shares()
+        params = np.concatenate([np.full(v.m, v.mu_a), np.full(v.n, v.mu_b)])
         trace = []
         converged = False
         n_iter = 0
         for n_iter in range(1, self.max_iter + 1):  # noqa: B007 - read after the loop
             if self.fit_priors:
-                pc = post[rated].sum(axis=0) + self.prior_smoothing
+                pc = post[v.rated].sum(axis=0) + self.prior_smoothing
                 priors = pc / pc.sum()
             else:
                 priors = np.full(q, 1.0 / q)
-            p_r = post[it, lab]
-            params = m_step(params, p_r)
-            post, obj = e_step(params, priors)
+            p_r = post[v.it, v.lab]
+            params = v.m_step(params, p_r, int(self.m_step_iter))
+            post, obj = v.e_step(params, priors)
             trace.append(obj)
             if len(trace) >= 2 and abs(trace[-1] - trace[-2]) <= self.tol * abs(trace[-2]):
                 converged = True
@@ -186,12 +134,93 @@ class GLAD(Aggregator):
         cats = list(ann.categories(scheme))
         self.priors_ = pd.Series(priors, index=pd.Index(cats, name=scheme), name="prior")
         self.skills_ = pd.Series(
-            params[:m], index=pd.Index(ann.annotator_ids, name="annotator_id"), name="alpha"
+            params[: v.m], index=pd.Index(ann.annotator_ids, name="annotator_id"), name="alpha"
         )
         self.difficulties_ = pd.Series(
-            np.exp(-params[m:]), index=pd.Index(ann.item_ids, name="item_id"), name="difficulty"
+            np.exp(-params[v.m :]),
+            index=pd.Index(ann.item_ids, name="item_id"),
+            name="difficulty",
         )
         self.log_likelihood_ = np.asarray(trace)
         self.n_iter_ = n_iter
         self.converged_ = converged
         return post
+
+
+@dataclass
+class _GladVotes:
+    """The ratings of one scheme as GLAD's steps read them, with the clamped gold clips."""
+
+    it: np.ndarray  # item of each rating
+    an: np.ndarray  # annotator of each rating
+    lab: np.ndarray  # label of each rating
+    flat: np.ndarray  # item * q + label
+    n: int
+    m: int
+    q: int
+    g: np.ndarray  # gold class per item, -1 = free
+    clamped: np.ndarray
+    rated: np.ndarray
+    mu_a: float  # prior mean of the skills alpha
+    mu_b: float  # prior mean of log beta
+
+    @classmethod
+    def of(cls, ann: Annotations, scheme: str, gold, mu_a, mu_b) -> _GladVotes:
+        q = ann.n_categories(scheme)
+        it, an, lab = ann.ratings(scheme)
+        n, m = ann.n_items, ann.n_annotators
+        g = gold_codes(gold, ann, scheme)
+        rated = np.bincount(it, minlength=n) > 0
+        flat = it * q + lab
+        return cls(it, an, lab, flat, n, m, q, g, g >= 0, rated, float(mu_a), float(mu_b))
+
+    def vote_shares(self) -> np.ndarray:
+        """The start: each clip's vote shares (uniform without votes), gold clips clamped."""
+        n, q = self.n, self.q
+        counts = np.bincount(self.flat, minlength=n * q).reshape(n, q).astype(float)
+        tot = counts.sum(axis=1, keepdims=True)
+        post = np.where(tot > 0, counts / np.where(tot > 0, tot, 1.0), 1.0 / q)
+        post[self.clamped] = np.eye(q)[self.g[self.clamped]]
+        return post
+
+    def m_step(self, x, p_r, n_steps: int) -> np.ndarray:
+        """Skills and log difficulties given the posteriors of the ratings' labels."""
+        # block-coordinate Newton ascent: alpha given beta (concave, exact Newton), then
+        # log beta given alpha (a curvature bound, always negative); steps clipped to 1
+        it, an, n, m, mu_a, mu_b = self.it, self.an, self.n, self.m, self.mu_a, self.mu_b
+        a, lb = x[:m].copy(), x[m:].copy()
+        for _ in range(n_steps):
+            b = np.exp(lb)
+            z = a[an] * b[it]
+            s_ = expit(z)
+            w = s_ * (1.0 - s_)
+            ga = np.bincount(an, weights=(p_r - s_) * b[it], minlength=m) - (a - mu_a)
+            ha = np.bincount(an, weights=w * b[it] ** 2, minlength=m) + 1.0
+            a += np.clip(ga / ha, -1.0, 1.0)
+            z = a[an] * b[it]
+            s_ = expit(z)
+            w = s_ * (1.0 - s_)
+            gb = np.bincount(it, weights=(p_r - s_) * z, minlength=n) - (lb - mu_b)
+            # the larger of the Gauss-Newton and the exact curvature: never an overshooting step
+            hb = np.bincount(it, weights=w * z**2 + np.abs(p_r - s_) * np.abs(z), minlength=n) + 1.0
+            step = np.clip(gb / hb, -1.0, 1.0)
+            lb += step
+            if np.abs(step).max() < 1e-8:
+                break
+        return np.concatenate([a, lb])
+
+    def e_step(self, x, pri):
+        """Posteriors of the clips' classes and the penalised log-likelihood."""
+        it, n, m, q, g, clamped = self.it, self.n, self.m, self.q, self.g, self.clamped
+        a, b = x[:m], np.exp(x[m:])
+        z = a[self.an] * b[it]
+        c_r = log_expit(z)
+        w_r = log_expit(-z) - np.log(q - 1)
+        logp = np.log(pri)[None, :] + np.bincount(it, weights=w_r, minlength=n)[:, None]
+        logp += np.bincount(self.flat, weights=c_r - w_r, minlength=n * q).reshape(n, q)
+        p, lnorm = normalise_log(logp)
+        if clamped.any():
+            p[clamped] = np.eye(q)[g[clamped]]
+            lnorm[clamped] = logp[clamped, g[clamped]]
+        lp = -0.5 * np.sum((x[:m] - self.mu_a) ** 2) - 0.5 * np.sum((x[m:] - self.mu_b) ** 2)
+        return p, float(lnorm[self.rated].sum() + lp)

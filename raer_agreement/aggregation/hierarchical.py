@@ -193,16 +193,25 @@ class HierarchicalDawidSkene(Aggregator):
         no_other_options(type(self).__name__, fit_params)
         ann, _ = as_annotations(data, None)
         self._check_identities(ann)
-        coarse, fine, mapping = self._schemes(ann)
+        coarse, fine, _ = self._schemes(ann)
         scheme = coarse if scheme is None else scheme
         if scheme not in (coarse, fine):
             raise ValueError(f"scheme must be {coarse!r} or {fine!r}; got {scheme!r}")
+        super().fit(ann, scheme, gold=gold)
+        joint = self.joint_priors_.to_numpy()
+        pri = joint.sum(axis=1) if scheme == coarse else joint.sum(axis=0)
+        self.priors_ = pd.Series(
+            pri, index=pd.Index(ann.categories(scheme), name=scheme), name="prior"
+        )
+        return self
+
+    def _fit(self, ann: Annotations, scheme: str, gold=None, **fit_params) -> np.ndarray:
+        """Joint EM over both schemes; the posteriors of ``scheme`` (coarse or fine)."""
+        coarse, fine, mapping = self._schemes(ann)
         for name in ("smoothing", "shrinkage", "prior_smoothing"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be >= 0; got {getattr(self, name)!r}")
         kc, kf = ann.n_categories(coarse), ann.n_categories(fine)
-        m, n = ann.n_annotators, ann.n_items
-        lab_c, lab_f = ann.labels[coarse], ann.labels[fine]
         if mapping is not None:
             n_states = kf
             state_c, state_f = mapping, np.arange(kf)
@@ -210,59 +219,15 @@ class HierarchicalDawidSkene(Aggregator):
             n_states = kc * kf
             state_c, state_f = np.repeat(np.arange(kc), kf), np.tile(np.arange(kf), kc)
         self.product_space_ = mapping is None
-
-        item, ann_code = ann.item, ann.annotator
-        has_c, has_f = lab_c >= 0, lab_f >= 0
-        Xf = incidence_matrix(item[has_f], ann_code[has_f] * kf + lab_f[has_f], n, m * kf)
-        Xc_all = incidence_matrix(item[has_c], ann_code[has_c] * kc + lab_c[has_c], n, m * kc)
-        if mapping is None:
-            vc = View(Xc_all, m, kc, state_c, kc, "full", self.smoothing)
-            vf = View(Xf, m, kf, state_f, kf, "full", self.smoothing)
-
-            def m_step(post):
-                return [
-                    confusion_from_counts(vc.expected_counts(post), "full", self.smoothing),
-                    confusion_from_counts(vf.expected_counts(post), "full", self.smoothing),
-                ]
-        else:
-            # coarse level of every rating: its coarse label, else the parent of its fine label
-            parent_f = np.where(has_f, mapping[np.maximum(lab_f, 0)], -1)
-            extra = has_f & ~has_c
-            Xc_level = (
-                Xc_all
-                + incidence_matrix(item[extra], ann_code[extra] * kc + parent_f[extra], n, m * kc)
-            ).tocsr()
-            vc = View(Xc_level, m, kc, state_c, kc, "full", self.smoothing)
-            vf = View(Xf, m, kf, state_f, kf, "full", self.smoothing)
-            group = np.zeros((kf, kc))
-            group[np.arange(kf), mapping] = 1.0
-            n_children = group.sum(axis=0)[mapping]
-            same_parent = mapping[:, None] == mapping[None, :]
-
-            def m_step(post):
-                theta_c = confusion_from_counts(vc.expected_counts(post), "full", self.smoothing)
-                cf = vf.expected_counts(post)
-                prior = _within_parent_prior(cf, mapping, group, n_children, same_parent)
-                w = cf + self.smoothing + self.shrinkage * prior
-                return [theta_c, w / (w @ group)[:, :, mapping]]
-
-        # start: product of smoothed coarse and fine vote shares
-        cnt_c = np.asarray(
-            ((Xc_all if mapping is None else Xc_level) @ fold_matrix(m, kc)).toarray()
-        )
-        cnt_f = np.asarray((Xf @ fold_matrix(m, kf)).toarray())
-        pc = (cnt_c + 0.1) / (cnt_c.sum(1, keepdims=True) + 0.1 * kc)
-        pf = (cnt_f + 0.1) / (cnt_f.sum(1, keepdims=True) + 0.1 * kf)
-        init = pc[:, state_c] * pf[:, state_f]
-        init /= init.sum(axis=1, keepdims=True)
-
-        g = np.full(n, -1)
+        views, m_step = self._views(ann, coarse, fine, mapping, state_c, state_f)
+        init = _start(views, state_c, state_f)
+        g = np.full(ann.n_items, -1)
         if gold is not None:
             if mapping is None:
                 raise ValueError("gold labels in the hierarchical model need a taxonomy mapping")
             g = gold_codes(gold, ann, fine)
         res = run_em(
-            [vc, vf],
+            views,
             n_states,
             init_posteriors=init,
             prior_smoothing=self.prior_smoothing,
@@ -271,10 +236,63 @@ class HierarchicalDawidSkene(Aggregator):
             tol=self.tol,
             m_step=m_step,
         )
-        post = res.posteriors
+        self._set_results(ann, res, coarse, fine, mapping, state_c, state_f)
+        return self.posteriors_by_scheme_[scheme].to_numpy()
+
+    def _views(self, ann: Annotations, coarse, fine, mapping, state_c, state_f):
+        """The coarse-level and fine views of the votes, and the M-step of the model.
+
+        With a mapping, a rating's coarse level is its coarse label, else the
+        parent of its fine label; the fine view is then read within parents.
+        """
+        kc, kf = ann.n_categories(coarse), ann.n_categories(fine)
+        m, n = ann.n_annotators, ann.n_items
+        lab_c, lab_f = ann.labels[coarse], ann.labels[fine]
+        item, ann_code = ann.item, ann.annotator
+        has_c, has_f = lab_c >= 0, lab_f >= 0
+        Xf = incidence_matrix(item[has_f], ann_code[has_f] * kf + lab_f[has_f], n, m * kf)
+        Xc = incidence_matrix(item[has_c], ann_code[has_c] * kc + lab_c[has_c], n, m * kc)
+        smoothing, shrinkage = self.smoothing, self.shrinkage
+        if mapping is None:
+            vc = View(Xc, m, kc, state_c, kc, "full", smoothing)
+            vf = View(Xf, m, kf, state_f, kf, "full", smoothing)
+
+            def m_step(post):
+                return [
+                    confusion_from_counts(vc.expected_counts(post), "full", smoothing),
+                    confusion_from_counts(vf.expected_counts(post), "full", smoothing),
+                ]
+
+            return [vc, vf], m_step
+        # coarse level of every rating: its coarse label, else the parent of its fine label
+        parent_f = np.where(has_f, mapping[np.maximum(lab_f, 0)], -1)
+        extra = has_f & ~has_c
+        Xc_level = (
+            Xc + incidence_matrix(item[extra], ann_code[extra] * kc + parent_f[extra], n, m * kc)
+        ).tocsr()
+        vc = View(Xc_level, m, kc, state_c, kc, "full", smoothing)
+        vf = View(Xf, m, kf, state_f, kf, "full", smoothing)
+        group = np.zeros((kf, kc))
+        group[np.arange(kf), mapping] = 1.0
+        n_children = group.sum(axis=0)[mapping]
+        same_parent = mapping[:, None] == mapping[None, :]
+
+        def m_step_within(post):
+            theta_c = confusion_from_counts(vc.expected_counts(post), "full", smoothing)
+            cf = vf.expected_counts(post)
+            prior = _within_parent_prior(cf, mapping, group, n_children, same_parent)
+            w = cf + smoothing + shrinkage * prior
+            return [theta_c, w / (w @ group)[:, :, mapping]]
+
+        return [vc, vf], m_step_within
+
+    def _set_results(self, ann: Annotations, res, coarse, fine, mapping, state_c, state_f):
+        """Both levels' posteriors, labels and entropies, the joint prior and the confusions."""
+        kc, kf = ann.n_categories(coarse), ann.n_categories(fine)
+        post, n = res.posteriors, ann.n_items
         pc_post = np.zeros((n, kc))
         pf_post = np.zeros((n, kf))
-        for s in range(n_states):
+        for s in range(post.shape[1]):
             pc_post[:, state_c[s]] += post[:, s]
             pf_post[:, state_f[s]] += post[:, s]
         idx = pd.Index(ann.item_ids, name="item_id")
@@ -319,12 +337,19 @@ class HierarchicalDawidSkene(Aggregator):
         self.log_likelihood_ = res.log_likelihood
         self.n_iter_ = res.n_iter
         self.converged_ = res.converged
-        self._set_outputs(ann, scheme, self.posteriors_by_scheme_[scheme].to_numpy())
-        pri = joint.sum(axis=1) if scheme == coarse else joint.sum(axis=0)
-        self.priors_ = pd.Series(
-            pri, index=pd.Index(ann.categories(scheme), name=scheme), name="prior"
-        )
-        return self
+
+
+def _start(views, state_c, state_f) -> np.ndarray:
+    """The EM start: the product of the smoothed coarse-level and fine vote shares of each clip."""
+    vc, vf = views
+    kc, kf = vc.q, vf.q
+    cnt_c = np.asarray((vc.X @ fold_matrix(vc.n_annotators, kc)).toarray())
+    cnt_f = np.asarray((vf.X @ fold_matrix(vf.n_annotators, kf)).toarray())
+    pc = (cnt_c + 0.1) / (cnt_c.sum(1, keepdims=True) + 0.1 * kc)
+    pf = (cnt_f + 0.1) / (cnt_f.sum(1, keepdims=True) + 0.1 * kf)
+    init = pc[:, state_c] * pf[:, state_f]
+    init /= init.sum(axis=1, keepdims=True)
+    return init
 
 
 def _within_parent_prior(cf, mapping, group, n_children, same_parent):

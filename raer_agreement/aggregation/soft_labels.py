@@ -302,22 +302,70 @@ def vote_distribution(
             excluded,
             rng=np.random.default_rng(0 if seed is None else seed),
         )
-        kept = counts[:, ~excluded]
     else:
-        kept, reason = apply_vote_rules(
-            counts, excluded, min_class_votes=min_class_votes, min_kept_share=min_kept_share
+        probs, labels, reason = _ruled_votes(
+            counts, excluded, alpha, min_class_votes, min_kept_share
         )
-        if alpha:
-            # pseudo-votes give a clip without any vote a uniform target (kept with min_votes=0);
-            # a clip whose votes the rules removed stays out
-            reason[(reason == NO_KEPT_VOTES) & (counts.sum(axis=1) == 0)] = ""
-        sm = kept + float(alpha)
-        tot = sm.sum(axis=1, keepdims=True)
-        probs = np.divide(sm, tot, out=np.zeros(sm.shape), where=tot > 0)
-        labels = _argmax_or_unresolved(kept.astype(float))
     reason[counts.sum(axis=1) < min_votes] = FEWER_VOTES
     keep = reason == ""
     ids = np.asarray(ann.item_ids, dtype=object)
+    params = _vote_params(
+        reason,
+        keep,
+        ids,
+        sch,
+        excluded,
+        alpha,
+        min_votes,
+        temperature,
+        recipe,
+        min_class_votes,
+        min_kept_share,
+    )
+    return SoftLabels(
+        ids[keep],
+        tuple(c for c, e in zip(sch.categories, excluded) if not e),
+        tuple(c for c, e in zip(sch.codes, excluded) if not e),
+        counts[keep][:, ~excluded],
+        apply_temperature(probs[keep], temperature),
+        labels[keep],
+        scheme,
+        recipe or "votes",
+        params,
+        seed,
+    )
+
+
+def _ruled_votes(counts, excluded, alpha, min_class_votes, min_kept_share):
+    """Targets without a recipe: the vote rules, then ``alpha`` pseudo-votes; also why clips are out."""
+    kept, reason = apply_vote_rules(
+        counts, excluded, min_class_votes=min_class_votes, min_kept_share=min_kept_share
+    )
+    if alpha:
+        # pseudo-votes give a clip without any vote a uniform target (kept with min_votes=0);
+        # a clip whose votes the rules removed stays out
+        reason[(reason == NO_KEPT_VOTES) & (counts.sum(axis=1) == 0)] = ""
+    sm = kept + float(alpha)
+    tot = sm.sum(axis=1, keepdims=True)
+    probs = np.divide(sm, tot, out=np.zeros(sm.shape), where=tot > 0)
+    labels = _argmax_or_unresolved(kept.astype(float))
+    return probs, labels, reason
+
+
+def _vote_params(
+    reason,
+    keep,
+    ids,
+    sch,
+    excluded,
+    alpha,
+    min_votes,
+    temperature,
+    recipe,
+    min_class_votes,
+    min_kept_share,
+) -> dict[str, Any]:
+    """The ``params`` of a vote distribution: its rules and the clips left out, by reason."""
     why = pd.Series(reason[~keep], index=ids[~keep], dtype=object)
     params: dict[str, Any] = {
         "alpha": float(alpha),
@@ -335,18 +383,7 @@ def vote_distribution(
     if len(why):
         params["left_out"] = {str(k): int(v) for k, v in why.value_counts(sort=False).items()}
         params["left_out_ids"] = {str(k): v.index.tolist() for k, v in why.groupby(why)}
-    return SoftLabels(
-        ids[keep],
-        tuple(c for c, e in zip(sch.categories, excluded) if not e),
-        tuple(c for c, e in zip(sch.codes, excluded) if not e),
-        counts[keep][:, ~excluded],
-        apply_temperature(probs[keep], temperature),
-        labels[keep],
-        scheme,
-        recipe or "votes",
-        params,
-        seed,
-    )
+    return params
 
 
 def model_soft_labels(
@@ -491,6 +528,22 @@ def soft_labels(
             recipe=recipe,
             seed=seed,
         )
+    _refuse_vote_rules(alpha, min_class_votes, exclude, min_kept_share, recipe)
+    est = _estimator(method, seed, options)
+    return model_soft_labels(
+        est,
+        data,
+        scheme,
+        temperature=temperature,
+        min_votes=min_votes,
+        method=name or (method if isinstance(method, str) else None),
+        seed=seed,
+        fitted=fitted and not isinstance(method, str),
+    )
+
+
+def _refuse_vote_rules(alpha, min_class_votes, exclude, min_kept_share, recipe) -> None:
+    """Refuse the vote-distribution rules for a model: they would be silently ignored."""
     rules = {
         "alpha": alpha != 0,
         "min_class_votes": min_class_votes != 1,
@@ -504,22 +557,15 @@ def soft_labels(
             f"{', '.join(used)}: rules of the vote distribution, for method 'votes' only "
             "(models have their own smoothing)"
         )
+
+
+def _estimator(method, seed, options: dict) -> Aggregator:
+    """The estimator: made from a method name with its options, or the one passed (without options)."""
     if isinstance(method, str):
-        est = make_aggregator(method, seed=seed, **options)
-    elif options:
+        return make_aggregator(method, seed=seed, **options)
+    if options:
         raise ValueError("pass options to the estimator itself, not beside it")
-    else:
-        est = method
-    return model_soft_labels(
-        est,
-        data,
-        scheme,
-        temperature=temperature,
-        min_votes=min_votes,
-        method=name or (method if isinstance(method, str) else None),
-        seed=seed,
-        fitted=fitted and not isinstance(method, str),
-    )
+    return method
 
 
 def coarse_from_fine(soft: SoftLabels, ann_or_taxonomy, parent: str | None = None) -> SoftLabels:

@@ -451,6 +451,18 @@ def exclusion_effect(
 
     ann, scheme = as_annotations(ann, scheme)
     sub = exclude_annotators(ann, excluded)
+    return ExclusionEffect(
+        tuple(str(i) for i in excluded),
+        int(ann.n_ratings - sub.n_ratings),
+        _coefficient_change(ann, sub, scheme, analysis),
+        _labels_changed(ann, sub, scheme, method, tie_break, seed),
+        int(ann.n_items),
+        method,
+    )
+
+
+def _coefficient_change(ann, sub, scheme, analysis) -> pd.DataFrame:
+    """Alpha and AC1 before and after the exclusion, and the change (an analysis lends "before")."""
     which = ["krippendorff_alpha", "gwet_ac1"]
     import warnings
 
@@ -466,6 +478,11 @@ def exclusion_effect(
         ]
     coefs = pd.DataFrame({"before": before, "after": after})
     coefs["change"] = coefs["after"] - coefs["before"]
+    return coefs
+
+
+def _labels_changed(ann, sub, scheme, method, tie_break, seed) -> pd.DataFrame:
+    """The clips whose final label differs with and without the excluded annotators."""
     opts = {"tie_break": tie_break} if method in ("majority", "wawa") else {}
     lab_before = make_aggregator(method, seed=seed, **opts).fit_predict(ann, scheme)
     lab_after = make_aggregator(method, seed=seed, **opts).fit_predict(sub, scheme)
@@ -473,21 +490,13 @@ def exclusion_effect(
     b = lab_before.astype(object)
     a = lab_after.astype(object)
     changed = ~(b.eq(a) | (b.isna() & a.isna()))
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "item_id": lab_before.index[changed].astype(str),
             "before": b[changed].to_numpy(),
             "after": a[changed].to_numpy(),
         }
     ).reset_index(drop=True)
-    return ExclusionEffect(
-        tuple(str(i) for i in excluded),
-        int(ann.n_ratings - sub.n_ratings),
-        coefs,
-        frame,
-        int(ann.n_items),
-        method,
-    )
 
 
 def gold_accuracy(data, gold, scheme: str | None = None, *, confidence: float = 0.95):

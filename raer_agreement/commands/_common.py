@@ -40,6 +40,17 @@ def add_input_arguments(
         + (" (default: the bundled synthetic RAER-like corpus)" if optional_input else ""),
     )
     g = p.add_argument_group("reading the ratings")
+    _add_layout_arguments(g)
+    _add_column_arguments(g)
+    _add_category_arguments(g)
+    _add_policy_arguments(g)
+    _add_text_arguments(g)
+    _add_recipe_arguments(p, g)
+    _add_triage_arguments(g)
+
+
+def _add_layout_arguments(g) -> None:
+    """--format, --anonymous, --fold-case: how the content is read."""
     g.add_argument(
         "--format",
         default="auto",
@@ -59,6 +70,10 @@ def add_input_arguments(
         help="labels that differ only in case or surrounding spaces are one category "
         "(each merge noted in the ledger; without it they are refused)",
     )
+
+
+def _add_column_arguments(g) -> None:
+    """The columns: clip id, annotators, labels, missing values, a transposed wide table."""
     g.add_argument(
         "--item-col", metavar="COL", help="clip id column (default: clip_id/item/task/...)"
     )
@@ -87,6 +102,10 @@ def add_input_arguments(
         action="append",
         help="label column, repeatable, one per scheme (default: coarse/fine or label/answer/response)",
     )
+
+
+def _add_category_arguments(g) -> None:
+    """The categories and clip metadata: taxonomy, category list, clip files."""
     g.add_argument(
         "--taxonomy", metavar="FILE", help="taxonomy JSON (schemes, categories, mapping)"
     )
@@ -101,6 +120,10 @@ def add_input_arguments(
         action="append",
         help="clip metadata: official list files or a CSV with clip ids (repeatable)",
     )
+
+
+def _add_policy_arguments(g) -> None:
+    """What to do with duplicated, inconsistent and unknown ratings."""
     g.add_argument(
         "--duplicates",
         choices=DUPLICATE_POLICIES,
@@ -121,6 +144,10 @@ def add_input_arguments(
         default="error",
         help="a label that is no declared category (default: error)",
     )
+
+
+def _add_text_arguments(g) -> None:
+    """The text file itself: encoding, delimiter, header."""
     g.add_argument(
         "--encoding", help="text encoding (default: from the byte-order mark, else UTF-8)"
     )
@@ -130,6 +157,10 @@ def add_input_arguments(
         action="store_true",
         help="the table has no header row: the first line is data, columns column_1, ...",
     )
+
+
+def _add_recipe_arguments(p, g) -> None:
+    """A saved reading recipe and multi-select cells (the parser resolves --recipe conflicts)."""
     # a command with its own --recipe (soft-labels' named target recipes) keeps it, and
     # this one is --reading-recipe there: later options take an option string over
     p.conflict_handler = "resolve"
@@ -148,6 +179,10 @@ def add_input_arguments(
         help="separator of multi-select answers in one label cell, e.g. ';' (line breaks "
         "always are): one binary scheme per option",
     )
+
+
+def _add_triage_arguments(g) -> None:
+    """Annotators left out: by id, or by spam score."""
     # annotator triage: excluded ratings are dropped with a ledger entry, never silently
     g.add_argument(
         "--exclude-annotators",

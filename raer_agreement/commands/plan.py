@@ -103,8 +103,44 @@ def truth_for(args, scheme: str):
 
 
 def run(args) -> int:
-    from ..io.atomic import check_writable
-    from ..planning import STRATEGIES, parse_target, plan
+    strategies = _checked_options(args)
+    out, files = _output_files(args)
+    ann = load_from_args(args)
+    scheme = args.scheme or ann.schemes[0]
+    if scheme not in ann.schemes:
+        raise InputError(
+            f"no scheme {scheme!r} in the ratings (schemes: {', '.join(ann.schemes)})",
+            column="--scheme",
+            value=scheme,
+        )
+    result = _run_plan(args, ann, scheme, strategies)
+    doc = result.to_dict()
+    if out is not None:
+        _write_outputs(out, files, doc, result)
+    if args.json:
+        json.dump(doc, sys.stdout, indent=2, allow_nan=False)
+        print()
+        return 0
+    print(_table(result))
+    print(result.conclusion)
+    if result.advice:
+        print(result.advice)
+    if result.soft_labels is not None:
+        from ..wording import fixed
+
+        best = result.soft_labels.iloc[0]
+        print(
+            f"soft labels: {best['name']} predicts the other half's votes best "
+            f"(NLL {fixed(best['nll'])}, Brier {fixed(best['brier'])}, ECE {fixed(best['ece'])})"
+        )
+    for f in files.values():
+        print(f"  {f}")
+    return 0
+
+
+def _checked_options(args) -> list:
+    """The strategies, after the checks of the options that need no input read."""
+    from ..planning import STRATEGIES, parse_target
 
     try:
         parse_target(args.target)
@@ -129,6 +165,13 @@ def run(args) -> int:
             column="--strategies",
             value=bad[0],
         )
+    return strategies
+
+
+def _output_files(args) -> tuple[Path | None, dict]:
+    """The --out folder and the files to write there, each checked writable before any work."""
+    from ..io.atomic import check_writable
+
     out = Path(args.out) if args.out else None
     files = {}
     if out is not None:
@@ -140,18 +183,17 @@ def run(args) -> int:
         files.update({k: out / f"{k}.png" for k in PLAN_FIGURES})
         for f in files.values():
             check_writable(f, force=args.force)
-    ann = load_from_args(args)
-    scheme = args.scheme or ann.schemes[0]
-    if scheme not in ann.schemes:
-        raise InputError(
-            f"no scheme {scheme!r} in the ratings (schemes: {', '.join(ann.schemes)})",
-            column="--scheme",
-            value=scheme,
-        )
+    return out, files
+
+
+def _run_plan(args, ann, scheme, strategies):
+    """The plan with the options given; a refused value is an input error."""
+    from ..planning import plan
+
     truth = truth_for(args, scheme)
     method = args.method or ("majority" if ann.anonymous else "dawid-skene")
     try:
-        result = plan(
+        return plan(
             ann,
             scheme,
             method=method,
@@ -172,43 +214,26 @@ def run(args) -> int:
         if isinstance(e, InputError):
             raise
         raise InputError(str(e)) from None
-    doc = result.to_dict()
-    if out is not None:
-        from ..io.atomic import atomic_files
-        from ..report.planning import plan_figures
 
-        figs = plan_figures(doc)
-        out.mkdir(parents=True, exist_ok=True)
-        with atomic_files(list(files.values()), force=True) as temps:
-            tmp = dict(zip(files.values(), temps.values()))
-            tmp[files["json"]].write_text(
-                json.dumps(doc, indent=1, allow_nan=False) + "\n", encoding="utf-8"
-            )
-            result.queue.to_csv(tmp[files["queue"]], index=False, lineterminator="\n")
-            import matplotlib.pyplot as plt
 
-            for key, fig in figs.items():
-                fig.savefig(tmp[files[key]], format="png", dpi=110, metadata={"Software": None})
-                plt.close(fig)
-    if args.json:
-        json.dump(doc, sys.stdout, indent=2, allow_nan=False)
-        print()
-        return 0
-    print(_table(result))
-    print(result.conclusion)
-    if result.advice:
-        print(result.advice)
-    if result.soft_labels is not None:
-        from ..wording import fixed
+def _write_outputs(out: Path, files: dict, doc: dict, result) -> None:
+    """plan.json, next_clips.csv and the figures, written together (all or none)."""
+    from ..io.atomic import atomic_files
+    from ..report.planning import plan_figures
 
-        best = result.soft_labels.iloc[0]
-        print(
-            f"soft labels: {best['name']} predicts the other half's votes best "
-            f"(NLL {fixed(best['nll'])}, Brier {fixed(best['brier'])}, ECE {fixed(best['ece'])})"
+    figs = plan_figures(doc)
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_files(list(files.values()), force=True) as temps:
+        tmp = dict(zip(files.values(), temps.values()))
+        tmp[files["json"]].write_text(
+            json.dumps(doc, indent=1, allow_nan=False) + "\n", encoding="utf-8"
         )
-    for f in files.values():
-        print(f"  {f}")
-    return 0
+        result.queue.to_csv(tmp[files["queue"]], index=False, lineterminator="\n")
+        import matplotlib.pyplot as plt
+
+        for key, fig in figs.items():
+            fig.savefig(tmp[files[key]], format="png", dpi=110, metadata={"Software": None})
+            plt.close(fig)
 
 
 def _table(result) -> str:

@@ -99,22 +99,10 @@ def register(sub, name):
 
 
 def run(args) -> int:
-    from ..aggregation import coarse_from_fine, soft_labels
-    from ..exports import export_soft_labels, write_list_files
+    from ..aggregation import coarse_from_fine
+    from ..exports import export_soft_labels
 
-    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
-    bad = [f for f in formats if f not in ("npz", "csv", "parquet")]
-    if bad or not formats:
-        raise InputError("--formats takes a comma list of npz, csv, parquet", value=args.formats)
-    if args.alpha < 0:
-        raise InputError("--alpha must be >= 0", value=args.alpha)
-    if args.min_votes < 0:
-        raise InputError("--min-votes must be >= 0", value=args.min_votes)
-    if not args.temperature > 0:
-        raise InputError("--temperature must be > 0", value=args.temperature)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError("--out must be a folder", path=out)
+    formats, out = _checked_options(args)
     ann = load_from_args(args)
     check_scheme(ann, args.scheme)
     gold = gold_from_args(args, ann)
@@ -126,60 +114,12 @@ def run(args) -> int:
             "--list-files needs the number of frames of each clip: pass the official list files "
             "with --clips (or a clip table with a num_frames column)"
         )
-    votes = args.method == "votes"
-    exclude = None
-    if args.exclude is not None:
-        exclude = [c.strip() for c in args.exclude.split(",") if c.strip()]
-    try:
-        if args.method == "auto":  # chosen by split-half prediction, recorded in the sidecar
-            from ..planning import auto_soft_labels
-
-            soft = auto_soft_labels(ann, scheme, seed=args.seed, min_votes=args.min_votes)
-        else:
-            est = None
-            if not votes:
-                est = fit_estimator(
-                    make_estimator(args), ann, scheme, gold, args.clamp_gold, args.gold
-                )
-            soft = soft_labels(
-                ann,
-                scheme,
-                method="votes" if est is None else est,
-                fitted=est is not None,
-                name=args.method,
-                alpha=args.alpha,
-                min_votes=args.min_votes,
-                temperature=args.temperature,
-                seed=args.seed,
-                min_class_votes=args.min_class_votes,
-                exclude=exclude,
-                min_kept_share=args.min_kept_share,
-                recipe=args.recipe,
-            )
-            if est is not None and args.clamp_gold:
-                n_gold = int(gold.index.isin(ann.item_ids).sum())
-                soft = replace(soft, params={**soft.params, "gold_clamped": n_gold})
-    except InputError:
-        raise
-    except ValueError as e:
-        raise InputError(str(e)) from None
+    soft = _targets(args, ann, scheme, gold)
     inputs = [p for p in (args.input or []) if Path(p).is_file()]
     written = export_soft_labels(
         soft, out, stem=args.stem, formats=formats, inputs=inputs, force=args.force
     )
-    left_out = soft.params.get("left_out") or (
-        {f"fewer than {args.min_votes} votes": soft.params["n_clips_left_out"]}
-        if soft.params.get("n_clips_left_out")
-        else {}
-    )
-    from ..wording import count
-
-    lines = [
-        f"{count(len(soft.clip_ids))} clips, scheme {soft.scheme}, method {soft.method}"
-        + (f", classes {', '.join(soft.classes)}" if soft.params.get("excluded") else "")
-    ]
-    lines += [f"  {count(n)} clips left out: {why}" for why, n in left_out.items()]
-    lines += [f"  {f}: {p}" for f, p in written.items()]
+    lines = _summary(args, soft, written)
     parent = ann.scheme(scheme).parent
     # marginalising needs every child class: not after classes were excluded
     whole = tuple(soft.classes) == tuple(ann.scheme(scheme).categories)
@@ -202,18 +142,101 @@ def run(args) -> int:
         )
         lines += [f"  {f}: {p}" for f, p in w2.items()]
     if args.list_files:
-        import pandas as pd
-
         # the official layout holds the top-level classes (RAER: codes 1-5)
         top, list_scheme = (parent_soft, parent) if parent_soft is not None else (soft, scheme)
-        labels = pd.Series(top.hard_labels(), index=pd.Index(top.clip_ids))
-        res = write_list_files(labels, ann, out, scheme=list_scheme, force=args.force)
-        for k, v in res.items():
-            if k != "left_out":
-                lines.append(f"  list file ({k}): {v}")
-        if res["left_out"]:
-            lines.append(
-                f"  {res['left_out']} clips left out of the list files (no label or no frame count)"
-            )
+        lines += _write_list_files(args, ann, out, top, list_scheme)
     print("\n".join(lines))
     return 0
+
+
+def _checked_options(args) -> tuple[list, Path]:
+    """The formats and the output folder, after the checks that need no input read."""
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    bad = [f for f in formats if f not in ("npz", "csv", "parquet")]
+    if bad or not formats:
+        raise InputError("--formats takes a comma list of npz, csv, parquet", value=args.formats)
+    if args.alpha < 0:
+        raise InputError("--alpha must be >= 0", value=args.alpha)
+    if args.min_votes < 0:
+        raise InputError("--min-votes must be >= 0", value=args.min_votes)
+    if not args.temperature > 0:
+        raise InputError("--temperature must be > 0", value=args.temperature)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError("--out must be a folder", path=out)
+    return formats, out
+
+
+def _targets(args, ann, scheme, gold):
+    """The soft labels of the method asked for; a refused option is an input error."""
+    from ..aggregation import soft_labels
+
+    votes = args.method == "votes"
+    exclude = None
+    if args.exclude is not None:
+        exclude = [c.strip() for c in args.exclude.split(",") if c.strip()]
+    try:
+        if args.method == "auto":  # chosen by split-half prediction, recorded in the sidecar
+            from ..planning import auto_soft_labels
+
+            return auto_soft_labels(ann, scheme, seed=args.seed, min_votes=args.min_votes)
+        est = None
+        if not votes:
+            est = fit_estimator(make_estimator(args), ann, scheme, gold, args.clamp_gold, args.gold)
+        soft = soft_labels(
+            ann,
+            scheme,
+            method="votes" if est is None else est,
+            fitted=est is not None,
+            name=args.method,
+            alpha=args.alpha,
+            min_votes=args.min_votes,
+            temperature=args.temperature,
+            seed=args.seed,
+            min_class_votes=args.min_class_votes,
+            exclude=exclude,
+            min_kept_share=args.min_kept_share,
+            recipe=args.recipe,
+        )
+        if est is not None and args.clamp_gold:
+            n_gold = int(gold.index.isin(ann.item_ids).sum())
+            soft = replace(soft, params={**soft.params, "gold_clamped": n_gold})
+        return soft
+    except InputError:
+        raise
+    except ValueError as e:
+        raise InputError(str(e)) from None
+
+
+def _summary(args, soft, written) -> list[str]:
+    """The lines printed: clips and classes, clips left out by reason, the files written."""
+    from ..wording import count
+
+    left_out = soft.params.get("left_out") or (
+        {f"fewer than {args.min_votes} votes": soft.params["n_clips_left_out"]}
+        if soft.params.get("n_clips_left_out")
+        else {}
+    )
+    lines = [
+        f"{count(len(soft.clip_ids))} clips, scheme {soft.scheme}, method {soft.method}"
+        + (f", classes {', '.join(soft.classes)}" if soft.params.get("excluded") else "")
+    ]
+    lines += [f"  {count(n)} clips left out: {why}" for why, n in left_out.items()]
+    lines += [f"  {f}: {p}" for f, p in written.items()]
+    return lines
+
+
+def _write_list_files(args, ann, out, top, list_scheme) -> list[str]:
+    """The official list files from the hard labels of ``top``; the lines that report them."""
+    import pandas as pd
+
+    from ..exports import write_list_files
+
+    labels = pd.Series(top.hard_labels(), index=pd.Index(top.clip_ids))
+    res = write_list_files(labels, ann, out, scheme=list_scheme, force=args.force)
+    lines = [f"  list file ({k}): {v}" for k, v in res.items() if k != "left_out"]
+    if res["left_out"]:
+        lines.append(
+            f"  {res['left_out']} clips left out of the list files (no label or no frame count)"
+        )
+    return lines

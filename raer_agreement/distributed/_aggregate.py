@@ -238,6 +238,49 @@ def _ds_finish(view: View, blk, scheme, params):
     return _frame(DawidSkene(), ann, scheme, post)
 
 
+def _checked_smoothing(ratings, model, smoothing, prior_smoothing, max_iter, tol) -> float:
+    """The smoothing to use, after the in-memory estimator's checks: both refuse the same options."""
+    if smoothing is None:  # the default lives in the in-memory estimator
+        smoothing = DawidSkene().smoothing
+    DawidSkene(
+        model=model,
+        smoothing=smoothing,
+        prior_smoothing=prior_smoothing,
+        max_iter=max_iter,
+        tol=tol,
+    )._check()
+    if ratings.anonymous:
+        raise InputError(
+            "Dawid-Skene needs annotator identities; these ratings hold anonymous votes"
+        )
+    return smoothing
+
+
+def _distributed_em(client, views, model, smoothing, prior_smoothing, max_iter, tol, say):
+    """The EM loop: parameters broadcast, expected counts tree-reduced, until the stopping rule.
+
+    Returns ``(priors, thetas, params, trace, n_iter, converged)``; ``params``
+    is the broadcast future of the last parameters, which the final E-step uses.
+    """
+    counts, mass, _ = tree_reduce(client, client.map(_init_stats, views)).result()
+    trace: list = []
+    converged = False
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):
+        priors = class_prior(mass, prior_smoothing)
+        thetas = [confusion_from_counts(counts, model, float(smoothing))]
+        params = client.scatter((priors, thetas), broadcast=True, hash=False)
+        counts, mass, ll = tree_reduce(
+            client, client.map(_em_stats, views, params=params, pure=False)
+        ).result()
+        trace.append(ll)
+        say(f"Dawid-Skene ({model}) iteration {n_iter}: log-likelihood {ll:.6f}")
+        if em_converged(trace, tol):
+            converged = True
+            break
+    return priors, thetas, params, trace, n_iter, converged
+
+
 def dawid_skene(
     ratings: DaskRatings,
     scheme: str | None = None,
@@ -276,39 +319,13 @@ def dawid_skene(
         ``info`` holds ``priors``, ``confusions``, ``log_likelihood``,
         ``n_iter``, ``converged``.
     """
-    if smoothing is None:  # the default lives in the in-memory estimator
-        smoothing = DawidSkene().smoothing
-    DawidSkene(
-        model=model,
-        smoothing=smoothing,
-        prior_smoothing=prior_smoothing,
-        max_iter=max_iter,
-        tol=tol,
-    )._check()
-    if ratings.anonymous:
-        raise InputError(
-            "Dawid-Skene needs annotator identities; these ratings hold anonymous votes"
-        )
+    smoothing = _checked_smoothing(ratings, model, smoothing, prior_smoothing, max_iter, tol)
     say = Progress(progress)
     client = ratings.client
     scheme = ratings.resolve(scheme)
     views = client.map(_view, ratings.parts, scheme=scheme, model=model, smoothing=float(smoothing))
-    counts, mass, _ = tree_reduce(client, client.map(_init_stats, views)).result()
-    trace: list = []
-    converged = False
-    n_iter = 0
-    for n_iter in range(1, max_iter + 1):
-        priors = class_prior(mass, prior_smoothing)
-        thetas = [confusion_from_counts(counts, model, float(smoothing))]
-        params = client.scatter((priors, thetas), broadcast=True, hash=False)
-        counts, mass, ll = tree_reduce(
-            client, client.map(_em_stats, views, params=params, pure=False)
-        ).result()
-        trace.append(ll)
-        say(f"Dawid-Skene ({model}) iteration {n_iter}: log-likelihood {ll:.6f}")
-        if em_converged(trace, tol):
-            converged = True
-            break
+    em = _distributed_em(client, views, model, smoothing, prior_smoothing, max_iter, tol, say)
+    priors, thetas, params, trace, n_iter, converged = em
     frames = [
         client.submit(_ds_finish, v, a, scheme, params, pure=False)
         for v, a in zip(views, ratings.parts)

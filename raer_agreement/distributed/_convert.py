@@ -11,9 +11,39 @@ from pathlib import Path
 from ..errors import InputError, name_list
 from ..io.long import ITEM_COLUMNS, find_column
 from ._cluster import require_dask
-from ._ingest import KEY, LINE, MARKER, prepare_partition
+from ._ingest import KEY, LINE, MARKER, number_rows
 
 __all__ = ["csv_to_parquet"]
+
+
+def _clip_column(columns, item_col, src) -> str:
+    """The clip id column given or recognised by name; refused, naming the columns, when absent."""
+    item_col = item_col or find_column(columns, ITEM_COLUMNS)
+    if item_col is None or item_col not in columns:
+        raise InputError(
+            f"no clip id column found (expected one of {name_list(ITEM_COLUMNS, 5)}); "
+            f"columns are: {name_list(columns, 8)}",
+            path=src,
+            line=1,
+        )
+    return item_col
+
+
+def _write_atomically(ddf, out: Path, item_col, npartitions) -> None:
+    """The Parquet folder and its marker written beside ``out``, then moved in place in one rename."""
+    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        ddf.to_parquet(str(tmp), write_index=False)
+        with open(tmp / MARKER, "w") as fh:
+            json.dump(
+                {"partitioned_by": item_col, "npartitions": npartitions, "line_column": LINE}, fh
+            )
+        if out.exists():
+            shutil.rmtree(out) if out.is_dir() else out.unlink()
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def csv_to_parquet(
@@ -59,7 +89,6 @@ def csv_to_parquet(
     """
     require_dask()
     import dask.dataframe as dd
-    import numpy as np
 
     src = Path(csv_path)
     if not src.is_file():
@@ -70,31 +99,8 @@ def csv_to_parquet(
     ddf = dd.read_csv(
         str(src), sep=sep, dtype=str, keep_default_na=False, na_filter=False, blocksize=blocksize
     )
-    columns = [str(c) for c in ddf.columns]
-    item_col = item_col or find_column(columns, ITEM_COLUMNS)
-    if item_col is None or item_col not in columns:
-        raise InputError(
-            f"no clip id column found (expected one of {name_list(ITEM_COLUMNS, 5)}); "
-            f"columns are: {name_list(columns, 8)}",
-            path=src,
-            line=1,
-        )
-    lengths = ddf.map_partitions(len).compute()
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).tolist()
-    meta = prepare_partition(ddf._meta, [0], item_col, 2, {"number": 0})
-    ddf = ddf.map_partitions(prepare_partition, offsets, item_col, 2, meta=meta)
+    item_col = _clip_column([str(c) for c in ddf.columns], item_col, src)
+    ddf = number_rows(ddf, item_col)
     ddf = ddf.shuffle(on=KEY, npartitions=npartitions).drop(columns=[KEY])
-    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
-    try:
-        ddf.to_parquet(str(tmp), write_index=False)
-        with open(tmp / MARKER, "w") as fh:
-            json.dump(
-                {"partitioned_by": item_col, "npartitions": npartitions, "line_column": LINE}, fh
-            )
-        if out.exists():
-            shutil.rmtree(out) if out.is_dir() else out.unlink()
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    _write_atomically(ddf, out, item_col, npartitions)
     return out

@@ -399,6 +399,196 @@ def merge_ledgers(ledgers, *, sources, notes_replace=None) -> Ledger:
 
 
 # ------------------------------------------------------------------ the reader
+def _dask_frame(files, kind, sep):
+    """The files as one dask DataFrame (CSV values as text, Parquet by row-group pieces)."""
+    import dask.dataframe as dd
+
+    if kind == "parquet":
+        return _read_parquet(files)
+    delim = sep or ("\t" if files[0].lower().endswith(".tsv") else ",")
+    return dd.read_csv(
+        files, sep=delim, dtype=str, keep_default_na=False, na_filter=False, blocksize="64MB"
+    )
+
+
+def _named_column(columns, path, role, names, **cols):
+    """The column given for ``role``, else recognised by name; a missing one is refused.
+
+    The in-memory validator names the missing column exactly as it does for one file.
+    """
+    col = cols[role] or find_column(columns, names)
+    if col is None or col not in columns:
+        annotations_from_long(
+            pd.DataFrame(columns=columns), source=str(path), **{**cols, role: col}
+        )
+    return col
+
+
+def number_rows(ddf, item_col):
+    """Each row as text with its source line and the shuffle key (the reader and csv_to_parquet)."""
+    offsets = [0]
+    if LINE not in ddf.columns:
+        lengths = ddf.map_partitions(len).compute()
+        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).tolist()
+    meta = prepare_partition(ddf._meta, [0], item_col, 2, {"number": 0})
+    return ddf.map_partitions(prepare_partition, offsets, item_col, 2, meta=meta)
+
+
+def _frame_by_clip(path, files, kind, sep, item_col, annotator_col, npartitions, say):
+    """Steps 1 and 2: the rows numbered and shuffled by clip; also the columns and the id columns."""
+    ddf = _dask_frame(files, kind, sep)
+    columns = [str(c) for c in ddf.columns if c != LINE]
+    item_col = _named_column(columns, path, "item_col", ITEM_COLUMNS, item_col=item_col)
+    pre_partitioned = os.path.isfile(os.path.join(str(path), MARKER))
+
+    say(f"reading {len(files)} {kind} file(s), {ddf.npartitions} partition(s)")
+    ddf = number_rows(ddf, item_col)
+    if not pre_partitioned:
+        n = npartitions or ddf.npartitions
+        say(f"shuffling by clip into {n} partition(s)")
+        ddf = ddf.shuffle(on=KEY, npartitions=n)
+    annotator_col = _named_column(
+        columns,
+        path,
+        "annotator_col",
+        ANNOTATOR_COLUMNS,
+        item_col=item_col,
+        annotator_col=annotator_col,
+    )
+    return ddf, columns, item_col, annotator_col
+
+
+def _infer_categories(client, parts, opts, mapping, cats, say):
+    """Step 3: the category lists reduced from every partition's label values.
+
+    Categories inferred from the data must be the same in every partition.
+    Sets ``opts["categories"]`` and ``opts["label_cols"]``; returns the
+    replacement of the ledger's declared-categories note (None when categories were given).
+    """
+    say("reducing the label values into categories")
+    values = tree_reduce(
+        client,
+        client.map(
+            _label_values,
+            parts,
+            item_col=opts["item_col"],
+            annotator_col=opts["annotator_col"],
+            label_cols=list(mapping),
+        ),
+        combine=_union,
+    ).result()
+    inferred, case_notes = dict(cats or {}), []
+    for col, scheme in mapping.items():
+        if scheme not in inferred:
+            inferred[scheme], n = infer_categories(scheme, values.get(col, set()))
+            case_notes += n
+    opts["categories"] = inferred
+    opts["label_cols"] = dict(mapping)
+    if not cats:
+        return {DECLARED_NOTE: "\n".join(case_notes + [INFERRED_NOTE])}
+    return None
+
+
+def _validate_partitions(client, ddf, columns, opts, say):
+    """Step 4: each partition validated in memory; returns the futures, their summaries, the note replacement."""
+    mapping, tax, cats = choose_schemes(
+        [c for c in columns if c not in (opts["item_col"], opts["annotator_col"])],
+        opts["label_cols"],
+        opts["taxonomy"],
+        opts["categories"],
+        opts["source"],
+    )
+    notes_replace = None
+    infer = tax is None and not (cats and all(s in cats for s in mapping.values()))
+    if infer:
+        # the partitions are read once and held for two passes
+        parts = client.compute(ddf.to_delayed())
+        notes_replace = _infer_categories(client, parts, opts, mapping, cats, say)
+
+    say("validating the partitions")
+    if infer:
+        validated = client.map(_validate, parts, opts=opts)
+    else:
+        # read and validate in one task graph: a raw partition is freed once validated
+        from dask import delayed
+
+        validated = client.compute([delayed(_validate)(p, opts) for p in ddf.to_delayed()])
+    summaries = client.gather(client.map(_summary, validated))
+    return validated, summaries, notes_replace  # the raw partitions are released here
+
+
+def _recode_partitions(client, validated, summaries):
+    """Step 5: the sorted union of annotator ids, broadcast, and every partition re-coded to it."""
+    annotator_ids = tuple(natural_sort({a for s in summaries for a in s["annotator_ids"]}))
+    ids_future = client.scatter(annotator_ids, broadcast=True)
+    recoded = client.map(_recode, validated, annotator_ids=ids_future)
+    require_dask().wait(recoded)
+    return annotator_ids, recoded
+
+
+def _ratings_per_clip(summaries, n_items) -> tuple[np.ndarray, dict]:
+    """The histogram of ratings per clip summed over the partitions, and its min/median/mean/max."""
+    width = max(len(s["per_item"]) for s in summaries)
+    hist = np.zeros(width, dtype=np.int64)
+    for s in summaries:
+        hist[: len(s["per_item"])] += s["per_item"]
+    stats = {}
+    if n_items:
+        vals = np.flatnonzero(hist)
+        stats = {
+            "min": float(vals.min()),
+            "median": _median_from_histogram(hist),
+            "mean": float(np.arange(width) @ hist / n_items),
+            "max": float(vals.max()),
+        }
+    return hist, stats
+
+
+def _assemble(client, recoded, annotator_ids, summaries, path, notes_replace, say) -> DaskRatings:
+    """The partitions as one DaskRatings: ledgers merged, counts summed, reading invariants checked."""
+    ledger = merge_ledgers(
+        [s["ledger"] for s in summaries], sources=(str(path),), notes_replace=notes_replace
+    )
+    # a replaced note may stand for several lines (case notes, then the inferred note)
+    ledger = Ledger(
+        ledger.sources,
+        ledger.rows_read,
+        ledger.entries,
+        tuple(line for n in ledger.notes for line in n.split("\n")),
+    )
+    n_items = sum(s["n_items"] for s in summaries)
+    hist, stats = _ratings_per_clip(summaries, n_items)
+    ledger = ledger.with_counts(
+        n_items=n_items, n_annotators=len(annotator_ids), ratings_per_item=stats
+    )
+    check_shape(  # the reading invariants of every reader (raer_agreement.io.invariants)
+        ReadingShape(
+            sum(s["n_ratings"] for s in summaries),
+            n_items,
+            len(annotator_ids),
+            ledger.rows_read,
+            int(np.flatnonzero(hist).max(initial=0)),
+        ),
+        path=path,
+        layout="long",
+    )
+    say(
+        f"{ledger.rows_read} rows read, {ledger.rows_used} used; {n_items} clips, "
+        f"{len(annotator_ids)} annotators in {len(recoded)} partition(s)"
+    )
+    return DaskRatings(
+        client=client,
+        parts=recoded,
+        annotator_ids=annotator_ids,
+        taxonomy=summaries[0]["taxonomy"],
+        schemes=summaries[0]["schemes"],
+        ledger=ledger,
+        n_items=n_items,
+        n_ratings=sum(s["n_ratings"] for s in summaries),
+        anonymous=any(s["anonymous"] for s in summaries),
+    )
+
+
 def read_ratings(
     path,
     client,
@@ -437,39 +627,14 @@ def read_ratings(
     -------
     DaskRatings
     """
-    distributed = require_dask()
-    import dask.dataframe as dd
-
+    require_dask()
     say = Progress(progress)
     files, kind = input_files(path)
     if isinstance(taxonomy, (str, Path)):
         taxonomy = load_taxonomy(taxonomy)
-    if kind == "parquet":
-        ddf = _read_parquet(files)
-    else:
-        delim = sep or ("\t" if files[0].lower().endswith(".tsv") else ",")
-        ddf = dd.read_csv(
-            files, sep=delim, dtype=str, keep_default_na=False, na_filter=False, blocksize="64MB"
-        )
-    columns = [str(c) for c in ddf.columns if c != LINE]
-    item_col = item_col or find_column(columns, ITEM_COLUMNS)
-    if item_col is None or item_col not in columns:
-        # the in-memory validator names the missing column exactly as it does for one file
-        annotations_from_long(pd.DataFrame(columns=columns), source=str(path), item_col=item_col)
-    pre_partitioned = os.path.isfile(os.path.join(str(path), MARKER))
-
-    say(f"reading {len(files)} {kind} file(s), {ddf.npartitions} partition(s)")
-    offsets = [0]
-    if LINE not in ddf.columns:
-        lengths = ddf.map_partitions(len).compute()
-        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).tolist()
-    meta = prepare_partition(ddf._meta, [0], item_col, 2, {"number": 0})
-    ddf = ddf.map_partitions(prepare_partition, offsets, item_col, 2, meta=meta)
-    if not pre_partitioned:
-        n = npartitions or ddf.npartitions
-        say(f"shuffling by clip into {n} partition(s)")
-        ddf = ddf.shuffle(on=KEY, npartitions=n)
-
+    ddf, columns, item_col, annotator_col = _frame_by_clip(
+        path, files, kind, sep, item_col, annotator_col, npartitions, say
+    )
     opts = dict(
         source=str(path),
         item_col=item_col,
@@ -481,118 +646,7 @@ def read_ratings(
         inconsistent=inconsistent,
         unknown=unknown,
     )
-    # Categories inferred from the data must be the same in every partition:
-    # reduce the distinct label values first.
-    annotator_col = annotator_col or find_column(columns, ANNOTATOR_COLUMNS)
-    if annotator_col is None or annotator_col not in columns:
-        annotations_from_long(
-            pd.DataFrame(columns=columns),
-            source=str(path),
-            item_col=item_col,
-            annotator_col=annotator_col,
-        )
-    mapping, tax, cats = choose_schemes(
-        [c for c in columns if c not in (item_col, annotator_col)],
-        label_cols,
-        taxonomy,
-        categories,
-        str(path),
-    )
-    notes_replace = None
-    infer = tax is None and not (cats and all(s in cats for s in mapping.values()))
-    if infer:
-        # the partitions are read once and held for two passes
-        parts = client.compute(ddf.to_delayed())
-        say("reducing the label values into categories")
-        values = tree_reduce(
-            client,
-            client.map(
-                _label_values,
-                parts,
-                item_col=item_col,
-                annotator_col=annotator_col,
-                label_cols=list(mapping),
-            ),
-            combine=_union,
-        ).result()
-        inferred, case_notes = dict(cats or {}), []
-        for col, scheme in mapping.items():
-            if scheme not in inferred:
-                inferred[scheme], n = infer_categories(scheme, values.get(col, set()))
-                case_notes += n
-        opts["categories"] = inferred
-        opts["label_cols"] = dict(mapping)
-        if not cats:
-            notes_replace = {DECLARED_NOTE: "\n".join(case_notes + [INFERRED_NOTE])}
-    opts["annotator_col"] = annotator_col
-
-    say("validating the partitions")
-    if infer:
-        validated = client.map(_validate, parts, opts=opts)
-    else:
-        # read and validate in one task graph: a raw partition is freed once validated
-        from dask import delayed
-
-        validated = client.compute([delayed(_validate)(p, opts) for p in ddf.to_delayed()])
-    summaries = client.gather(client.map(_summary, validated))
-    if infer:
-        del parts
-    annotator_ids = tuple(natural_sort({a for s in summaries for a in s["annotator_ids"]}))
-    ids_future = client.scatter(annotator_ids, broadcast=True)
-    recoded = client.map(_recode, validated, annotator_ids=ids_future)
-    distributed.wait(recoded)
+    validated, summaries, notes_replace = _validate_partitions(client, ddf, columns, opts, say)
+    annotator_ids, recoded = _recode_partitions(client, validated, summaries)
     del validated  # the partitions with local annotator codes are no longer needed
-
-    ledger = merge_ledgers(
-        [s["ledger"] for s in summaries], sources=(str(path),), notes_replace=notes_replace
-    )
-    # a replaced note may stand for several lines (case notes, then the inferred note)
-    ledger = Ledger(
-        ledger.sources,
-        ledger.rows_read,
-        ledger.entries,
-        tuple(line for n in ledger.notes for line in n.split("\n")),
-    )
-    n_items = sum(s["n_items"] for s in summaries)
-    width = max(len(s["per_item"]) for s in summaries)
-    hist = np.zeros(width, dtype=np.int64)
-    for s in summaries:
-        hist[: len(s["per_item"])] += s["per_item"]
-    stats = {}
-    if n_items:
-        vals = np.flatnonzero(hist)
-        stats = {
-            "min": float(vals.min()),
-            "median": _median_from_histogram(hist),
-            "mean": float(np.arange(width) @ hist / n_items),
-            "max": float(vals.max()),
-        }
-    ledger = ledger.with_counts(
-        n_items=n_items, n_annotators=len(annotator_ids), ratings_per_item=stats
-    )
-    check_shape(  # the reading invariants of every reader (raer_agreement.io.invariants)
-        ReadingShape(
-            sum(s["n_ratings"] for s in summaries),
-            n_items,
-            len(annotator_ids),
-            ledger.rows_read,
-            int(np.flatnonzero(hist).max(initial=0)),
-        ),
-        path=path,
-        layout="long",
-    )
-    say(
-        f"{ledger.rows_read} rows read, {ledger.rows_used} used; {n_items} clips, "
-        f"{len(annotator_ids)} annotators in {len(recoded)} partition(s)"
-    )
-    return DaskRatings(
-        client=client,
-        parts=recoded,
-        annotator_ids=annotator_ids,
-        taxonomy=summaries[0]["taxonomy"],
-        schemes=summaries[0]["schemes"],
-        ledger=ledger,
-        n_items=n_items,
-        n_ratings=sum(s["n_ratings"] for s in summaries),
-        anonymous=any(s["anonymous"] for s in summaries),
-    )
+    return _assemble(client, recoded, annotator_ids, summaries, path, notes_replace, say)

@@ -11,6 +11,8 @@ distribution (``dist="normal"``) as SAS PROC FREQ does.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -134,79 +136,108 @@ def two_rater_coefficients(
     >>> [round(float(v), 7) for v in t.loc[["cohen_kappa", "scott_pi", "gwet_ac1"], "estimate"]]
     [0.7964094, 0.7962397, 0.8493305]
     """
-    T = np.asarray(table, dtype=float)
-    if T.ndim != 2 or T.shape[0] != T.shape[1]:
-        raise ValueError(f"a contingency table must be square (q x q), got shape {T.shape}")
-    if (T < 0).any():
-        raise ValueError("a contingency table cannot hold negative counts")
-    q = T.shape[0]
-    W = agreement_weights(weights, q)
-    n = T.sum()
-    p = T / n if n > 0 else T
-    pk, pl = p.sum(1), p.sum(0)
-    pa = float(np.sum(W * p))
-    pi = (pk + pl) / 2
-    tw = W.sum()
-    rows = {}
-
-    def add(name, pe, pe_kl, *, extra=None, est=None, se_from=None):
-        k = _core.chance_corrected(pa, pe) if est is None else est
-        k = float(k) if n >= 2 else np.nan
-        if se_from is not None:
-            se = se_from
-        elif np.isfinite(k):
-            var = (np.sum(p * (W - 2 * (1 - k) * pe_kl) ** 2) - (pa - 2 * (1 - k) * pe) ** 2) / (
-                n * (1 - pe) ** 2
-            )
-            se = float(np.sqrt(max(var, 0.0)))
-        else:
-            se = np.nan
-        lo, hi, pv = _core.finish(k, se, int(round(n)), confidence, dist=dist)
-        rows[name] = {
-            "estimate": k,
-            "se": se,
-            "ci_low": lo,
-            "ci_high": hi,
-            "p_value": pv,
-            "pa": pa,
-            "pe": float(pe),
-            "n_items": float(n),
-            **(extra or {}),
-        }
-        return k, se
-
-    pe_c = float(pk @ W @ pl)
-    wk, wl = W @ pl, W.T @ pk
-    k_c = _core.chance_corrected(pa, pe_c)
-    _, se0 = _core.fce_se(T, W) if n >= 2 else (np.nan, np.nan)
-    add(
-        "cohen_kappa",
-        pe_c,
-        (wk[:, None] + wl[None, :]) / 2,
-        extra={"se_h0": se0, "z": float(k_c / se0) if np.isfinite(se0) and se0 > 0 else np.nan},
-    )
+    t = _Contingency.of(table, weights, confidence, dist)
+    W, pi, q, tw = t.W, t.pi, t.q, t.tw
+    rows = {"cohen_kappa": _cohen_row(t)}
     pe_s = float(pi @ W @ pi)
     piw = (W @ pi + W.T @ pi) / 2
-    _, se_s = add("scott_pi", pe_s, (piw[:, None] + piw[None, :]) / 2)
+    rows["scott_pi"] = _row(t, pe_s, (piw[:, None] + piw[None, :]) / 2)
     pe_g = tw * float(np.sum(pi * (1 - pi))) / (q * (q - 1)) if q >= 2 else np.nan
-    add(
-        "gwet_ac1",
+    rows["gwet_ac1"] = _row(
+        t,
         pe_g,
         tw / (q * (q - 1)) * (1 - (pi[:, None] + pi[None, :]) / 2) if q >= 2 else np.nan,
     )
     pe_b = tw / q**2
-    add("brennan_prediger", pe_b, np.full((q, q), pe_b))
-    eps = 1 / (2 * n) if n > 0 else np.nan
-    pa_eps = (1 - eps) * pa + eps
-    add("krippendorff_alpha", pe_s, None, est=_core.chance_corrected(pa_eps, pe_s), se_from=se_s)
+    rows["brennan_prediger"] = _row(t, pe_b, np.full((q, q), pe_b))
+    eps = 1 / (2 * t.n) if t.n > 0 else np.nan
+    pa_eps = (1 - eps) * t.pa + eps
+    rows["krippendorff_alpha"] = _row(
+        t, pe_s, None, est=_core.chance_corrected(pa_eps, pe_s), se_from=rows["scott_pi"]["se"]
+    )
     rows["krippendorff_alpha"]["pa"] = float(pa_eps)
-    add("percent_agreement", 0.0, np.zeros((q, q)), est=pa)
+    rows["percent_agreement"] = _row(t, 0.0, np.zeros((q, q)), est=t.pa)
     for r in rows.values():
         r.setdefault("se_h0", np.nan)
         r.setdefault("z", np.nan)
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "coefficient"
     return out
+
+
+@dataclass
+class _Contingency:
+    """A checked two-rater table and the margins every coefficient's row reads."""
+
+    T: np.ndarray
+    W: np.ndarray  # agreement weights
+    n: float
+    p: np.ndarray  # T / n
+    pk: np.ndarray  # rater A's margin
+    pl: np.ndarray  # rater B's margin
+    pa: float
+    pi: np.ndarray  # the mean margin
+    tw: float  # the sum of the weights
+    q: int
+    confidence: float
+    dist: str
+
+    @classmethod
+    def of(cls, table, weights, confidence, dist) -> _Contingency:
+        T = np.asarray(table, dtype=float)
+        if T.ndim != 2 or T.shape[0] != T.shape[1]:
+            raise ValueError(f"a contingency table must be square (q x q), got shape {T.shape}")
+        if (T < 0).any():
+            raise ValueError("a contingency table cannot hold negative counts")
+        q = T.shape[0]
+        W = agreement_weights(weights, q)
+        n = T.sum()
+        p = T / n if n > 0 else T
+        pk, pl = p.sum(1), p.sum(0)
+        pa = float(np.sum(W * p))
+        return cls(T, W, n, p, pk, pl, pa, (pk + pl) / 2, W.sum(), q, confidence, dist)
+
+
+def _row(t: _Contingency, pe, pe_kl, *, extra=None, est=None, se_from=None) -> dict:
+    """One coefficient's row: the estimate (chance-corrected unless given), Gwet's SE, CI, p-value."""
+    n, p, W, pa = t.n, t.p, t.W, t.pa
+    k = _core.chance_corrected(pa, pe) if est is None else est
+    k = float(k) if n >= 2 else np.nan
+    if se_from is not None:
+        se = se_from
+    elif np.isfinite(k):
+        var = (np.sum(p * (W - 2 * (1 - k) * pe_kl) ** 2) - (pa - 2 * (1 - k) * pe) ** 2) / (
+            n * (1 - pe) ** 2
+        )
+        se = float(np.sqrt(max(var, 0.0)))
+    else:
+        se = np.nan
+    lo, hi, pv = _core.finish(k, se, int(round(n)), t.confidence, dist=t.dist)
+    return {
+        "estimate": k,
+        "se": se,
+        "ci_low": lo,
+        "ci_high": hi,
+        "p_value": pv,
+        "pa": pa,
+        "pe": float(pe),
+        "n_items": float(n),
+        **(extra or {}),
+    }
+
+
+def _cohen_row(t: _Contingency) -> dict:
+    """Cohen's kappa's row, with the SE under H0 (Fleiss, Cohen and Everitt) and its z."""
+    pe_c = float(t.pk @ t.W @ t.pl)
+    wk, wl = t.W @ t.pl, t.W.T @ t.pk
+    k_c = _core.chance_corrected(t.pa, pe_c)
+    _, se0 = _core.fce_se(t.T, t.W) if t.n >= 2 else (np.nan, np.nan)
+    return _row(
+        t,
+        pe_c,
+        (wk[:, None] + wl[None, :]) / 2,
+        extra={"se_h0": se0, "z": float(k_c / se0) if np.isfinite(se0) and se0 > 0 else np.nan},
+    )
 
 
 def cohen_kappa(

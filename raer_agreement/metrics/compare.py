@@ -45,6 +45,7 @@ import itertools
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -473,40 +474,86 @@ def compare_groups(
     """
     anns, scheme = _check_schemes(data, scheme)
     which = tuple(coefficients)
+    n_boot = _checked_n_boot(n_boot)
+    gen = as_generator(rng)
+    ids, seen = _clips_of(anns)
+    paired = _resolve_paired(paired, any(len(v) > 1 for v in seen.values()))
+    panel = _imposed_design(panel_design(anns), design)
+    engines = _engines(data, anns, scheme, weights, level)
+    est, reps = _estimates_and_replicates(engines, which, confidence, ids, n_boot, gen, paired)
+    annot_cov, df_annot = _annotator_variance(panel, anns, scheme, which, weights, level, gen)
+    s = _Contrasts(list(anns), which, ids, seen, est, reps, panel["design"], annot_cov, df_annot)
+    return GroupComparison(
+        _pairwise(s, confidence, bool(paired), n_boot),
+        _overall(s),
+        pd.DataFrame(est, index=pd.Index(s.names, name="group"), columns=list(which)),
+        bool(paired),
+        n_boot,
+        confidence,
+        {**panel, "df": df_annot},
+    )
+
+
+def _checked_n_boot(n_boot) -> int:
+    """``n_boot`` as an int, refused unless an integer of at least 2 (a variance needs two)."""
     if int(n_boot) != n_boot or n_boot < 2:
         raise ValueError(f"n_boot must be an integer >= 2, got {n_boot!r}")
-    n_boot = int(n_boot)
-    gen = as_generator(rng)
-    names = list(anns)
+    return int(n_boot)
+
+
+def _annotator_variance(panel, anns, scheme, which, weights, level, gen):
+    """The annotator covariance and its degrees of freedom for separate panels; ``(None, None)`` otherwise."""
+    if panel["design"] == "separate_panels":
+        return _annotator_cov(anns, scheme, which, weights, level, gen)
+    return None, None
+
+
+def _clips_of(anns: Mapping) -> tuple[list, dict]:
+    """The clip ids of every data set, and for every clip id the positions of the data sets holding it."""
     ids = [list(a.item_ids) for a in anns.values()]
     seen: dict = {}
     for k, group_ids in enumerate(ids):
         for x in group_ids:
             seen.setdefault(x, set()).add(k)
-    overlap = any(len(v) > 1 for v in seen.values())
+    return ids, seen
+
+
+def _engines(data: Mapping, anns: Mapping, scheme, weights, level) -> list:
+    """One statistics engine per data set (an Analysis lends the one it has)."""
+    return [_engine_of(d, a, scheme, weights, level) for d, a in zip(data.values(), anns.values())]
+
+
+def _resolve_paired(paired, overlap: bool):
+    """``paired`` with ``"auto"`` decided by the overlap of clips; an impossible request refused."""
     if paired == "auto":
-        paired = overlap
-    elif paired not in (True, False):
+        return overlap
+    if paired not in (True, False):
         raise ValueError(f"paired must be 'auto', True or False, got {paired!r}")
-    elif paired and not overlap:
+    if paired and not overlap:
         raise InputError("a paired comparison needs clips that appear in more than one data set")
-    panel = panel_design(anns)
-    if design != "auto":
-        if design not in ("shared_panel", "separate_panels"):
-            raise ValueError(
-                f"design must be 'auto', 'shared_panel' or 'separate_panels', got {design!r}"
-            )
-        if panel["design"] == "unknown":
-            raise InputError("anonymous votes: no annotator design can be imposed")
-        panel = {**panel, "design": design, "method": DESIGN_METHODS[design]}
-    engines = [
-        _engine_of(d, a, scheme, weights, level) for d, a in zip(data.values(), anns.values())
-    ]
+    return paired
+
+
+def _imposed_design(panel: dict, design: str) -> dict:
+    """The panel design found, or the one the caller imposes (refused for anonymous votes)."""
+    if design == "auto":
+        return panel
+    if design not in ("shared_panel", "separate_panels"):
+        raise ValueError(
+            f"design must be 'auto', 'shared_panel' or 'separate_panels', got {design!r}"
+        )
+    if panel["design"] == "unknown":
+        raise InputError("anonymous votes: no annotator design can be imposed")
+    return {**panel, "design": design, "method": DESIGN_METHODS[design]}
+
+
+def _estimates_and_replicates(engines, which, confidence, ids, n_boot, gen, paired):
+    """Point estimates ``(G, C)`` and bootstrap replicates ``(n_boot, G, C)`` of every data set."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DegenerateDataWarning)
         points = [e.point(which, confidence, warn=False) for e in engines]
     est = np.array([[p[c]["estimate"] for c in which] for p in points])  # (G, C)
-    reps = np.full((n_boot, len(names), len(which)), np.nan)
+    reps = np.full((n_boot, len(engines), len(which)), np.nan)
     start = 0
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -517,59 +564,72 @@ def compare_groups(
                 for c, name in enumerate(which):
                     reps[start : start + b, g, c] = r[name]
             start += b
+    return est, reps
+
+
+@dataclass
+class _Contrasts:
+    """What the pairwise differences and the overall tests are computed from."""
+
+    names: list
+    which: tuple
+    ids: list
+    seen: dict  # clip id -> positions of the data sets holding it
+    est: np.ndarray  # (G, C)
+    reps: np.ndarray  # (n_boot, G, C)
+    design: str
+    annot_cov: Any  # per coefficient, the annotator covariance (separate panels), or None
+    df_annot: Any
+
+
+def _pairwise(s: _Contrasts, confidence, paired: bool, n_boot: int) -> pd.DataFrame:
+    """Every pair of data sets, every coefficient: the difference with its SE, CI and p-value."""
     common = {
-        (i, j): sum(1 for v in seen.values() if i in v and j in v)
-        for i, j in itertools.combinations(range(len(names)), 2)
+        (i, j): sum(1 for v in s.seen.values() if i in v and j in v)
+        for i, j in itertools.combinations(range(len(s.names)), 2)
     }
-    annot_cov, df_annot = None, None
-    if panel["design"] == "separate_panels":
-        annot_cov, df_annot = _annotator_cov(anns, scheme, which, weights, level, gen)
     rows = []
-    for c, name in enumerate(which):
-        for i, j in itertools.combinations(range(len(names)), 2):
-            d = reps[:, j, c] - reps[:, i, c]
-            diff = est[j, c] - est[i, c]
-            extra = None if annot_cov is None else _pair_variance(annot_cov[c], i, j)
-            se, lo, hi, p = _inference(d, diff, confidence, panel["design"], extra, df_annot)
+    for c, name in enumerate(s.which):
+        for i, j in itertools.combinations(range(len(s.names)), 2):
+            d = s.reps[:, j, c] - s.reps[:, i, c]
+            diff = s.est[j, c] - s.est[i, c]
+            extra = None if s.annot_cov is None else _pair_variance(s.annot_cov[c], i, j)
+            se, lo, hi, p = _inference(d, diff, confidence, s.design, extra, s.df_annot)
             rows.append(
                 {
                     "coefficient": name,
-                    "group_a": names[i],
-                    "group_b": names[j],
-                    "estimate_a": est[i, c],
-                    "estimate_b": est[j, c],
+                    "group_a": s.names[i],
+                    "group_b": s.names[j],
+                    "estimate_a": s.est[i, c],
+                    "estimate_b": s.est[j, c],
                     "difference": diff,
                     "se": se,
                     "ci_low": lo,
                     "ci_high": hi,
                     "p_value": p,
-                    "n_items_a": len(ids[i]),
-                    "n_items_b": len(ids[j]),
+                    "n_items_a": len(s.ids[i]),
+                    "n_items_b": len(s.ids[j]),
                     "n_common": common[(i, j)],
-                    "paired": bool(paired),
+                    "paired": paired,
                     "n_boot": n_boot,
                 }
             )
-    pairwise = pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
+    return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
+
+
+def _overall(s: _Contrasts) -> pd.DataFrame:
+    """Per coefficient, the Wald test that every data set agrees equally."""
     overall = []
-    for c, name in enumerate(which):
-        if panel["design"] == "unknown":
-            chi2, df, p = np.nan, len(names) - 1, np.nan
+    for c, name in enumerate(s.which):
+        if s.design == "unknown":
+            chi2, df, p = np.nan, len(s.names) - 1, np.nan
         else:
-            extra = None if annot_cov is None else annot_cov[c]
-            chi2, df, p = _wald(est[:, c], reps[:, :, c], extra, df_annot)
+            extra = None if s.annot_cov is None else s.annot_cov[c]
+            chi2, df, p = _wald(s.est[:, c], s.reps[:, :, c], extra, s.df_annot)
         overall.append(
-            {"coefficient": name, "n_groups": len(names), "chi2": chi2, "df": df, "p_value": p}
+            {"coefficient": name, "n_groups": len(s.names), "chi2": chi2, "df": df, "p_value": p}
         )
-    return GroupComparison(
-        pairwise,
-        pd.DataFrame(overall),
-        pd.DataFrame(est, index=pd.Index(names, name="group"), columns=list(which)),
-        bool(paired),
-        n_boot,
-        confidence,
-        {**panel, "df": df_annot},
-    )
+    return pd.DataFrame(overall)
 
 
 def compare_agreement(a, b, scheme: str | None = None, **options) -> pd.DataFrame:

@@ -173,6 +173,20 @@ def granularity_agreement(
     [0.833, 0.545, 1.0]
     """
     ann = as_annotations(data)
+    pairs = _nested_pairs(ann, child, parent)
+    known = {k: v for k, v in (analyses or {}).items() if v.level == level}
+
+    def of(sch):
+        return known[sch] if sch in known else Analysis(ann, sch, level=level)
+
+    rows = []
+    for c, p in pairs:  # a loop, not a comprehension: the warning's stacklevel counts frames
+        rows.append(_granularity_row(ann, c, p, of, level))
+    return pd.DataFrame(rows)
+
+
+def _nested_pairs(ann, child, parent) -> list:
+    """The (child, parent) pairs to compare: the one named, or every nested pair present."""
     if child is None and parent is None:
         pairs = [(c, p) for c, p in ann.taxonomy.pairs() if c in ann.schemes and p in ann.schemes]
         if not pairs:
@@ -180,48 +194,42 @@ def granularity_agreement(
                 "these annotations hold no pair of nested schemes "
                 f"(schemes: {', '.join(ann.schemes)}); a taxonomy with a 'parent' scheme is needed"
             )
-    elif child is None or parent is None:
+        return pairs
+    if child is None or parent is None:
         raise ValueError("give both child and parent schemes, or neither")
-    else:
-        for sch in (child, parent):
-            ann.resolve_scheme(sch)
-        pairs = [(child, parent)]
-    known = {k: v for k, v in (analyses or {}).items() if v.level == level}
+    for sch in (child, parent):
+        ann.resolve_scheme(sch)
+    return [(child, parent)]
 
-    def of(sch):
-        return known[sch] if sch in known else Analysis(ann, sch, level=level)
 
-    rows = []
-    for c, p in pairs:
-        collapsed = ann.collapse(c, p)
-        coarse = ann.labels[p]
-        both = (collapsed >= 0) & (coarse >= 0)
-        n_both = int(both.sum())
-        consistency = float(np.mean(collapsed[both] == coarse[both])) if n_both else np.nan
-        if not n_both:
-            warnings.warn(
-                f"consistency of {c!r} with {p!r} is undefined (nan): no rating carries both labels",
-                DegenerateDataWarning,
-                stacklevel=2,
-            )
-        ap, ap_se = _alpha(of(p))
-        ac, ac_se = _alpha(Analysis(ann.with_labels(p, collapsed), p, level=level))
-        af, af_se = _alpha(of(c))
-        rows.append(
-            {
-                "child": c,
-                "parent": p,
-                "n_both": n_both,
-                "consistency": consistency,
-                "alpha_parent": ap,
-                "alpha_parent_se": ap_se,
-                "alpha_collapsed": ac,
-                "alpha_collapsed_se": ac_se,
-                "alpha_child": af,
-                "alpha_child_se": af_se,
-            }
+def _granularity_row(ann, c: str, p: str, of, level: str) -> dict:
+    """One pair's row: consistency of fine with coarse labels and the three alphas."""
+    collapsed = ann.collapse(c, p)
+    coarse = ann.labels[p]
+    both = (collapsed >= 0) & (coarse >= 0)
+    n_both = int(both.sum())
+    consistency = float(np.mean(collapsed[both] == coarse[both])) if n_both else np.nan
+    if not n_both:
+        warnings.warn(
+            f"consistency of {c!r} with {p!r} is undefined (nan): no rating carries both labels",
+            DegenerateDataWarning,
+            stacklevel=3,  # the caller of granularity_agreement
         )
-    return pd.DataFrame(rows)
+    ap, ap_se = _alpha(of(p))
+    ac, ac_se = _alpha(Analysis(ann.with_labels(p, collapsed), p, level=level))
+    af, af_se = _alpha(of(c))
+    return {
+        "child": c,
+        "parent": p,
+        "n_both": n_both,
+        "consistency": consistency,
+        "alpha_parent": ap,
+        "alpha_parent_se": ap_se,
+        "alpha_collapsed": ac,
+        "alpha_collapsed_se": ac_se,
+        "alpha_child": af,
+        "alpha_child_se": af_se,
+    }
 
 
 def granularity_by_annotator(data, child: str, parent: str) -> pd.DataFrame:

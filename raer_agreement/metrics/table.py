@@ -192,6 +192,19 @@ def agreement_summary(
         _check_column(ann, col)
     names = list(ann.schemes) if schemes is None else list(schemes)
     analyses = dict(analyses or {})
+    doc = _document_head(ann, n_boot, seed, confidence, weights, level, bootstrap)
+    doc["schemes"] = {}
+    for sch in names:
+        if sch not in analyses:
+            analyses[sch] = Analysis(ann, sch, weights=weights, level=level, confidence=confidence)
+        doc["schemes"][sch] = _scheme_entry(analyses[sch], by_cols, n_boot, gen, bootstrap)
+    doc["granularity"] = _granularity_records(ann, analyses)
+    doc["ledger"] = ann.ledger.to_dict()
+    return to_jsonable(doc)
+
+
+def _document_head(ann, n_boot, seed, confidence, weights, level, bootstrap) -> dict[str, Any]:
+    """The document's opening keys: package, conventions, settings and the size of the data."""
     doc: dict[str, Any] = {
         "package": {"name": "raer_agreement", "version": __version__},
         "conventions": CONVENTIONS
@@ -215,21 +228,18 @@ def agreement_summary(
     }
     if ann.anonymous:
         doc["anonymous_votes"] = IDENTITY_NOTE
-    doc["schemes"] = {}
-    for sch in names:
-        if sch not in analyses:
-            analyses[sch] = Analysis(ann, sch, weights=weights, level=level, confidence=confidence)
-        doc["schemes"][sch] = _scheme_entry(analyses[sch], by_cols, n_boot, gen, bootstrap)
+    return doc
+
+
+def _granularity_records(ann, analyses: dict) -> list:
+    """Fine against coarse agreement for every parent/child pair of schemes present (none: [])."""
     pairs = [(c, p) for c, p in ann.taxonomy.pairs() if c in ann.schemes and p in ann.schemes]
-    if pairs:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DegenerateDataWarning)
-            g = granularity_agreement(ann, analyses=analyses)
-        doc["granularity"] = g.to_dict("records")
-    else:
-        doc["granularity"] = []
-    doc["ledger"] = ann.ledger.to_dict()
-    return to_jsonable(doc)
+    if not pairs:
+        return []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        g = granularity_agreement(ann, analyses=analyses)
+    return g.to_dict("records")
 
 
 def _scheme_entry(a: Analysis, by_cols, n_boot, gen, bootstrap: str = "clips") -> dict:

@@ -23,6 +23,8 @@ labels at equal cost.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -136,43 +138,67 @@ def simulate_adaptive(
         raise ValueError(f"unknown strategy {bad[0]!r}; expected some of: {', '.join(STRATEGIES)}")
     if start_k < 1:
         raise ValueError(f"start_k must be at least 1; got {start_k!r}")
-    n, q = votes.n_items, votes.q
+    n = votes.n_items
     size = max(1, int(round(batch * n)))
     held = int(np.maximum(votes.n_per_item - start_k, 0).sum())
     budget = min(2 * n if budget is None else int(budget), held)
-    rows = []
+    rows: list[dict] = []
     for run in range(int(n_runs)):
         rank = votes.rank(rng)
         tie = rng.random(n)
         for strategy in strategies:
-            given = np.minimum(votes.n_per_item, start_k)
-            spent, step = 0, 0
-            while True:
-                mask = rank < given[votes.item]
-                post, lab = refitter.fit(mask, rng=rng)
-                rows.append(
-                    {
-                        "run": run,
-                        "strategy": strategy,
-                        "step": step,
-                        "n_ratings": int(given.sum()),
-                        "extra_ratings": spent,
-                        **_metrics(lab, full_labels, truth, q),
-                    }
-                )
-                room = given < votes.n_per_item
-                take = min(size, budget - spent, int(room.sum()))
-                if take <= 0:
-                    break
-                if strategy == "uniform":
-                    score = -given + tie  # fewest votes first, ties in a fixed random order
-                else:
-                    score = uncertainty(post, votes.counts(mask), strategy) + 1e-9 * tie
-                score = np.where(room, score, -np.inf)
-                pick = np.argpartition(-score, take - 1)[:take]
-                given[pick] += 1
-                spent += take
-                step += 1
+            spend = _Spending(strategy, rank, tie, start_k, size, budget)
+            rows += _spend(votes, refitter, full_labels, truth, spend, run, rng)
+    return _mean_curve(rows)
+
+
+@dataclass
+class _Spending:
+    """One strategy's run: its vote order, tie-breaking draws, start and budget."""
+
+    strategy: str
+    rank: np.ndarray  # the order the held-back votes arrive in
+    tie: np.ndarray  # per clip, a fixed random order among equals
+    start_k: int
+    size: int  # extra votes per step
+    budget: int
+
+
+def _spend(votes, refitter, full_labels, truth, sp: _Spending, run: int, rng) -> list[dict]:
+    """One strategy: refit, score the clips, give the best ones a vote, until the budget is spent."""
+    given = np.minimum(votes.n_per_item, sp.start_k)
+    spent, step = 0, 0
+    rows = []
+    while True:
+        mask = sp.rank < given[votes.item]
+        post, lab = refitter.fit(mask, rng=rng)
+        rows.append(
+            {
+                "run": run,
+                "strategy": sp.strategy,
+                "step": step,
+                "n_ratings": int(given.sum()),
+                "extra_ratings": spent,
+                **_metrics(lab, full_labels, truth, votes.q),
+            }
+        )
+        room = given < votes.n_per_item
+        take = min(sp.size, sp.budget - spent, int(room.sum()))
+        if take <= 0:
+            return rows
+        if sp.strategy == "uniform":
+            score = -given + sp.tie  # fewest votes first, ties in a fixed random order
+        else:
+            score = uncertainty(post, votes.counts(mask), sp.strategy) + 1e-9 * sp.tie
+        score = np.where(room, score, -np.inf)
+        pick = np.argpartition(-score, take - 1)[:take]
+        given[pick] += 1
+        spent += take
+        step += 1
+
+
+def _mean_curve(rows: list[dict]) -> pd.DataFrame:
+    """The curve: every strategy's steps averaged over the runs."""
     df = pd.DataFrame(rows)
     keys = ["strategy", "step"]
     mean = df.drop(columns="run").groupby(keys, sort=False).mean().reset_index()

@@ -199,12 +199,58 @@ def per_k_resampling(
         and, with ``truth``, ``accuracy_vs_truth`` (with CI) and
         ``uar_vs_truth`` (with CI).
     """
-    n, q = votes.n_items, votes.q
-    n_max = int(votes.n_per_item.max()) if n else 0
+    ks = _checked_ks(votes, ks)
+    hits = _resample(
+        votes,
+        refitter,
+        full_labels,
+        ks,
+        reference_posteriors,
+        truth,
+        n_resamples,
+        n_coefficient_resamples,
+        rng,
+        block,
+    )
+    weights = resample_weights(votes.n_items, int(n_boot), rng)
+    return _tables(votes, ks, hits, full_labels, truth, weights, confidence)
+
+
+def _checked_ks(votes: Votes, ks) -> list:
+    """The k values, sorted and distinct (default ``1 .. max ratings per clip``); refused unless positive."""
+    n_max = int(votes.n_per_item.max()) if votes.n_items else 0
     ks = list(range(1, n_max + 1)) if ks is None else sorted({int(k) for k in ks})
     if not ks or ks[0] < 1:
         raise ValueError(f"k must be positive integers; got {ks!r}")
-    K = len(ks)
+    return ks
+
+
+@dataclass
+class _Hits:
+    """Per k and clip, the shares of resamples that hit; and the coefficient widths per k."""
+
+    hit: np.ndarray  # the k-vote label equals the full-panel label
+    exp_acc: np.ndarray  # the full-panel posterior of the k-vote label
+    hit_truth: np.ndarray  # the k-vote label equals the truth
+    coef: list  # per k, a dict of alpha and AC1 widths per subset that got them
+    has_reference: bool
+    has_truth: bool
+
+
+def _resample(
+    votes,
+    refitter,
+    full_labels,
+    ks,
+    reference_posteriors,
+    truth,
+    n_resamples,
+    n_coefficient_resamples,
+    rng,
+    block,
+) -> _Hits:
+    """The resampling: blocks of nested vote subsets re-aggregated for every k."""
+    K, n = len(ks), votes.n_items
     hit = np.zeros((K, n))
     exp_acc = np.zeros((K, n))
     hit_truth = np.zeros((K, n))
@@ -231,57 +277,74 @@ def per_k_resampling(
     hit /= max(n_resamples, 1)
     exp_acc /= max(n_resamples, 1)
     hit_truth /= max(n_resamples, 1)
-    weights = resample_weights(n, int(n_boot), rng)
+    return _Hits(hit, exp_acc, hit_truth, coef, reference_posteriors is not None, bool(has_truth))
+
+
+def _tables(votes, ks, hits: _Hits, full_labels, truth, weights, confidence) -> PerK:
+    """The per-k table and the recalls, each figure with its bootstrap CI over clips."""
     rows, rec, rec_t = [], [], []
-    total = len(votes.item)
     for j, k in enumerate(ks):
-        eligible = votes.n_per_item >= k
-        h = np.where(eligible & (full_labels >= 0), hit[j], np.nan)
-        r = clip_bootstrap(h, weights, full_labels, q, confidence)
-        n_ratings = int(np.minimum(votes.n_per_item, k).sum())
-        row = {
-            "k": k,
-            "n_ratings": n_ratings,
-            "cost_share": n_ratings / total if total else np.nan,
-            "n_clips": r["n_clips"],
-            "n_clips_short": int((~eligible).sum()),
-            "agreement_with_full": r["mean"],
-            "ci_low": r["ci_low"],
-            "ci_high": r["ci_high"],
-            "uar_with_full": r["uar"],
-            "uar_ci_low": r["uar_ci_low"],
-            "uar_ci_high": r["uar_ci_high"],
-        }
-        rec.append(r["recall"])
-        if reference_posteriors is not None:
-            e = clip_bootstrap(np.where(eligible, exp_acc[j], np.nan), weights, None, q, confidence)
-            row.update(
-                expected_accuracy=e["mean"],
-                expected_accuracy_ci_low=e["ci_low"],
-                expected_accuracy_ci_high=e["ci_high"],
-            )
-        if has_truth:
-            t = clip_bootstrap(
-                np.where(eligible, hit_truth[j], np.nan), weights, truth, q, confidence
-            )
-            row.update(
-                accuracy_vs_truth=t["mean"],
-                accuracy_ci_low=t["ci_low"],
-                accuracy_ci_high=t["ci_high"],
-                uar_vs_truth=t["uar"],
-                uar_vs_truth_ci_low=t["uar_ci_low"],
-                uar_vs_truth_ci_high=t["uar_ci_high"],
-            )
-            rec_t.append(t["recall"])
-        if coef[j]:
-            c = pd.DataFrame(coef[j]).mean()
-            row.update({name: float(c[name]) for name in c.index})
+        row, recall, recall_truth = _k_row(
+            votes, j, k, hits, full_labels, truth, weights, confidence
+        )
         rows.append(row)
+        rec.append(recall)
+        if hits.has_truth:
+            rec_t.append(recall_truth)
     cats = pd.Index(votes.ann.categories(votes.scheme), name=votes.scheme)
     kidx = pd.Index(ks, name="k")
     return PerK(
         pd.DataFrame(rows),
         pd.DataFrame(np.array(rec), index=kidx, columns=cats),
-        pd.DataFrame(np.array(rec_t), index=kidx, columns=cats) if has_truth else None,
-        np.where(votes.n_per_item[None, :] >= np.array(ks)[:, None], hit, np.nan),
+        pd.DataFrame(np.array(rec_t), index=kidx, columns=cats) if hits.has_truth else None,
+        np.where(votes.n_per_item[None, :] >= np.array(ks)[:, None], hits.hit, np.nan),
     )
+
+
+def _k_row(votes, j, k, hits: _Hits, full_labels, truth, weights, confidence):
+    """One row of the per-k table (the ``j``-th k), its recall and its recall against the truth."""
+    q, total = votes.q, len(votes.item)
+    eligible = votes.n_per_item >= k
+    h = np.where(eligible & (full_labels >= 0), hits.hit[j], np.nan)
+    r = clip_bootstrap(h, weights, full_labels, q, confidence)
+    n_ratings = int(np.minimum(votes.n_per_item, k).sum())
+    row = {
+        "k": k,
+        "n_ratings": n_ratings,
+        "cost_share": n_ratings / total if total else np.nan,
+        "n_clips": r["n_clips"],
+        "n_clips_short": int((~eligible).sum()),
+        "agreement_with_full": r["mean"],
+        "ci_low": r["ci_low"],
+        "ci_high": r["ci_high"],
+        "uar_with_full": r["uar"],
+        "uar_ci_low": r["uar_ci_low"],
+        "uar_ci_high": r["uar_ci_high"],
+    }
+    if hits.has_reference:
+        e = clip_bootstrap(
+            np.where(eligible, hits.exp_acc[j], np.nan), weights, None, q, confidence
+        )
+        row.update(
+            expected_accuracy=e["mean"],
+            expected_accuracy_ci_low=e["ci_low"],
+            expected_accuracy_ci_high=e["ci_high"],
+        )
+    recall_truth = None
+    if hits.has_truth:
+        t = clip_bootstrap(
+            np.where(eligible, hits.hit_truth[j], np.nan), weights, truth, q, confidence
+        )
+        row.update(
+            accuracy_vs_truth=t["mean"],
+            accuracy_ci_low=t["ci_low"],
+            accuracy_ci_high=t["ci_high"],
+            uar_vs_truth=t["uar"],
+            uar_vs_truth_ci_low=t["uar_ci_low"],
+            uar_vs_truth_ci_high=t["uar_ci_high"],
+        )
+        recall_truth = t["recall"]
+    if hits.coef[j]:
+        c = pd.DataFrame(hits.coef[j]).mean()
+        row.update({name: float(c[name]) for name in c.index})
+    return row, r["recall"], recall_truth

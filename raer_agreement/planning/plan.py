@@ -387,22 +387,16 @@ def plan(
         raise ValueError(f"method must be one of {', '.join(PLAN_METHODS)}; got {method!r}")
     target = parse_target(target) if isinstance(target, str) else tuple(target)
     rng = as_generator(seed)
-    votes = Votes.of(ann, scheme)
-    if len(votes.item) == 0:
-        raise ValueError(f"no ratings in scheme {scheme!r}")
-    refitter = Refitter(votes, method)
-    full_labels, ref_post = _full_panel(refitter, votes, method, ann.anonymous, rng)
-    g = gold_codes(truth, ann, scheme) if truth is not None else None
-    k_full = int(votes.n_per_item.max())
+    p = _panel(ann, scheme, method, truth, rng)
     timings = {"full_fit": time.perf_counter() - t0}
 
     t = time.perf_counter()
     pk = per_k_resampling(
-        votes,
-        refitter,
-        full_labels,
-        reference_posteriors=ref_post,
-        truth=g,
+        p.votes,
+        p.refitter,
+        p.full_labels,
+        reference_posteriors=p.ref_post,
+        truth=p.truth,
         ks=ks,
         n_resamples=n_resamples,
         n_coefficient_resamples=n_coefficient_resamples,
@@ -410,33 +404,14 @@ def plan(
         rng=rng,
     )
     timings["per_k"] = time.perf_counter() - t
-    table = pk.table
-    col = TARGET_METRICS[target[0]]
     if start_k is None:
-        sure, _ = reached_k(table, target)
-        start_k = sure if sure is not None else max(1, k_full - 1)
-        start_k = max(1, min(start_k, k_full - 1))
+        start_k = _default_start_k(pk.table, target, p.k_full)
 
     t = time.perf_counter()
-    curve = (
-        simulate_adaptive(
-            votes,
-            refitter,
-            full_labels,
-            truth=g,
-            start_k=start_k,
-            strategies=strategies,
-            batch=batch,
-            budget=budget,
-            n_runs=n_runs,
-            rng=rng,
-        )
-        if strategies and k_full > start_k
-        else pd.DataFrame()
-    )
+    curve = _adaptive_curve(p, start_k, strategies, batch, budget, n_runs, rng)
     timings["adaptive"] = time.perf_counter() - t
     best = _queue_strategy(curve, ann.n_items, target)
-    queue = next_clips(votes, refitter, best, queue_size, rng=rng)
+    queue = next_clips(p.votes, p.refitter, best, queue_size, rng=rng)
 
     ranking = None
     if soft_labels:
@@ -444,8 +419,100 @@ def plan(
         ranking = rank_soft_label_methods(ann, scheme, n_splits=n_splits, seed=seed)
         timings["soft_labels"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
-    settings = {
-        "scheme": scheme,
+    runs = dict(
+        method=method,
+        seed=seed,
+        n_resamples=n_resamples,
+        n_boot=n_boot,
+        n_coefficient_resamples=n_coefficient_resamples,
+        batch=batch,
+        n_runs=n_runs,
+    )
+    return Plan(
+        pk.table,
+        pk.recall,
+        curve,
+        queue,
+        _conclusion(pk.table, target, p.k_full),
+        _advice(pk.table, curve, start_k, ann.n_items, p.k_full, target),
+        _settings(p, pk.table, curve, target, start_k, best, **runs),
+        ranking,
+        timings,
+    )
+
+
+@dataclass
+class _Panel:
+    """What every step of the plan reads: the votes, their refitter and the full-panel fit."""
+
+    ann: Any
+    scheme: str
+    votes: Votes
+    refitter: Refitter
+    full_labels: np.ndarray
+    ref_post: Any  # the Dawid-Skene posteriors, or None for anonymous votes
+    truth: Any  # gold codes, or None
+    k_full: int
+
+
+def _panel(ann, scheme: str, method: str, truth, rng) -> _Panel:
+    """The votes of the scheme and the full-panel fit that every vote subset is compared with."""
+    votes = Votes.of(ann, scheme)
+    if len(votes.item) == 0:
+        raise ValueError(f"no ratings in scheme {scheme!r}")
+    refitter = Refitter(votes, method)
+    full_labels, ref_post = _full_panel(refitter, votes, method, ann.anonymous, rng)
+    g = gold_codes(truth, ann, scheme) if truth is not None else None
+    k_full = int(votes.n_per_item.max())
+    return _Panel(ann, scheme, votes, refitter, full_labels, ref_post, g, k_full)
+
+
+def _default_start_k(table: pd.DataFrame, target, k_full: int) -> int:
+    """The smallest k whose CI reaches the target, kept within 1 .. k_full - 1."""
+    sure, _ = reached_k(table, target)
+    start_k = sure if sure is not None else max(1, k_full - 1)
+    return max(1, min(start_k, k_full - 1))
+
+
+def _adaptive_curve(p: _Panel, start_k, strategies, batch, budget, n_runs, rng) -> pd.DataFrame:
+    """The adaptive simulation, or an empty frame when no strategy or no vote is left to spend."""
+    if not (strategies and p.k_full > start_k):
+        return pd.DataFrame()
+    return simulate_adaptive(
+        p.votes,
+        p.refitter,
+        p.full_labels,
+        truth=p.truth,
+        start_k=start_k,
+        strategies=strategies,
+        batch=batch,
+        budget=budget,
+        n_runs=n_runs,
+        rng=rng,
+    )
+
+
+def _settings(
+    p: _Panel,
+    table,
+    curve,
+    target,
+    start_k,
+    best,
+    *,
+    method,
+    seed,
+    n_resamples,
+    n_boot,
+    n_coefficient_resamples,
+    batch,
+    n_runs,
+) -> dict:
+    """The plan's ``settings``: every choice made, the seed and the size of the data."""
+    col = TARGET_METRICS[target[0]]
+    g = p.truth
+    return {
+        "scheme": p.scheme,
         "method": method,
         "seed": int(seed),
         "n_resamples": int(n_resamples),
@@ -454,26 +521,15 @@ def plan(
         "resampling": "k ratings of every clip drawn without replacement, nested over k, "
         "from numpy.random.default_rng(seed); CIs: percentile bootstrap over clips",
         "target": f"{target[0]}={target[1]:g}",
-        "target_quantity": _quantity(col, k_full) if col in table else col,
+        "target_quantity": _quantity(col, p.k_full) if col in table else col,
         "objective": objective_column(target, curve),
         "start_k": int(start_k),
         "queue_strategy": best,
         "batch": float(batch),
         "n_runs": int(n_runs),
-        **_data_settings(ann, votes, k_full),
+        **_data_settings(p.ann, p.votes, p.k_full),
         "truth": g is not None and bool((g >= 0).any()),
     }
-    return Plan(
-        table,
-        pk.recall,
-        curve,
-        queue,
-        _conclusion(table, target, k_full),
-        _advice(table, curve, start_k, ann.n_items, k_full, target),
-        settings,
-        ranking,
-        timings,
-    )
 
 
 def _full_panel(refitter, votes, method: str, anonymous: bool, rng):
