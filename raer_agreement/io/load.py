@@ -654,52 +654,7 @@ def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotat
             line=1,
         )
     if not has_labels:
-        exclude = {item_col, annotator_col}
-        named = _one_label_column(
-            [c for c in columns if c not in exclude and _names_a_label(c)], table.path
-        )
-        if named is not None:
-            # exactly one column names itself a label (``chosen_label``): that is the
-            # evidence, and the note says it was taken
-            opts["label_cols"] = [named]
-            notes.append(f"label column {named!r} (its name says label; --label-col overrides)")
-            has_labels = True
-    if not has_labels:
-        profile = profile_table(frame[[c for c in columns if c not in exclude]])
-        binary = [
-            c
-            for c, k in profile.kinds.items()
-            if k == "count" and profile.n_distinct[c] <= 2 and _is_binary(frame[c])
-        ]
-        if len(binary) >= 2 and not anonymous:
-            opts["label_cols"] = binary
-            opts["categories"] = {c: ["0", "1"] for c in binary}
-            notes.append(
-                f"{len(binary)} one-hot 0/1 label columns ({', '.join(binary[:6])}"
-                f"{', ...' if len(binary) > 6 else ''}) read as one binary scheme per label "
-                "(multi-label data)"
-            )
-        elif anonymous:
-            picked = [
-                c
-                for c, k in profile.kinds.items()
-                if k != "empty"
-                and c.strip().casefold() not in _NOT_LABELS
-                and (k != "text" or profile.n_distinct[c] <= 50)
-            ]
-            if picked:
-                opts["label_cols"] = picked
-                notes.append(
-                    f"anonymous ratings: label columns {', '.join(picked)} (one scheme each)"
-                )
-        elif item_col is not None:
-            varying = _varying_label_column(frame, profile, item_col, table.path)
-            if varying is not None:
-                opts["label_cols"] = [varying]
-                notes.append(
-                    f"label column {varying!r}: the only column with a small set of values "
-                    "that differ between the ratings of one item (--label-col overrides)"
-                )
+        _guess_label_columns(frame, (item_col, annotator_col), opts, anonymous, table.path, notes)
     if anonymous and annotator_col is None:
         if item_col is None:
             raise InputError(
@@ -718,6 +673,55 @@ def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotat
         **opts,
     )
     return ann.as_anonymous() if anonymous else ann
+
+
+def _guess_label_columns(frame, ids: tuple, opts: dict, anonymous: bool, path, notes: list):
+    """Name the label columns in ``opts`` when no flag and no header word did:
+    one column whose name says label, else one-hot 0/1 columns (multi-label),
+    else for anonymous votes every short column, else the one column whose few
+    values differ between the ratings of one clip.  Each choice is noted."""
+    item_col, exclude = ids[0], set(ids)
+    columns = [str(c) for c in frame.columns]
+    named = _one_label_column([c for c in columns if c not in exclude and _names_a_label(c)], path)
+    if named is not None:
+        # exactly one column names itself a label (``chosen_label``): that is the
+        # evidence, and the note says it was taken
+        opts["label_cols"] = [named]
+        notes.append(f"label column {named!r} (its name says label; --label-col overrides)")
+        return
+    profile = profile_table(frame[[c for c in columns if c not in exclude]])
+    binary = [
+        c
+        for c, k in profile.kinds.items()
+        if k == "count" and profile.n_distinct[c] <= 2 and _is_binary(frame[c])
+    ]
+    if len(binary) >= 2 and not anonymous:
+        opts["label_cols"] = binary
+        opts["categories"] = {c: ["0", "1"] for c in binary}
+        notes.append(
+            f"{len(binary)} one-hot 0/1 label columns ({', '.join(binary[:6])}"
+            f"{', ...' if len(binary) > 6 else ''}) read as one binary scheme per label "
+            "(multi-label data)"
+        )
+    elif anonymous:
+        picked = [
+            c
+            for c, k in profile.kinds.items()
+            if k != "empty"
+            and c.strip().casefold() not in _NOT_LABELS
+            and (k != "text" or profile.n_distinct[c] <= 50)
+        ]
+        if picked:
+            opts["label_cols"] = picked
+            notes.append(f"anonymous ratings: label columns {', '.join(picked)} (one scheme each)")
+    elif item_col is not None:
+        varying = _varying_label_column(frame, profile, item_col, path)
+        if varying is not None:
+            opts["label_cols"] = [varying]
+            notes.append(
+                f"label column {varying!r}: the only column with a small set of values "
+                "that differ between the ratings of one item (--label-col overrides)"
+            )
 
 
 _NOT_LABELS = {"split", "text", "sentence", "document", "source", "url", "usage", "comment"}

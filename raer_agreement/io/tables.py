@@ -182,11 +182,20 @@ def read_delimited(
         if frame is not None:
             frame, notes = settle_blank_columns(frame, head.blanks)
             return RawTable(frame, str(path), first_line=2, notes=notes)
+    return _read_exact(
+        path, sep=sep, encoding=encoding, optional_trailing=optional_trailing, header=header
+    )
+
+
+def _read_exact(
+    path: Path, *, sep: str | None, encoding: str | None, optional_trailing: tuple, header: bool
+) -> RawTable:
+    """The exact parser of :func:`read_delimited`: Python's csv module over the
+    decoded text, with true file line numbers and a located error for every
+    irregular row (files the fast reader passes over)."""
     text = read_text(path, encoding)
     if not text.strip():
         raise InputError("the file is empty (expected a header row and ratings)", path=path)
-    if sep is not None and len(sep) != 1:
-        raise InputError("the delimiter must be one character", path=path, value=sep)
     # csv's own line handling: \n, \r\n and a lone \r all end a record
     first = text.lstrip("\r\n")
     header_line = first.replace("\r\n", "\n").replace("\r", "\n").split("\n", 1)[0]
@@ -234,6 +243,12 @@ def read_delimited(
         ) from None
     if names is None:  # only blank fields, e.g. a lone ""
         raise InputError("the file is empty (expected a header row and ratings)", path=path)
+    return _exact_table(path, rows, names, lines, blanks, short, optional_trailing, header_lineno)
+
+
+def _exact_table(path, rows, names, lines, blanks, short, optional_trailing, header_lineno):
+    """The rows the exact parser kept as a table: rows of empty fields only are
+    blank lines too, blank header names are settled, short rows are noted."""
     frame = (
         pd.DataFrame(rows, columns=names, dtype=object)
         if rows
