@@ -393,21 +393,9 @@ def decide_layout(
     """
     columns = [str(c) for c in frame.columns]
     if forced in (None, "auto"):
-        platform = platform_of(columns)
-        if platform is not None:
-            return Decision(platform, f"{platform} export columns")
-        if annotator_col or find_column(columns, ANNOTATOR_COLUMNS):
-            col = annotator_col or find_column(columns, ANNOTATOR_COLUMNS)
-            return Decision("long", f"annotator column {col!r}")
-        if anonymous:
-            return Decision("long", "anonymous ratings, one per row (--anonymous)")
-        if (
-            any(c in columns for c in label_cols)
-            or find_column(columns, LABEL_COLUMNS)
-            or any(c.strip() in scheme_names for c in columns)
-        ):
-            # a label column without an annotator column: the long reader says what is missing
-            return Decision("long", "a label column and no item-per-row evidence")
+        named = _layout_from_names(columns, annotator_col, label_cols, scheme_names, anonymous)
+        if named is not None:
+            return named
     elif forced not in ("counts", "wide"):
         return Decision(forced, "chosen with --format")
 
@@ -415,6 +403,36 @@ def decide_layout(
     item = _item_column(frame, profile, item_col)
     counts, derived, reasons = _counts_evidence(frame, profile, item, declared)
     meta = [c for c in columns if c != item and c not in counts and c not in derived]
+    chosen = _forced_layout(forced, reasons, item, counts, derived, meta)
+    if chosen is not None:
+        return chosen
+    return _layout_from_content(frame, profile, item, counts, derived, reasons, meta)
+
+
+def _layout_from_names(columns, annotator_col, label_cols, scheme_names, anonymous):
+    """The layout the column names settle (a platform's export, an annotator or a
+    label column, ``--anonymous``); None when the content must decide."""
+    platform = platform_of(columns)
+    if platform is not None:
+        return Decision(platform, f"{platform} export columns")
+    if annotator_col or find_column(columns, ANNOTATOR_COLUMNS):
+        col = annotator_col or find_column(columns, ANNOTATOR_COLUMNS)
+        return Decision("long", f"annotator column {col!r}")
+    if anonymous:
+        return Decision("long", "anonymous ratings, one per row (--anonymous)")
+    if (
+        any(c in columns for c in label_cols)
+        or find_column(columns, LABEL_COLUMNS)
+        or any(c.strip() in scheme_names for c in columns)
+    ):
+        # a label column without an annotator column: the long reader says what is missing
+        return Decision("long", "a label column and no item-per-row evidence")
+    return None
+
+
+def _forced_layout(forced, reasons, item, counts, derived, meta):
+    """The layout ``--format counts|wide`` chose, once its columns are sorted out;
+    a header/total mismatch refused; None under ``--format auto``."""
     if "mismatch" in reasons and forced in ("counts", None, "auto"):
         raise InputError(
             f"{reasons['mismatch']}: declare the category columns with --categories A,B,C",
@@ -429,6 +447,12 @@ def decide_layout(
     if forced == "wide":
         return Decision("wide", "chosen with --format", item)
 
+    return None
+
+
+def _layout_from_content(frame, profile, item, counts, derived, reasons, meta) -> Decision:
+    """Counts or wide from the evidence of the values, or a refusal naming the flag."""
+    columns = [str(c) for c in frame.columns]
     # share of non-empty item ids that repeat an earlier row's id
     repeated = 0.0
     if item is not None and profile.n_present[item]:
