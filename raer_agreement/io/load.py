@@ -513,19 +513,8 @@ def _from_table(
         decision = dataclasses.replace(decision, evidence=evidence)
     notes = [decision.note, *table.notes]
     layout = decision.layout
-    if layout in ("mturk", "toloka", "appen"):
-        choices = platforms.ColumnChoices(
-            opts.get("item_col"),
-            opts.get("annotator_col"),
-            parse_label_cols(opts.get("label_cols")),
-        )
-        reader = {
-            "mturk": platforms.mturk_to_long,
-            "toloka": platforms.toloka_to_long,
-            "appen": platforms.appen_to_long,
-        }[layout]
-        lf = reader(table, choices)
-        return _from_longform(lf, table.path, "item", _platform_opts(opts), *notes)
+    if layout in _PLATFORM_TABLES:
+        return _from_platform_table(table, layout, opts, notes)
     if layout == "long":
         return _from_long_table(table, opts, anonymous, notes)
     scheme = _single_scheme(opts)
@@ -544,38 +533,7 @@ def _from_table(
             rater_cols=raters,
         )
     elif layout == "counts":
-        cats = _declared_categories(opts, scheme)
-        count_cols = decision.count_cols
-        if cats is None:
-            cats = [str(c).strip() for c in count_cols]
-            opts = {
-                **opts,
-                "categories": None,
-                "taxonomy": Taxonomy.from_categories({scheme: cats}),
-            }
-            notes.append("counts layout: categories taken from the header, in file order")
-        else:
-            by_norm = {str(c).strip().casefold(): c for c in frame.columns}
-            missing = [c for c in cats if str(c).strip().casefold() not in by_norm]
-            if missing:
-                raise InputError(
-                    f"counts table has no column for category {missing[0]!r}",
-                    path=table.path,
-                    line=1,
-                )
-            count_cols = [by_norm[str(c).strip().casefold()] for c in cats]
-        lf = layouts.counts_to_long(
-            frame,
-            path=table.path,
-            categories=list(cats),
-            item_col=opts["item_col"] or decision.item_col,
-            first_line=table.first_line,
-            scheme=scheme,
-            line_numbers=table.line_numbers,
-            count_cols=count_cols,
-            derived_cols=[c for c in decision.derived_cols if c not in count_cols],
-            meta_cols=[c for c in decision.meta_cols if c not in count_cols],
-        )
+        lf, opts = _counts_long(table, decision, opts, scheme, notes)
     else:
         raise ValueError(f"layout {layout!r} does not apply to a table")
     ann = _from_longform(
@@ -615,6 +573,63 @@ def _from_raters_x_items(table, opts: dict) -> Annotations:
         note,
         *table.notes,
     )
+
+
+_PLATFORM_TABLES = {
+    "mturk": platforms.mturk_to_long,
+    "toloka": platforms.toloka_to_long,
+    "appen": platforms.appen_to_long,
+}
+
+
+def _from_platform_table(table, layout: str, opts: dict, notes: list) -> Annotations:
+    """A crowdsourcing platform's table (MTurk, Toloka, Figure Eight), with the
+    column choices the user named."""
+    choices = platforms.ColumnChoices(
+        opts.get("item_col"),
+        opts.get("annotator_col"),
+        parse_label_cols(opts.get("label_cols")),
+    )
+    lf = _PLATFORM_TABLES[layout](table, choices)
+    return _from_longform(lf, table.path, "item", _platform_opts(opts), *notes)
+
+
+def _counts_long(table, decision, opts: dict, scheme: str, notes: list):
+    """A counts table as one row per vote, and the options with its categories
+    (from the header, in file order, unless declared)."""
+    cats = _declared_categories(opts, scheme)
+    count_cols = decision.count_cols
+    if cats is None:
+        cats = [str(c).strip() for c in count_cols]
+        opts = {
+            **opts,
+            "categories": None,
+            "taxonomy": Taxonomy.from_categories({scheme: cats}),
+        }
+        notes.append("counts layout: categories taken from the header, in file order")
+    else:
+        by_norm = {str(c).strip().casefold(): c for c in table.frame.columns}
+        missing = [c for c in cats if str(c).strip().casefold() not in by_norm]
+        if missing:
+            raise InputError(
+                f"counts table has no column for category {missing[0]!r}",
+                path=table.path,
+                line=1,
+            )
+        count_cols = [by_norm[str(c).strip().casefold()] for c in cats]
+    lf = layouts.counts_to_long(
+        table.frame,
+        path=table.path,
+        categories=list(cats),
+        item_col=opts["item_col"] or decision.item_col,
+        first_line=table.first_line,
+        scheme=scheme,
+        line_numbers=table.line_numbers,
+        count_cols=count_cols,
+        derived_cols=[c for c in decision.derived_cols if c not in count_cols],
+        meta_cols=[c for c in decision.meta_cols if c not in count_cols],
+    )
+    return lf, opts
 
 
 def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotations:
