@@ -242,6 +242,31 @@ def run_measured(argv, *, env=None, timeout: float = 1800.0, max_rss_gb=None) ->
     return rec
 
 
+def compile_bytecode(python: Path, pythonpath=None) -> None:
+    """Write the measured package's bytecode before anything is timed.
+
+    pip compiles an installed wheel's modules at install time, and the peers
+    are measured installed; an editable checkout under
+    ``PYTHONDONTWRITEBYTECODE=1`` (set on some machines) would otherwise
+    compile every module of the package again in every timed run.
+    """
+    env = dict(os.environ)
+    if pythonpath:
+        env["PYTHONPATH"] = str(pythonpath)
+    where = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import raer_agreement, os; print(os.path.dirname(raer_agreement.__file__))",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout.strip()
+    subprocess.run([str(python), "-m", "compileall", "-q", where], env=env, check=True)
+
+
 def measure_row(
     key, corpus, *, ours_python, peer_python, pythonpath, repeat, timeout, max_rss_gb=None
 ) -> dict:
@@ -294,6 +319,7 @@ def run(
 ) -> list[dict]:
     """Measure every row on every corpus of ``sizes``; print as it goes."""
     ours_python = Path(sys.executable)
+    compile_bytecode(ours_python, pythonpath)
     peer_python = HERE / ".peers-venv" / "bin" / "python"
     if peers and not peer_python.exists():
         import run as brun
