@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import json
+import sys
 import weakref
 from dataclasses import dataclass, field
 
@@ -454,11 +455,21 @@ def raw_factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         codes, uniques = pd.factorize(text, use_na_sentinel=True)
     codes = narrow_codes(codes, len(uniques))
     if arrow is not None:
+        return_arrow_memory()  # the hash table of the encoding
         codes.setflags(write=False)
         key = id(arrow)
         _FACTORIZED[key] = (weakref.ref(arrow), codes, uniques)
         weakref.finalize(arrow, _FACTORIZED.pop, key, None)
     return codes, uniques
+
+
+def return_arrow_memory() -> None:
+    """Hand the blocks Arrow's memory pool has freed back to the system: the
+    pool keeps them for reuse, and the peak of a large read is what they add
+    to the table it holds."""
+    arrow = sys.modules.get("pyarrow")
+    if arrow is not None:
+        arrow.default_memory_pool().release_unused()
 
 
 # id of an Arrow array -> (weak reference to it, codes, uniques)

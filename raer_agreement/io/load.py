@@ -345,7 +345,11 @@ def missing_tokens(table, extra: Sequence[str] = (), categories=None):
     for c in frame.columns:
         # over the distinct values, which the validator factorises anyway
         codes, uniques = raw_factorize(frame[c])
-        text = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.strip()
+        text = pd.Series(uniques)
+        if text.dtype == object:  # values a caller built (numbers from JSON): as text
+            text = text.astype(str)
+        # Arrow-backed text is stripped in Arrow: no Python string per distinct value
+        text = text.str.strip()
         hit = text.isin(tokens).to_numpy(bool)
         if not hit.any():
             continue
@@ -685,6 +689,7 @@ def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotat
         first_line=table.first_line,
         line_numbers=table.line_numbers,
         prior_notes=notes,
+        consume=True,  # the table was read for this alone: free its strings early
         **opts,
     )
     return ann.as_anonymous() if anonymous else ann

@@ -17,7 +17,7 @@ from ..errors import InputError, name_list
 from ..ledger import Ledger, LedgerEntry
 from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, natural_order, natural_sort
 from ..wording import ITEM
-from .containers import expand_containers, narrow_codes, raw_factorize
+from .containers import expand_containers, narrow_codes, raw_factorize, return_arrow_memory
 from .policies import DUPLICATE_POLICIES, INCONSISTENT_POLICIES, UNKNOWN_POLICIES
 
 __all__ = [
@@ -200,6 +200,7 @@ def annotations_from_long(
     items: pd.DataFrame | None = None,
     multi_sep: str | None = None,
     file_rows: int | None = None,
+    consume: bool = False,
 ) -> Annotations:
     """Validate a long frame into :class:`Annotations`, accounting for every row.
 
@@ -241,6 +242,11 @@ def annotations_from_long(
     file_rows : int, optional
         Data rows of the file when a row of ``frame`` came from a row holding
         several ratings (a counts or wide table); lists in cells set it here.
+    consume : bool
+        Delete the columns of ``frame`` once they are encoded, so that its
+        strings are freed before the ratings are assembled (a reader's own
+        table of millions of rows: the peak memory of a read is then the
+        table or the codes, not both).  ``frame`` is left with no columns.
 
     Returns
     -------
@@ -296,19 +302,25 @@ def annotations_from_long(
         mapping = expanded.mapping
         distinct = {}
     book = _Book(n_rows, lines, list(prior_entries), list(prior_notes))
+    if consume and distinct:
+        # the codes and distinct values are all phase 2 needs: the strings go now
+        _release(frame)
 
     # phase 2: codes -- every column factorised once: the string work (spaces,
     # NA-like values, label lookup) runs over the distinct values, never per
     # row, so ten million rows cost integer arrays only
+    def column(col: str) -> pd.Series | None:
+        return frame[col] if col in frame.columns else None
+
     ids = {
-        what: _id_codes(frame[col], col, what, book, distinct.get(col))
+        what: _id_codes(column(col), col, what, book, distinct.get(col))
         for col, what in ((item_col, "item"), (annotator_col, "annotator"))
     }
     declared = _declared(mapping, tax, categories) or {}
     raw = {
         scheme: (
             col,
-            *_label_values(frame[col], distinct.get(col), declared.get(scheme), col, path, book),
+            *_label_values(column(col), distinct.get(col), declared.get(scheme), col, path, book),
         )
         for col, scheme in mapping.items()
     }
@@ -320,6 +332,10 @@ def annotations_from_long(
     }
     if not label_codes:
         raise InputError("no label column", path=path)
+    if consume:
+        distinct = {}
+        # an expanded table's strings (lists in cells), and what Arrow freed meanwhile
+        _release(frame)
     any_label = np.zeros(n_rows, dtype=bool)
     for c in label_codes.values():
         any_label |= c >= 0
@@ -389,6 +405,14 @@ class _Book:
         )
 
 
+def _release(frame: pd.DataFrame) -> None:
+    """Delete every column of ``frame`` in place and hand the freed Arrow
+    memory back to the system (its pool keeps freed blocks otherwise)."""
+    for c in list(frame.columns):
+        del frame[c]
+    return_arrow_memory()
+
+
 def _check_policies(**policies) -> None:
     allowed = {
         "duplicates": DUPLICATE_POLICIES,
@@ -405,6 +429,8 @@ def _unique_columns(frame: pd.DataFrame, path) -> tuple[pd.DataFrame, list]:
     dup_cols = sorted({c for c in columns if columns.count(c) > 1})
     if dup_cols:
         raise InputError("duplicated column name", path=path, line=1, column=dup_cols[0])
+    if all(isinstance(c, str) for c in frame.columns):
+        return frame, columns  # the same object: ``consume`` frees what the caller holds
     return frame.set_axis(columns, axis=1), columns  # no copy of the data
 
 
@@ -648,7 +674,10 @@ def _label_codes(sch, col, codes, values, unknown, book: _Book, path) -> np.ndar
             f"{n_norm} label(s) in column {col!r} matched a category of {scheme!r} only after "
             "ignoring case and spaces"
         )
-    return per_value[codes]
+    # int16 while the file is read (a category code is below 32,767): a quarter
+    # of the memory beside the table's strings; Annotations widens it
+    narrow = per_value.astype(np.int16) if len(per_value) and per_value.max() < 2**15 else per_value
+    return narrow[codes]
 
 
 def _inconsistent_labels(tax, label_codes, raw, inconsistent, book: _Book, path) -> None:
