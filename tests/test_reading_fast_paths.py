@@ -60,3 +60,46 @@ def test_natural_order_equals_sorted_by_number_then_text(texts):
             assert a[0] < b[0]
         elif a[0] == 0 and not (np.isnan(a[1]) or np.isnan(b[1])) and a[1] != b[1]:
             assert a[1] < b[1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["c1", "c2", " c3", "c10", "", "NA"]),
+            st.sampled_from(["a", "b", "c ", ""]),
+            st.sampled_from(["x", "y", " z", "", "None", "x"]),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_consuming_the_table_reads_the_same_ratings(rows):
+    import pandas as pd
+
+    from raer_agreement.io.long import annotations_from_long
+
+    def frame():
+        # text columns as the readers give them (pandas' own str dtype)
+        return pd.DataFrame(rows, columns=["clip", "annotator", "label"], dtype=str)
+
+    def read(f, consume):
+        try:
+            return annotations_from_long(f, item_col="clip", label_cols="label", consume=consume)
+        except Exception as e:  # a refusal must not depend on consume either
+            return type(e).__name__ + str(e)
+
+    kept, consumed = frame(), frame()
+    a, b = read(kept, False), read(consumed, True)
+    if isinstance(a, str):
+        assert a == b
+        return
+    assert list(consumed.columns) == [] and list(kept.columns) == ["clip", "annotator", "label"]
+    assert a.item_ids == b.item_ids and a.annotator_ids == b.annotator_ids
+    assert np.array_equal(a.item, b.item) and np.array_equal(a.annotator, b.annotator)
+    assert np.array_equal(a.labels["label"], b.labels["label"])
+    assert a.ledger.to_dict() == b.ledger.to_dict()
+    # counted apart: a rating is a row whose three cells are not empty or NA-like
+    stripped = kept.apply(lambda s: s.str.strip())
+    rated = ~stripped.isin(["", "NA", "None"]).any(axis=1)
+    assert a.n_ratings == int(rated.sum())
