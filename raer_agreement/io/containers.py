@@ -195,7 +195,29 @@ def expand_containers(
         A list or object where it cannot be expanded, lists of unequal
         lengths in one row, nested lists inside an answer.
     """
-    distinct = distinct or {}
+    cols, multi = _scan(frame, item_col, annotator_col, mapping, distinct or {}, multi_sep)
+    if not any(col.is_list.any() or col.is_dict.any() for col in cols.values()) and not any(
+        multi.values()
+    ):
+        return None
+    for c, col in cols.items():
+        _refuse_objects(col, c, lines, path)
+    _refuse_listed_item(frame, cols[item_col], item_col, lines, path)
+    rows, elements, entries, extra, notes = _elements(
+        frame, cols, annotator_col, mapping, lines, path
+    )
+    out = {item_col: frame[item_col].to_numpy(dtype=object)[rows]}
+    out[annotator_col] = elements[annotator_col]
+    new_mapping, binary = _answers(
+        out, elements, mapping, multi, declared or {}, lines, path, notes
+    )
+    expanded = pd.DataFrame(out, dtype=object)
+    return Expanded(expanded, np.asarray(lines)[rows], new_mapping, binary, entries, notes, extra)
+
+
+def _scan(frame, item_col, annotator_col, mapping, distinct, multi_sep):
+    """Each id and label column scanned once over its distinct values, and the
+    separator of multi-select answers found in each label column (or None)."""
     cols = {
         c: _Column(frame[c], distinct.get(c))
         for c in dict.fromkeys([item_col, annotator_col, *mapping])
@@ -208,13 +230,11 @@ def expand_containers(
         for c in dict.fromkeys([annotator_col, *mapping]):
             cols[c].split_by(multi_sep)
         multi = {c: None for c in mapping}
-    if not any(col.is_list.any() or col.is_dict.any() for col in cols.values()) and not any(
-        multi.values()
-    ):
-        return None
-    for c, col in cols.items():
-        _refuse_objects(col, c, lines, path)
-    item = cols[item_col]
+    return cols, multi
+
+
+def _refuse_listed_item(frame, item: _Column, item_col: str, lines, path) -> None:
+    """A row is one item: a list as its id is refused."""
     if item.is_list.any():
         k = item.first_row(item.is_list)
         raise InputError(
@@ -225,11 +245,15 @@ def expand_containers(
             column=item_col,
             value=cut(frame[item_col].iloc[k]),
         )
+
+
+def _elements(frame, cols, annotator_col, mapping, lines, path):
+    """The row and the annotator and answer values of each rating: one per
+    element of parallel lists, else one per row."""
     notes: list = []
     entries: list = []
     extra = 0
-    ann = cols[annotator_col]
-    if ann.is_list.any():
+    if cols[annotator_col].is_list.any():
         rows, elements, entries, extra = _parallel(frame, cols, annotator_col, mapping, lines, path)
         notes.append(
             f"parallel lists: {annotator_col!r} and {', '.join(map(repr, mapping))} hold one "
@@ -241,8 +265,13 @@ def expand_containers(
         for c in mapping:
             if cols[c].is_list.any():
                 notes.append(f"column {c!r}: each cell is a list, one rating's answer")
-    out = {item_col: frame[item_col].to_numpy(dtype=object)[rows]}
-    out[annotator_col] = elements[annotator_col]
+    return rows, elements, entries, extra, notes
+
+
+def _answers(out, elements, mapping, multi, declared, lines, path, notes):
+    """The answer columns into ``out``: one value per rating, or multi-select
+    answers as one binary scheme per option; the new column -> scheme mapping
+    and the binary schemes' categories."""
     new_mapping: dict = {}
     binary: dict = {}
     n_multi = sum(1 for c in mapping if _is_multi(elements[c], multi[c]))
@@ -252,7 +281,7 @@ def expand_containers(
             out[c] = np.array([_single(v) for v in values], dtype=object)
             new_mapping[c] = scheme
             continue
-        options, table = _binary(values, multi[c], (declared or {}).get(scheme), c, path, lines)
+        options, table = _binary(values, multi[c], declared.get(scheme), c, path, lines)
         names = (
             options
             if n_multi == 1 and not set(options) & set(mapping.values())
@@ -273,8 +302,7 @@ def expand_containers(
             f"binary scheme per option ({', '.join(names[:6])}{', ...' if len(names) > 6 else ''}"
             "); every token is an option, only an empty cell is no answer"
         )
-    expanded = pd.DataFrame(out, dtype=object)
-    return Expanded(expanded, np.asarray(lines)[rows], new_mapping, binary, entries, notes, extra)
+    return new_mapping, binary
 
 
 def _refuse_objects(col: _Column, name: str, lines, path) -> None:
