@@ -91,31 +91,88 @@ def _cut(text: str, width: int = 200) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+#: flags that take a value, in the order the flags line lists them (args attribute);
+#: a flag given several times (--annotator-col, --label-col) is listed once per value
+_VALUED = (
+    ("--item-col", "item_col"),
+    ("--annotator-col", "annotator_col"),
+    ("--label-col", "label_col"),
+    ("--taxonomy", "taxonomy"),
+    ("--categories", "categories"),
+    ("--na-values", "na_values"),
+    ("--sep", "sep"),
+    ("--encoding", "encoding"),
+    ("--multi-sep", "multi_sep"),
+    ("--recipe", "reading_recipe"),
+)
+#: policies, listed when they differ from the command line's default
+_POLICIES: tuple[tuple[str, str, str | None], ...] = (
+    ("--duplicates", "duplicates", None),
+    ("--inconsistent", "inconsistent", "flag"),
+    ("--unknown", "unknown", "error"),
+)
+#: switches that change the reading
+_SWITCHES = (
+    ("--anonymous", "anonymous"),
+    ("--fold-case", "fold_case"),
+    ("--transpose", "transpose"),
+    ("--no-header", "no_header"),
+)
+
+
 def _flags(args, format: str | None = None) -> str:
-    """The command-line flags of a reading (``format`` replaces ``--format``)."""
-    out = []
+    """The command-line flags of a reading: every flag given that changes what is
+    read, so that the line, passed to any command, reads the same ratings.
+
+    ``format`` names another reading (an alternative): it replaces
+    ``--format``, and ``--transpose``, which only a wide reading takes, is left
+    out of the other layouts'.
+
+    Examples
+    --------
+    >>> from argparse import Namespace
+    >>> args = Namespace(format="auto", annotator_col=["r1", "r2"], transpose=True,
+    ...                  na_values="?,n/a", duplicates=None, unknown="drop")
+    >>> _flags(args)
+    "--annotator-col r1 --annotator-col r2 --na-values '?,n/a' --unknown drop --transpose"
+    >>> _flags(args, "long")
+    "--format long --annotator-col r1 --annotator-col r2 --na-values '?,n/a' --unknown drop"
+    """
     fmt = format or args.format
-    if fmt != "auto":
-        out.append(f"--format {fmt}")
-    for flag, attr in (
-        ("--item-col", "item_col"),
-        ("--annotator-col", "annotator_col"),
-        ("--taxonomy", "taxonomy"),
-        ("--categories", "categories"),
-        ("--sep", "sep"),
-        ("--encoding", "encoding"),
-        ("--multi-sep", "multi_sep"),
-        ("--recipe", "reading_recipe"),
-    ):
+    out = [f"--format {fmt}"] if fmt != "auto" else []
+    for flag, attr in _VALUED:
         value = getattr(args, attr, None)
-        if value:
+        for v in value if isinstance(value, (list, tuple)) else [value]:
+            if v:
+                out.append(f"{flag} {_shell(v)}")
+    for flag, attr, default in _POLICIES:
+        value = getattr(args, attr, default)
+        if value != default:
             out.append(f"{flag} {_shell(value)}")
-    for col in getattr(args, "label_col", None) or ():
-        out.append(f"--label-col {_shell(col)}")
-    for flag, attr in (("--anonymous", "anonymous"), ("--fold-case", "fold_case")):
-        if getattr(args, attr, False):
+    for flag, attr in _SWITCHES:
+        wide_only = attr == "transpose" and format not in (None, "wide")
+        if getattr(args, attr, False) and not wide_only:
             out.append(flag)
     return " ".join(out)
+
+
+def _load_options(args, format: str) -> dict:
+    """The keyword arguments of :func:`~raer_agreement.io.load_ratings` for a
+    reading of ``format``: the flags given, as the reading itself took them."""
+    from ._common import reading_options
+
+    tokens = (getattr(args, "na_values", None) or "").split(",")
+    return dict(
+        format=format,
+        anonymous=args.anonymous,
+        clips=None,
+        encoding=args.encoding,
+        fold_case=getattr(args, "fold_case", False),
+        transpose=getattr(args, "transpose", False) and format in ("auto", "wide"),
+        na_values=[t for t in tokens if t.strip()],
+        no_header=getattr(args, "no_header", False),
+        **reading_options(args),
+    )
 
 
 def _shell(value) -> str:
@@ -160,7 +217,6 @@ def _alternatives(args, report: dict) -> list:
     from pathlib import Path
 
     from ..io import load_ratings
-    from ._common import reading_options
 
     path = Path(report["file"])
     suffix = path.suffix.lower()
@@ -185,15 +241,7 @@ def _alternatives(args, report: dict) -> list:
             out.append(entry)
             continue
         try:
-            options = reading_options(args)
-            ann = load_ratings(
-                [path],
-                format=fmt,
-                anonymous=args.anonymous,
-                clips=None,
-                encoding=args.encoding,
-                **options,
-            )
+            ann = load_ratings([path], **_load_options(args, fmt))
         except (InputError, MemoryError) as e:
             entry["outcome"] = "refused"
             entry["why_not"] = _cut(getattr(e, "reason", str(e)))
@@ -382,6 +430,9 @@ def _save_recipe(args, ann, report: dict) -> None:
         "sep": args.sep,
         "multi_sep": getattr(args, "multi_sep", None),
         "fold_case": getattr(args, "fold_case", False),
+        "na_values": _load_options(args, "auto")["na_values"] or None,
+        "transpose": getattr(args, "transpose", False),
+        "no_header": getattr(args, "no_header", False),
         "duplicates": args.duplicates if args.duplicates not in (None, "keep") else None,
         "inconsistent": args.inconsistent if args.inconsistent != "flag" else None,
         "unknown": args.unknown if args.unknown != "error" else None,
