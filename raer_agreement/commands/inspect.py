@@ -219,16 +219,17 @@ def _alternatives(args, report: dict) -> list:
     from ..io import load_ratings
 
     path = Path(report["file"])
-    suffix = path.suffix.lower()
-    formats: tuple[str, ...]
-    if suffix == ".json":
-        formats = ("labelstudio", "lewidi")
-    elif suffix in (".jsonl", ".ndjson"):
-        formats = ("jsonl", "prodigy")
-    elif suffix in (".parquet", ".pq"):
-        formats = ()
-    else:
-        formats = _TABLE_FORMATS + _platform(path, args)
+    refusing = _refusing_reader(path, args) if "refused" in report else None
+    if refusing is not None:
+        # the file is recognised as a format that holds no rating of one annotator:
+        # any other layout would read its fields as ratings, so none is suggested
+        report["no_alternative"] = (
+            f"none: the content is a {refusing.summary.split(' (', 1)[0]} (recognised from "
+            "its fields), which holds no rating of any one annotator; every other layout "
+            "would read its fields as ratings"
+        )
+        return []
+    formats = _candidates(path, args)
     chosen = str(report.get("layout", "")).split(" ", 1)[0]
     out = _list_readings(path, args)
     for fmt in formats:
@@ -253,6 +254,59 @@ def _alternatives(args, report: dict) -> list:
     return out
 
 
+def _is_json_lines(path, args) -> bool:
+    """The file is read as JSON Lines, as the loader decides it: by the extension,
+    else by the content (a ``.manifest``, a ``.txt``, a ``.json`` of lines)."""
+    from ..io.readers import looks_like_json_lines
+
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        return True
+    try:
+        with open(path, "rb") as f:
+            head = f.read(65536)
+    except OSError:
+        return False
+    return looks_like_json_lines(head.decode(args.encoding or "utf-8", errors="replace"))
+
+
+def _candidates(path, args) -> tuple:
+    """The other layouts worth trying: those of the file's kind (JSON Lines,
+    one JSON document, Parquet or a delimited table)."""
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return ()
+    if _is_json_lines(path, args):
+        return ("jsonl", "prodigy")
+    if suffix == ".json":
+        return ("labelstudio", "lewidi")
+    return _TABLE_FORMATS + _platform(path, args)
+
+
+def _refusing_reader(path, args):
+    """The reader that recognises this JSON Lines file only to refuse it (a
+    consolidated output: :attr:`~raer_agreement.io.readers.Reader.refuses`), if any."""
+    import json
+
+    from ..io.readers import READERS, resolve
+
+    if not _is_json_lines(path, args):
+        return None
+    with open(path, encoding=args.encoding or "utf-8-sig", errors="replace") as f:
+        first = next((line for line in f if line.strip()), "")
+    try:
+        record = json.loads(first)
+    except ValueError:
+        return None
+    return next(
+        (
+            r
+            for r in READERS.values()
+            if r.refuses and r.kind == "records" and r.sniff and resolve(r.sniff)(record)
+        ),
+        None,
+    )
+
+
 #: rows looked at for columns of lists
 _SCANNED = 200
 _WHO = ("worker", "annotator", "rater", "coder", "judge", "user", "labeler", "labeller")
@@ -269,7 +323,7 @@ def _list_readings(path, args) -> list:
         return []
     suffix = path.suffix.lower()
     try:
-        if suffix in (".jsonl", ".ndjson"):
+        if _is_json_lines(path, args):
             frame = read_jsonl(path, encoding=args.encoding).frame
         elif suffix in (".csv", ".tsv", ".tab", ".txt"):
             frame = read_delimited(
@@ -477,6 +531,8 @@ def _text(report: dict) -> str:
         for row in report["first_rows"]:
             lines.append("  " + ", ".join(f"{k}={v}" for k, v in row.items()))
     lines.append("other readings considered:")
+    if report.get("no_alternative"):
+        lines.append(f"  {report['no_alternative']}")
     for alt in report["alternatives"]:
         flags = alt["flags"] or "(no flags)"
         if alt["outcome"] == "read":

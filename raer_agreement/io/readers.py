@@ -69,6 +69,10 @@ class Reader:
         ``"module:function"`` taking the parsed content (the first record for
         ``records``, the document for ``json``) and returning True when the
         content is this reader's.
+    refuses : bool
+        The format is recognised only to be refused: its files hold no rating
+        of any one annotator (consolidated labels), so no other reading of
+        them is right and ``inspect`` suggests none.
     """
 
     name: str
@@ -78,6 +82,7 @@ class Reader:
     suffixes: tuple = ()
     header: Callable[[set], bool] | None = None
     sniff: str | None = None
+    refuses: bool = False
 
 
 #: every reader, in the order ``--format`` lists them
@@ -242,6 +247,7 @@ for _reader in (
         "records",
         f"{_PLATFORMS}:read_groundtruth",
         sniff=f"{_PLATFORMS}:looks_like_groundtruth",
+        refuses=True,
     ),
     Reader(
         "lewidi",
