@@ -4,6 +4,8 @@ A SageMaker Ground Truth output manifest (JSON Lines: ``source-ref`` and a
 ``<job>-metadata`` object per data object) holds one consolidated label per
 object and no worker's answer: the loader refuses it, and ``inspect`` must not
 offer another layout (a table reading of its JSON text, say) as if it read it.
+A Figure Eight / Appen aggregated report (one consensus answer per unit) is the
+same case in a table.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 import shlex
 
+import pandas as pd
 import pytest
 
 from raer_agreement.cli import main
@@ -50,7 +53,7 @@ def test_a_ground_truth_manifest_is_refused_with_no_reading_suggested(name, tmp_
     assert "consolidated labels only" in report["refused"]
     assert report["alternatives"] == []
     assert report["no_alternative"].startswith("none: ")
-    assert "Ground Truth output manifest" in report["no_alternative"]
+    assert "groundtruth reader" in report["no_alternative"]
     assert main(["inspect", str(path)]) == 2
     text = capsys.readouterr().out
     considered = text.split("other readings considered:\n", 1)[1].split("checks run:", 1)[0]
@@ -96,3 +99,45 @@ def test_every_alternative_said_to_read_does_read_as_said(make, tmp_path, capsys
             alt["counts"]["ratings"],
             alt["counts"]["items"],
         )
+
+
+def _appen_aggregated(path):
+    pd.DataFrame(
+        {
+            "_unit_id": [11, 12, 13, 14, 15],
+            "_golden": ["false"] * 5,
+            "_unit_state": ["finalized"] * 5,
+            "_trusted_judgments": [5, 5, 4, 5, 3],
+            "_last_judgment_at": ["3/2/2020 10:05:00"] * 5,
+            "answer": ["yes", "no", "yes", "no", "yes"],
+            "answer:confidence": [0.8, 0.6, 1.0, 0.7, 0.67],
+        }
+    ).to_csv(path, index=False)
+    return path
+
+
+def test_an_appen_aggregated_report_is_refused_with_no_reading_suggested(tmp_path, capsys):
+    """Read as a wide or counts table it would give ratings (the trusted-judgment
+    counts and confidences as votes): none is offered."""
+    path = _appen_aggregated(tmp_path / "a1234567.csv")
+    assert _validated(capsys, path, "--format wide") is not None  # the wrong reading exists
+    code, report = _inspect(capsys, path)
+    assert code == 2 and "aggregated report" in report["refused"]
+    assert report["alternatives"] == []
+    assert "appen reader" in report["no_alternative"]
+
+
+def test_an_appen_full_report_still_gets_its_alternatives(tmp_path, capsys):
+    path = tmp_path / "f1234567.csv"
+    pd.DataFrame(
+        {
+            "_unit_id": [1, 1, 2, 2],
+            "_worker_id": [7, 8, 7, 8],
+            "_tainted": ["false"] * 4,
+            "answer": ["yes", "no", "no", "no"],
+            "answer_gold": [""] * 4,
+        }
+    ).to_csv(path, index=False)
+    code, report = _inspect(capsys, path)
+    assert code == 0 and report["counts"]["ratings"] == 4
+    assert report["alternatives"] and "no_alternative" not in report

@@ -224,9 +224,9 @@ def _alternatives(args, report: dict) -> list:
         # the file is recognised as a format that holds no rating of one annotator:
         # any other layout would read its fields as ratings, so none is suggested
         report["no_alternative"] = (
-            f"none: the content is a {refusing.summary.split(' (', 1)[0]} (recognised from "
-            "its fields), which holds no rating of any one annotator; every other layout "
-            "would read its fields as ratings"
+            f"none: the {refusing.name} reader recognises this file and refuses it, as it "
+            "holds no rating of any one annotator; every other layout would read its fields "
+            "as ratings"
         )
         return []
     formats = _candidates(path, args)
@@ -283,28 +283,43 @@ def _candidates(path, args) -> tuple:
 
 
 def _refusing_reader(path, args):
-    """The reader that recognises this JSON Lines file only to refuse it (a
-    consolidated output: :attr:`~raer_agreement.io.readers.Reader.refuses`), if any."""
-    import json
-
+    """The reader that recognises this file only to refuse it (a consolidated
+    output: :attr:`~raer_agreement.io.readers.Reader.refuses`), if any."""
     from ..io.readers import READERS, resolve
 
-    if not _is_json_lines(path, args):
-        return None
-    with open(path, encoding=args.encoding or "utf-8-sig", errors="replace") as f:
-        first = next((line for line in f if line.strip()), "")
-    try:
-        record = json.loads(first)
-    except ValueError:
+    kind, content = _recognised_content(path, args)
+    if content is None:
         return None
     return next(
         (
             r
             for r in READERS.values()
-            if r.refuses and r.kind == "records" and r.sniff and resolve(r.sniff)(record)
+            if r.refuses and r.kind == kind and resolve(r.refuses)(content)
         ),
         None,
     )
+
+
+def _recognised_content(path, args) -> tuple:
+    """(kind, what a reader recognises): the first record of JSON Lines, or the
+    column names of a delimited table; (None, None) for other files."""
+    import json
+
+    from ..io.tables import read_header
+
+    if _is_json_lines(path, args):
+        with open(path, encoding=args.encoding or "utf-8-sig", errors="replace") as f:
+            first = next((line for line in f if line.strip()), "")
+        try:
+            return "records", json.loads(first)
+        except ValueError:
+            return None, None
+    if path.suffix.lower() in (".json", ".parquet", ".pq") or getattr(args, "no_header", False):
+        return None, None
+    try:
+        return "table", set(read_header(path, sep=args.sep, encoding=args.encoding))
+    except (OSError, InputError):
+        return None, None
 
 
 #: rows looked at for columns of lists

@@ -48,6 +48,7 @@ __all__ = [
     "looks_like_prodigy",
     "looks_like_lewidi",
     "looks_like_groundtruth",
+    "looks_like_appen_aggregated",
     "read_groundtruth",
     "labelstudio_answer",
     "labelstudio_frame",
@@ -531,6 +532,22 @@ def toloka_to_long(table, choices: ColumnChoices | None = None) -> LongForm:
     outputs = ", ".join(list(choices.labels) or [c for c in cols if c.startswith("OUTPUT:")])
     notes.insert(0, f"toloka: item = {item_name}, annotator = {worker}, label from {outputs}")
     return _named_schemes(_finish(long, keep, lines, entries, notes, gold), schemes)
+
+
+def looks_like_appen_aggregated(columns) -> bool:
+    """The columns of a Figure Eight / Appen *aggregated* report: one row per
+    unit (``_unit_id``, ``_trusted_judgments``) and no ``_worker_id``, so no
+    judgment of any one worker.
+
+    Examples
+    --------
+    >>> looks_like_appen_aggregated({"_unit_id", "_trusted_judgments", "answer"})
+    True
+    >>> looks_like_appen_aggregated({"_unit_id", "_worker_id", "answer"})
+    False
+    """
+    cols = {str(c) for c in columns}
+    return {"_unit_id", "_trusted_judgments"} <= cols and "_worker_id" not in cols
 
 
 def appen_to_long(table, choices: ColumnChoices | None = None) -> LongForm:
