@@ -91,31 +91,88 @@ def _cut(text: str, width: int = 200) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+#: flags that take a value, in the order the flags line lists them (args attribute);
+#: a flag given several times (--annotator-col, --label-col) is listed once per value
+_VALUED = (
+    ("--item-col", "item_col"),
+    ("--annotator-col", "annotator_col"),
+    ("--label-col", "label_col"),
+    ("--taxonomy", "taxonomy"),
+    ("--categories", "categories"),
+    ("--na-values", "na_values"),
+    ("--sep", "sep"),
+    ("--encoding", "encoding"),
+    ("--multi-sep", "multi_sep"),
+    ("--recipe", "reading_recipe"),
+)
+#: policies, listed when they differ from the command line's default
+_POLICIES: tuple[tuple[str, str, str | None], ...] = (
+    ("--duplicates", "duplicates", None),
+    ("--inconsistent", "inconsistent", "flag"),
+    ("--unknown", "unknown", "error"),
+)
+#: switches that change the reading
+_SWITCHES = (
+    ("--anonymous", "anonymous"),
+    ("--fold-case", "fold_case"),
+    ("--transpose", "transpose"),
+    ("--no-header", "no_header"),
+)
+
+
 def _flags(args, format: str | None = None) -> str:
-    """The command-line flags of a reading (``format`` replaces ``--format``)."""
-    out = []
+    """The command-line flags of a reading: every flag given that changes what is
+    read, so that the line, passed to any command, reads the same ratings.
+
+    ``format`` names another reading (an alternative): it replaces
+    ``--format``, and ``--transpose``, which only a wide reading takes, is left
+    out of the other layouts'.
+
+    Examples
+    --------
+    >>> from argparse import Namespace
+    >>> args = Namespace(format="auto", annotator_col=["r1", "r2"], transpose=True,
+    ...                  na_values="?,n/a", duplicates=None, unknown="drop")
+    >>> _flags(args)
+    "--annotator-col r1 --annotator-col r2 --na-values '?,n/a' --unknown drop --transpose"
+    >>> _flags(args, "long")
+    "--format long --annotator-col r1 --annotator-col r2 --na-values '?,n/a' --unknown drop"
+    """
     fmt = format or args.format
-    if fmt != "auto":
-        out.append(f"--format {fmt}")
-    for flag, attr in (
-        ("--item-col", "item_col"),
-        ("--annotator-col", "annotator_col"),
-        ("--taxonomy", "taxonomy"),
-        ("--categories", "categories"),
-        ("--sep", "sep"),
-        ("--encoding", "encoding"),
-        ("--multi-sep", "multi_sep"),
-        ("--recipe", "reading_recipe"),
-    ):
+    out = [f"--format {fmt}"] if fmt != "auto" else []
+    for flag, attr in _VALUED:
         value = getattr(args, attr, None)
-        if value:
+        for v in value if isinstance(value, (list, tuple)) else [value]:
+            if v:
+                out.append(f"{flag} {_shell(v)}")
+    for flag, attr, default in _POLICIES:
+        value = getattr(args, attr, default)
+        if value != default:
             out.append(f"{flag} {_shell(value)}")
-    for col in getattr(args, "label_col", None) or ():
-        out.append(f"--label-col {_shell(col)}")
-    for flag, attr in (("--anonymous", "anonymous"), ("--fold-case", "fold_case")):
-        if getattr(args, attr, False):
+    for flag, attr in _SWITCHES:
+        wide_only = attr == "transpose" and format not in (None, "wide")
+        if getattr(args, attr, False) and not wide_only:
             out.append(flag)
     return " ".join(out)
+
+
+def _load_options(args, format: str) -> dict:
+    """The keyword arguments of :func:`~raer_agreement.io.load_ratings` for a
+    reading of ``format``: the flags given, as the reading itself took them."""
+    from ._common import reading_options
+
+    tokens = (getattr(args, "na_values", None) or "").split(",")
+    return dict(
+        format=format,
+        anonymous=args.anonymous,
+        clips=None,
+        encoding=args.encoding,
+        fold_case=getattr(args, "fold_case", False),
+        transpose=getattr(args, "transpose", False) and format in ("auto", "wide"),
+        na_values=[t for t in tokens if t.strip()],
+        no_header=getattr(args, "no_header", False),
+        **reading_options(args),
+    )
 
 
 def _shell(value) -> str:
@@ -160,19 +217,19 @@ def _alternatives(args, report: dict) -> list:
     from pathlib import Path
 
     from ..io import load_ratings
-    from ._common import reading_options
 
     path = Path(report["file"])
-    suffix = path.suffix.lower()
-    formats: tuple[str, ...]
-    if suffix == ".json":
-        formats = ("labelstudio", "lewidi")
-    elif suffix in (".jsonl", ".ndjson"):
-        formats = ("jsonl", "prodigy")
-    elif suffix in (".parquet", ".pq"):
-        formats = ()
-    else:
-        formats = _TABLE_FORMATS + _platform(path, args)
+    refusing = _refusing_reader(path, args) if "refused" in report else None
+    if refusing is not None:
+        # the file is recognised as a format that holds no rating of one annotator:
+        # any other layout would read its fields as ratings, so none is suggested
+        report["no_alternative"] = (
+            f"none: the {refusing.name} reader recognises this file and refuses it, as it "
+            "holds no rating of any one annotator; every other layout would read its fields "
+            "as ratings"
+        )
+        return []
+    formats = _candidates(path, args)
     chosen = str(report.get("layout", "")).split(" ", 1)[0]
     out = _list_readings(path, args)
     for fmt in formats:
@@ -185,15 +242,7 @@ def _alternatives(args, report: dict) -> list:
             out.append(entry)
             continue
         try:
-            options = reading_options(args)
-            ann = load_ratings(
-                [path],
-                format=fmt,
-                anonymous=args.anonymous,
-                clips=None,
-                encoding=args.encoding,
-                **options,
-            )
+            ann = load_ratings([path], **_load_options(args, fmt))
         except (InputError, MemoryError) as e:
             entry["outcome"] = "refused"
             entry["why_not"] = _cut(getattr(e, "reason", str(e)))
@@ -203,6 +252,74 @@ def _alternatives(args, report: dict) -> list:
             entry["why_not"] = _why_not(ann, report)
         out.append(entry)
     return out
+
+
+def _is_json_lines(path, args) -> bool:
+    """The file is read as JSON Lines, as the loader decides it: by the extension,
+    else by the content (a ``.manifest``, a ``.txt``, a ``.json`` of lines)."""
+    from ..io.readers import looks_like_json_lines
+
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        return True
+    try:
+        with open(path, "rb") as f:
+            head = f.read(65536)
+    except OSError:
+        return False
+    return looks_like_json_lines(head.decode(args.encoding or "utf-8", errors="replace"))
+
+
+def _candidates(path, args) -> tuple:
+    """The other layouts worth trying: those of the file's kind (JSON Lines,
+    one JSON document, Parquet or a delimited table)."""
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return ()
+    if _is_json_lines(path, args):
+        return ("jsonl", "prodigy")
+    if suffix == ".json":
+        return ("labelstudio", "lewidi")
+    return _TABLE_FORMATS + _platform(path, args)
+
+
+def _refusing_reader(path, args):
+    """The reader that recognises this file only to refuse it (a consolidated
+    output: :attr:`~raer_agreement.io.readers.Reader.refuses`), if any."""
+    from ..io.readers import READERS, resolve
+
+    kind, content = _recognised_content(path, args)
+    if content is None:
+        return None
+    return next(
+        (
+            r
+            for r in READERS.values()
+            if r.refuses and r.kind == kind and resolve(r.refuses)(content)
+        ),
+        None,
+    )
+
+
+def _recognised_content(path, args) -> tuple:
+    """(kind, what a reader recognises): the first record of JSON Lines, or the
+    column names of a delimited table; (None, None) for other files."""
+    import json
+
+    from ..io.tables import read_header
+
+    if _is_json_lines(path, args):
+        with open(path, encoding=args.encoding or "utf-8-sig", errors="replace") as f:
+            first = next((line for line in f if line.strip()), "")
+        try:
+            return "records", json.loads(first)
+        except ValueError:
+            return None, None
+    if path.suffix.lower() in (".json", ".parquet", ".pq") or getattr(args, "no_header", False):
+        return None, None
+    try:
+        return "table", set(read_header(path, sep=args.sep, encoding=args.encoding))
+    except (OSError, InputError):
+        return None, None
 
 
 #: rows looked at for columns of lists
@@ -221,7 +338,7 @@ def _list_readings(path, args) -> list:
         return []
     suffix = path.suffix.lower()
     try:
-        if suffix in (".jsonl", ".ndjson"):
+        if _is_json_lines(path, args):
             frame = read_jsonl(path, encoding=args.encoding).frame
         elif suffix in (".csv", ".tsv", ".tab", ".txt"):
             frame = read_delimited(
@@ -382,6 +499,9 @@ def _save_recipe(args, ann, report: dict) -> None:
         "sep": args.sep,
         "multi_sep": getattr(args, "multi_sep", None),
         "fold_case": getattr(args, "fold_case", False),
+        "na_values": _load_options(args, "auto")["na_values"] or None,
+        "transpose": getattr(args, "transpose", False),
+        "no_header": getattr(args, "no_header", False),
         "duplicates": args.duplicates if args.duplicates not in (None, "keep") else None,
         "inconsistent": args.inconsistent if args.inconsistent != "flag" else None,
         "unknown": args.unknown if args.unknown != "error" else None,
@@ -426,6 +546,8 @@ def _text(report: dict) -> str:
         for row in report["first_rows"]:
             lines.append("  " + ", ".join(f"{k}={v}" for k, v in row.items()))
     lines.append("other readings considered:")
+    if report.get("no_alternative"):
+        lines.append(f"  {report['no_alternative']}")
     for alt in report["alternatives"]:
         flags = alt["flags"] or "(no flags)"
         if alt["outcome"] == "read":

@@ -24,7 +24,9 @@ lewidi     per-item JSON with comma-joined ``annotators`` and
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,10 +48,115 @@ __all__ = [
     "looks_like_prodigy",
     "looks_like_lewidi",
     "looks_like_groundtruth",
+    "looks_like_appen_aggregated",
     "read_groundtruth",
     "labelstudio_answer",
     "labelstudio_frame",
+    "missing_answers",
+    "missing_values_note",
 ]
+
+
+def missing_values_note(seen: Mapping[str, int], added: Sequence[str] = ()) -> str:
+    """The ledger note naming every token read as a missing value, with its count.
+
+    Every reader words it alike, so that a user reading a table and a platform
+    export with the same ``--na-values`` sees the same accounting.
+
+    Parameters
+    ----------
+    seen : mapping of str to int
+        Each token found (pandas' defaults and the extra ones) and how often.
+    added : sequence of str
+        The ``--na-values`` tokens.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> missing_values_note({"n/a": 1, "?": 2}, ["?"])
+    "missing values: empty cells and the tokens '?' (2), 'n/a' (1) (pandas' defaults, and --na-values ?)"
+    >>> missing_values_note({"NA": 3})
+    "missing values: empty cells and the tokens 'NA' (3) (pandas' defaults; --na-values adds more)"
+    """
+    listed = ", ".join(
+        f"{t!r} ({n})" for t, n in sorted(seen.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+    note = f"missing values: empty cells and the tokens {listed} (pandas' defaults"
+    if added:
+        return note + f", and --na-values {', '.join(sorted(added))})"
+    return note + "; --na-values adds more)"
+
+
+def _declared(categories) -> set:
+    """The category names declared with ``--categories`` (a list, or a dict of
+    scheme -> list): a declared name is a category, not a missing value."""
+    if not categories:
+        return set()
+    lists = categories.values() if isinstance(categories, Mapping) else [categories]
+    return {str(c).strip() for cats in lists for c in cats}
+
+
+def missing_answers(lf: LongForm, extra: Sequence[str] = (), categories=None) -> LongForm:
+    """The long form with the answers that equal an ``--na-values`` token emptied
+    (missing ratings, counted by the validator), and a ledger note naming every
+    token read as missing with its count.
+
+    The platform readers' counterpart of the table readers' missing-token scan:
+    an answer equal to one of pandas' default tokens (``N/A``, ``null``...) is
+    already missing and is named in the note; an ``extra`` token, compared
+    after stripping spaces, is emptied here.  A declared category is never a
+    token unless ``extra`` names it.  Only the answer columns are looked at
+    (item and annotator ids are the export's own fields); a multiple-choice
+    answer (a list) is left as it is.
+
+    Parameters
+    ----------
+    lf : LongForm
+        A platform reader's long form (``item, annotator, <scheme columns>``).
+    extra : sequence of str
+        The ``--na-values`` tokens.
+    categories : list or dict, optional
+        The declared categories (``--categories``).
+
+    Returns
+    -------
+    LongForm
+        ``lf`` itself when no answer is a token.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"item": ["1", "1", "2"], "annotator": ["a", "b", "a"],
+    ...                       "label": ["x", " ? ", "N/A"]}, dtype=object)
+    >>> lf = missing_answers(LongForm(frame, np.array([1, 2, 3])), ["?"])
+    >>> lf.frame["label"].tolist()
+    ['x', None, 'N/A']
+    >>> lf.notes[-1]
+    "missing values: empty cells and the tokens '?' (1), 'N/A' (1) (pandas' defaults, and --na-values ?)"
+    """
+    added = {str(t).strip() for t in extra if str(t).strip()}
+    tokens = (NA_STRINGS | added) - {""} - (_declared(categories) - added)
+    frame = lf.frame
+    answers = lf.schemes or [c for c in frame.columns if c not in ("item", "annotator")]
+    seen: dict = {}
+    for c in answers:
+        text = pd.Series(
+            [v.strip() if isinstance(v, str) else None for v in frame[c]],
+            index=frame.index,
+            dtype=object,
+        )
+        hit = text.isin(tokens)
+        for tok, n in text[hit].value_counts().items():
+            seen[str(tok)] = seen.get(str(tok), 0) + int(n)
+        drop = text.isin(added)
+        if drop.any():
+            frame = frame.assign(**{c: frame[c].mask(drop, None)})
+    if not seen:
+        return lf
+    note = missing_values_note(seen, sorted(added))
+    return dataclasses.replace(lf, frame=frame, notes=[*lf.notes, note])
 
 
 def _blank(series: pd.Series) -> np.ndarray:
@@ -425,6 +532,22 @@ def toloka_to_long(table, choices: ColumnChoices | None = None) -> LongForm:
     outputs = ", ".join(list(choices.labels) or [c for c in cols if c.startswith("OUTPUT:")])
     notes.insert(0, f"toloka: item = {item_name}, annotator = {worker}, label from {outputs}")
     return _named_schemes(_finish(long, keep, lines, entries, notes, gold), schemes)
+
+
+def looks_like_appen_aggregated(columns) -> bool:
+    """The columns of a Figure Eight / Appen *aggregated* report: one row per
+    unit (``_unit_id``, ``_trusted_judgments``) and no ``_worker_id``, so no
+    judgment of any one worker.
+
+    Examples
+    --------
+    >>> looks_like_appen_aggregated({"_unit_id", "_trusted_judgments", "answer"})
+    True
+    >>> looks_like_appen_aggregated({"_unit_id", "_worker_id", "answer"})
+    False
+    """
+    cols = {str(c) for c in columns}
+    return {"_unit_id", "_trusted_judgments"} <= cols and "_worker_id" not in cols
 
 
 def appen_to_long(table, choices: ColumnChoices | None = None) -> LongForm:

@@ -69,6 +69,12 @@ class Reader:
         ``"module:function"`` taking the parsed content (the first record for
         ``records``, the document for ``json``) and returning True when the
         content is this reader's.
+    refuses : str, optional
+        ``"module:function"`` taking what ``sniff`` takes (the first record)
+        or, for tables, the set of column names, and returning True when the
+        file is one this reader recognises only to refuse: it holds no rating
+        of any one annotator (consolidated labels), so no other reading of it
+        is right and ``inspect`` suggests none.
     """
 
     name: str
@@ -78,6 +84,7 @@ class Reader:
     suffixes: tuple = ()
     header: Callable[[set], bool] | None = None
     sniff: str | None = None
+    refuses: str | None = None
 
 
 #: every reader, in the order ``--format`` lists them
@@ -228,6 +235,7 @@ for _reader in (
         "table",
         f"{_LOAD}:read_table",
         header=_appen,
+        refuses=f"{_PLATFORMS}:looks_like_appen_aggregated",
     ),
     Reader(
         "prodigy",
@@ -242,6 +250,7 @@ for _reader in (
         "records",
         f"{_PLATFORMS}:read_groundtruth",
         sniff=f"{_PLATFORMS}:looks_like_groundtruth",
+        refuses=f"{_PLATFORMS}:looks_like_groundtruth",
     ),
     Reader(
         "lewidi",

@@ -150,6 +150,11 @@ def read_with_recipe(inputs, args, options: dict):
         "encoding": args.encoding,
         "anonymous": args.anonymous,
         "no_header": getattr(args, "no_header", False),
+        # the switches and tokens a reading takes beside the columns: given, they count
+        "fold_case": getattr(args, "fold_case", False),
+        "transpose": getattr(args, "transpose", False),
+        "na_values": [t for t in (getattr(args, "na_values", None) or "").split(",") if t.strip()]
+        or None,
         **options,
     }
     kwargs = dict(load_options(recipe))
