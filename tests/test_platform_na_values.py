@@ -260,11 +260,6 @@ def test_without_the_flag_a_pandas_default_token_is_missing_as_in_a_table(fmt, t
     assert set(ann.categories("label")) <= set(CATS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="io/load.py's read_prodigy, read_lewidi and read_json do not yet pass "
-    "--na-values to platforms.missing_answers",
-)
 @pytest.mark.parametrize("fmt", sorted(WRITERS))
 def test_the_command_line_reads_a_token_as_missing(fmt, tmp_path, capsys):
     votes = _votes("?")

@@ -362,13 +362,7 @@ def missing_tokens(table, extra: Sequence[str] = (), categories=None):
                 frame = frame.assign(**{c: frame[c].mask(np.append(drop, False)[codes], "")})
     if not seen:
         return table
-    listed = ", ".join(
-        f"{t!r} ({n})" for t, n in sorted(seen.items(), key=lambda kv: (-kv[1], kv[0]))
-    )
-    note = f"missing values: empty cells and the tokens {listed} (pandas' defaults"
-    note += (
-        f", and --na-values {', '.join(sorted(added))})" if added else "; --na-values adds more)"
-    )
+    note = platforms.missing_values_note(seen, sorted(added))
     return dataclasses.replace(table, frame=frame, notes=(*table.notes, note))
 
 
@@ -409,12 +403,14 @@ def read_prodigy(source: Source, ro: ReadOptions) -> Annotations:
         parse_label_cols(ro.opts.get("label_cols")),
     )
     lf = platforms.prodigy_to_long(records, lines, str(source.path), choices)
+    lf = platforms.missing_answers(lf, ro.na_values, ro.opts.get("categories"))
     opts = _platform_opts(ro.opts)
     return _from_longform(lf, str(source.path), "item", opts, _note("prodigy", ro.format))
 
 
 def read_lewidi(source: Source, ro: ReadOptions) -> Annotations:
     lf = platforms.lewidi_to_long(source.document(), str(source.path))
+    lf = platforms.missing_answers(lf, ro.na_values, ro.opts.get("categories"))
     opts = _platform_opts(ro.opts)
     return _from_longform(lf, str(source.path), "item", opts, _note("lewidi", ro.format))
 
@@ -431,10 +427,13 @@ def read_json(source: Source, ro: ReadOptions) -> Annotations:
     ):
         # the record's position stands for its line
         positions = np.arange(1, len(data) + 1)
-        table = records_table(data, positions, path)
+        table = missing_tokens(
+            records_table(data, positions, path), ro.na_values, ro.opts.get("categories")
+        )
         return _from_table(table, "long", ro.opts, ro.anonymous, _RECORDS)
     opts = dict(ro.opts)
     lf = layouts.labelstudio_to_long(data, path=str(path), item_field=opts.pop("item_col"))
+    lf = platforms.missing_answers(lf, ro.na_values, ro.opts.get("categories"))
     return _from_longform(
         lf, str(path), "item", _platform_opts(opts), _note("labelstudio", ro.format)
     )
