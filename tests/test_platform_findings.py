@@ -324,3 +324,44 @@ def test_appen_aggregated_report_is_refused_asking_for_the_full_report(tmp_path)
         msg = str(e.value)
         assert "aggregated report" in msg and "full report" in msg
         assert "--anonymous" not in msg and len(msg) <= MAX_MESSAGE
+
+
+# --- JSON Lines under a table format, and records in dict cells ---------------------------
+
+
+def _metadata_lines(path, n=8):
+    """JSON Lines with one consolidated record per image (no annotator anywhere)."""
+    with open(path, "w") as f:
+        for i in range(n):
+            meta = {"class-name": OPTIONS[i % 3], "confidence": round(0.5 + i / 40, 3)}
+            f.write(json.dumps({"source-ref": f"s3://b/{i}.jpg", "job-metadata": meta}) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["wide", "long", "counts"])
+def test_json_lines_under_a_table_format_are_refused(tmp_path, fmt):
+    path = _metadata_lines(tmp_path / "out.manifest")
+    with pytest.raises(InputError, match="JSON Lines") as e:
+        ra.load_ratings(path, format=fmt)
+    assert "--format auto" in str(e.value) and len(str(e.value)) <= MAX_MESSAGE
+
+
+def test_record_fields_in_a_dict_cell_are_not_annotators(tmp_path):
+    # {"class-name": "cat", "confidence": 0.9} on every row: two fields of one record,
+    # not two annotators (their values share nothing); with the item named it is refused
+    path = _metadata_lines(tmp_path / "out.jsonl")
+    with pytest.raises(InputError, match="annotator"):
+        ra.load_ratings(path, item_col="source-ref")
+
+
+def test_a_panel_in_dict_cells_still_reads(tmp_path):
+    votes = _votes(n_items=10, per_item=3, n_workers=3)
+    cells: dict = {}
+    for item, worker, label in votes:
+        cells.setdefault(item, {})[worker] = label
+    path = tmp_path / "panel.jsonl"
+    path.write_text(
+        "".join(json.dumps({"id": i, "annotations": c}) + "\n" for i, c in cells.items())
+    )
+    ann = ra.load_ratings(path, item_col="id")
+    assert (ann.n_ratings, ann.n_items, ann.n_annotators) == (30, 10, 3)

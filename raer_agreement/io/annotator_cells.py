@@ -97,7 +97,11 @@ def annotator_dicts(frame, opts: dict, columns: list, notes: list):
         pairs = [_who_and_what(parse_cell(v)) for v in cells]
         who = {str(a) for p in pairs if p is not None for a in p[0]}
         # two annotators at least: {"content": text} is one field, not a panel
-        if sum(p is not None for p in pairs) >= 0.9 * len(filled) and len(who) >= 2:
+        if (
+            sum(p is not None for p in pairs) >= 0.9 * len(filled)
+            and len(who) >= 2
+            and not _a_record(pairs)
+        ):
             found.append((c, pairs))
     if len(found) != 1:
         return None
@@ -111,6 +115,34 @@ def annotator_dicts(frame, opts: dict, columns: list, notes: list):
     )
     opts["label_cols"] = [col]
     return frame.assign(**{"_annotators": keys, col: values})
+
+
+def _a_record(pairs) -> bool:
+    """Whether dict cells are records of fixed fields, not a panel's labels: the
+    same keys on every row (three rows or more) and no value shared by two keys.
+
+    Annotators label from one set of classes, so two of them give a same
+    label somewhere; the fields of a record (``{"class-name": "cat",
+    "confidence": 0.9}``) hold values of different kinds.
+
+    Examples
+    --------
+    >>> _a_record([(["class", "p"], ["cat", "0.9"]), (["class", "p"], ["dog", "0.8"]),
+    ...            (["class", "p"], ["cat", "0.7"])])
+    True
+    >>> _a_record([(["a1", "a2"], ["1", "0"]), (["a1", "a2"], ["1", "1"]),
+    ...            (["a1", "a2"], ["0", "0"])])
+    False
+    """
+    rows = [p for p in pairs if p is not None]
+    if len(rows) < 3 or len({tuple(map(str, who)) for who, _ in rows}) != 1:
+        return False
+    by_key: dict = {}
+    for who, what in rows:
+        for k, v in zip(who, what):
+            by_key.setdefault(str(k), set()).add(str(v))
+    sets = list(by_key.values())
+    return all(not (a & b) for i, a in enumerate(sets) for b in sets[i + 1 :])
 
 
 def vote_slots(frame, item_col: str, opts: dict, notes: list):

@@ -277,7 +277,17 @@ def _pick_reader(source: Source, format: str) -> Reader:
     """The reader named by ``--format``; under ``auto``, the reader of the file's
     kind (by extension) whose content sniff matches, else the kind's own reader."""
     if format != "auto":
-        return READERS[format]
+        named = READERS[format]
+        if named.kind == "table" and looks_like_json_lines(_head(source)):
+            # each line one JSON object: read as a table its fields would be columns of
+            # JSON text (a SageMaker manifest read with --format wide gave "ratings")
+            raise InputError(
+                f"the file holds JSON Lines (one JSON object per line), not a delimited table: "
+                f"--format {format} reads CSV/TSV; leave --format auto to read the records",
+                path=source.path,
+                line=1,
+            )
+        return named
     suffix = source.path.suffix.lower()
     by_suffix = next((r for r in READERS.values() if suffix in r.suffixes), None)
     if by_suffix is None or by_suffix.kind == "json":
