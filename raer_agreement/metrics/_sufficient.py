@@ -236,8 +236,10 @@ def from_codes(
     return Sufficient(
         str(scheme),
         tuple(map(str, categories)),
-        remap[item],
-        aremap[annotator],
+        # every item and annotator rated (the usual case): the codes as they are,
+        # shared with the caller, not a copy of millions of them
+        item if len(icodes) == n_src else remap[item],
+        annotator if len(acodes) == n_ann else aremap[annotator],
         label,
         icodes,
         acodes,

@@ -95,13 +95,19 @@ def _narrow(x: np.ndarray, top: int) -> np.ndarray:
 
 def _light_ratings(s, light: np.ndarray) -> _LightRatings:
     """:class:`_LightRatings` of the items flagged ``light``, in narrow integers."""
-    keep = light[s.item]
-    it0, an0, lab0 = s.item[keep], s.annotator[keep], s.label[keep]
     r = max(s.n_annotators, 1)
-    order = np.argsort(it0 * r + an0, kind="stable")
-    it = _narrow(it0[order], s.n_items)
-    an = _narrow(an0[order], r)
-    lab = _narrow(lab0[order], s.q)
+    keep = light[s.item]
+    if keep.all():  # no heavy clip: the ratings as they are, no masked copies
+        it0, an0, lab0 = s.item, s.annotator, s.label
+    else:
+        it0, an0, lab0 = s.item[keep], s.annotator[keep], s.label[keep]
+    key = it0.astype(np.int64) * r + an0
+    order = np.argsort(key, kind="stable")
+    del key
+    # narrowed before they are gathered: no wide copy of each array in sort order
+    it = _narrow(it0, s.n_items)[order]
+    an = _narrow(an0, r)[order]
+    lab = _narrow(lab0, s.q)[order]
     del it0, an0, lab0, order
     m = np.bincount(it, minlength=s.n_items)
     start = np.cumsum(m) - m
