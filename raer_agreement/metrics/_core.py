@@ -269,7 +269,10 @@ def conger_se(t: ItemTerms, s: Sufficient, est: dict) -> float:
     A = C @ W  # A[g, l] = sum_k C[g, k] w[k, l]
     B = np.sum(p * A, axis=1)  # (r,)
     scale = np.divide(n, ng, out=np.zeros_like(ng), where=ng > 0)
-    per_rating = scale[s.annotator] * (A[s.annotator, s.label] - B[s.annotator])
+    # one value per (annotator, label), gathered once: a single array per rating,
+    # not three (a gigabyte at 30M ratings), and the same products
+    per_pair = scale[:, None] * (A - B[:, None])
+    per_rating = per_pair[s.annotator, s.label]
     pe_i = (np.bincount(s.item, weights=per_rating, minlength=n) + B.sum()) / (r * (r - 1))
     k_i = (n / n2) * (t.pa_i - pe * t.two) / (1 - pe)
     x = k_i - 2 * (1 - k) * (pe_i - pe) / (1 - pe)
