@@ -458,10 +458,13 @@ def child_stream(rng) -> np.random.Generator:
     True
     """
     gen = as_generator(rng)
-    try:
-        return gen.spawn(1)[0]
-    except (TypeError, ValueError):  # a bit generator without a seed sequence
-        return np.random.default_rng(int(gen.integers(2**63)))
+    bits = gen.bit_generator
+    # ``Generator.spawn`` is numpy >= 1.25; spawning the seed sequence by hand gives
+    # the same child on every numpy we support (``seed_seq`` was ``_seed_seq`` before).
+    seq = getattr(bits, "seed_seq", None) or getattr(bits, "_seed_seq", None)
+    if isinstance(seq, np.random.SeedSequence):
+        return np.random.Generator(type(bits)(seq.spawn(1)[0]))
+    return np.random.default_rng(int(gen.integers(2**63)))  # no seed sequence to spawn
 
 
 def warn_grouped(points: dict) -> None:
