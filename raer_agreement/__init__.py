@@ -7,6 +7,7 @@ multi-annotator data.
 Main entry points
 -----------------
 load_ratings : read and validate ratings files into :class:`Annotations`.
+from_long, from_matrix : the same from a DataFrame or a ratings matrix in memory.
 Analysis : every agreement statistic of one scheme, computed once.
 simulate : the simulator and the bundled synthetic RAER-like corpus
     (``simulate.load_sample()``, ``simulate.simulate_corpus(...)``).
@@ -26,7 +27,7 @@ from ._version import __version__
 if TYPE_CHECKING:  # what the lazy attributes below are, for type checkers
     from .annotations import Annotations
     from .errors import DegenerateDataWarning, InputError
-    from .io import load_clips, load_ratings
+    from .io import from_long, from_matrix, load_clips, load_ratings
     from .ledger import Ledger
     from .metrics import Analysis, agreement_summary, agreement_table
     from .taxonomy import Scheme, Taxonomy, default_taxonomy, load_taxonomy
@@ -39,6 +40,8 @@ _LAZY = {
     "DegenerateDataWarning": ".errors",
     "load_clips": ".io",
     "load_ratings": ".io",
+    "from_long": ".io",
+    "from_matrix": ".io",
     "Ledger": ".ledger",
     "Analysis": ".metrics",  # the agreement report API
     "agreement_summary": ".metrics",
@@ -65,6 +68,8 @@ __all__ = [
     "load_taxonomy",
     "load_ratings",
     "load_clips",
+    "from_long",
+    "from_matrix",
     "agreement_summary",
     "agreement_table",
     "simulate",

@@ -68,7 +68,8 @@ class Annotations:
 
     Examples
     --------
-    >>> ann = Annotations.from_long(pd.DataFrame({
+    >>> from raer_agreement.io import from_long
+    >>> ann = from_long(pd.DataFrame({
     ...     "item": ["c1", "c1", "c2", "c2"], "annotator": ["a", "b", "a", "b"],
     ...     "label": ["x", "x", "x", "y"]}))
     >>> ann.n_items, ann.n_annotators, ann.categories("label")
@@ -480,18 +481,6 @@ class Annotations:
 
     # ----------------------------------------------------- construction
     @classmethod
-    def from_long(cls, frame: pd.DataFrame, **options) -> Annotations:
-        """Build from a long DataFrame (one row per rating), validating it.
-
-        Takes the options of :func:`raer_agreement.io.load_ratings`
-        (``item_col``, ``annotator_col``, ``label_cols``, ``taxonomy``,
-        ``categories``, ``duplicates``, ``inconsistent``, ...).
-        """
-        from .io.long import annotations_from_long
-
-        return annotations_from_long(frame, source="<DataFrame>", **options)
-
-    @classmethod
     def from_counts(
         cls,
         counts,
@@ -531,58 +520,3 @@ class Annotations:
             tax,
             anonymous=True,
         )
-
-    @classmethod
-    def from_matrix(
-        cls,
-        matrix,
-        *,
-        orientation: str = "items_x_raters",
-        categories: Sequence | None = None,
-        item_ids=None,
-        annotator_ids=None,
-        scheme: str = "label",
-    ) -> Annotations:
-        """Build from a ratings matrix with missing values (None/NaN).
-
-        Parameters
-        ----------
-        matrix : array-like, shape (n_items, n_raters) or (n_raters, n_items)
-        orientation : {"items_x_raters", "raters_x_items"}
-        categories : sequence, optional
-            Every category, in order; inferred (numeric-aware) when omitted.
-        """
-        m = pd.DataFrame(matrix, dtype=object)
-        if orientation == "raters_x_items":
-            m = m.T
-        elif orientation != "items_x_raters":
-            raise ValueError("orientation must be 'items_x_raters' or 'raters_x_items'")
-        m.index = [str(i) for i in (item_ids if item_ids is not None else range(1, m.shape[0] + 1))]
-        m.columns = [
-            str(a)
-            for a in (annotator_ids if annotator_ids is not None else range(1, m.shape[1] + 1))
-        ]
-        long = m.stack(future_stack=True).rename("label").reset_index()
-        long.columns = ["item", "annotator", "label"]
-        long = long[long["label"].notna()]
-        long["label"] = long["label"].map(_label_str)
-        from .io.long import annotations_from_long
-
-        cats = None if categories is None else {scheme: [_label_str(c) for c in categories]}
-        return annotations_from_long(
-            long,
-            source="<matrix>",
-            item_col="item",
-            annotator_col="annotator",
-            label_cols={"label": scheme},
-            categories=cats,
-            item_order=list(m.index),
-            annotator_order=list(m.columns),
-        )
-
-
-def _label_str(v) -> str:
-    """Integer-valued floats print as integers: 3.0 -> '3'."""
-    if isinstance(v, (float, np.floating)) and float(v).is_integer():
-        return str(int(v))
-    return str(v)

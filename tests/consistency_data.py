@@ -17,6 +17,7 @@ import pandas as pd
 
 from raer_agreement import Annotations
 from raer_agreement.errors import DegenerateDataWarning
+from raer_agreement.io.frames import from_long
 from raer_agreement.metrics import agreement_summary
 from raer_agreement.simulate import SimulationParams, simulate_corpus
 
@@ -82,7 +83,7 @@ def _simulated(shape: str) -> Annotations:
         ignore_index=True,
     )
     items = pd.concat([crowd.items, control.items.set_axis("honeypot/" + control.items.index)])
-    return Annotations.from_long(long, taxonomy=crowd.taxonomy).with_items(items)
+    return from_long(long, taxonomy=crowd.taxonomy).with_items(items)
 
 
 @functools.cache

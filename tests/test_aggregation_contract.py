@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from raer_agreement import Annotations
 from raer_agreement.aggregation import METHODS, Aggregator, make_aggregator, registry
+from raer_agreement.io.frames import from_long
 from raer_agreement.simulate import SimulationParams, simulate_corpus
 
 
@@ -30,7 +30,7 @@ def binary(corpus):
             "label": np.where(lab == 0, "first", "other"),
         }
     )
-    return Annotations.from_long(frame)
+    return from_long(frame)
 
 
 @pytest.fixture(params=METHODS)

@@ -9,6 +9,7 @@ import pytest
 from raer_agreement import Annotations
 from raer_agreement.aggregation import ClassConditionalDawidSkene, DawidSkene, OneCoinDawidSkene
 from raer_agreement.aggregation.dawid_skene import confusion_from_counts
+from raer_agreement.io.frames import from_long
 
 # Dawid, A. P. & Skene, A. M. (1979). Maximum likelihood estimation of observer
 # error-rates using the EM algorithm. JRSS C 28(1), 20-28, Table 1: 45 patients,
@@ -43,7 +44,7 @@ def ds1979_frame() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def ds1979() -> Annotations:
-    return Annotations.from_long(ds1979_frame(), categories={"label": ["1", "2", "3", "4"]})
+    return from_long(ds1979_frame(), categories={"label": ["1", "2", "3", "4"]})
 
 
 def test_fixture_matches_paper_size(ds1979):
@@ -154,7 +155,7 @@ def _ds_corpus(rng, n_items=3000, n_ann=12, per_item=6, priors=(0.5, 0.3, 0.15, 
     df = pd.DataFrame(
         {"item": item.astype(str), "annotator": ann.astype(str), "label": lab.astype(str)}
     )
-    ann_obj = Annotations.from_long(df, categories={"label": [str(k) for k in range(q)]})
+    ann_obj = from_long(df, categories={"label": [str(k) for k in range(q)]})
     order = np.array([int(a) for a in ann_obj.annotator_ids])
     return (
         ann_obj,
@@ -197,9 +198,9 @@ def test_permutation_invariance():
     df = ann.to_long().rename(columns={"item_id": "item", "annotator_id": "annotator"})
     df["label"] = df["label"].astype(str)
     cats = {"label": list(ann.categories())}
-    base = DawidSkene().fit(Annotations.from_long(df, categories=cats)).posteriors_
+    base = DawidSkene().fit(from_long(df, categories=cats)).posteriors_
     shuffled = df.sample(frac=1.0, random_state=3)
-    other = DawidSkene().fit(Annotations.from_long(shuffled, categories=cats)).posteriors_
+    other = DawidSkene().fit(from_long(shuffled, categories=cats)).posteriors_
     pd.testing.assert_frame_equal(
         base.sort_index(), other.sort_index(), atol=1e-8, check_exact=False
     )
@@ -207,9 +208,7 @@ def test_permutation_invariance():
     perm = {"0": "c", "1": "a", "2": "d", "3": "b"}
     relab = df.assign(label=df["label"].map(perm))
     post = (
-        DawidSkene()
-        .fit(Annotations.from_long(relab, categories={"label": ["a", "b", "c", "d"]}))
-        .posteriors_
+        DawidSkene().fit(from_long(relab, categories={"label": ["a", "b", "c", "d"]})).posteriors_
     )
     np.testing.assert_allclose(
         post[["c", "a", "d", "b"]].sort_index().to_numpy(), base.sort_index().to_numpy(), atol=1e-6
@@ -229,7 +228,7 @@ def test_one_coin_and_diagonal_recover_accuracies():
     df = pd.DataFrame(
         {"item": item.astype(str), "annotator": [f"w{a}" for a in ann], "label": lab.astype(str)}
     )
-    a = Annotations.from_long(df, categories={"label": ["0", "1", "2"]})
+    a = from_long(df, categories={"label": ["0", "1", "2"]})
     order = np.array([int(s[1:]) for s in a.annotator_ids])
     one = OneCoinDawidSkene().fit(a)
     np.testing.assert_allclose(

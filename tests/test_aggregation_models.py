@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from raer_agreement import Annotations
 from raer_agreement.aggregation import (
     GLAD,
     MACE,
@@ -15,6 +14,7 @@ from raer_agreement.aggregation import (
     MajorityVote,
     evaluate,
 )
+from raer_agreement.io.frames import from_long
 from raer_agreement.simulate import SimulationParams, simulate_corpus
 
 
@@ -110,7 +110,7 @@ def test_hierarchical_without_mapping_uses_product_space(corpus):
         columns={"item_id": "item", "annotator_id": "annotator"}
     )
     cats = {s: list(corpus.annotations.categories(s)) for s in ("coarse", "fine")}
-    flat = Annotations.from_long(
+    flat = from_long(
         df.astype({"coarse": str, "fine": object}), label_cols=["coarse", "fine"], categories=cats
     )
     assert not flat.taxonomy.pairs()

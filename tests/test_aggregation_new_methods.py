@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from raer_agreement import Annotations
 from raer_agreement.aggregation import (
     BWA,
     EBCC,
@@ -23,6 +22,7 @@ from raer_agreement.aggregation import (
 )
 from raer_agreement.aggregation.auto import AUTO_CANDIDATES
 from raer_agreement.cli import main
+from raer_agreement.io.frames import from_long
 
 NEW = ("ebcc", "bwa", "zbs", "kos", "mmsr")
 DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
@@ -44,7 +44,7 @@ def one_coin_crowd(q: int, *, n_items=400, n_annotators=20, per_item=7, seed=0):
             rows.append((f"c{i}", f"w{a}", f"k{lab}"))
     frame = pd.DataFrame(rows, columns=["item", "annotator", "label"])
     cats = [f"k{k}" for k in range(q)]
-    ann = Annotations.from_long(frame, categories={"label": cats})
+    ann = from_long(frame, categories={"label": cats})
     return ann, pd.Series([f"k{t}" for t in truth], index=[f"c{i}" for i in range(n_items)])
 
 

@@ -27,6 +27,7 @@ from raer_agreement.aggregation.triage import (
     spam_scores,
 )
 from raer_agreement.errors import InputError
+from raer_agreement.io.frames import from_long
 from raer_agreement.metrics import agreement_table
 
 
@@ -148,7 +149,7 @@ def long_frame():
 
 
 def test_exclusion_is_counted_in_the_ledger():
-    ann = Annotations.from_long(long_frame())
+    ann = from_long(long_frame())
     sub = exclude_annotators(ann, ["d", "e"])
     led = sub.ledger
     assert led.rows_read == 12 and led.rows_dropped == 6 and led.rows_used == 6 == sub.n_ratings
@@ -158,7 +159,7 @@ def test_exclusion_is_counted_in_the_ledger():
 
 
 def test_exclusion_errors():
-    ann = Annotations.from_long(long_frame())
+    ann = from_long(long_frame())
     with pytest.raises(InputError, match="no annotator 'zz'.*annotators: a, b, c, d, e"):
         exclude_annotators(ann, ["zz"])
     anon = Annotations.from_counts([[2, 1], [0, 3]])
@@ -172,10 +173,10 @@ def test_exclusion_errors():
 
 def test_exclusion_effect_against_an_independent_path():
     df = long_frame()
-    ann = Annotations.from_long(df)
+    ann = from_long(df)
     eff = exclusion_effect(ann, ["d", "e"])
     # independent: load the ratings without d and e from the start
-    ref = Annotations.from_long(df[~df["annotator"].isin(["d", "e"])])
+    ref = from_long(df[~df["annotator"].isin(["d", "e"])])
     with np.errstate(all="ignore"):
         t = agreement_table(ref, n_boot=0, coefficients=["krippendorff_alpha", "gwet_ac1"])
     after = t.set_index("coefficient")["estimate"]

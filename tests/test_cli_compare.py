@@ -10,8 +10,8 @@ import jsonschema
 import numpy as np
 import pytest
 
-from raer_agreement import Annotations
 from raer_agreement.commands._compare import comparison_document, render_comparison
+from raer_agreement.io.frames import from_matrix
 from raer_agreement.metrics import agreement_table
 
 SCHEMA = json.loads(
@@ -27,7 +27,7 @@ def rounds(seed=0, n=80, shared=True):
     for acc in (0.6, 0.9):
         lab = np.where(rng.random((n, 4)) < acc, z[:, None], rng.integers(0, 3, (n, 4)))
         out.append(
-            Annotations.from_matrix(
+            from_matrix(
                 lab,
                 categories=[0, 1, 2],
                 item_ids=[f"c{i}" if shared else f"{acc}-{i}" for i in range(n)],

@@ -13,6 +13,7 @@ from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
 from raer_agreement import Annotations
 from raer_agreement.cli import main
+from raer_agreement.io.frames import from_matrix
 from raer_agreement.metrics import COEFFICIENT_NAMES, COEFFICIENTS, Analysis, registry
 from raer_agreement.metrics.benchmarking import is_chance_corrected
 from raer_agreement.metrics.registry import CoefficientSpec, Inference
@@ -75,7 +76,7 @@ def corpus():
     truth = rng.integers(1, 5, size=300)
     right = rng.random((300, 6)) < 0.7
     labels = np.where(right, truth[:, None], rng.integers(1, 5, size=(300, 6)))
-    return Annotations.from_matrix(labels, categories=[1, 2, 3, 4])
+    return from_matrix(labels, categories=[1, 2, 3, 4])
 
 
 def test_registered_coefficient_is_computed_and_bootstrapped(corpus):

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
-from raer_agreement import Annotations
+from raer_agreement.io.frames import from_long
 from raer_agreement.metrics.compare import compare_agreement, compare_groups, panel_design
 
 COEFS = ["fleiss_kappa", "percent_agreement"]
@@ -33,7 +33,7 @@ def rate(rng, truth, accuracy, ids):
             label = t if right else (t + rng.integers(1, 3)) % 3
             rows.append((f"c{clip}", ids[who], int(label)))
     long = pd.DataFrame(rows, columns=["item", "annotator", "label"])
-    return Annotations.from_long(long, categories=[0, 1, 2])
+    return from_long(long, categories=[0, 1, 2])
 
 
 def null_pair(rng, fresh):

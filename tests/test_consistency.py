@@ -47,8 +47,8 @@ from consistency_data import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from raer_agreement import Annotations
 from raer_agreement.commands.agreement import render_text
+from raer_agreement.io.frames import from_long
 
 #: small, few examples, no deadline: the suite runs in ``make test``
 FAST = settings(
@@ -195,7 +195,7 @@ def _same(a, b, tol=1e-9):
 
 
 def _rebuild(ann, long, **options):
-    out = Annotations.from_long(long, taxonomy=ann.taxonomy, **options)
+    out = from_long(long, taxonomy=ann.taxonomy, **options)
     return out.as_anonymous() if ann.anonymous else out
 
 
@@ -253,7 +253,7 @@ def test_category_order_does_not_matter(name, order):
     long = ann.to_long()
     item, annotator = long.columns[0], long.columns[1]
     codes = {c: i for i, c in enumerate(cats)}
-    other = Annotations.from_long(long, item_col=item, annotator_col=annotator, categories=cats)
+    other = from_long(long, item_col=item, annotator_col=annotator, categories=cats)
     if ann.anonymous:
         other = other.as_anonymous()
     a, b = summary(ann, n_boot=0), summary(other, n_boot=0)

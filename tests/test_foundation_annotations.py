@@ -7,6 +7,7 @@ import pytest
 from statsmodels.stats import inter_rater
 
 from raer_agreement import Annotations
+from raer_agreement.io.frames import from_long, from_matrix
 
 NAN = np.nan
 # Krippendorff (2011) "Computing Krippendorff's Alpha-Reliability", reliability data
@@ -73,7 +74,7 @@ WIKI_KAPPA = 0.20993070442195522
 
 
 def test_raters_x_items_round_trip_and_krippendorff():
-    ann = Annotations.from_matrix(K2011, orientation="raters_x_items", categories=[1, 2, 3, 4, 5])
+    ann = from_matrix(K2011, orientation="raters_x_items", categories=[1, 2, 3, 4, 5])
     assert (ann.n_annotators, ann.n_items, ann.n_ratings) == (4, 12, 41)
     m = ann.to_raters_x_items()
     np.testing.assert_array_equal(np.isnan(m), np.isnan(np.array(K2011)))
@@ -84,7 +85,7 @@ def test_raters_x_items_round_trip_and_krippendorff():
 
 
 def test_items_x_raters_matches_statsmodels_aggregate_raters():
-    ann = Annotations.from_matrix(FLEISS_1971, categories=[1, 2, 3, 4, 5])
+    ann = from_matrix(FLEISS_1971, categories=[1, 2, 3, 4, 5])
     m = ann.to_items_x_raters()
     assert m.shape == (30, 6)
     table, cats = inter_rater.aggregate_raters(m.astype(int), n_cat=5)
@@ -100,7 +101,7 @@ def test_counts_round_trip_wikipedia():
 
 
 def test_unused_categories_are_kept_everywhere():
-    ann = Annotations.from_matrix([[1, 1], [2, 1]], categories=[1, 2, 3, 4])
+    ann = from_matrix([[1, 1], [2, 1]], categories=[1, 2, 3, 4])
     assert ann.counts().shape == (2, 4)
     assert list(ann.counts_frame().columns) == ["1", "2", "3", "4"]
     ck = ann.to_crowdkit()
@@ -116,13 +117,13 @@ def test_ids_stay_strings_as_given():
             "label": ["a", "b", "a", "b"],
         }
     )
-    ann = Annotations.from_long(df)
+    ann = from_long(df)
     assert set(ann.item_ids) == {"003", "3", "1e3", "0x1"}
     assert set(ann.annotator_ids) == {"007", "7"}
 
 
 def test_object_is_immutable():
-    ann = Annotations.from_matrix(FLEISS_1971)
+    ann = from_matrix(FLEISS_1971)
     with pytest.raises(ValueError):
         ann.item[0] = 5
     with pytest.raises(ValueError):
@@ -133,7 +134,7 @@ def test_repeated_ratings_refuse_one_cell_matrices():
     df = pd.DataFrame(
         {"item": ["c", "c", "c"], "annotator": ["a", "a", "b"], "label": ["x", "y", "x"]}
     )
-    ann = Annotations.from_long(df)
+    ann = from_long(df)
     assert ann.n_ratings == 3  # both ratings of annotator a are kept
     np.testing.assert_array_equal(ann.counts(), [[2, 1]])
     with pytest.raises(ValueError, match="more than once"):
@@ -142,9 +143,7 @@ def test_repeated_ratings_refuse_one_cell_matrices():
 
 def test_select_and_groups_partition_the_items():
     items = pd.DataFrame({"env": ["lib", "dorm", "lib"]}, index=["i1", "i2", "i3"])
-    ann = Annotations.from_matrix([[1, 2], [2, 2], [1, 1]], item_ids=["i1", "i2", "i3"]).with_items(
-        items
-    )
+    ann = from_matrix([[1, 2], [2, 2], [1, 1]], item_ids=["i1", "i2", "i3"]).with_items(items)
     parts = dict(ann.groups("env"))
     assert sorted(parts) == ["dorm", "lib"]
     assert parts["lib"].item_ids == ("i1", "i3")
@@ -161,7 +160,7 @@ def test_collapse_fine_to_coarse_uses_the_taxonomy():
             "fine": ["Yawning", "", "Drowsy"],
         }
     )
-    ann = Annotations.from_long(df)
+    ann = from_long(df)
     assert ann.schemes == ("coarse", "fine")
     collapsed = ann.collapse("fine", "coarse")
     names = [ann.categories("coarse")[c] if c >= 0 else None for c in collapsed]

@@ -24,8 +24,8 @@ import numpy as np
 import pytest
 from scipy.stats import binom
 
-from raer_agreement import Annotations
 from raer_agreement.cli import main
+from raer_agreement.io.frames import from_matrix
 from raer_agreement.metrics.analysis import Analysis
 from raer_agreement.metrics.krippendorff_bootstrap import (
     krippendorff_bootstrap,
@@ -118,7 +118,7 @@ def simulated_rows(seed=3, n_units=60, q=4):
 def test_distribution_matches_the_reference(rows, level):
     b = 4000
     ref, draws = reference_boot(rows, b, seed=11, level=level)
-    ann = Annotations.from_matrix(rows, categories=[1, 2, 3, 4, 5])
+    ann = from_matrix(rows, categories=[1, 2, 3, 4, 5])
     kb = krippendorff_bootstrap(ann, level=level, n_boot=b, rng=12)
     r = kb.replicates
     assert kb.n_draws == draws
@@ -156,7 +156,7 @@ def _expected(rows, level):
 
 # ------------------------------------------------------- Gwet's textbook data
 def _raw4raters():
-    return Annotations.from_matrix(mc.CAC_RAW4RATERS, categories=CATEGORIES)
+    return from_matrix(mc.CAC_RAW4RATERS, categories=CATEGORIES)
 
 
 def test_raw4raters_threshold_is_a_binomial_tail():

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from raer_agreement import Annotations
 from raer_agreement.cli import main
 from raer_agreement.errors import DegenerateDataWarning
+from raer_agreement.io.frames import from_long
 from raer_agreement.metrics import light_kappa
 from raer_agreement.metrics.bootstrap import bootstrap_ci
 from raer_agreement.metrics.coefficients import MIN_OVERLAP
@@ -66,7 +66,7 @@ def peer_light(df: pd.DataFrame, min_overlap: int) -> tuple[float, int]:
 
 
 def ann_of(df):
-    return Annotations.from_long(df, categories=CATS)
+    return from_long(df, categories=CATS)
 
 
 def test_dense_data_give_the_mean_over_all_pairs():

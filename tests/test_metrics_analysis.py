@@ -21,6 +21,7 @@ import raer_agreement
 from raer_agreement import Annotations
 from raer_agreement.cli import main
 from raer_agreement.errors import AnonymousVotesError
+from raer_agreement.io.frames import from_long, from_matrix
 from raer_agreement.metrics import (
     COEFFICIENTS,
     IDENTITY_COEFFICIENTS,
@@ -84,7 +85,7 @@ def test_analysis_is_exported_where_a_newcomer_looks():
 
 
 def test_analysis_matches_statsmodels_and_krippendorff_on_fleiss_1971():
-    ann = Annotations.from_matrix(FLEISS_1971, categories=[1, 2, 3, 4, 5])
+    ann = from_matrix(FLEISS_1971, categories=[1, 2, 3, 4, 5])
     a = Analysis(ann)
     t = a.coefficients(n_boot=100, rng=0)
     assert isinstance(t, CoefficientTable) and isinstance(t["fleiss_kappa"], Coefficient)
@@ -102,7 +103,7 @@ def test_analysis_matches_statsmodels_and_krippendorff_on_fleiss_1971():
 
 
 def test_coefficient_table_renders_the_agreement_table():
-    ann = Annotations.from_matrix(FLEISS_1971, categories=[1, 2, 3, 4, 5])
+    ann = from_matrix(FLEISS_1971, categories=[1, 2, 3, 4, 5])
     frame = Analysis(ann).coefficients(n_boot=50, rng=1).to_frame()
     pd.testing.assert_frame_equal(frame, agreement_table(ann, n_boot=50, rng=1))
     assert list(frame["coefficient"]) == list(COEFFICIENTS)
@@ -210,7 +211,7 @@ def test_conger_bound_is_consistent_with_the_estimate(seed):
             if seed % 2 and rng.random() < 0.1:  # a repeated rating
                 rows.append((f"c{i}", f"a{a}", f"k{rng.integers(q)}"))
     df = pd.DataFrame(rows, columns=["item", "annotator", "label"])
-    ann = Annotations.from_long(df, categories=[f"k{k}" for k in range(q)])
+    ann = from_long(df, categories=[f"k{k}" for k in range(q)])
     s = _sufficient.sufficient(ann)
     assert diagnostics.conger_pa_max(s) == pytest.approx(bound_by_brute_force(ann), abs=1e-12)
     mk = max_kappa(ann)
@@ -225,7 +226,7 @@ def test_conger_bound_is_the_textbook_one_when_everyone_rates_everything():
     p = np.stack([(m == k).mean(0) for k in range(1, 6)], axis=1)  # raters x categories
     r = len(p)
     pa_max = np.mean([np.minimum(p[a], p[b]).sum() for a in range(r) for b in range(a + 1, r)])
-    ann = Annotations.from_matrix(FLEISS_1971, categories=[1, 2, 3, 4, 5])
+    ann = from_matrix(FLEISS_1971, categories=[1, 2, 3, 4, 5])
     assert diagnostics.conger_pa_max(_sufficient.sufficient(ann)) == pytest.approx(
         pa_max, abs=1e-12
     )
@@ -421,7 +422,7 @@ def test_human_ceiling_by_brute_force_with_shared_ties():
     rng = np.random.default_rng(3)
     m = rng.integers(1, 4, size=(40, 5)).astype(float)
     m[rng.random(m.shape) < 0.2] = np.nan
-    ann = Annotations.from_matrix(m, categories=[1, 2, 3])
+    ann = from_matrix(m, categories=[1, 2, 3])
     got = human_ceiling(ann)
     for a in range(m.shape[1]):
         T = np.zeros((3, 3))

@@ -16,7 +16,7 @@ import metric_cases as mc
 import numpy as np
 import pytest
 
-from raer_agreement import Annotations
+from raer_agreement.io.frames import from_matrix
 from raer_agreement.metrics import agreement_table
 from raer_agreement.metrics.benchmarking import (
     SCALES,
@@ -71,7 +71,7 @@ def test_custom_scale_matches_irrcac_python_port():
 def test_end_to_end_from_the_package_estimate_and_se():
     # our own AC1 and SE on cac.raw4raters feed the benchmark: the vignette's numbers come out
     data = [[np.nan if v is None else v for v in r] for r in mc.CAC_RAW4RATERS]
-    ann = Annotations.from_matrix(data, categories=[1, 2, 3, 4, 5])
+    ann = from_matrix(data, categories=[1, 2, 3, 4, 5])
     t = agreement_table(ann, n_boot=0, coefficients=["gwet_ac1"])
     b = benchmark_table(t)
     lk = b[b["scale"] == "landis_koch"]
@@ -141,7 +141,7 @@ def test_agreement_json_carries_the_benchmark_and_alpha_thresholds(capsys):
     from raer_agreement.cli import main
 
     data = [[np.nan if v is None else v for v in r] for r in mc.CAC_RAW4RATERS]
-    ann = Annotations.from_matrix(data, categories=[1, 2, 3, 4, 5])
+    ann = from_matrix(data, categories=[1, 2, 3, 4, 5])
     import tempfile
     from pathlib import Path
 

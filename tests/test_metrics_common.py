@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from raer_agreement import Annotations, DegenerateDataWarning, Taxonomy
+from raer_agreement.io.frames import from_matrix
 from raer_agreement.metrics import (
     COEFFICIENTS,
     agreement_table,
@@ -317,7 +318,7 @@ def test_percent_agreement_interval_stays_within_zero_and_one():
     of agreeing pairs reaches far below 0; the printed one stops at 0."""
     from scipy import stats
 
-    ann = Annotations.from_matrix([[1, 2], [3, 3]], categories=[1, 2, 3])
+    ann = from_matrix([[1, 2], [3, 3]], categories=[1, 2, 3])
     row = percent_agreement(ann)
     assert float(row["estimate"]) == 0.5  # one agreeing pair of two
     unclipped = 0.5 - stats.t(1).ppf(0.975) * float(row["se"])

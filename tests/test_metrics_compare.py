@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from raer_agreement import Annotations
 from raer_agreement.errors import InputError
+from raer_agreement.io.frames import from_long, from_matrix
 from raer_agreement.metrics.compare import compare_agreement, compare_by, compare_groups
 
 PI = np.array([0.5, 0.2, 0.15, 0.1, 0.05])
@@ -31,7 +31,7 @@ def simulate(rng, rho, n_items=150, n_raters=5, z=None, u=None, prefix="c"):
     labels = np.where(
         easy[:, None], z[:, None], rng.choice(len(PI), size=(n_items, n_raters), p=PI)
     )
-    return Annotations.from_matrix(
+    return from_matrix(
         labels,
         categories=list(range(len(PI))),
         item_ids=[f"{prefix}{i}" for i in range(n_items)],
@@ -131,7 +131,7 @@ def test_compare_by_metadata_column():
     rng = np.random.default_rng(7)
     a, b = simulate(rng, 0.3, 100, prefix="a"), simulate(rng, 0.8, 100, prefix="b")
     long = pd.concat([a.to_long(), b.to_long()])
-    ann = Annotations.from_long(long, item_col="item_id", annotator_col="annotator_id")
+    ann = from_long(long, item_col="item_id", annotator_col="annotator_id")
     env = pd.DataFrame({"env": ["lab"] * 100 + ["dorm"] * 100}, index=a.item_ids + b.item_ids)
     c = compare_by(ann.with_items(env), "env", coefficients=["fleiss_kappa"], n_boot=200, rng=0)
     assert list(c.estimates.index) == ["lab", "dorm"]
@@ -139,13 +139,13 @@ def test_compare_by_metadata_column():
 
 
 def test_errors():
-    a = Annotations.from_matrix([[1, 1], [2, 2]], categories=[1, 2])
-    b = Annotations.from_matrix([[1, 1], [2, 3]], categories=[1, 2, 3])
+    a = from_matrix([[1, 1], [2, 2]], categories=[1, 2])
+    b = from_matrix([[1, 1], [2, 3]], categories=[1, 2, 3])
     with pytest.raises(InputError, match="same categories"):
         compare_agreement(a, b, n_boot=10)
     with pytest.raises(ValueError, match="two or more"):
         compare_groups({"a": a})
-    c = Annotations.from_matrix([[1, 1], [2, 2]], categories=[1, 2], item_ids=["p", "q"])
+    c = from_matrix([[1, 1], [2, 2]], categories=[1, 2], item_ids=["p", "q"])
     with pytest.raises(InputError, match="paired comparison needs"):
         compare_agreement(a, c, paired=True, n_boot=10)
     with pytest.raises(InputError, match="no item metadata column"):

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from raer_agreement import Annotations
+from raer_agreement.io.frames import from_long, from_matrix
 from raer_agreement.metrics import _core, max_kappa, pairs, pairwise_cohen
 from raer_agreement.metrics._sufficient import agreement_weights, sufficient
 from raer_agreement.metrics.coefficients import Engine
@@ -190,7 +191,7 @@ def test_a_honeypot_clip_is_never_expanded_into_its_pairs(monkeypatch):
     ann = list(range(n_ann)) + list(rng.choice(n_ann, 120))
     df = pd.DataFrame({"item": item, "annotator": ann, "label": rng.integers(0, 3, len(item))})
     df = df.drop_duplicates(["item", "annotator"])
-    a = Annotations.from_long(df.astype(str), categories=["0", "1", "2"])
+    a = from_long(df.astype(str), categories=["0", "1", "2"])
     s = sufficient(a)
     px = pairs.pair_index(s)
     old, _ = old_tables(s)
@@ -211,7 +212,7 @@ def test_pairs_sharing_only_heavy_clips_are_capped_with_a_note(monkeypatch):
 def test_a_rater_with_one_category_gets_no_interval():
     """Kappa is 0 whatever the other rater does when one rater always gives the
     same class: the textbook SE formula gives 0, which would print [0, 0]."""
-    ann = Annotations.from_matrix([[1, 1], [1, 2], [1, 1], [1, 2], [1, 1]], categories=[1, 2])
+    ann = from_matrix([[1, 1], [1, 2], [1, 1], [1, 2], [1, 1]], categories=[1, 2])
     row = pairwise_cohen(ann).iloc[0]
     assert row.estimate == 0.0
     t = np.array([[3.0, 2.0], [0.0, 0.0]])

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from statsmodels.stats import inter_rater as ir
 
-from raer_agreement import Annotations
+from raer_agreement.io.frames import from_long, from_matrix
 from raer_agreement.metrics import (
     agreement_table,
     cohen_kappa,
@@ -32,7 +32,7 @@ def random_matrix(seed, n_items=60, n_raters=5, q=4, missing=0.0, skew=False):
 
 
 def ann_of(m, q):
-    return Annotations.from_matrix(m, categories=list(range(q)))
+    return from_matrix(m, categories=list(range(q)))
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -84,7 +84,7 @@ def test_alpha_equals_krippendorff(seed, level):
 def test_alpha_keeps_unused_categories_for_ordinal():
     # category 3 (of 1..5) never used: the ordinal metric still counts it
     m = np.array([[1, 1, 2], [2, 2, 2], [4, 5, 4], [5, 5, 4], [1, 2, 1]], dtype=float)
-    ann = Annotations.from_matrix(m, categories=[1, 2, 3, 4, 5])
+    ann = from_matrix(m, categories=[1, 2, 3, 4, 5])
     for level in ("ordinal", "interval", "nominal"):
         ref = krippendorff.alpha(
             reliability_data=m.T, value_domain=[1, 2, 3, 4, 5], level_of_measurement=level
@@ -124,9 +124,7 @@ def test_real_dataset_alpha(shared_dir):
     df = pd.read_csv(shared_dir / "datasets" / "bluebirds" / "labels.csv")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ann = Annotations.from_long(
-            df, item_col="item", annotator_col="annotator", label_cols=["label"]
-        )
+        ann = from_long(df, item_col="item", annotator_col="annotator", label_cols=["label"])
     counts = ann.counts()
     ref = krippendorff.alpha(
         value_counts=counts, value_domain=np.arange(counts.shape[1]), level_of_measurement="nominal"

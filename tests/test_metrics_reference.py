@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from raer_agreement import Annotations
+from raer_agreement.io.frames import from_matrix
 from raer_agreement.metrics import (
     agreement_table,
     cohen_kappa,
@@ -38,7 +39,7 @@ def check(actual, expected, what=""):
 
 def matrix(rows, orientation="items_x_raters", categories=(1, 2, 3, 4, 5)):
     data = [[np.nan if v is None else v for v in r] for r in rows]
-    return Annotations.from_matrix(data, orientation=orientation, categories=list(categories))
+    return from_matrix(data, orientation=orientation, categories=list(categories))
 
 
 def from_table(table, categories=None):
@@ -47,7 +48,7 @@ def from_table(table, categories=None):
     q = t.shape[0]
     pairs = [(k, l) for k in range(q) for l in range(q) for _ in range(int(t[k, l]))]
     cats = categories or list(range(1, q + 1))
-    return Annotations.from_matrix([[cats[k], cats[l]] for k, l in pairs], categories=cats)
+    return from_matrix([[cats[k], cats[l]] for k, l in pairs], categories=cats)
 
 
 # ---------------------------------------------------------------- Krippendorff

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from raer_agreement import Annotations
+from raer_agreement.io.frames import from_long
 from raer_agreement.planning import plan
 from raer_agreement.planning.plan import _advice, _conclusion
 
@@ -86,7 +86,7 @@ def test_k1_majority_figure_equals_the_share_of_single_votes_matching_the_full_l
     # (votes for the majority label) / (votes of the clip); averaged over every clip
     matches = long["label"] == long["item"].map(majority)
     by_hand = matches.groupby(long["item"]).mean()
-    ann = Annotations.from_long(long, categories=[0, 1, 2])
+    ann = from_long(long, categories=[0, 1, 2])
     p = plan(ann, method="majority", ks=[1, 2], n_resamples=400, n_boot=50, strategies=())
     row = p.per_k.iloc[0]
     assert row["k"] == 1 and row["n_clips"] == 120

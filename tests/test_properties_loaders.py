@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from raer_agreement.errors import InputError
 from raer_agreement.io import load_ratings
+from raer_agreement.io.frames import from_long
 from raer_agreement.taxonomy import NA_STRINGS, default_taxonomy
 
 PROPS = settings(
@@ -320,9 +321,8 @@ def test_numeric_looking_ids_survive(clip, rater, fmt):
 
 def test_numeric_ids_from_dataframe_strings():
     """A frame of strings keeps leading zeros; nothing is parsed as a number."""
-    from raer_agreement.annotations import Annotations
 
-    ann = Annotations.from_long(
+    ann = from_long(
         pd.DataFrame(
             {
                 "item": ["003", "3", "1e3", "0x1"],

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from raer_agreement.annotations import Annotations
+from raer_agreement.io.frames import from_long
 
 metrics = pytest.importorskip("raer_agreement.metrics")
 aggregation = pytest.importorskip("raer_agreement.aggregation")
@@ -69,7 +69,7 @@ def build(
             "label": [label_map(k) for _, _, k in triples],
         }
     )
-    return Annotations.from_long(frame, categories=list(cats))
+    return from_long(frame, categories=list(cats))
 
 
 def table(ann):

@@ -34,7 +34,7 @@ from .._lazy import lazy_attributes
 
 _LAZY = {
     "Aggregator": ".base",
-    "as_annotations": ".base",
+    "annotations_and_scheme": ".base",
     "entropy": ".base",
     "MajorityVote": ".majority",
     "Wawa": ".majority",
@@ -74,7 +74,7 @@ _LAZY = {
 
 if TYPE_CHECKING:  # what the lazy attributes are, for type checkers
     from .auto import choose_method
-    from .base import Aggregator, as_annotations, entropy
+    from .base import Aggregator, annotations_and_scheme, entropy
     from .bwa import BWA
     from .dawid_skene import ClassConditionalDawidSkene, DawidSkene, OneCoinDawidSkene
     from .ebcc import EBCC
@@ -121,7 +121,7 @@ sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "Aggregator",
-    "as_annotations",
+    "annotations_and_scheme",
     "entropy",
     "MajorityVote",
     "Wawa",

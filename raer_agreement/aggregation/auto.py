@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..annotations import Annotations
-from .base import as_annotations
+from .base import annotations_and_scheme
 from .registry import make_aggregator
 
 __all__ = ["AUTO_CANDIDATES", "MethodChoice", "choose_method", "vote_model"]
@@ -136,7 +136,7 @@ def choose_method(
     >>> choice.method in AUTO_CANDIDATES, sorted(choice.scores) == sorted(AUTO_CANDIDATES)
     (True, True)
     """
-    ann, scheme = as_annotations(data, scheme)
+    ann, scheme = annotations_and_scheme(data, scheme)
     if ann.anonymous:
         return MethodChoice("majority", "anonymous votes: majority vote (the other methods "
                             "need annotator identities)")  # fmt: skip

@@ -18,10 +18,11 @@ import pandas as pd
 from scipy import sparse
 
 from ..annotations import Annotations
+from ..io.frames import as_annotations
 
 __all__ = [
     "Aggregator",
-    "as_annotations",
+    "annotations_and_scheme",
     "incidence_matrix",
     "fold_matrix",
     "normalise_log",
@@ -31,14 +32,14 @@ __all__ = [
 ]
 
 
-def as_annotations(data, scheme: str | None = None) -> tuple[Annotations, str]:
-    """The :class:`Annotations` and the resolved scheme name of ``data``.
+def annotations_and_scheme(data, scheme: str | None = None) -> tuple[Annotations, str]:
+    """The :class:`Annotations` of ``data`` and the resolved scheme name.
 
     Parameters
     ----------
     data : Annotations or DataFrame
-        A DataFrame is read as a long table (one row per rating) with the
-        column conventions of :meth:`Annotations.from_long`.
+        A DataFrame is read as a long table (one row per rating) by
+        :func:`raer_agreement.io.as_annotations`.
     scheme : str, optional
         Label scheme; default the first one present.
 
@@ -50,18 +51,11 @@ def as_annotations(data, scheme: str | None = None) -> tuple[Annotations, str]:
     Examples
     --------
     >>> df = pd.DataFrame({"item": ["c1", "c1"], "annotator": ["a", "b"], "label": ["x", "y"]})
-    >>> ann, scheme = as_annotations(df)
+    >>> ann, scheme = annotations_and_scheme(df)
     >>> scheme, ann.n_items
     ('label', 1)
     """
-    if isinstance(data, Annotations):
-        ann = data
-    elif isinstance(data, pd.DataFrame):
-        ann = Annotations.from_long(data)
-    else:
-        raise TypeError(
-            f"expected Annotations or a long pandas DataFrame, got {type(data).__name__}"
-        )
+    ann = as_annotations(data)
     return ann, ann.resolve_scheme(scheme)
 
 
@@ -323,7 +317,7 @@ class Aggregator:
         -------
         self
         """
-        ann, scheme = as_annotations(data, scheme)
+        ann, scheme = annotations_and_scheme(data, scheme)
         self._check_identities(ann)
         out = self._fit(ann, scheme, **fit_params)
         post, codes = out if isinstance(out, tuple) else (out, None)

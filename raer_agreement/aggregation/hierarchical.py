@@ -40,7 +40,7 @@ import pandas as pd
 from ..annotations import Annotations
 from .base import (
     Aggregator,
-    as_annotations,
+    annotations_and_scheme,
     entropy,
     fold_matrix,
     gold_codes,
@@ -113,7 +113,8 @@ class HierarchicalDawidSkene(Aggregator):
     >>> df = pd.DataFrame({"item": list("aaabbb"), "annotator": list("xyzxyz"),
     ...                    "coarse": ["pos", "pos", "neg", "neg", "neg", "neg"],
     ...                    "fine": ["joy", "joy", "anger", "anger", "anger", None]})
-    >>> ann = Annotations.from_long(df, taxonomy=tax)
+    >>> from raer_agreement.io import from_long
+    >>> ann = from_long(df, taxonomy=tax)
     >>> h = HierarchicalDawidSkene().fit(ann)
     >>> h.labels_.tolist(), h.labels_by_scheme_["fine"].tolist()
     (['pos', 'neg'], ['joy', 'anger'])
@@ -191,7 +192,7 @@ class HierarchicalDawidSkene(Aggregator):
         self
         """
         no_other_options(type(self).__name__, fit_params)
-        ann, _ = as_annotations(data, None)
+        ann, _ = annotations_and_scheme(data, None)
         self._check_identities(ann)
         coarse, fine, _ = self._schemes(ann)
         scheme = coarse if scheme is None else scheme

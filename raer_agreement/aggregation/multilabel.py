@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..annotations import Annotations
+from ..io.frames import from_long
 from ..metrics.multilabel import label_sets
 from .registry import make_aggregator
 
@@ -76,7 +76,7 @@ def per_label_posteriors(
                 "label": np.where(present, "1", "0"),
             }
         )
-        ann = Annotations.from_long(long, categories={"label": ["0", "1"]})
+        ann = from_long(long, categories={"label": ["0", "1"]})
         if method == "majority":
             c = ann.counts()
             p = pd.Series(c[:, 1] / c.sum(1), index=list(ann.item_ids))

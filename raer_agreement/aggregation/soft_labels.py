@@ -28,7 +28,7 @@ import pandas as pd
 
 from .._json import to_jsonable
 from ..annotations import Annotations
-from .base import Aggregator, as_annotations, entropy
+from .base import Aggregator, annotations_and_scheme, entropy
 from .recipes import (
     FERPLUS_EXCLUDED,
     FERPLUS_MODES,
@@ -290,7 +290,7 @@ def vote_distribution(
     >>> vote_distribution(df, min_class_votes=2, exclude=["z"]).probs.tolist()
     [[1.0, 0.0]]
     """
-    ann, scheme = as_annotations(data, scheme)
+    ann, scheme = annotations_and_scheme(data, scheme)
     _check_options(alpha, min_votes, min_class_votes, min_kept_share, recipe, temperature)
     sch = ann.scheme(scheme)
     excluded = _excluded_mask(sch, exclude, recipe)
@@ -425,7 +425,7 @@ def model_soft_labels(
     >>> s.classes, s.probs.shape, bool(np.allclose(s.probs.sum(1), 1))
     (('n', 'p', 'q'), (2, 3), True)
     """
-    ann, scheme = as_annotations(data, scheme)
+    ann, scheme = annotations_and_scheme(data, scheme)
     if not fitted:
         estimator.fit(ann, scheme)
     by = getattr(estimator, "posteriors_by_scheme_", None)

@@ -44,7 +44,7 @@ from ..annotations import Annotations
 from ..errors import DegenerateDataWarning, InputError
 from ..ledger import LedgerEntry
 from ..metrics import agreement_table
-from .base import as_annotations, entropy, gold_codes
+from .base import annotations_and_scheme, entropy, gold_codes
 from .dawid_skene import DawidSkene
 from .registry import make_aggregator
 
@@ -139,7 +139,7 @@ def annotator_entropy(data, scheme: str | None = None) -> pd.Series:
     >>> annotator_entropy(df).round(4).to_dict()
     {'a': 0.0, 'b': 0.6931}
     """
-    ann, scheme = as_annotations(data, scheme)
+    ann, scheme = annotations_and_scheme(data, scheme)
     require_identities(ann, "per-annotator entropy")
     q = ann.n_categories(scheme)
     _, an, lab = ann.ratings(scheme)
@@ -220,7 +220,7 @@ def annotator_triage(
     [False, False, True]
     """
 
-    ann, scheme = as_annotations(data, scheme)
+    ann, scheme = annotations_and_scheme(data, scheme)
     require_identities(ann, "annotator triage")
     if model is None:
         model = DawidSkene().fit(ann, scheme)
@@ -276,7 +276,8 @@ def exclude_annotators(
     --------
     >>> df = pd.DataFrame({"item": ["1", "1", "2"], "annotator": ["a", "b", "b"],
     ...                    "label": ["x", "y", "y"]})
-    >>> sub = exclude_annotators(Annotations.from_long(df), ["b"])
+    >>> from raer_agreement.io import from_long
+    >>> sub = exclude_annotators(from_long(df), ["b"])
     >>> sub.n_ratings, sub.ledger.dropped_by_reason
     (1, {'excluded_annotator': 2})
     """
@@ -327,7 +328,7 @@ def spammers(
     ids : list of str
     scores : Series of float, every annotator's spam score
     """
-    ann, scheme = as_annotations(data, scheme)
+    ann, scheme = annotations_and_scheme(data, scheme)
     t = annotator_triage(ann, scheme, spam_threshold=threshold, model=model)
     return t.index[t["spammer"]].tolist(), t["spam_score"]
 
@@ -442,14 +443,15 @@ def exclusion_effect(
     --------
     >>> df = pd.DataFrame({"item": ["1"] * 5 + ["2"] * 5, "annotator": list("abcde") * 2,
     ...                    "label": list("xxyyy") + list("xxxyy")})
-    >>> eff = exclusion_effect(Annotations.from_long(df), ["d", "e"])
+    >>> from raer_agreement.io import from_long
+    >>> eff = exclusion_effect(from_long(df), ["d", "e"])
     >>> eff.labels_changed.to_dict("records")
     [{'item_id': '1', 'before': 'y', 'after': 'x'}]
     >>> eff.ratings_removed
     4
     """
 
-    ann, scheme = as_annotations(ann, scheme)
+    ann, scheme = annotations_and_scheme(ann, scheme)
     sub = exclude_annotators(ann, excluded)
     return ExclusionEffect(
         tuple(str(i) for i in excluded),
@@ -533,7 +535,7 @@ def gold_accuracy(data, gold, scheme: str | None = None, *, confidence: float = 
     """
     from scipy.special import ndtri  # the normal quantile; scipy.stats is slow to import
 
-    ann, scheme = as_annotations(data, scheme)
+    ann, scheme = annotations_and_scheme(data, scheme)
     require_identities(ann, "per-annotator accuracy on gold")
     g = gold_codes(gold, ann, scheme)
     it, an, lab = ann.ratings(scheme)
@@ -611,7 +613,7 @@ def triage_document(
     (['A05'], True)
     """
 
-    ann, scheme = as_annotations(ann, scheme)
+    ann, scheme = annotations_and_scheme(ann, scheme)
     require_identities(ann, "annotator triage")
     t = annotator_triage(ann, scheme, spam_threshold=spam_threshold, model=model)
     flagged = t.index[t["spammer"]].tolist()

@@ -252,7 +252,7 @@ def _load_one(
     if path.suffix.lower() in _SPREADSHEETS or _is_zip(path):
         raise InputError(
             "a spreadsheet workbook (zip), not a text table: export the sheet as CSV, or read "
-            "it with pandas.read_excel and pass the DataFrame to Annotations.from_long",
+            "it with pandas.read_excel and pass the DataFrame to raer_agreement.io.from_long",
             path=path,
         )
     source = Source(path, encoding, sep, header=not no_header)

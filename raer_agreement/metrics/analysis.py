@@ -23,11 +23,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DegenerateDataWarning, InputError
+from ..io.frames import as_annotations
 from . import _sufficient, registry
 from ._core import cohen_from_tables, fce_se, finish
 from .benchmarking import alpha_thresholds
 from .bootstrap import as_generator, bootstrap_replicates, checked_percentile_ci
-from .coefficients import Engine, as_annotations
+from .coefficients import Engine
 from .cohen import kappa_matrix_of, pairwise_cohen_of
 from .diagnostics import max_kappa_of, paradox_of, prevalence_of, vote_spread_of
 from .krippendorff_bootstrap import KrippendorffBootstrap, bootstrap_of_sufficient
@@ -78,7 +79,8 @@ class Analysis:
     Examples
     --------
     >>> from raer_agreement import Annotations
-    >>> ann = Annotations.from_matrix([[1, 1, 2], [2, 2, 2], [1, 1, 1], [2, 1, 2]], categories=[1, 2])
+    >>> from raer_agreement.io import from_matrix
+    >>> ann = from_matrix([[1, 1, 2], [2, 2, 2], [1, 1, 1], [2, 1, 2]], categories=[1, 2])
     >>> a = Analysis(ann)
     >>> round(a.coefficients()["fleiss_kappa"].estimate, 4)
     0.3333

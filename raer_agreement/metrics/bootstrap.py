@@ -21,8 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
+from ..io.frames import as_annotations
 from ._sufficient import sufficient
-from .coefficients import COEFFICIENTS, MIN_OVERLAP, Engine, as_annotations
+from .coefficients import COEFFICIENTS, MIN_OVERLAP, Engine
 
 __all__ = [
     "resample_weights",

@@ -30,6 +30,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from ..io.frames import as_annotations
 from . import _core, registry
 from ._sufficient import LEVELS, Sufficient, agreement_weights, sufficient, warn_degenerate
 
@@ -47,7 +48,6 @@ __all__ = [
     "gwet_ac2",
     "krippendorff_alpha",
     "fleiss_kappa_h0",
-    "as_annotations",
     "RESULT_FIELDS",
     "MIN_OVERLAP",
 ]
@@ -78,19 +78,6 @@ RESULT_FIELDS = (
     "n_items",
     "n_ratings",
 )
-
-
-def as_annotations(data):
-    """An :class:`~raer_agreement.Annotations`, or a long DataFrame turned into one."""
-    from ..annotations import Annotations
-
-    if isinstance(data, Annotations):
-        return data
-    if isinstance(data, pd.DataFrame):
-        return Annotations.from_long(data)
-    raise TypeError(
-        f"expected Annotations or a long DataFrame (item, annotator, label), got {type(data).__name__}"
-    )
 
 
 class Engine:
@@ -340,8 +327,8 @@ def percent_agreement(
 
     Examples
     --------
-    >>> from raer_agreement import Annotations
-    >>> ann = Annotations.from_matrix([[1, 1, 1], [1, 2, 2], [2, 2, 2]], categories=[1, 2])
+    >>> from raer_agreement.io import from_matrix
+    >>> ann = from_matrix([[1, 1, 1], [1, 2, 2], [2, 2, 2]], categories=[1, 2])
     >>> round(float(percent_agreement(ann)["estimate"]), 4)
     0.7778
     """
@@ -402,8 +389,8 @@ def brennan_prediger(
 
     Examples
     --------
-    >>> from raer_agreement import Annotations
-    >>> ann = Annotations.from_matrix([[1, 1], [2, 2], [1, 2], [3, 3]], categories=[1, 2, 3])
+    >>> from raer_agreement.io import from_matrix
+    >>> ann = from_matrix([[1, 1], [2, 2], [1, 2], [3, 3]], categories=[1, 2, 3])
     >>> round(float(brennan_prediger(ann)["estimate"]), 4)
     0.625
     """
@@ -470,8 +457,8 @@ def gwet_ac2(
 
     Examples
     --------
-    >>> from raer_agreement import Annotations
-    >>> ann = Annotations.from_matrix([[1, 2], [2, 2], [3, 3], [1, 1]], categories=[1, 2, 3])
+    >>> from raer_agreement.io import from_matrix
+    >>> ann = from_matrix([[1, 2], [2, 2], [3, 3], [1, 1]], categories=[1, 2, 3])
     >>> round(float(gwet_ac2(ann)["estimate"]), 4)
     0.8182
     """
@@ -501,8 +488,8 @@ def conger_kappa(
 
     Examples
     --------
-    >>> from raer_agreement import Annotations
-    >>> ann = Annotations.from_matrix([[1, 1, 1], [1, 2, 2], [2, 2, 2], [2, 2, 1]], categories=[1, 2])
+    >>> from raer_agreement.io import from_matrix
+    >>> ann = from_matrix([[1, 1, 1], [1, 2, 2], [2, 2, 2], [2, 2, 1]], categories=[1, 2])
     >>> round(float(conger_kappa(ann)["estimate"]), 4)
     0.3333
     """
@@ -537,9 +524,9 @@ def krippendorff_alpha(
     Krippendorff (2011), 4 coders x 12 units:
 
     >>> import numpy as np
-    >>> from raer_agreement import Annotations
     >>> nan = np.nan
-    >>> ann = Annotations.from_matrix([[1, 2, 3, 3, 2, 1, 4, 1, 2, nan, nan, nan],
+    >>> from raer_agreement.io import from_matrix
+    >>> ann = from_matrix([[1, 2, 3, 3, 2, 1, 4, 1, 2, nan, nan, nan],
     ...     [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, nan, 3], [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, nan],
     ...     [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan]], orientation="raters_x_items",
     ...     categories=[1, 2, 3, 4, 5])

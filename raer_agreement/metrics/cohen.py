@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..io.frames import as_annotations
 from . import _core
 from ._sufficient import agreement_weights, from_codes, sufficient, warn_degenerate
-from .coefficients import MIN_OVERLAP, as_annotations, coefficient_series
+from .coefficients import MIN_OVERLAP, coefficient_series
 from .pairs import pair_index
 
 __all__ = [
@@ -73,8 +74,8 @@ def contingency_table(data, a=None, b=None, *, scheme: str | None = None) -> pd.
 
     Examples
     --------
-    >>> from raer_agreement import Annotations
-    >>> ann = Annotations.from_matrix([["x", "x"], ["x", "y"], ["y", "y"]], categories=["x", "y"])
+    >>> from raer_agreement.io import from_matrix
+    >>> ann = from_matrix([["x", "x"], ["x", "y"], ["y", "y"]], categories=["x", "y"])
     >>> contingency_table(ann).to_numpy().tolist()
     [[1.0, 1.0], [0.0, 1.0]]
     """
@@ -272,8 +273,8 @@ def cohen_kappa(
 
     Examples
     --------
-    >>> from raer_agreement import Annotations
-    >>> ann = Annotations.from_matrix([[1, 1], [1, 2], [2, 2], [2, 2]], categories=[1, 2])
+    >>> from raer_agreement.io import from_matrix
+    >>> ann = from_matrix([[1, 1], [1, 2], [2, 2], [2, 2]], categories=[1, 2])
     >>> round(float(cohen_kappa(ann)["estimate"]), 4)
     0.5
     """
@@ -298,8 +299,8 @@ def scott_pi(
 
     Examples
     --------
-    >>> from raer_agreement import Annotations
-    >>> ann = Annotations.from_matrix([[1, 1], [1, 2], [2, 2], [2, 2]], categories=[1, 2])
+    >>> from raer_agreement.io import from_matrix
+    >>> ann = from_matrix([[1, 1], [1, 2], [2, 2], [2, 2]], categories=[1, 2])
     >>> round(float(scott_pi(ann)["estimate"]), 4)
     0.4667
     """
@@ -332,8 +333,8 @@ def pairwise_cohen(
 
     Examples
     --------
-    >>> from raer_agreement import Annotations
-    >>> ann = Annotations.from_matrix([[1, 1, 2], [1, 2, 2], [2, 2, 2], [2, 2, 1]], categories=[1, 2])
+    >>> from raer_agreement.io import from_matrix
+    >>> ann = from_matrix([[1, 1, 2], [1, 2, 2], [2, 2, 2], [2, 2, 1]], categories=[1, 2])
     >>> pairwise_cohen(ann)[["annotator_a", "annotator_b", "n_items"]].values.tolist()
     [['1', '2', 4.0], ['1', '3', 4.0], ['2', '3', 4.0]]
     """
@@ -381,8 +382,8 @@ def cohen_kappa_matrix(data, scheme: str | None = None, *, weights=None) -> pd.D
 
     Examples
     --------
-    >>> from raer_agreement import Annotations
-    >>> ann = Annotations.from_matrix([[1, 1, 2], [1, 2, 2], [2, 2, 2], [2, 2, 1]], categories=[1, 2])
+    >>> from raer_agreement.io import from_matrix
+    >>> ann = from_matrix([[1, 1, 2], [1, 2, 2], [2, 2, 2], [2, 2, 1]], categories=[1, 2])
     >>> cohen_kappa_matrix(ann).shape
     (3, 3)
     """
@@ -446,8 +447,8 @@ def light_kappa(
 
     Examples
     --------
-    >>> from raer_agreement import Annotations
-    >>> ann = Annotations.from_matrix([[1, 1, 2], [1, 2, 2], [2, 2, 2], [2, 2, 1]], categories=[1, 2])
+    >>> from raer_agreement.io import from_matrix
+    >>> ann = from_matrix([[1, 1, 2], [1, 2, 2], [2, 2, 2], [2, 2, 1]], categories=[1, 2])
     >>> k = pairwise_cohen(ann)["estimate"]
     >>> bool(abs(light_kappa(ann, min_overlap=2)["estimate"] - k.mean()) < 1e-12)
     True

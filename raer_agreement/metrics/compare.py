@@ -55,10 +55,11 @@ from scipy.special import chdtrc, fdtrc, stdtr, stdtrit
 
 from .._json import to_jsonable
 from ..errors import DegenerateDataWarning, InputError
+from ..io.frames import as_annotations
 from ._sufficient import category_values, from_codes, sufficient
 from .analysis import Analysis
 from .bootstrap import as_generator, percentile_ci
-from .coefficients import COEFFICIENTS, Engine, as_annotations
+from .coefficients import COEFFICIENTS, Engine
 
 __all__ = [
     "GroupComparison",
@@ -246,9 +247,9 @@ def panel_design(anns: Mapping) -> dict:
 
     Examples
     --------
-    >>> from raer_agreement import Annotations
-    >>> a = Annotations.from_matrix([[1, 2], [2, 2]], categories=[1, 2], annotator_ids=["x", "y"])
-    >>> b = Annotations.from_matrix([[1, 2], [2, 2]], categories=[1, 2], annotator_ids=["u", "v"])
+    >>> from raer_agreement.io import from_matrix
+    >>> a = from_matrix([[1, 2], [2, 2]], categories=[1, 2], annotator_ids=["x", "y"])
+    >>> b = from_matrix([[1, 2], [2, 2]], categories=[1, 2], annotator_ids=["u", "v"])
     >>> panel_design({"A": a, "B": a})["design"], panel_design({"A": a, "B": b})["design"]
     ('shared_panel', 'separate_panels')
     """
@@ -464,9 +465,9 @@ def compare_groups(
     Two rounds on the same four clips; in round B the annotators agree on
     every clip:
 
-    >>> from raer_agreement import Annotations
-    >>> a = Annotations.from_matrix([[1, 2], [2, 2], [1, 1], [2, 1]], categories=[1, 2])
-    >>> b = Annotations.from_matrix([[1, 1], [2, 2], [1, 1], [2, 2]], categories=[1, 2])
+    >>> from raer_agreement.io import from_matrix
+    >>> a = from_matrix([[1, 2], [2, 2], [1, 1], [2, 1]], categories=[1, 2])
+    >>> b = from_matrix([[1, 1], [2, 2], [1, 1], [2, 2]], categories=[1, 2])
     >>> c = compare_groups({"A": a, "B": b}, coefficients=["percent_agreement"], n_boot=200, rng=0)
     >>> row = c.pairwise.iloc[0]
     >>> float(row["estimate_a"]), float(row["estimate_b"]), float(row["difference"]), bool(row["paired"])
@@ -652,9 +653,9 @@ def compare_agreement(a, b, scheme: str | None = None, **options) -> pd.DataFram
 
     Examples
     --------
-    >>> from raer_agreement import Annotations
-    >>> a = Annotations.from_matrix([[1, 2], [2, 2], [1, 1], [2, 1]], categories=[1, 2])
-    >>> b = Annotations.from_matrix([[1, 1], [2, 2], [1, 1], [2, 2]], categories=[1, 2])
+    >>> from raer_agreement.io import from_matrix
+    >>> a = from_matrix([[1, 2], [2, 2], [1, 1], [2, 1]], categories=[1, 2])
+    >>> b = from_matrix([[1, 1], [2, 2], [1, 1], [2, 2]], categories=[1, 2])
     >>> t = compare_agreement(a, b, coefficients=["percent_agreement"], n_boot=200, rng=0)
     >>> float(t.loc["percent_agreement", "difference"])
     0.5
@@ -670,8 +671,8 @@ def compare_by(data, by: str, scheme: str | None = None, **options) -> GroupComp
 
     Examples
     --------
-    >>> from raer_agreement import Annotations
-    >>> ann = Annotations.from_matrix([[1, 1], [2, 2], [1, 2], [2, 1], [1, 1], [2, 1]],
+    >>> from raer_agreement.io import from_matrix
+    >>> ann = from_matrix([[1, 1], [2, 2], [1, 2], [2, 1], [1, 1], [2, 1]],
     ...                               categories=[1, 2])
     >>> ann = ann.with_items(pd.DataFrame({"room": list("xxyyzz")}, index=list("123456")))
     >>> c = compare_by(ann, "room", coefficients=["percent_agreement"], n_boot=100, rng=0)

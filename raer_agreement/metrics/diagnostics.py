@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 
 from ..aggregation.base import entropy
+from ..io.frames import as_annotations
 from . import _core
 from ._sufficient import sufficient
 from .bands import krippendorff_band, landis_koch
-from .coefficients import Engine, as_annotations
+from .coefficients import Engine
 from .pairs import pair_index
 
 __all__ = [
@@ -107,8 +108,8 @@ def max_kappa(data, scheme: str | None = None) -> pd.Series:
 
     Examples
     --------
-    >>> from raer_agreement import Annotations
-    >>> ann = Annotations.from_matrix([[1, 1], [1, 1], [1, 2], [2, 2]] * 2, categories=[1, 2])
+    >>> from raer_agreement.io import from_matrix
+    >>> ann = from_matrix([[1, 1], [1, 1], [1, 2], [2, 2]] * 2, categories=[1, 2])
     >>> round(float(max_kappa(ann)["mean_cohen_kappa_max"]), 4)
     0.5
     """
@@ -210,9 +211,9 @@ def paradox_diagnostics(data, scheme: str | None = None) -> pd.Series:
     --------
     Feinstein & Cicchetti (1990) table B, 85% agreement:
 
-    >>> from raer_agreement import Annotations
     >>> rows = [["y", "y"]] * 80 + [["y", "n"]] * 10 + [["n", "y"]] * 5 + [["n", "n"]] * 5
-    >>> d = paradox_diagnostics(Annotations.from_matrix(rows, categories=["y", "n"]))
+    >>> from raer_agreement.io import from_matrix
+    >>> d = paradox_diagnostics(from_matrix(rows, categories=["y", "n"]))
     >>> bool(d["paradox"]), d["top_category"]
     (True, 'y')
     """

@@ -42,9 +42,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..io.frames import as_annotations
 from ._sufficient import Sufficient, krippendorff_distances, sufficient
 from .bootstrap import BLOCK_CELLS, as_generator, checked_percentile_ci
-from .coefficients import as_annotations
 
 __all__ = [
     "DRAWS_PER_CELL",
@@ -268,11 +268,11 @@ def krippendorff_bootstrap(
     --------
     Gwet's ``cac.raw4raters`` (12 units, 4 raters, 40 pairable values):
 
-    >>> from raer_agreement import Annotations
     >>> rows = [[1, 1, None, 1], [2, 2, 3, 2], [3, 3, 3, 3], [3, 3, 3, 3],
     ...         [2, 2, 2, 2], [1, 2, 3, 4], [4, 4, 4, 4], [1, 1, 2, 1],
     ...         [2, 2, 2, 2], [None, 5, 5, 5], [None, None, 1, 1], [None, None, 3, None]]
-    >>> kb = krippendorff_bootstrap(Annotations.from_matrix(rows), n_boot=2000, rng=0)
+    >>> from raer_agreement.io import from_matrix
+    >>> kb = krippendorff_bootstrap(from_matrix(rows), n_boot=2000, rng=0)
     >>> round(kb.estimate, 4), kb.n_pairable, kb.n_draws
     (0.7434, 40, 60)
     >>> round(kb.p_below(0.667), 3)  # exactly 0.131 with M = 60: a binomial tail

@@ -41,8 +41,8 @@ import numpy as np
 import pandas as pd
 
 from .._json import to_jsonable
-from ..annotations import Annotations
 from ..errors import DegenerateDataWarning, InputError
+from ..io.frames import from_long
 from .bootstrap import as_generator, percentile_ci, resample_weights
 from .table import agreement_table
 
@@ -334,7 +334,7 @@ def per_label_agreement(
                 "label": np.where(present, "1", "0"),
             }
         )
-        ann = Annotations.from_long(long, categories={"label": ["0", "1"]})
+        ann = from_long(long, categories={"label": ["0", "1"]})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DegenerateDataWarning)
             t = agreement_table(ann, n_boot=0, coefficients=list(coefficients))

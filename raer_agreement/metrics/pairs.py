@@ -305,9 +305,9 @@ def pair_index(s, min_shared: int = 2) -> PairIndex:
 
     Examples
     --------
-    >>> from raer_agreement import Annotations
     >>> from raer_agreement.metrics._sufficient import sufficient
-    >>> ann = Annotations.from_matrix([[1, 1, 2], [2, 2, None], [1, 2, 1]], categories=[1, 2])
+    >>> from raer_agreement.io import from_matrix
+    >>> ann = from_matrix([[1, 1, 2], [2, 2, None], [1, 2, 1]], categories=[1, 2])
     >>> px = pair_index(sufficient(ann))
     >>> px.pairs.tolist(), px.tables.sum((1, 2)).tolist()
     ([[0, 1], [0, 2], [1, 2]], [3.0, 2.0, 2.0])

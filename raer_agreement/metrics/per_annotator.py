@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..io.frames import as_annotations
 from . import _core
 from ._sufficient import coincidence_of, krippendorff_distances, sufficient
-from .coefficients import as_annotations
 
 __all__ = [
     "per_annotator_agreement",
@@ -69,8 +69,8 @@ def per_annotator_agreement(
 
     Examples
     --------
-    >>> from raer_agreement import Annotations
-    >>> ann = Annotations.from_matrix([[1, 1, 2], [2, 2, 1], [1, 1, 1], [2, 2, 2], [1, 1, 2]],
+    >>> from raer_agreement.io import from_matrix
+    >>> ann = from_matrix([[1, 1, 2], [2, 2, 1], [1, 1, 1], [2, 2, 2], [1, 1, 2]],
     ...                               categories=[1, 2])
     >>> t = per_annotator_agreement(ann)
     >>> t["consensus_agreement"].round(2).tolist()
@@ -196,8 +196,8 @@ def human_ceiling(ann, scheme: str | None = None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from raer_agreement import Annotations
-    >>> ann = Annotations.from_matrix([[1, 1, 2], [2, 2, 2], [1, 1, 1], [2, 1, 2]], categories=[1, 2])
+    >>> from raer_agreement.io import from_matrix
+    >>> ann = from_matrix([[1, 1, 2], [2, 2, 2], [1, 1, 1], [2, 1, 2]], categories=[1, 2])
     >>> human_ceiling(ann)["war"].tolist()
     [0.75, 0.625, 0.625]
     """

@@ -19,9 +19,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..io.frames import as_annotations
 from ._sufficient import sufficient, warn_degenerate
 from .bootstrap import as_generator, percentile_ci, resample_weights
-from .coefficients import as_annotations
 
 __all__ = ["per_class_agreement", "per_class_of"]
 

@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DegenerateDataWarning
+from ..io.frames import as_annotations
 from .analysis import Analysis
 from .bootstrap import as_generator
-from .coefficients import as_annotations
 
 __all__ = [
     "agreement_by",
@@ -65,8 +65,8 @@ def agreement_by(
     Examples
     --------
     >>> import pandas as pd
-    >>> from raer_agreement import Annotations
-    >>> ann = Annotations.from_matrix([[1, 1], [2, 2], [1, 2], [2, 2]], categories=[1, 2])
+    >>> from raer_agreement.io import from_matrix
+    >>> ann = from_matrix([[1, 1], [2, 2], [1, 2], [2, 2]], categories=[1, 2])
     >>> ann = ann.with_items(pd.DataFrame({"split": ["train", "train", "test", "test"]},
     ...                                   index=["1", "2", "3", "4"]))
     >>> t = agreement_by(ann, "split", coefficients=["percent_agreement"])
@@ -99,10 +99,10 @@ def agreement_by_scheme(data, *, n_boot: int = 0, rng=None, **options) -> pd.Dat
     Examples
     --------
     >>> import pandas as pd
-    >>> from raer_agreement import Annotations
     >>> df = pd.DataFrame({"item": ["a", "a", "b", "b"], "annotator": ["x", "y", "x", "y"],
     ...                    "label": ["p", "p", "q", "q"]})
-    >>> agreement_by_scheme(Annotations.from_long(df), coefficients=["percent_agreement"])["scheme"].tolist()
+    >>> from raer_agreement.io import from_long
+    >>> agreement_by_scheme(from_long(df), coefficients=["percent_agreement"])["scheme"].tolist()
     ['label']
     """
     ann = as_annotations(data)
@@ -163,8 +163,8 @@ def granularity_agreement(
     Neutrality) contradicts its own coarse label (Fatigue):
 
     >>> import pandas as pd
-    >>> from raer_agreement import Annotations
-    >>> ann = Annotations.from_long(pd.DataFrame({
+    >>> from raer_agreement.io import from_long
+    >>> ann = from_long(pd.DataFrame({
     ...     "item": ["c1", "c1", "c2", "c2", "c3", "c3"], "annotator": ["a", "b"] * 3,
     ...     "coarse": ["Neutrality", "Neutrality", "Enjoyment", "Enjoyment", "Fatigue", "Neutrality"],
     ...     "fine": ["Attentive", "Passive", "Smiling", "Smiling", "Attentive", "Attentive"]}))
@@ -243,8 +243,8 @@ def granularity_by_annotator(data, child: str, parent: str) -> pd.DataFrame:
     Examples
     --------
     >>> import pandas as pd
-    >>> from raer_agreement import Annotations
-    >>> ann = Annotations.from_long(pd.DataFrame({
+    >>> from raer_agreement.io import from_long
+    >>> ann = from_long(pd.DataFrame({
     ...     "item": ["c1", "c1", "c2", "c2"], "annotator": ["a", "b", "a", "b"],
     ...     "coarse": ["Neutrality", "Neutrality", "Fatigue", "Enjoyment"],
     ...     "fine": ["Attentive", "Passive", "Attentive", "Smiling"]}))

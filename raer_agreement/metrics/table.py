@@ -17,9 +17,10 @@ import pandas as pd
 from .._json import to_jsonable
 from .._version import __version__
 from ..errors import DegenerateDataWarning, InputError
+from ..io.frames import as_annotations
 from .analysis import IDENTITY_NOTE, Analysis
 from .bootstrap import as_generator
-from .coefficients import COEFFICIENTS, as_annotations
+from .coefficients import COEFFICIENTS
 from .compare import compare_groups
 from .results import TABLE_COLUMNS
 from .strata import granularity_agreement
@@ -177,8 +178,8 @@ def agreement_summary(
     Examples
     --------
     >>> import json
-    >>> from raer_agreement import Annotations
-    >>> ann = Annotations.from_matrix([[1, 1, 2], [2, 2, 2], [1, 1, 1], [2, 1, 2]], categories=[1, 2])
+    >>> from raer_agreement.io import from_matrix
+    >>> ann = from_matrix([[1, 1, 2], [2, 2, 2], [1, 1, 1], [2, 1, 2]], categories=[1, 2])
     >>> doc = agreement_summary(ann, n_boot=50, rng=0)
     >>> sorted(doc["schemes"]["label"]["coefficients"])[:3]
     ['brennan_prediger', 'conger_kappa', 'fleiss_kappa']

@@ -65,7 +65,8 @@ class Votes:
         Examples
         --------
         >>> import pandas as pd
-        >>> ann = Annotations.from_long(pd.DataFrame({"item": ["a", "a", "b"],
+        >>> from raer_agreement.io import from_long
+        >>> ann = from_long(pd.DataFrame({"item": ["a", "a", "b"],
         ...     "annotator": ["x", "y", "x"], "label": ["p", "n", "p"]}))
         >>> Votes.of(ann, "label").n_per_item.tolist()
         [2, 1]
@@ -147,7 +148,8 @@ class Refitter:
     Examples
     --------
     >>> import pandas as pd
-    >>> ann = Annotations.from_long(pd.DataFrame({"item": list("aabb"),
+    >>> from raer_agreement.io import from_long
+    >>> ann = from_long(pd.DataFrame({"item": list("aabb"),
     ...     "annotator": list("xyxy"), "label": list("ppnn")}))
     >>> v = Votes.of(ann, "label")
     >>> post, lab = Refitter(v, "dawid-skene").fit(np.ones(4, bool))

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .._json import to_jsonable
-from ..aggregation.base import as_annotations, gold_codes
+from ..aggregation.base import annotations_and_scheme, gold_codes
 from ..metrics.bootstrap import as_generator
 from ._votes import PLAN_METHODS, Refitter, Votes
 from .adaptive import STRATEGIES, next_clips, simulate_adaptive
@@ -382,7 +382,7 @@ def plan(
     ([1, 2, 3], 0)
     """
     t0 = time.perf_counter()
-    ann, scheme = as_annotations(data, scheme)
+    ann, scheme = annotations_and_scheme(data, scheme)
     if method not in PLAN_METHODS:
         raise ValueError(f"method must be one of {', '.join(PLAN_METHODS)}; got {method!r}")
     target = parse_target(target) if isinstance(target, str) else tuple(target)

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..aggregation import soft_labels
-from ..aggregation.base import as_annotations
+from ..aggregation.base import annotations_and_scheme
 from ..aggregation.soft_labels import SoftLabels, apply_temperature
 from ..errors import DegenerateDataWarning
 from ..metrics.bootstrap import as_generator
@@ -208,7 +208,7 @@ def rank_soft_label_methods(
     >>> r["name"].iloc[-1] in {"votes", "ferplus"}   # raw shares predict zeros: worst
     True
     """
-    ann, scheme = as_annotations(data, scheme)
+    ann, scheme = annotations_and_scheme(data, scheme)
     rng = as_generator(seed)
     votes = Votes.of(ann, scheme)
     eligible = votes.n_per_item >= 2
@@ -274,7 +274,7 @@ def auto_soft_labels(
     >>> s.params["auto"]["criterion"], bool(np.allclose(s.probs.sum(axis=1), 1))
     ('split-half negative log-likelihood', True)
     """
-    ann, scheme = as_annotations(data, scheme)
+    ann, scheme = annotations_and_scheme(data, scheme)
     rec = recommend_soft_labels(ann, scheme, n_splits=n_splits, seed=seed)
     choice = dict(rec["choice"])
     auto = {
