@@ -889,14 +889,7 @@ def _concat(
     ratings.
     """
     schemes = list(dict.fromkeys(s for p in parts for s in p.schemes))
-    taxes = [p.taxonomy for p in parts]
-    if all(t == taxes[0] for t in taxes):
-        tax = taxes[0]
-    else:
-        cats = {}
-        for s in schemes:
-            cats[s] = natural_sort({c for p in parts if s in p.schemes for c in p.categories(s)})
-        tax = Taxonomy.from_categories(cats)
+    tax = _united_taxonomy(parts, schemes)
     item_ids = natural_sort({i for p in parts for i in p.item_ids})
     ann_ids = natural_sort({a for p in parts for a in p.annotator_ids})
     ipos = {v: k for k, v in enumerate(item_ids)}
@@ -920,34 +913,7 @@ def _concat(
         ledger = ledger.merged(p.ledger)
     item = np.concatenate(items)
     ann = np.concatenate(anns)
-    key = item * len(ann_ids) + ann
-    n_rep = (
-        len(key)
-        - len(np.unique(key))
-        - sum(p.n_ratings - len(np.unique(p.item * p.n_annotators + p.annotator)) for p in parts)
-    )
-    smallest = min(p.n_ratings for p in parts)
-    if duplicates is None and n_rep >= max(10, 0.2 * smallest):
-        names = name_list([Path(x).name for x in paths], 3) if paths else "the input files"
-        raise InputError(
-            f"{n_rep} annotator/clip pairs are rated in more than one of {names}: clip ids "
-            "that restart per file, or two rounds of one panel? Read the files apart, or pass "
-            "--duplicates keep (repeated ratings)"
-        )
-    if n_rep > 0:
-        if duplicates == "error":
-            raise InputError(
-                f"{n_rep} annotator/clip pair(s) are rated in more than one input file "
-                "(duplicates policy 'error')"
-            )
-        ledger = dataclasses.replace(
-            ledger,
-            notes=ledger.notes
-            + (
-                f"{n_rep} annotator/clip pair(s) rated in more than one file; all kept "
-                "as repeated ratings",
-            ),
-        )
+    ledger = _repeats_across_files(parts, item * len(ann_ids) + ann, duplicates, paths, ledger)
     anonymous = {p.anonymous for p in parts}
     if len(anonymous) > 1:
         raise InputError(
@@ -965,6 +931,50 @@ def _concat(
         anonymous=anonymous.pop(),
     )
     return finish_ledger(out)
+
+
+def _united_taxonomy(parts: Sequence[Annotations], schemes: list) -> Taxonomy:
+    """The files' one taxonomy, or every category each scheme has in some file."""
+    taxes = [p.taxonomy for p in parts]
+    if all(t == taxes[0] for t in taxes):
+        return taxes[0]
+    cats = {}
+    for s in schemes:
+        cats[s] = natural_sort({c for p in parts if s in p.schemes for c in p.categories(s)})
+    return Taxonomy.from_categories(cats)
+
+
+def _repeats_across_files(parts, key, duplicates, paths, ledger):
+    """The ledger, noting the annotator/clip pairs (``key``) rated in more than
+    one file; refused by the default policy when they are many, and by ``error``."""
+    n_rep = (
+        len(key)
+        - len(np.unique(key))
+        - sum(p.n_ratings - len(np.unique(p.item * p.n_annotators + p.annotator)) for p in parts)
+    )
+    smallest = min(p.n_ratings for p in parts)
+    if duplicates is None and n_rep >= max(10, 0.2 * smallest):
+        names = name_list([Path(x).name for x in paths], 3) if paths else "the input files"
+        raise InputError(
+            f"{n_rep} annotator/clip pairs are rated in more than one of {names}: clip ids "
+            "that restart per file, or two rounds of one panel? Read the files apart, or pass "
+            "--duplicates keep (repeated ratings)"
+        )
+    if n_rep == 0:
+        return ledger
+    if duplicates == "error":
+        raise InputError(
+            f"{n_rep} annotator/clip pair(s) are rated in more than one input file "
+            "(duplicates policy 'error')"
+        )
+    return dataclasses.replace(
+        ledger,
+        notes=ledger.notes
+        + (
+            f"{n_rep} annotator/clip pair(s) rated in more than one file; all kept "
+            "as repeated ratings",
+        ),
+    )
 
 
 def load_clips(paths) -> pd.DataFrame:

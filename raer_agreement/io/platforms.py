@@ -601,14 +601,7 @@ def appen_to_long(table, choices: ColumnChoices | None = None) -> LongForm:
     keep = np.ones(n, bool)
     entries = []
     if "_tainted" in cols:
-        tainted = (
-            frame["_tainted"]
-            .astype("string")
-            .str.strip()
-            .str.casefold()
-            .isin(["true", "1"])
-            .to_numpy(bool)
-        )
+        tainted = _is_true(frame["_tainted"])
         if tainted.any():
             entries.append(
                 _entry(
@@ -619,30 +612,32 @@ def appen_to_long(table, choices: ColumnChoices | None = None) -> LongForm:
                 )
             )
             keep &= ~tainted
-    gold = None
-    gcol = f"{answers[0]}_gold"
-    if gcol in cols:
-        g = frame[gcol]
-        has = ~_blank(g)
-        if "_golden" in cols:
-            has &= (
-                frame["_golden"]
-                .astype("string")
-                .str.strip()
-                .str.casefold()
-                .isin(["true", "1"])
-                .to_numpy(bool)
-            )
-        if has.any():
-            gold = (
-                pd.Series(
-                    g[has].astype(str).str.strip().to_numpy(), index=long["item"][has].astype(str)
-                )
-                .groupby(level=0)
-                .first()
-            )
+    gold = _appen_gold(frame, long["item"], answers[0])
     notes = [f"appen: item = {item_name}, annotator = {worker}, label from {', '.join(answers)}"]
     return _finish(long, keep, lines, entries, notes, gold)
+
+
+def _is_true(column: pd.Series) -> np.ndarray:
+    """A platform's true/false column as booleans (``true`` or ``1``, any case)."""
+    return column.astype("string").str.strip().str.casefold().isin(["true", "1"]).to_numpy(bool)
+
+
+def _appen_gold(frame: pd.DataFrame, item: pd.Series, answer: str) -> pd.Series | None:
+    """The ``<answer>_gold`` value of each golden unit (None without any)."""
+    gcol = f"{answer}_gold"
+    if gcol not in frame.columns:
+        return None
+    g = frame[gcol]
+    has = ~_blank(g)
+    if "_golden" in frame.columns:
+        has &= _is_true(frame["_golden"])
+    if not has.any():
+        return None
+    return (
+        pd.Series(g[has].astype(str).str.strip().to_numpy(), index=item[has].astype(str))
+        .groupby(level=0)
+        .first()
+    )
 
 
 def looks_like_prodigy(record: dict) -> bool:

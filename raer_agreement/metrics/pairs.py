@@ -329,23 +329,7 @@ def pair_index(s, min_shared: int = 2) -> PairIndex:
     P = len(kept)
 
     # --- 3. tables of the kept pairs (one pass), and the single-item pairs per item
-    tables = np.zeros(P * qq)
-    singles = sp.csr_matrix((n, qq))
-    for it, a, b, la, lb, w in lr.chunks():
-        key = a * r + b
-        pos = np.minimum(np.searchsorted(kept, key), max(P - 1, 0))
-        found = kept[pos] == key if P else np.zeros(len(key), bool)
-        code = la.astype(np.int64) * q + lb
-        tables += np.bincount(
-            pos[found] * qq + code[found],
-            weights=None if w is None else w[found],
-            minlength=P * qq,
-        )
-        if not repeats and not found.all():
-            lone = ~found
-            singles = singles + sp.csr_matrix(
-                (np.ones(int(lone.sum())), (it[lone].astype(np.int64), code[lone])), shape=(n, qq)
-            )
+    tables, singles = _light_tables(lr, kept, r, q, n, repeats)
     heavy_inc, heavy_singles = _heavy_incidences(s, heavy_items, kept, r, q)
     if len(heavy_inc[0]):
         tables += np.bincount(heavy_inc[1] * qq + heavy_inc[2], minlength=P * qq)
@@ -367,6 +351,31 @@ def pair_index(s, min_shared: int = 2) -> PairIndex:
         capped,
         notes,
     )
+
+
+def _light_tables(lr, kept, r, q, n, repeats):
+    """One pass over the light clips' rating pairs: the flat ``(P * q * q)``
+    tables of the kept pairs, and per item the codes of pairs not kept
+    (sparse ``n x q * q``; not gathered with repeated ratings)."""
+    P, qq = len(kept), q * q
+    tables = np.zeros(P * qq)
+    singles = sp.csr_matrix((n, qq))
+    for it, a, b, la, lb, w in lr.chunks():
+        key = a * r + b
+        pos = np.minimum(np.searchsorted(kept, key), max(P - 1, 0))
+        found = kept[pos] == key if P else np.zeros(len(key), bool)
+        code = la.astype(np.int64) * q + lb
+        tables += np.bincount(
+            pos[found] * qq + code[found],
+            weights=None if w is None else w[found],
+            minlength=P * qq,
+        )
+        if not repeats and not found.all():
+            lone = ~found
+            singles = singles + sp.csr_matrix(
+                (np.ones(int(lone.sum())), (it[lone].astype(np.int64), code[lone])), shape=(n, qq)
+            )
+    return tables, singles
 
 
 def _add_heavy_pairs(s, heavy, heavy_items, lkeys, ln, r):

@@ -188,9 +188,7 @@ def agreement_summary(
     ann = as_annotations(data)
     seed = int(rng) if isinstance(rng, (int, np.integer)) else None
     gen = as_generator(rng)
-    by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    for col in by_cols:
-        _check_column(ann, col)
+    by_cols = _by_columns(ann, by)
     names = list(ann.schemes) if schemes is None else list(schemes)
     analyses = dict(analyses or {})
     doc = _document_head(ann, n_boot, seed, confidence, weights, level, bootstrap)
@@ -202,6 +200,14 @@ def agreement_summary(
     doc["granularity"] = _granularity_records(ann, analyses)
     doc["ledger"] = ann.ledger.to_dict()
     return to_jsonable(doc)
+
+
+def _by_columns(ann, by) -> list:
+    """``by`` as a list of item-metadata columns, each checked to be there."""
+    cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    for col in cols:
+        _check_column(ann, col)
+    return cols
 
 
 def _document_head(ann, n_boot, seed, confidence, weights, level, bootstrap) -> dict[str, Any]:

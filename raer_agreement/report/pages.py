@@ -379,30 +379,7 @@ def _annotators_section(doc: dict, scheme: str) -> Section:
                 f"(kappa {fmt(low['kappa_vs_consensus'])}){moves}."
             )
         )
-        cc = detail.get("consensus_kappa") or {"annotators": [], "ci_low": [], "ci_high": []}
-        ci = pd.DataFrame(
-            {"ci_low": cc["ci_low"], "ci_high": cc["ci_high"]},
-            index=pd.Index(cc["annotators"], dtype=object),
-            dtype=float,
-        )
-        shown = pa.assign(
-            kappa_vs_consensus_ci_low=ci["ci_low"].reindex(pa["annotator"].astype(str)).to_numpy(),
-            kappa_vs_consensus_ci_high=ci["ci_high"]
-            .reindex(pa["annotator"].astype(str))
-            .to_numpy(),
-        )
-        s.add(
-            Figure(
-                plots.plot_annotator_agreement(
-                    shown, title=f"{scheme}: agreement with the consensus"
-                ).figure,
-                "Cohen's kappa of each annotator against the majority of the other annotators on "
-                "the same clips, with its 95% interval (t, Fleiss-Cohen-Everitt SE); n is the "
-                "number of ratings compared: few ratings, wide interval. A dot without an "
-                "interval: the annotator gave one class to every clip, so kappa is 0 by "
-                "construction.",
-            )
-        )
+        s.add(_consensus_figure(pa, detail.get("consensus_kappa"), scheme))
         s.add(
             Table(
                 pa,
@@ -412,30 +389,59 @@ def _annotators_section(doc: dict, scheme: str) -> Section:
         )
     km = detail.get("pairwise_kappa")
     if km and len(km["annotators"]) <= 60:
-        m = pd.DataFrame(
-            np.array(km["matrix"], dtype=float), index=km["annotators"], columns=km["annotators"]
-        )
-        s.add(
-            Figure(
-                plots.plot_pairwise_kappa(m, title=f"{scheme}: pairwise Cohen's kappa").figure,
-                "Cohen's kappa for every pair of annotators on the clips both rated (blank: too few).",
-            )
-        )
+        s.add(_pairwise_figure(km, scheme))
     ds = doc["aggregation"]["dawid_skene"]
     if ds is not None and doc["aggregation"]["scheme"] == scheme and len(ds["annotators"]) <= 40:
-        fig = plots.plot_confusions(
-            np.asarray(ds["confusions"], dtype=float),
-            doc["data"]["schemes"][scheme],
-            ds["annotators"],
-        )
-        s.add(
-            Figure(
-                fig,
-                "Each annotator's confusion matrix as estimated by Dawid-Skene: rows the estimated true "
-                "class, columns the label given (a strong diagonal is a reliable annotator).",
-            )
-        )
+        s.add(_confusions_figure(ds, doc["data"]["schemes"][scheme]))
     return s
+
+
+def _consensus_figure(pa: pd.DataFrame, cc: dict | None, scheme: str) -> Figure:
+    """Each annotator's kappa against the others' consensus, with its interval."""
+    cc = cc or {"annotators": [], "ci_low": [], "ci_high": []}
+    ci = pd.DataFrame(
+        {"ci_low": cc["ci_low"], "ci_high": cc["ci_high"]},
+        index=pd.Index(cc["annotators"], dtype=object),
+        dtype=float,
+    )
+    names = pa["annotator"].astype(str)
+    shown = pa.assign(
+        kappa_vs_consensus_ci_low=ci["ci_low"].reindex(names).to_numpy(),
+        kappa_vs_consensus_ci_high=ci["ci_high"].reindex(names).to_numpy(),
+    )
+    return Figure(
+        plots.plot_annotator_agreement(
+            shown, title=f"{scheme}: agreement with the consensus"
+        ).figure,
+        "Cohen's kappa of each annotator against the majority of the other annotators on "
+        "the same clips, with its 95% interval (t, Fleiss-Cohen-Everitt SE); n is the "
+        "number of ratings compared: few ratings, wide interval. A dot without an "
+        "interval: the annotator gave one class to every clip, so kappa is 0 by "
+        "construction.",
+    )
+
+
+def _pairwise_figure(km: dict, scheme: str) -> Figure:
+    """The matrix of pairwise Cohen's kappas."""
+    m = pd.DataFrame(
+        np.array(km["matrix"], dtype=float), index=km["annotators"], columns=km["annotators"]
+    )
+    return Figure(
+        plots.plot_pairwise_kappa(m, title=f"{scheme}: pairwise Cohen's kappa").figure,
+        "Cohen's kappa for every pair of annotators on the clips both rated (blank: too few).",
+    )
+
+
+def _confusions_figure(ds: dict, categories) -> Figure:
+    """Dawid-Skene's confusion matrix of each annotator."""
+    fig = plots.plot_confusions(
+        np.asarray(ds["confusions"], dtype=float), categories, ds["annotators"]
+    )
+    return Figure(
+        fig,
+        "Each annotator's confusion matrix as estimated by Dawid-Skene: rows the estimated true "
+        "class, columns the label given (a strong diagonal is a reliable annotator).",
+    )
 
 
 def _votes_section(doc: dict, scheme: str) -> Section:

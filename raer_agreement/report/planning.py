@@ -193,34 +193,7 @@ def planning_section(doc: dict) -> Section:
             kind="note",
         )
     )
-    per_k = pd.DataFrame(doc["per_k"])
-    cols = [
-        c
-        for c in (
-            "k",
-            "n_ratings",
-            "n_clips",
-            "n_clips_short",
-            "agreement_with_full",
-            "ci_low",
-            "ci_high",
-            "uar_with_full",
-            "accuracy_vs_truth",
-            "uar_vs_truth",
-            "alpha_ci_width",
-            "ac1_ci_width",
-        )
-        if c in per_k
-    ]
-    sec.add(
-        Table(
-            per_k[cols],
-            caption="k-vote labels: agreement_with_full and uar_with_full compare them with the "
-            f"{s['max_ratings_per_clip']}-vote (full-panel) labels, accuracy_vs_truth and "
-            "uar_vs_truth with the truth; each figure is a mean over the n_clips clips with at "
-            "least k ratings",
-        )
-    )
+    sec.add(_per_k_table(doc["per_k"], s["max_ratings_per_clip"]))
     figs = plan_figures(doc)
     captions = (
         "Agreement and UAR of k-vote labels, with 95% bands",
@@ -251,3 +224,32 @@ def planning_section(doc: dict) -> Section:
             )
         )
     return sec
+
+
+#: The per-k columns the budget table shows, in order (those the plan has).
+_PER_K_COLUMNS = (
+    "k",
+    "n_ratings",
+    "n_clips",
+    "n_clips_short",
+    "agreement_with_full",
+    "ci_low",
+    "ci_high",
+    "uar_with_full",
+    "accuracy_vs_truth",
+    "uar_vs_truth",
+    "alpha_ci_width",
+    "ac1_ci_width",
+)
+
+
+def _per_k_table(rows: list, max_ratings: int) -> Table:
+    """The plan's per-k figures as a table."""
+    per_k = pd.DataFrame(rows)
+    return Table(
+        per_k[[c for c in _PER_K_COLUMNS if c in per_k]],
+        caption="k-vote labels: agreement_with_full and uar_with_full compare them with the "
+        f"{max_ratings}-vote (full-panel) labels, accuracy_vs_truth and "
+        "uar_vs_truth with the truth; each figure is a mean over the n_clips clips with at "
+        "least k ratings",
+    )
