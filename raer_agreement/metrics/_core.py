@@ -460,28 +460,32 @@ def qualifying_pairs(pt: PairIndex, W: np.ndarray, min_overlap: int) -> PairInde
 class PairCells:
     """The (pair, label pair) cells the pairs of a :class:`PairIndex` use.
 
+    Held transposed (cells and pairs as rows): a block of resamples is then
+    one sparse-by-dense product per step, each with the resamples contiguous,
+    and no dense block is copied to another memory order.
+
     Attributes
     ----------
-    X : scipy.sparse.csr_matrix, shape (n_items, C)
-        Items x used cells: the weight of each item in each cell.
-    to_n, to_pa : scipy.sparse.csr_matrix, shape (C, P)
-        Cell -> pair: 1, and the agreement weight ``w[k, l]`` of the cell.
-    to_k, to_l : scipy.sparse.csr_matrix, shape (C, P * q)
-        Cell -> (pair, row category ``k``) and (pair, column category ``l``).
+    XT : scipy.sparse.csr_matrix, shape (C, n_items)
+        Used cells x items: the weight of each item in each cell.
+    n_of, pa_of : scipy.sparse.csr_matrix, shape (P, C)
+        Pair <- cell: 1, and the agreement weight ``w[k, l]`` of the cell.
+    k_of, l_of : scipy.sparse.csr_matrix, shape (P * q, C)
+        (Pair, row category ``k``) and (pair, column category ``l``) <- cell.
     """
 
-    X: sp.csr_matrix
-    to_n: sp.csr_matrix
-    to_pa: sp.csr_matrix
-    to_k: sp.csr_matrix
-    to_l: sp.csr_matrix
+    XT: sp.csr_matrix
+    n_of: sp.csr_matrix
+    pa_of: sp.csr_matrix
+    k_of: sp.csr_matrix
+    l_of: sp.csr_matrix
     n_pairs: int
     q: int
 
     @property
     def width(self) -> int:
         """Largest number of columns of a (resamples x columns) block."""
-        return max(self.X.shape[1], self.n_pairs * self.q)
+        return max(self.XT.shape[0], self.n_pairs * self.q)
 
 
 def pair_cells(s: Sufficient, pt: PairIndex, W: np.ndarray) -> PairCells:
@@ -492,37 +496,31 @@ def pair_cells(s: Sufficient, pt: PairIndex, W: np.ndarray) -> PairCells:
     inv = inv.ravel()
     wt = np.ones(len(pt.item)) if pt.weight is None else pt.weight
     C = len(cell)
-    X = sp.csr_matrix((wt, (pt.item, inv)), shape=(s.n_items, C))
+    XT = sp.csr_matrix((wt, (inv, pt.item)), shape=(C, s.n_items))
     pid, k, l = cell // (q * q), (cell % (q * q)) // q, cell % q
-    rows, ones = np.arange(C), np.ones(C)
+    cols, ones = np.arange(C), np.ones(C)
 
-    def m(vals, cols, width):
-        return sp.csr_matrix((vals, (rows, cols)), shape=(C, width))
+    def m(vals, rows, height):
+        return sp.csr_matrix((vals, (rows, cols)), shape=(height, C))
 
     return PairCells(
-        X, m(ones, pid, P), m(W[k, l], pid, P), m(ones, pid * q + k, P * q),
+        XT, m(ones, pid, P), m(W[k, l], pid, P), m(ones, pid * q + k, P * q),
         m(ones, pid * q + l, P * q), P, q,
     )  # fmt: skip
 
 
-def cohen_from_cells(T: np.ndarray, pc: PairCells, W: np.ndarray) -> np.ndarray:
-    """Cohen kappas, shape (B, P), from weighted cell sums ``T`` (B, C)."""
-    B = T.shape[0]
-
-    def apply(M):
-        return np.asarray((M.T @ T.T).T)
-
-    n = apply(pc.to_n)
+def cohen_from_cells(w: np.ndarray, pc: PairCells, W: np.ndarray) -> np.ndarray:
+    """Cohen kappas, shape (B, P), of the pairs of ``pc`` under item weights ``w`` (B, n)."""
+    T = pc.XT @ np.ascontiguousarray(w.T, dtype=float)  # (C, B): cell sums per resample
+    n = pc.n_of @ T  # (P, B)
     safe = np.where(n > 0, n, 1.0)
-    pa = apply(pc.to_pa) / safe
-    pk = apply(pc.to_k)
-    pl = apply(pc.to_l)
-    # sum_kl pk[k] W[k, l] pl[l] per pair: one (B * P, q) @ (q, q) product, not B * P tiny
-    # matmuls (numpy's stacked matmul loops over them in Python-sized steps)
-    q = pc.q
-    pkw = pk.reshape(-1, q) @ W if not _is_identity(W) else pk.reshape(-1, q)
-    pe = np.einsum("ij,ij->i", pkw, pl.reshape(-1, q)).reshape(B, pc.n_pairs) / (safe * safe)
-    return np.where(n >= 2, chance_corrected(pa, pe), np.nan)
+    pa = (pc.pa_of @ T) / safe
+    q, P, B = pc.q, pc.n_pairs, T.shape[1]
+    pk = (pc.k_of @ T).reshape(P, q, B)
+    pl = (pc.l_of @ T).reshape(P, q, B)
+    pkw = pk if _is_identity(W) else np.einsum("pkb,kl->plb", pk, W)
+    pe = np.einsum("plb,plb->pb", pkw, pl) / (safe * safe)
+    return np.where(n >= 2, chance_corrected(pa, pe), np.nan).T
 
 
 def _is_identity(W: np.ndarray) -> bool:

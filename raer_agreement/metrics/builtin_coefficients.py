@@ -134,8 +134,7 @@ def light_estimate(draw, key: str = "mean_cohen_kappa") -> np.ndarray:
     if w is None:
         k = _core.cohen_from_tables(pt.tables[None], eng.W)["kappa"]
     else:
-        pc = eng.light_cells
-        k = _core.cohen_from_cells(_core.wsum(w, pc.X), pc, eng.W)
+        k = _core.cohen_from_cells(w, eng.light_cells, eng.W)
     ok = np.isfinite(k)
     cnt = ok.sum(1)
     return np.where(cnt > 0, np.where(ok, k, 0).sum(1) / np.maximum(cnt, 1), np.nan)

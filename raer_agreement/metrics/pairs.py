@@ -43,6 +43,8 @@ MAX_HEAVY_ONLY = 4_000
 CHUNK = 2_000_000
 #: Pair keys (squared number of annotators) counted densely rather than sorted.
 DENSE_KEYS = 50_000_000
+#: Pair keys looked up in a dense table (int32, 64 MB at most) rather than by binary search.
+LOOKUP_KEYS = 16_000_000
 
 
 @dataclass(eq=False)
@@ -121,6 +123,32 @@ def _light_ratings(s, light: np.ndarray) -> _LightRatings:
     return _LightRatings(it, an, lab, n_after, np.cumsum(n_after, dtype=np.int64), rep_w)
 
 
+class _KeyFinder:
+    """Where each of some pair keys stands among sorted ``keys``: a dense
+    table when the key space (``n_annotators ** 2``) is small, else a binary
+    search (the table's gather is several times faster at 1M ratings)."""
+
+    def __init__(self, keys: np.ndarray, space: int):
+        self.keys = keys
+        self.table = None
+        if 0 < space <= LOOKUP_KEYS and len(keys) < 2**31:
+            self.table = np.full(space, -1, dtype=np.int32)
+            self.table[keys] = np.arange(len(keys), dtype=np.int32)
+
+    def find(self, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(pos, found)``: the row of each key, and whether it is among the keys
+        (``pos`` is a valid row, meaningless where not found)."""
+        if self.table is not None:
+            pos = self.table[key]
+            found = pos >= 0
+            return np.maximum(pos, 0).astype(np.int64), found
+        P = len(self.keys)
+        if not P:
+            return np.zeros(len(key), np.int64), np.zeros(len(key), bool)
+        pos = np.minimum(np.searchsorted(self.keys, key), P - 1)
+        return pos, self.keys[pos] == key
+
+
 @dataclass(eq=False)
 class _Incidences:
     """Where the (kept pair, shared item) incidences of a :class:`PairIndex`
@@ -150,13 +178,11 @@ class _Incidences:
         """Yield ``(item, pid, code, weight)`` arrays, about ``chunk`` rating
         pairs at a time; ``code = la * q + lb``."""
         q = self.q
-        for it, a, b, la, lb, w in self.light.chunks(chunk) if len(self.keys) else ():
-            key = a * self.r + b
-            pos = np.minimum(np.searchsorted(self.keys, key), len(self.keys) - 1)
-            ok = self.keys[pos] == key
-            pid = pos
+        finder = _KeyFinder(self.keys, self.r * self.r) if len(self.keys) else None
+        for it, a, b, la, lb, w in self.light.chunks(chunk) if finder else ():
+            pid, ok = finder.find(a * self.r + b)
             if self.renumber is not None:
-                pid = np.where(ok, self.renumber[pos], -1)
+                pid = np.where(ok, self.renumber[pid], -1)
                 ok &= pid >= 0
             yield (
                 it[ok].astype(np.int64),
@@ -360,10 +386,9 @@ def _light_tables(lr, kept, r, q, n, repeats):
     P, qq = len(kept), q * q
     tables = np.zeros(P * qq)
     singles = sp.csr_matrix((n, qq))
+    finder = _KeyFinder(kept, r * r)
     for it, a, b, la, lb, w in lr.chunks():
-        key = a * r + b
-        pos = np.minimum(np.searchsorted(kept, key), max(P - 1, 0))
-        found = kept[pos] == key if P else np.zeros(len(key), bool)
+        pos, found = finder.find(a * r + b)
         code = la.astype(np.int64) * q + lb
         tables += np.bincount(
             pos[found] * qq + code[found],
