@@ -178,8 +178,8 @@ class _Incidences:
         """Yield ``(item, pid, code, weight)`` arrays, about ``chunk`` rating
         pairs at a time; ``code = la * q + lb``."""
         q = self.q
-        finder = _KeyFinder(self.keys, self.r * self.r) if len(self.keys) else None
-        for it, a, b, la, lb, w in self.light.chunks(chunk) if finder else ():
+        finder = _KeyFinder(self.keys, self.r * self.r)
+        for it, a, b, la, lb, w in self.light.chunks(chunk) if len(self.keys) else ():
             pid, ok = finder.find(a * self.r + b)
             if self.renumber is not None:
                 pid = np.where(ok, self.renumber[pid], -1)
