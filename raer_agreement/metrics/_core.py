@@ -24,6 +24,7 @@ from .pairs import PairIndex, pair_index
 __all__ = [
     "wsum",
     "finish",
+    "finish_many",
     "family_estimates",
     "family_se",
     "alpha_estimates",
@@ -106,6 +107,40 @@ def finish(estimate, se, n, confidence=0.95, *, upper=1.0, lower=None, dist="t")
     else:
         p = 0.0 if estimate != 0 else 1.0
     return float(lo), float(hi), p
+
+
+def finish_many(estimate, se, n, confidence=0.95, *, upper=1.0, lower=None, dist="t"):
+    """:func:`finish` of arrays: ``(lo, hi, p)`` arrays, elementwise the same.
+
+    Examples
+    --------
+    >>> lo, hi, p = finish_many([0.5, 0.2], [0.1, 0.0], [30, 1])
+    >>> bool(np.allclose(lo[0], finish(0.5, 0.1, 30)[0])), bool(np.isnan(lo[1]))
+    (True, True)
+    """
+    if not (0 < confidence < 1):
+        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    if dist not in ("t", "normal"):
+        raise ValueError(f"dist must be 't' or 'normal', got {dist!r}")
+    from scipy.special import ndtr, ndtri, stdtr, stdtrit
+
+    e, se = np.asarray(estimate, dtype=float), np.asarray(se, dtype=float)
+    n = np.asarray(n, dtype=float)
+    ok = np.isfinite(e) & np.isfinite(se) & (n >= 2)
+    df = np.where(ok, n - 1, 1.0)
+    level = 1 - (1 - confidence) / 2
+    tq = np.full(e.shape, ndtri(level)) if dist == "normal" else stdtrit(df, level)
+    with np.errstate(all="ignore"):  # the nan and inf cells are masked below
+        lo, hi = e - tq * se, e + tq * se
+        if upper is not None:
+            hi = np.minimum(upper, hi)
+        if lower is not None:
+            lo = np.maximum(lower, lo)
+        z = np.abs(e) / np.where(se > 0, se, 1.0)
+        tail = ndtr(-z) if dist == "normal" else stdtr(df, -z)
+    p = np.where(se > 0, 2 * tail, np.where(e != 0, 0.0, 1.0))
+    nan = np.full(e.shape, np.nan)
+    return np.where(ok, lo, nan), np.where(ok, hi, nan), np.where(ok, p, nan)
 
 
 def _fsum(freq, a):

@@ -353,11 +353,7 @@ def pairwise_cohen_of(s, pt, W, annotator_ids, *, confidence: float = 0.95) -> p
     a_ids = ids[s.annotator_codes[pt.pairs[:, 0]]] if len(pt.keys) else np.array([], dtype=object)
     b_ids = ids[s.annotator_codes[pt.pairs[:, 1]]] if len(pt.keys) else np.array([], dtype=object)
     se = _core.fce_se(pt.tables, W)[0]
-    fin = [
-        _core.finish(k, e, int(round(nn)), confidence)
-        for k, e, nn in zip(res["kappa"], se, res["n"])
-    ]
-    fin = np.array(fin, dtype=float).reshape(-1, 3)
+    lo, hi, pv = _core.finish_many(res["kappa"], se, np.round(res["n"]), confidence)
     return pd.DataFrame(
         {
             "annotator_a": pd.Series(a_ids, dtype=object),
@@ -365,9 +361,9 @@ def pairwise_cohen_of(s, pt, W, annotator_ids, *, confidence: float = 0.95) -> p
             "n_items": res["n"],
             "estimate": res["kappa"],
             "se": se,
-            "ci_low": fin[:, 0],
-            "ci_high": fin[:, 1],
-            "p_value": fin[:, 2],
+            "ci_low": lo,
+            "ci_high": hi,
+            "p_value": pv,
             "pa": res["pa"],
             "pe": res["pe"],
         }

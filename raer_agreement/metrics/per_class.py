@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..io.frames import as_annotations
 from ._sufficient import sufficient, warn_degenerate
-from .bootstrap import as_generator, percentile_ci, resample_weights
+from .bootstrap import as_generator, percentile_ci, weight_blocks
 
 __all__ = ["per_class_agreement", "per_class_of"]
 
@@ -120,8 +120,9 @@ def per_class_of(s, *, n_boot: int = 0, rng=None, confidence: float = 0.95) -> p
         q = s.q
         lo, hi = np.full(q, np.nan), np.full(q, np.nan)
         if n:
-            w = resample_weights(n, int(n_boot), rng)
-            S = w @ stats
+            S = np.empty((int(n_boot), stats.shape[1]))
+            for start, w in weight_blocks(n, int(n_boot), rng):
+                S[start : start + len(w)] = w @ stats
             kb, _, _ = _per_class_from_sums(
                 S[:, :q], S[:, q : 2 * q], S[:, -1], S[:, 2 * q : 3 * q], S[:, 3 * q : 4 * q]
             )
