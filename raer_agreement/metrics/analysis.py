@@ -275,20 +275,12 @@ class Analysis:
             if booted
             else (np.nan, np.nan, None)
         )
-        return Coefficient(
-            name=name,
-            estimate=r["estimate"],
-            se=r["se"],
-            ci=(r["ci_low"], r["ci_high"]),
-            p_value=r["p_value"],
+        return Coefficient.from_point(
+            name,
+            r,
             boot_ci=(lo, hi),
             boot_reason=why,
-            n=r["n_items"],
-            n_ratings=r["n_ratings"],
-            pa=r["pa"],
-            pe=r["pe"],
             n_boot=int(n_boot),
-            reason=r["reason"],
             thresholds=alpha_thresholds(
                 reps, r["estimate"], scheme=scheme, pairs_drawn=drawn, pairs_in_data=pairs
             )

@@ -25,6 +25,7 @@ naming the reason.
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cached_property
 
 import numpy as np
@@ -33,11 +34,13 @@ import pandas as pd
 from ..io.frames import as_annotations
 from . import _core, registry
 from ._sufficient import LEVELS, Sufficient, agreement_weights, sufficient, warn_degenerate
+from .results import Coefficient
 
 __all__ = [
     "COEFFICIENTS",
     "IDENTITY_COEFFICIENTS",
     "COEFFICIENT_NAMES",
+    "coefficient",
     "coefficient_series",
     "percent_agreement",
     "fleiss_kappa",
@@ -262,17 +265,14 @@ def _result(e, se, ci, inf, n_items, n_ratings) -> dict:
     }
 
 
-def _series(name: str, r: dict) -> pd.Series:
-    return pd.Series({k: r[k] for k in RESULT_FIELDS}, name=name, dtype=object).infer_objects()
-
-
 _RETURNS = """
     Returns
     -------
-    pandas.Series
-        ``estimate, se, ci_low, ci_high, p_value, pa, pe, n_items,
-        n_ratings`` (``pa``/``pe`` = observed/chance agreement; ``n_items``
-        = items with at least one rating, the ``n`` of the t(n - 1) CI)."""
+    Coefficient
+        ``estimate, se, ci, p_value, pa, pe, n_items, n_ratings`` as
+        attributes and by key (``c["ci_low"]``; ``pa``/``pe`` = observed/chance
+        agreement; ``n_items`` = items with at least one rating, the ``n`` of
+        the t(n - 1) CI); ``c.to_series()`` for a Series."""
 
 
 def _with_returns(func):
@@ -280,7 +280,7 @@ def _with_returns(func):
     return func
 
 
-def coefficient_series(
+def coefficient(
     name,
     data,
     scheme=None,
@@ -289,11 +289,20 @@ def coefficient_series(
     level="nominal",
     confidence=0.95,
     min_overlap=MIN_OVERLAP,
-) -> pd.Series:
-    """One coefficient of :data:`COEFFICIENTS` as a Series (fields :data:`RESULT_FIELDS`).
+) -> Coefficient:
+    """One coefficient of :data:`COEFFICIENTS` with its SE, t interval and p-value.
 
     Raises :class:`~raer_agreement.errors.AnonymousVotesError` for a
     coefficient of :data:`IDENTITY_COEFFICIENTS` on anonymous votes.
+
+    Examples
+    --------
+    >>> from raer_agreement import Annotations
+    >>> c = coefficient("fleiss_kappa", Annotations.from_counts([[3, 0], [0, 3], [2, 1]]))
+    >>> c  # statsmodels fleiss_kappa([[3, 0], [0, 3], [2, 1]]) = 0.55
+    Coefficient(fleiss_kappa: 0.55, SE 0.4649, CI [-1.45, 1], p=0.358, n=3)
+    >>> round(c.estimate, 4), c.n_items, round(c["ci_high"], 4)
+    (0.55, 3, 1.0)
     """
     ann = as_annotations(data)
     if registry.spec(name).needs_identities:
@@ -302,13 +311,18 @@ def coefficient_series(
     r = eng.point((name,), confidence, warn=False)[name]
     if r["reason"] is not None:
         warn_degenerate(name, r["reason"], stacklevel=4)
-    return _series(name, r)
+    return Coefficient.from_point(name, r)
+
+
+def coefficient_series(name, data, scheme=None, **options) -> pd.Series:
+    """:func:`coefficient` as a Series (fields :data:`RESULT_FIELDS`)."""
+    return coefficient(name, data, scheme, **options).to_series()
 
 
 @_with_returns
 def percent_agreement(
     data, scheme: str | None = None, *, weights=None, confidence: float = 0.95
-) -> pd.Series:
+) -> Coefficient:
     """Percent agreement: mean share of agreeing rating pairs per item.
 
     Items with fewer than two ratings are left out of the mean; the SE is
@@ -332,15 +346,13 @@ def percent_agreement(
     >>> round(float(percent_agreement(ann)["estimate"]), 4)
     0.7778
     """
-    return coefficient_series(
-        "percent_agreement", data, scheme, weights=weights, confidence=confidence
-    )
+    return coefficient("percent_agreement", data, scheme, weights=weights, confidence=confidence)
 
 
 @_with_returns
 def fleiss_kappa(
     data, scheme: str | None = None, *, weights=None, confidence: float = 0.95
-) -> pd.Series:
+) -> Coefficient:
     """Fleiss' kappa, generalised to missing ratings (Gwet's irrCAC).
 
     ``pe = sum_kl w_kl pi_k pi_l`` with ``pi_k`` the category share of each
@@ -367,13 +379,13 @@ def fleiss_kappa(
     >>> round(float(fleiss_kappa(ann)["estimate"]), 3)
     0.21
     """
-    return coefficient_series("fleiss_kappa", data, scheme, weights=weights, confidence=confidence)
+    return coefficient("fleiss_kappa", data, scheme, weights=weights, confidence=confidence)
 
 
 @_with_returns
 def brennan_prediger(
     data, scheme: str | None = None, *, weights=None, confidence: float = 0.95
-) -> pd.Series:
+) -> Coefficient:
     """Brennan-Prediger coefficient: chance agreement ``T_w / q^2`` (``1/q`` unweighted).
 
     ``q`` counts every declared category, used or not.  SE as irrCAC
@@ -394,13 +406,11 @@ def brennan_prediger(
     >>> round(float(brennan_prediger(ann)["estimate"]), 4)
     0.625
     """
-    return coefficient_series(
-        "brennan_prediger", data, scheme, weights=weights, confidence=confidence
-    )
+    return coefficient("brennan_prediger", data, scheme, weights=weights, confidence=confidence)
 
 
 @_with_returns
-def randolph_kappa(data, scheme: str | None = None, *, confidence: float = 0.95) -> pd.Series:
+def randolph_kappa(data, scheme: str | None = None, *, confidence: float = 0.95) -> Coefficient:
     """Randolph's free-marginal multirater kappa (= unweighted Brennan-Prediger).
 
     Parameters
@@ -417,13 +427,13 @@ def randolph_kappa(data, scheme: str | None = None, *, confidence: float = 0.95)
     >>> round(float(randolph_kappa(ann)["estimate"]), 4)
     0.5556
     """
-    return coefficient_series("randolph_kappa", data, scheme, confidence=confidence)
+    return coefficient("randolph_kappa", data, scheme, confidence=confidence)
 
 
 @_with_returns
 def gwet_ac1(
     data, scheme: str | None = None, *, weights=None, confidence: float = 0.95
-) -> pd.Series:
+) -> Coefficient:
     """Gwet's AC1 (AC2 when ``weights`` is given).
 
     ``pe = T_w / (q (q - 1)) * sum_k pi_k (1 - pi_k)``; SE as irrCAC
@@ -445,12 +455,12 @@ def gwet_ac1(
     >>> round(float(gwet_ac1(ann)["estimate"]), 4)
     0.8033
     """
-    return coefficient_series("gwet_ac1", data, scheme, weights=weights, confidence=confidence)
+    return coefficient("gwet_ac1", data, scheme, weights=weights, confidence=confidence)
 
 
 def gwet_ac2(
     data, scheme: str | None = None, *, weights="quadratic", confidence: float = 0.95
-) -> pd.Series:
+) -> Coefficient:
     """Gwet's AC2: AC1 with partial-agreement weights (default quadratic).
 
     See :func:`gwet_ac1`.
@@ -462,15 +472,14 @@ def gwet_ac2(
     >>> round(float(gwet_ac2(ann)["estimate"]), 4)
     0.8182
     """
-    r = coefficient_series("gwet_ac1", data, scheme, weights=weights, confidence=confidence)
-    r.name = "gwet_ac2"
-    return r
+    r = coefficient("gwet_ac1", data, scheme, weights=weights, confidence=confidence)
+    return dataclasses.replace(r, name="gwet_ac2")
 
 
 @_with_returns
 def conger_kappa(
     data, scheme: str | None = None, *, weights=None, confidence: float = 0.95
-) -> pd.Series:
+) -> Coefficient:
     """Conger's (1980) kappa: chance agreement from each annotator's own marginals.
 
     ``pe = sum_kl w_kl (pbar_k pbar_l - s2_kl / r)``, ``p_gk`` the share of
@@ -493,13 +502,13 @@ def conger_kappa(
     >>> round(float(conger_kappa(ann)["estimate"]), 4)
     0.3333
     """
-    return coefficient_series("conger_kappa", data, scheme, weights=weights, confidence=confidence)
+    return coefficient("conger_kappa", data, scheme, weights=weights, confidence=confidence)
 
 
 @_with_returns
 def krippendorff_alpha(
     data, scheme: str | None = None, *, level: str = "nominal", confidence: float = 0.95
-) -> pd.Series:
+) -> Coefficient:
     """Krippendorff's alpha from the coincidence matrix (Krippendorff 2011).
 
     ``alpha = 1 - (N - 1) sum_kl o_kl d_kl / sum_kl n_k n_l d_kl`` over
@@ -535,9 +544,7 @@ def krippendorff_alpha(
     >>> round(float(krippendorff_alpha(ann, level="ordinal")["estimate"]), 3)
     0.815
     """
-    return coefficient_series(
-        "krippendorff_alpha", data, scheme, level=level, confidence=confidence
-    )
+    return coefficient("krippendorff_alpha", data, scheme, level=level, confidence=confidence)
 
 
 def fleiss_kappa_h0(data, scheme: str | None = None) -> pd.Series:

@@ -19,8 +19,9 @@ import pandas as pd
 from ..io.frames import as_annotations
 from . import _core
 from ._sufficient import agreement_weights, from_codes, sufficient, warn_degenerate
-from .coefficients import MIN_OVERLAP, coefficient_series
+from .coefficients import MIN_OVERLAP, coefficient
 from .pairs import pair_index
+from .results import Coefficient
 
 __all__ = [
     "contingency_table",
@@ -410,7 +411,7 @@ def light_kappa(
     weights=None,
     confidence: float = 0.95,
     min_overlap: int = MIN_OVERLAP,
-) -> pd.Series:
+) -> Coefficient:
     """Light's kappa: the mean of the pairwise Cohen kappas.
 
     One set of annotator pairs counts: those sharing at least
@@ -437,7 +438,7 @@ def light_kappa(
 
     Returns
     -------
-    pandas.Series
+    Coefficient
         As :func:`~raer_agreement.metrics.fleiss_kappa` (``pa``/``pe`` are
         means over pairs).
 
@@ -449,7 +450,7 @@ def light_kappa(
     >>> bool(abs(light_kappa(ann, min_overlap=2)["estimate"] - k.mean()) < 1e-12)
     True
     """
-    return coefficient_series(
+    return coefficient(
         "mean_cohen_kappa",
         data,
         scheme,

@@ -24,7 +24,11 @@ from .benchmarking import (
     is_chance_corrected,
 )
 
-__all__ = ["Coefficient", "CoefficientTable", "TABLE_COLUMNS"]
+__all__ = ["Coefficient", "CoefficientTable", "TABLE_COLUMNS", "FIELDS"]
+
+#: What a :class:`Coefficient` gives by key (``c["estimate"]``): the fields of
+#: the Series the coefficient functions returned before 0.2.0.
+FIELDS = ("estimate", "se", "ci_low", "ci_high", "p_value", "pa", "pe", "n_items", "n_ratings")
 
 #: Columns of :meth:`CoefficientTable.to_frame` (and of ``agreement_table``), in order.
 TABLE_COLUMNS = (
@@ -120,6 +124,61 @@ class Coefficient:
     thresholds: AlphaThresholds | None = None
     boot_reason: str | None = None
     boot_scheme: str | None = None
+
+    @classmethod
+    def from_point(cls, name: str, r: dict, **extra) -> Coefficient:
+        """From an engine's point result (``estimate, se, ci_low, ci_high,
+        p_value, pa, pe, n_items, n_ratings, reason``); ``extra`` sets the
+        bootstrap fields."""
+        return cls(
+            name=name,
+            estimate=r["estimate"],
+            se=r["se"],
+            ci=(r["ci_low"], r["ci_high"]),
+            p_value=r["p_value"],
+            n=r["n_items"],
+            n_ratings=r["n_ratings"],
+            pa=r["pa"],
+            pe=r["pe"],
+            reason=r.get("reason"),
+            **extra,
+        )
+
+    def __repr__(self) -> str:
+        if self.reason is not None:
+            return f"Coefficient({self.name}: undefined, {self.reason}; n={self.n})"
+        boot = (
+            f", bootstrap [{self.boot_ci[0]:.4g}, {self.boot_ci[1]:.4g}]"
+            if math.isfinite(self.boot_ci[0])
+            else ""
+        )
+        return (
+            f"Coefficient({self.name}: {self.estimate:.4g}, SE {self.se:.4g}, "
+            f"CI [{self.ci[0]:.4g}, {self.ci[1]:.4g}]{boot}, p={self.p_value:.3g}, n={self.n})"
+        )
+
+    # Read by key as the Series results were: c["estimate"], c["ci_low"], dict(c).
+    def __getitem__(self, key: str):
+        if key not in FIELDS:
+            raise KeyError(f"{key!r}: a coefficient has {', '.join(FIELDS)}")
+        return {
+            "ci_low": self.ci[0],
+            "ci_high": self.ci[1],
+            "n_items": self.n,
+        }.get(key, getattr(self, key, None))
+
+    def keys(self) -> tuple:
+        """:data:`FIELDS`, so that ``dict(c)`` holds them."""
+        return FIELDS
+
+    @property
+    def n_items(self) -> int:
+        """Rated items (the ``n`` of the t interval)."""
+        return self.n
+
+    def to_series(self) -> pd.Series:
+        """The :data:`FIELDS` as a Series named after the coefficient."""
+        return pd.Series({k: self[k] for k in FIELDS}, name=self.name, dtype=object).infer_objects()
 
     @property
     def benchmark(self) -> dict:
