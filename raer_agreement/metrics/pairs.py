@@ -58,21 +58,31 @@ class _LightRatings:
     an: np.ndarray
     lab: np.ndarray
     n_after: np.ndarray
-    cum: np.ndarray
     rep_w: np.ndarray | None
+    # chunk size -> the rating rows where chunks start: a running count of pairs
+    # per rating (int64, 8 bytes a rating) is not kept between passes
+    _starts: dict = field(default_factory=dict)
+
+    def _chunk_starts(self, chunk: int) -> np.ndarray:
+        """First rating row of each chunk of about ``chunk`` rating pairs (and the end)."""
+        if chunk not in self._starts:
+            cum = np.cumsum(self.n_after, dtype=np.int64)
+            starts = [0]
+            while starts[-1] < len(cum):
+                lo = starts[-1]
+                base = int(cum[lo - 1]) if lo else 0
+                starts.append(max(int(np.searchsorted(cum, base + chunk, side="right")), lo + 1))
+            self._starts[chunk] = np.array(starts, dtype=np.int64)
+        return self._starts[chunk]
 
     def chunks(self, chunk: int = CHUNK):
         """Yield ``(item, a, b, la, lb, weight)`` for about ``chunk`` rating pairs
         at a time, ``a < b``; ``weight`` is None unless some annotator rated an
         item twice (each of its ratings then weighs ``1 / repeats``, so that a
         pair counts an item once)."""
-        it, an, lab, n_after, cum, rep_w = (
-            self.it, self.an, self.lab, self.n_after, self.cum, self.rep_w,
-        )  # fmt: skip
-        lo = 0
-        while lo < len(it):
-            base = int(cum[lo - 1]) if lo else 0
-            hi = max(int(np.searchsorted(cum, base + chunk, side="right")), lo + 1)
+        it, an, lab, n_after, rep_w = self.it, self.an, self.lab, self.n_after, self.rep_w
+        starts = self._chunk_starts(chunk)
+        for lo, hi in zip(starts[:-1].tolist(), starts[1:].tolist()):
             na = n_after[lo:hi]
             first = np.repeat(np.arange(lo, hi), na)
             if len(first):
@@ -84,12 +94,11 @@ class _LightRatings:
                     yield it[first][ok], a[ok], b[ok], lab[first][ok], lab[second][ok], w
                 else:
                     yield it[first], a, b, lab[first], lab[second], None
-            lo = hi
 
 
 def _narrow(x: np.ndarray, top: int) -> np.ndarray:
-    """``x`` in the smallest of int16 / int32 / int64 that holds ``0..top``."""
-    for t in (np.int16, np.int32):
+    """``x`` in the smallest of int8 / int16 / int32 / int64 that holds ``0..top``."""
+    for t in (np.int8, np.int16, np.int32):
         if top < np.iinfo(t).max:
             return x.astype(t)
     return x.astype(np.int64)
@@ -113,14 +122,14 @@ def _light_ratings(s, light: np.ndarray) -> _LightRatings:
     del it0, an0, lab0, order
     m = np.bincount(it, minlength=s.n_items)
     start = np.cumsum(m) - m
-    n_after = (m[it] - 1 - (np.arange(len(it)) - start[it])).astype(np.int32)
+    n_after = _narrow(m[it] - 1 - (np.arange(len(it)) - start[it]), int(m.max(initial=0)))
     rep_w = None
     if s.has_repeats:
         new_run = np.ones(len(it), bool)
         new_run[1:] = (it[1:] != it[:-1]) | (an[1:] != an[:-1])
         run = np.cumsum(new_run) - 1
         rep_w = 1.0 / np.bincount(run)[run]
-    return _LightRatings(it, an, lab, n_after, np.cumsum(n_after, dtype=np.int64), rep_w)
+    return _LightRatings(it, an, lab, n_after, rep_w)
 
 
 class _KeyFinder:
