@@ -237,18 +237,10 @@ def _write_outputs(out: Path, files: dict, doc: dict, result) -> None:
 
 
 def _table(result) -> str:
+    from ..report.planning import PER_K_COLUMNS
+
     t = result.per_k
-    cols = [
-        "k",
-        "n_ratings",
-        "n_clips",
-        "n_clips_short",
-        "agreement_with_full",
-        "ci_low",
-        "ci_high",
-    ]
-    cols += [c for c in ("uar_with_full", "accuracy_vs_truth", "uar_vs_truth") if c in t]
-    cols += [c for c in ("alpha_ci_width", "ac1_ci_width") if c in t]
+    cols = [c for c in PER_K_COLUMNS if c in t]
     from ..wording import count, fixed
 
     # counts as integers with thousands separators, the rest with three fixed decimals

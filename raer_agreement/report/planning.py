@@ -18,6 +18,7 @@ from .vocabulary import display_name
 
 __all__ = [
     "PLAN_FIGURES",
+    "PER_K_COLUMNS",
     "plot_quality_vs_k",
     "plot_ci_width_vs_k",
     "plot_adaptive",
@@ -226,8 +227,8 @@ def planning_section(doc: dict) -> Section:
     return sec
 
 
-#: The per-k columns the budget table shows, in order (those the plan has).
-_PER_K_COLUMNS = (
+#: The per-k columns the budget tables show (report and ``plan``), in order (those the plan has).
+PER_K_COLUMNS = (
     "k",
     "n_ratings",
     "n_clips",
@@ -247,7 +248,7 @@ def _per_k_table(rows: list, max_ratings: int) -> Table:
     """The plan's per-k figures as a table."""
     per_k = pd.DataFrame(rows)
     return Table(
-        per_k[[c for c in _PER_K_COLUMNS if c in per_k]],
+        per_k[[c for c in PER_K_COLUMNS if c in per_k]],
         caption="k-vote labels: agreement_with_full and uar_with_full compare them with the "
         f"{max_ratings}-vote (full-panel) labels, accuracy_vs_truth and "
         "uar_vs_truth with the truth; each figure is a mean over the n_clips clips with at "
