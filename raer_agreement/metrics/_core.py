@@ -74,6 +74,13 @@ def chance_corrected(pa, pe):
     return np.where(one, np.nan, num / np.where(one, 1.0, 1.0 - pe))
 
 
+def _check_interval(confidence, dist) -> None:
+    if not (0 < confidence < 1):
+        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    if dist not in ("t", "normal"):
+        raise ValueError(f"dist must be 't' or 'normal', got {dist!r}")
+
+
 def finish(estimate, se, n, confidence=0.95, *, upper=1.0, lower=None, dist="t"):
     """CI with Student t(n - 1), bounds clipped to the range, two-sided p-value.
 
@@ -84,10 +91,7 @@ def finish(estimate, se, n, confidence=0.95, *, upper=1.0, lower=None, dist="t")
     bound where the coefficient has a floor (percent agreement: 0); irrCAC
     leaves it unclipped, which can print an impossible negative share.
     """
-    if not (0 < confidence < 1):
-        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
-    if dist not in ("t", "normal"):
-        raise ValueError(f"dist must be 't' or 'normal', got {dist!r}")
+    _check_interval(confidence, dist)
     if not np.isfinite(estimate) or not np.isfinite(se) or n < 2:
         return np.nan, np.nan, np.nan
     # scipy.special's t and normal functions are what scipy.stats' t and norm call,
@@ -118,10 +122,7 @@ def finish_many(estimate, se, n, confidence=0.95, *, upper=1.0, lower=None, dist
     >>> bool(np.allclose(lo[0], finish(0.5, 0.1, 30)[0])), bool(np.isnan(lo[1]))
     (True, True)
     """
-    if not (0 < confidence < 1):
-        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
-    if dist not in ("t", "normal"):
-        raise ValueError(f"dist must be 't' or 'normal', got {dist!r}")
+    _check_interval(confidence, dist)
     from scipy.special import ndtr, ndtri, stdtr, stdtrit
 
     e, se = np.asarray(estimate, dtype=float), np.asarray(se, dtype=float)

@@ -146,8 +146,7 @@ def bootstrap_replicates(
         engine.s.n_annotators * engine.s.q,
         engine.light_cells.width if "mean_cohen_kappa" in which else 0,
     )
-    block = int(max(1, min(n_boot, BLOCK_CELLS // max(width, 1))))
-    starts = range(0, int(n_boot), block)
+    blocks = weight_blocks(n, int(n_boot), rng, width)
 
     def run(start: int, w: np.ndarray) -> None:
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -155,26 +154,24 @@ def bootstrap_replicates(
         for name in which:
             out[name][start : start + len(w)] = rep[name]
 
-    def weights(start: int) -> np.ndarray:
-        # drawn in block order on this thread: the replicates do not depend on the threads
-        return resample_weights(n, min(block, int(n_boot) - start), rng)
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        # the first block here fills the engine's cached tables the others share
-        run(0, weights(0))
+        # the first block here fills the engine's cached tables the others share; the
+        # weights are drawn on this thread, in block order: the replicates do not
+        # depend on the threads
+        run(*next(blocks))
         workers = bootstrap_threads()
-        if workers == 1 or len(starts) == 1:
-            for start in starts[1:]:
-                run(start, weights(start))
+        if workers == 1:
+            for start, w in blocks:
+                run(start, w)
             return out
         # the products release the GIL; at most `workers` blocks in flight bound memory.
         # One BLAS thread per block: BLAS's own threads on top of these oversubscribe
         # the cores (measured 1.5x slower at 1M ratings on 2 cores).
         with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
             pending: deque = deque()
-            for start in starts[1:]:
-                pending.append(pool.submit(run, start, weights(start)))
+            for start, w in blocks:
+                pending.append(pool.submit(run, start, w))
                 if len(pending) >= workers:
                     pending.popleft().result()
             for job in pending:

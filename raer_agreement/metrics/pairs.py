@@ -183,13 +183,17 @@ class _Incidences:
         )
         return _Incidences(self.light, self.keys, self.r, self.q, self.heavy, renumber)
 
+    @cached_property
+    def _finder(self) -> _KeyFinder:
+        """The base keys' finder, made once for every pass."""
+        return _KeyFinder(self.keys, self.r * self.r)
+
     def chunks(self, chunk: int = CHUNK):
         """Yield ``(item, pid, code, weight)`` arrays, about ``chunk`` rating
         pairs at a time; ``code = la * q + lb``."""
         q = self.q
-        finder = _KeyFinder(self.keys, self.r * self.r)
         for it, a, b, la, lb, w in self.light.chunks(chunk) if len(self.keys) else ():
-            pid, ok = finder.find(a * self.r + b)
+            pid, ok = self._finder.find(a * self.r + b)
             if self.renumber is not None:
                 pid = np.where(ok, self.renumber[pid], -1)
                 ok &= pid >= 0
