@@ -18,6 +18,7 @@ read right are printed (``pytest -s``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -170,12 +171,64 @@ def _mutations(case: Case, rng: np.random.Generator) -> list[Case]:
         out.append(replace(case, name="wide+n_ratings", frame=f.assign(n_ratings=n_filled)))
         # raters only, no id column: one item per row
         out.append(replace(case, name="wide+no_id", frame=f[raters]))
+    if case.name == "long":
+        out.extend(_long_mutations(case, labels))
+    if case.name == "wide":
+        out.extend(_wide_mutations(case, rng))
     if labels and case.name in ("long", "wide"):
         # a missing-value mark in some rated cells: a class or no rating? Only a
         # refusal is right (no counts are expected)
         star = _mutate_labels(case, lambda s: s.where((s.index % 7 != 3) | (s == ""), "*"))
         out.append(replace(case, name=case.name + "+star", frame=star, expected=("refused",)))
     return out
+
+
+def _long_mutations(case: Case, labels: set) -> list[Case]:
+    """A long table's header repeated inside it, its labels one-hot, joined in
+    multi-select cells, and its ratings as parallel lists in one row per item."""
+    f = case.frame
+    out = []
+    header = pd.DataFrame([list(f.columns)], columns=f.columns)
+    half = len(f) // 2
+    joined = pd.concat([f.iloc[:half], header, f.iloc[half:]], ignore_index=True)
+    out.append(replace(case, name="long+header_repeated", frame=joined))
+    if len(labels) >= 2 and "annotator_id" in f:
+        names = sorted(labels)
+        one_hot = f.drop(columns="label").assign(
+            **{f"is_{c}": (f["label"] == c).astype(int) for c in names}
+        )
+        sizes = replace(case, frame=one_hot, name="long+one_hot")
+        out.append(sizes)
+        # two labels of one rating joined with '|': a multi-select cell, which only
+        # --multi-sep can read (no counts are expected without it)
+        multi = f.copy()
+        multi.loc[multi.index % 5 == 1, "label"] = names[0] + "|" + names[1]
+        out.append(replace(case, name="long+multi_select", frame=multi, expected=("refused",)))
+        lists = (
+            f.groupby("item_id", sort=False)
+            .agg(workers=("annotator_id", list), answers=("label", list))
+            .reset_index()
+        )
+        lists["workers"] = lists["workers"].map(json.dumps)
+        lists["answers"] = lists["answers"].map(json.dumps)
+        flags = {"item_col": "item_id", "annotator_col": "workers", "label_cols": ["answers"]}
+        out.append(replace(case, name="long+lists_in_cells", frame=lists, options=flags))
+    return out
+
+
+def _wide_mutations(case: Case, rng: np.random.Generator) -> list[Case]:
+    """A confidence column beside each rater's: refused as one scheme, read right
+    with the rater columns named."""
+    f = case.frame
+    raters = [c for c in f.columns if c != "item_id"]
+    conf = f.copy()
+    for c in raters:
+        conf[c + "_confidence"] = np.where(f[c] == "", "", rng.integers(1, 6, len(f)).astype(str))
+    named = {"format": "wide", "item_col": "item_id", "annotator_col": raters}
+    return [
+        replace(case, name="wide+confidence", frame=conf),
+        replace(case, name="wide+confidence+named", frame=conf, options=named),
+    ]
 
 
 def _write(case: Case, path: Path) -> None:

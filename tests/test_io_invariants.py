@@ -174,3 +174,117 @@ def test_generated_raters_x_items_read_as_krippendorff_reads_them(tmp_path, seed
         with np.errstate(all="ignore"):
             got = krippendorff_alpha(ann)["estimate"]
         assert got == pytest.approx(want, abs=1e-9)
+
+
+def _long_truth(rng, n_items=60, n_workers=7, per_item=5, cats=("pos", "neg", "neu")):
+    """Ratings of a small crowd, known by construction."""
+    rows = []
+    for i in range(n_items):
+        truth = rng.integers(len(cats))
+        for w in rng.choice(n_workers, per_item, replace=False):
+            lab = truth if rng.random() < 0.7 else rng.integers(len(cats))
+            rows.append((f"t{i:03d}", f"w{w}", cats[lab]))
+    return pd.DataFrame(rows, columns=["item_id", "worker", "label"])
+
+
+def _sizes(ann, scheme="label"):
+    codes = ann.labels[scheme]
+    return sorted(int(v) for v in np.bincount(codes[codes >= 0]) if v)
+
+
+@pytest.mark.parametrize("labels", [("pos", "neg", "neu"), ("0", "1")])
+def test_a_confidence_column_beside_each_rater_is_refused_then_read_named(tmp_path, labels):
+    """Confidence columns (1..5) read as raters would pool two label sets into
+    one scheme: refused, also when the sets share a value (``1``); naming the
+    rater columns reads the ratings the table was built from."""
+    rng = np.random.default_rng(5)
+    long = _long_truth(rng, cats=labels)
+    wide = long.pivot(index="item_id", columns="worker", values="label")
+    table = pd.DataFrame({"item_id": wide.index})
+    for c in wide.columns:
+        table[c] = wide[c].to_numpy()
+        table[c + "_conf"] = np.where(wide[c].isna(), None, rng.integers(1, 6, len(wide)))
+    path = tmp_path / "conf.csv"
+    table.to_csv(path, index=False)
+    with pytest.raises(InputError, match="two label sets") as err:
+        ra.load_ratings(path, format="wide")
+    assert "--annotator-col" in str(err.value) and len(str(err.value)) <= 300
+    ann = ra.load_ratings(path, item_col="item_id", annotator_col=list(wide.columns))
+    assert (ann.n_ratings, ann.n_items, ann.n_annotators) == (len(long), 60, 7)
+    assert _sizes(ann) == sorted(long["label"].value_counts().tolist())
+
+
+def test_raters_who_skip_a_rare_class_are_one_label_set(tmp_path):
+    """Half the raters never use the rare class: their set is part of the others',
+    so no second label set is seen."""
+    rng = np.random.default_rng(8)
+    long = _long_truth(rng)
+    rare = long["worker"].isin(["w0", "w1", "w2"]) & (long.index % 9 == 0)
+    long.loc[rare, "label"] = "rare"
+    path = tmp_path / "rare.csv"
+    long.to_csv(path, index=False)
+    ann = ra.load_ratings(path)
+    assert _sizes(ann) == sorted(long["label"].value_counts().tolist())
+
+
+def test_labels_joined_with_a_separator_need_multi_sep(tmp_path):
+    rng = np.random.default_rng(9)
+    long = _long_truth(rng)
+    long.loc[long.index % 6 == 0, "label"] = "pos|neu"
+    path = tmp_path / "multi.csv"
+    long.to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"--multi-sep '\|'") as err:
+        ra.load_ratings(path)
+    assert len(str(err.value)) <= 300
+    ann = ra.load_ratings(path, multi_sep="|")
+    # one binary scheme per option; a joined cell says yes to both of its options
+    said = long["label"].str.split("|").explode()
+    for option in ("pos", "neg", "neu"):
+        assert int((ann.labels[option] == 1).sum()) == int((said == option).sum())
+
+
+def test_header_lines_inside_the_table_are_skipped_with_a_note(tmp_path):
+    rng = np.random.default_rng(10)
+    long = _long_truth(rng)
+    text = long.iloc[:100].to_csv(index=False) + long.iloc[100:].to_csv(index=False)
+    path = tmp_path / "joined.csv"
+    path.write_text(text)
+    ann = ra.load_ratings(path)
+    assert (ann.n_ratings, ann.n_items, ann.n_annotators) == (len(long), 60, 7)
+    assert "label" not in ann.categories("label")
+    assert any("repeat the header (line 102)" in n for n in ann.ledger.notes)
+
+
+def test_one_hot_columns_with_one_choice_per_rating_are_one_label(tmp_path):
+    rng = np.random.default_rng(11)
+    long = _long_truth(rng)
+    one_hot = long.drop(columns="label")
+    for c in ("pos", "neg", "neu"):
+        one_hot[c] = (long["label"] == c).astype(int)
+    path = tmp_path / "one_hot.csv"
+    one_hot.to_csv(path, index=False)
+    ann = ra.load_ratings(path)
+    assert ann.schemes == ("label",)
+    assert _sizes(ann) == sorted(long["label"].value_counts().tolist())
+    # named, the columns are separate yes/no questions
+    named = ra.load_ratings(path, label_cols=["pos", "neg", "neu"])
+    assert set(named.schemes) == {"pos", "neg", "neu"}
+    # two ones on a row: checkboxes, read as one binary scheme per column
+    one_hot.loc[3, ["pos", "neg"]] = 1
+    one_hot.to_csv(path, index=False)
+    assert set(ra.load_ratings(path).schemes) == {"pos", "neg", "neu"}
+
+
+def test_mturk_batch_without_status_columns_reads_with_a_note(tmp_path):
+    """A batch file trimmed of AssignmentStatus (``--format mturk``) was a crash."""
+    rng = np.random.default_rng(12)
+    long = _long_truth(rng)
+    batch = pd.DataFrame({"HITId": long["item_id"], "WorkerId": long["worker"]})
+    for c in ("pos", "neg", "neu"):
+        batch[f"Answer.sentiment.{c}"] = np.where(long["label"] == c, "true", "false")
+    path = tmp_path / "batch.csv"
+    batch.to_csv(path, index=False)
+    ann = ra.load_ratings(path, format="mturk")
+    assert (ann.n_ratings, ann.n_items, ann.n_annotators) == (len(long), 60, 7)
+    assert _sizes(ann, ann.schemes[0]) == sorted(long["label"].value_counts().tolist())
+    assert any("no AssignmentStatus column" in n for n in ann.ledger.notes)

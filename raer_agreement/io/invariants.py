@@ -12,7 +12,14 @@ means:
   annotator column is wrong;
 * categories of one scheme that differ only in case or surrounding spaces
   (``Agree`` and ``agree``): one category written two ways, or two?
-  ``--fold-case`` says one (:func:`fold_case` merges them with a ledger note).
+  ``--fold-case`` says one (:func:`fold_case` merges them with a ledger note);
+* labels that join other labels with a separator (``pos|neu`` beside ``pos``
+  and ``neu``, or combinations whose parts recur): multi-select answers,
+  which ``--multi-sep`` reads as one binary scheme per option;
+* one scheme holding two label sets (``0``/``1`` from some columns,
+  ``1``..``5`` from others: a confidence column read as a rater): the
+  annotators fall into two groups that use unlike sets of categories, each
+  with a category the other never uses.
 
 The in-memory loader calls :func:`check_reading` on every file it reads; the
 Dask ingest can call it on the :class:`~raer_agreement.Annotations` it builds.
@@ -103,9 +110,14 @@ def check_reading(
     shape = ReadingShape.of(ann)
     if columns_named:
         shape = dataclasses.replace(shape, columns_named=True)
-    problem = shape_problem(shape, layout)
+    problem = shape_problem(shape, layout) or _split_label_set_problem(ann, layout)
     if problem is None and not declared:
-        problem = _text_problem(ann, layout) or _item_text_problem(ann) or _case_problem(ann)
+        problem = (
+            _text_problem(ann, layout)
+            or _item_text_problem(ann)
+            or _joined_labels_problem(ann)
+            or _case_problem(ann)
+        )
     if problem is not None:
         raise InputError(f"{problem}; {INSPECT_HINT}", path=path)
     single = shape.single_share
@@ -286,6 +298,171 @@ def _item_text_problem(ann: Annotations) -> str | None:
                 "(its text), not a rating; choose the label column with --label-col"
             )
     return None
+
+
+#: annotators with fewer ratings say too little about the label set they use
+MIN_RATINGS_FOR_LABEL_SET = 5
+#: the most active annotators compared (the comparison is quadratic in them)
+MAX_ANNOTATORS_COMPARED = 400
+#: annotators x categories beyond which the label sets are not compared (memory)
+MAX_CELLS = 1 << 25
+
+
+def label_set_groups(ann: Annotations, scheme: str) -> list[tuple[list[int], list[int]]]:
+    """The groups ``(annotators, categories)`` of annotators who use alike
+    label sets, for one scheme.
+
+    Two annotators (each with 5 ratings or more) are alike when the
+    categories they use overlap by half at least (Jaccard index of the two
+    sets >= 0.5); a group is a connected set of alike annotators, with every
+    category its members use.  Raters of one label set form one group (a
+    rater who skips a rare class still shares most of the set); a rater's
+    confidence column (``1``..``5`` beside ``0``/``1`` labels) forms another.
+
+    Examples
+    --------
+    >>> from raer_agreement import Annotations
+    >>> from raer_agreement.taxonomy import Taxonomy
+    >>> tax = Taxonomy.from_categories({"label": ["0", "1", "2", "3", "4"]})
+    >>> item = list(range(10)) * 4
+    >>> labels = [0, 1] * 10 + [1, 2, 3, 4, 2] * 4
+    >>> ann = Annotations(item, [0] * 10 + [1] * 10 + [2] * 10 + [3] * 10,
+    ...                   {"label": labels}, [f"i{k}" for k in range(10)],
+    ...                   ["r1", "r2", "r1_conf", "r2_conf"], tax)
+    >>> label_set_groups(ann, "label")
+    [([0, 1], [0, 1]), ([2, 3], [1, 2, 3, 4])]
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    n_ann, q = ann.n_annotators, ann.n_categories(scheme)
+    if q < 3 or n_ann < 4 or n_ann * q > MAX_CELLS:
+        return []
+    used = _categories_used(ann.annotator, ann.labels[scheme], n_ann, q)
+    per_annotator = used.sum(axis=1)
+    active = np.flatnonzero(per_annotator >= MIN_RATINGS_FOR_LABEL_SET)
+    if len(active) > MAX_ANNOTATORS_COMPARED:
+        top = np.argsort(-per_annotator[active], kind="stable")[:MAX_ANNOTATORS_COMPARED]
+        active = np.sort(active[top])
+    if len(active) < 4:
+        return []
+    used = (used > 0).astype(np.float32)
+    sets = used[active]
+    shared = sets @ sets.T
+    size = sets.sum(axis=1)
+    alike = shared >= 0.5 * (size[:, None] + size[None, :] - shared)
+    _, component = connected_components(alike, directed=False)
+    groups = []
+    for c in range(component.max() + 1):
+        members = active[component == c]
+        groups.append(
+            ([int(m) for m in members], np.flatnonzero(sets[component == c].any(axis=0)).tolist())
+        )
+    return groups
+
+
+def _categories_used(annotator, codes, n_ann: int, q: int, block: int = 1 << 20) -> np.ndarray:
+    """Ratings per (annotator, category), in blocks of ratings: no copy of the
+    whole rating arrays at crowd scale."""
+    counts = np.zeros(n_ann * q, dtype=np.int64)
+    for start in range(0, len(codes), block):
+        a, c = annotator[start : start + block], codes[start : start + block]
+        rated = c >= 0
+        counts += np.bincount(a[rated].astype(np.int64) * q + c[rated], minlength=n_ann * q)
+    return counts.reshape(n_ann, q)
+
+
+def _split_label_set_problem(ann: Annotations, layout: str | None) -> str | None:
+    """A scheme whose annotators fall into two groups of two or more, each using
+    a category the other never does (a group using a part of the other's set,
+    as raters who skip a class, is no second label set)."""
+    for scheme in ann.schemes:
+        groups = [g for g in label_set_groups(ann, scheme) if len(g[0]) >= 2 and len(g[1]) >= 2]
+        big = _two_label_sets(groups)
+        if big is None:
+            continue
+        cats, names = ann.categories(scheme), ann.annotator_ids
+        shown = " and ".join(
+            f"{{{_few([cats[k] for k in c], 3)}}} by {_few([names[a] for a in a_], 2)}"
+            for a_, c in big[:2]
+        )
+        hint = (
+            "name the rater columns with --annotator-col (repeated)"
+            if layout == "wide"
+            else "choose the label column with --label-col, or map them with --taxonomy"
+        )
+        return (
+            f"scheme {scheme!r} holds two label sets that different annotators use: {shown}; "
+            f"some columns read as its ratings are not; {hint}"
+        )
+    return None
+
+
+#: separators of multi-select answers joined in one cell (line breaks are always
+#: read as such by the readers)
+MULTI_SEPARATORS = ("|", ";", ",", "/", "+", "&")
+
+
+def joined_labels(categories: Sequence[str]) -> tuple[str, list[str]] | None:
+    """The separator and the labels that join other labels with it, if any.
+
+    A label is joined when it splits into two or more non-empty parts and
+    every part is itself a label; or when three or more labels split with one
+    separator into parts that recur (each part in 1.5 labels on average:
+    combinations of a few options).
+
+    >>> joined_labels(["pos", "neu", "pos|neu", "neg"])
+    ('|', ['pos|neu'])
+    >>> joined_labels(["age;sex", "age;race", "sex;race"])
+    (';', ['age;sex', 'age;race', 'sex;race'])
+    >>> joined_labels(["yes, definitely", "no, not at all", "maybe"]) is None
+    True
+    """
+    labels = {str(c).strip() for c in categories}
+    for sep in MULTI_SEPARATORS:
+        split = {
+            c: parts
+            for c in map(str, categories)
+            if sep in c and len(parts := [t.strip() for t in c.split(sep)]) >= 2 and all(parts)
+        }
+        if not split:
+            continue
+        whole = [c for c, parts in split.items() if all(t in labels for t in parts)]
+        # parts that recur across labels: each used 1.5 times on average
+        n_parts = sum(len(parts) for parts in split.values())
+        recurring = n_parts >= 1.5 * len({t for parts in split.values() for t in parts})
+        if whole or (len(split) >= 3 and recurring):
+            return sep, whole or list(split)
+    return None
+
+
+def _joined_labels_problem(ann: Annotations) -> str | None:
+    for scheme in ann.schemes:
+        found = joined_labels(ann.categories(scheme))
+        if found is not None:
+            sep, joined = found
+            return (
+                f"scheme {scheme!r} has labels that join others with {sep!r} ({_few(joined, 2)}): "
+                f"multi-select answers? pass --multi-sep '{sep}' (one binary scheme per option), "
+                "or --categories to keep them as labels"
+            )
+    return None
+
+
+def _two_label_sets(groups: list) -> list | None:
+    """The two largest groups whose category sets are not nested, if any."""
+    groups = sorted(groups, key=lambda g: -len(g[0]))
+    for i, (_, first) in enumerate(groups):
+        for _, second in groups[i + 1 :]:
+            a, b = set(first), set(second)
+            if a - b and b - a:
+                return [groups[i], next(g for g in groups if g[1] == second)]
+    return None
+
+
+def _few(names: Sequence, shown: int) -> str:
+    """A few names cut to 12 characters, then how many more: ``a, b +3``."""
+    head = ", ".join(quote(str(n), 14)[1:-1] for n in names[:shown])
+    return head + (f" +{len(names) - shown}" if len(names) > shown else "")
 
 
 def _case_problem(ann: Annotations) -> str | None:

@@ -682,7 +682,9 @@ def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotat
             line=1,
         )
     if not has_labels:
-        _guess_label_columns(frame, (item_col, annotator_col), opts, anonymous, table.path, notes)
+        frame = _guess_label_columns(
+            frame, (item_col, annotator_col), opts, anonymous, table.path, notes
+        )
     if anonymous and annotator_col is None:
         if item_col is None:
             raise InputError(
@@ -704,11 +706,15 @@ def _from_long_table(table, opts: dict, anonymous: bool, notes: list) -> Annotat
     return ann.as_anonymous() if anonymous else ann
 
 
-def _guess_label_columns(frame, ids: tuple, opts: dict, anonymous: bool, path, notes: list):
+def _guess_label_columns(
+    frame, ids: tuple, opts: dict, anonymous: bool, path, notes: list
+) -> pd.DataFrame:
     """Name the label columns in ``opts`` when no flag and no header word did:
-    one column whose name says label, else one-hot 0/1 columns (multi-label),
-    else for anonymous votes every short column, else the one column whose few
-    values differ between the ratings of one clip.  Each choice is noted."""
+    one column whose name says label, else one-hot 0/1 columns (one choice
+    when no row has two ones, else multi-label), else for anonymous votes
+    every short column, else the one column whose few values differ between
+    the ratings of one clip.  Each choice is noted; the frame is returned
+    (with the one-choice column added)."""
     item_col, exclude = ids[0], set(ids)
     columns = [str(c) for c in frame.columns]
     named = _one_label_column([c for c in columns if c not in exclude and _names_a_label(c)], path)
@@ -717,14 +723,26 @@ def _guess_label_columns(frame, ids: tuple, opts: dict, anonymous: bool, path, n
         # evidence, and the note says it was taken
         opts["label_cols"] = [named]
         notes.append(f"label column {named!r} (its name says label; --label-col overrides)")
-        return
+        return frame
     profile = profile_table(frame[[c for c in columns if c not in exclude]])
     binary = [
         c
         for c, k in profile.kinds.items()
         if k == "count" and profile.n_distinct[c] <= 2 and _is_binary(frame[c])
     ]
-    if len(binary) >= 2 and not anonymous:
+    choice = _one_hot_choice(frame, binary) if len(binary) >= 2 and not anonymous else None
+    if choice is not None:
+        frame = frame.assign(_choice=choice)
+        opts["label_cols"] = ["_choice=label"]
+        opts["categories"] = {"label": binary}
+        none = int(choice.isna().sum())
+        notes.append(
+            f"one-hot 0/1 columns {name_list(binary, 6)} read as one label, the column that is 1 "
+            "(no rating has two)"
+            + (f"; {none} rating(s) with none are missing" if none else "")
+            + "; name them with --label-col (repeated) for one binary scheme each"
+        )
+    elif len(binary) >= 2 and not anonymous:
         opts["label_cols"] = binary
         opts["categories"] = {c: ["0", "1"] for c in binary}
         notes.append(
@@ -751,6 +769,23 @@ def _guess_label_columns(frame, ids: tuple, opts: dict, anonymous: bool, path, n
                 f"label column {varying!r}: the only column with a small set of values "
                 "that differ between the ratings of one item (--label-col overrides)"
             )
+    return frame
+
+
+def _one_hot_choice(frame: pd.DataFrame, binary: list) -> pd.Series | None:
+    """The one-choice label of one-hot 0/1 columns: the name of the column that
+    is 1 (missing where none is), or None when some row has two ones (then the
+    columns are separate questions, a multi-label answer) or most rows none."""
+    ones = np.column_stack(
+        [pd.to_numeric(frame[c], errors="coerce").fillna(0).to_numpy() == 1 for c in binary]
+    )
+    per_row = ones.sum(axis=1)
+    if (per_row > 1).any() or (per_row == 1).mean() < 0.9:
+        return None
+    names = np.array([*binary, None], dtype=object)
+    return pd.Series(
+        names[np.where(per_row == 1, ones.argmax(axis=1), len(binary))], index=frame.index
+    )
 
 
 _NOT_LABELS = {"split", "text", "sentence", "document", "source", "url", "usage", "comment"}

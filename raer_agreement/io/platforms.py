@@ -437,8 +437,13 @@ def mturk_to_long(table, choices: ColumnChoices | None = None) -> LongForm:
     schemes = choices.answers(frame, "Answer.", path, lines, notes)
     for s, v in schemes.items():
         long[s] = np.asarray(v, dtype=object)
-    status = frame["AssignmentStatus"].astype("string").str.strip()
-    rejected = status.eq("Rejected").fillna(False).to_numpy(bool)
+    if "AssignmentStatus" in frame:
+        status = frame["AssignmentStatus"].astype("string").str.strip()
+        rejected = status.eq("Rejected").fillna(False).to_numpy(bool)
+    else:
+        # a batch file trimmed of its status columns: no assignment is known rejected
+        rejected = np.zeros(len(frame), dtype=bool)
+        notes.append("no AssignmentStatus column: every assignment is read as accepted")
     entries = []
     if rejected.any():
         feedback = (

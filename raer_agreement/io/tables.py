@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import io
 import warnings
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ __all__ = [
     "read_text",
     "read_header",
     "read_delimited",
+    "skip_header_repeats",
     "read_parquet",
     "read_jsonl",
     "read_json_records",
@@ -181,9 +183,53 @@ def read_delimited(
         frame = clean(path, head)
         if frame is not None:
             frame, notes = settle_blank_columns(frame, head.blanks)
-            return RawTable(frame, str(path), first_line=2, notes=notes)
-    return _read_exact(
-        path, sep=sep, encoding=encoding, optional_trailing=optional_trailing, header=header
+            return skip_header_repeats(RawTable(frame, str(path), first_line=2, notes=notes))
+    return skip_header_repeats(
+        _read_exact(
+            path, sep=sep, encoding=encoding, optional_trailing=optional_trailing, header=header
+        )
+    )
+
+
+def skip_header_repeats(table: RawTable) -> RawTable:
+    """The table without rows that repeat the header (exports joined with
+    their headers), with a note naming their lines; such a row is no rating
+    (``item_id``, ``worker``, ``label`` would be one, and ``label`` a category).
+
+    >>> import pandas as pd
+    >>> t = RawTable(pd.DataFrame({"item": ["a", "item", "b"], "label": ["x", "label", "y"]}), "f.csv")
+    >>> kept = skip_header_repeats(t)
+    >>> kept.frame["item"].tolist(), kept.line_numbers.tolist(), kept.notes
+    (['a', 'b'], [2, 4], ('1 row(s) repeat the header (line 3): skipped, files joined with their headers',))
+    """
+    frame = table.frame
+    if frame.shape[1] < 2 or not len(frame):
+        return table
+    first = str(frame.columns[0])
+    hit = (frame.iloc[:, 0].astype("string").str.strip() == first).fillna(False).to_numpy(bool)
+    if not hit.any():
+        return table
+    for col in frame.columns[1:]:
+        values = frame[col][hit].astype("string").str.strip()
+        hit[hit] = (values == str(col)).fillna(False).to_numpy(bool)
+    if not hit.any():
+        return table
+    lines = (
+        table.line_numbers
+        if table.line_numbers is not None
+        else np.arange(table.first_line, table.first_line + len(frame), dtype=np.int64)
+    )
+    shown = ", ".join(str(int(v)) for v in lines[hit][:3])
+    more = ", ..." if hit.sum() > 3 else ""
+    note = (
+        f"{int(hit.sum())} row(s) repeat the header (line {shown}{more}): skipped, "
+        "files joined with their headers"
+    )
+    return dataclasses.replace(
+        table,
+        frame=frame[~hit].reset_index(drop=True),
+        line_numbers=lines[~hit],
+        notes=(*table.notes, note),
     )
 
 
