@@ -148,6 +148,9 @@ def _mutations(case: Case, rng: np.random.Generator) -> list[Case]:
         out.append(replace(case, name="counts+repeated_ids", frame=group))
         none = f.rename(columns={cats[0]: "NONE"})
         out.append(replace(case, name="counts+NONE", frame=none))
+        # the votes as shares of the row (soft labels): no counts are left to read
+        shares = f.assign(**{c: f[c] / values.sum(1) for c in cats})
+        out.append(replace(case, name="counts+shares", frame=shares, expected=("refused",)))
     labels = set(pd.unique(f[_label_columns(case)].to_numpy().ravel())) - {""}
     if labels and case.name != "counts":
         if any(str(v).casefold() != str(v).upper() for v in labels):
@@ -209,6 +212,14 @@ def _long_mutations(case: Case, labels: set) -> list[Case]:
             .agg(workers=("annotator_id", list), answers=("label", list))
             .reset_index()
         )
+        # clip ids that restart per group: the id alone names four clips. Seen
+        # only where annotators rate several clips of a group (a panel); in a
+        # sparse crowd the merged clips look like any others, so no case is made
+        clip = pd.factorize(f["item_id"])[0]
+        group = f.assign(group=[f"g{k % 4}" for k in clip], item_id=[f"c{k // 4}" for k in clip])
+        repeats = group.duplicated(["item_id", "annotator_id"]).sum()
+        if repeats >= max(10, 0.2 * len(group)):
+            out.append(replace(case, name="long+split_key", frame=group, expected=("refused",)))
         lists["workers"] = lists["workers"].map(json.dumps)
         lists["answers"] = lists["answers"].map(json.dumps)
         flags = {"item_col": "item_id", "annotator_col": "workers", "label_cols": ["answers"]}
@@ -225,9 +236,15 @@ def _wide_mutations(case: Case, rng: np.random.Generator) -> list[Case]:
     for c in raters:
         conf[c + "_confidence"] = np.where(f[c] == "", "", rng.integers(1, 6, len(f)).astype(str))
     named = {"format": "wide", "item_col": "item_id", "annotator_col": raters}
+    # a reference label beside the raters (an expert's, a model's), from the raters'
+    # own label set and agreeing with them by chance only
+    labels = sorted(set(f[raters].to_numpy().ravel()) - {""})
+    reference = f.assign(reference=rng.choice(labels, len(f)))
     return [
         replace(case, name="wide+confidence", frame=conf),
         replace(case, name="wide+confidence+named", frame=conf, options=named),
+        replace(case, name="wide+reference", frame=reference, expected=("refused",)),
+        replace(case, name="wide+reference+named", frame=reference, options=named),
     ]
 
 

@@ -288,3 +288,50 @@ def test_mturk_batch_without_status_columns_reads_with_a_note(tmp_path):
     assert (ann.n_ratings, ann.n_items, ann.n_annotators) == (len(long), 60, 7)
     assert _sizes(ann, ann.schemes[0]) == sorted(long["label"].value_counts().tolist())
     assert any("no AssignmentStatus column" in n for n in ann.ledger.notes)
+
+
+@pytest.mark.parametrize("name", ["expert", "reference", "target", "y", "label"])
+def test_a_lone_reference_column_in_a_wide_table_is_no_rater(tmp_path, name):
+    """A reference label that agrees with the raters' majority on 70% of clips is
+    no rater; raters sharing the word (``expert_1``, ``expert_2``) are raters."""
+    rng = np.random.default_rng(13)
+    long = _long_truth(rng)
+    wide = long.pivot(index="item_id", columns="worker", values="label")
+    reference = [rng.choice(["pos", "neg", "neu"]) for _ in range(len(wide))]
+    path = tmp_path / "ref.csv"
+    wide.reset_index().assign(**{name: reference}).to_csv(path, index=False)
+    with pytest.raises(InputError, match="--annotator-col") as err:
+        ra.load_ratings(path, format="wide")
+    assert len(str(err.value)) <= 300
+    experts = wide.copy()
+    experts.columns = [f"{name}_{k + 1}" for k in range(experts.shape[1])]
+    experts.reset_index().to_csv(path, index=False)
+    ann = ra.load_ratings(path, format="wide")
+    assert (ann.n_ratings, ann.n_items, ann.n_annotators) == (len(long), 60, 7)
+
+
+def test_a_table_of_label_shares_is_refused(tmp_path):
+    """Soft labels (shares adding up to 1) have no ratings to count."""
+    long = _long_truth(np.random.default_rng(14))
+    shares = pd.crosstab(long["item_id"], long["label"], normalize="index").reset_index()
+    path = tmp_path / "soft.csv"
+    shares.to_csv(path, index=False)
+    for fmt in ("auto", "wide", "counts"):
+        with pytest.raises(InputError) as err:
+            ra.load_ratings(path, format=fmt)
+        assert len(str(err.value)) <= 300
+
+
+def test_an_item_column_that_names_a_group_of_clips_is_refused(tmp_path):
+    """Clip ids that restart per video (``video``, ``clip``): either column alone
+    makes most ratings repeat an annotator on a "clip"."""
+    long = _long_truth(np.random.default_rng(15))
+    split = long.assign(video=long["item_id"].str[:3], clip=long["item_id"].str[3:])
+    path = tmp_path / "clips.csv"
+    split.drop(columns="item_id").to_csv(path, index=False)
+    for item in ("video", "clip"):
+        with pytest.raises(InputError, match="--item-col") as err:
+            ra.load_ratings(path, item_col=item, annotator_col="worker", label_cols=["label"])
+        assert "--duplicates" in str(err.value) and len(str(err.value)) <= 300
+        kept = ra.load_ratings(path, item_col=item, duplicates="keep")
+        assert kept.n_ratings == len(long)

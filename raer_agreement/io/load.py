@@ -93,8 +93,10 @@ def load_ratings(
         ``annotator_col`` may name several columns: in a table they are the
         rater columns of a wide reading (``item_col`` the id, the other
         columns item metadata).  ``duplicates=None`` (the default) is
-        ``"keep"`` within a file; across files it refuses a large overlap of
-        annotator/clip pairs (ids that restart per file) until given.
+        ``"keep"``, except that a file in which a fifth of the ratings or more
+        repeat an annotator on a clip (the item column does not identify a
+        clip), or several files sharing many annotator/clip pairs (ids that
+        restart per file), are refused until it is given.
     no_header : bool
         The files have no header row: the first line is data and the columns
         are ``column_1, column_2, ...`` (a matrix written without names).
@@ -154,7 +156,7 @@ def load_ratings(
         label_cols=label_cols,
         taxonomy=taxonomy,
         categories=categories,
-        duplicates=duplicates or "keep",
+        duplicates=duplicates,
         inconsistent=inconsistent,
         unknown=unknown,
     )

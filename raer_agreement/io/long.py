@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..annotations import Annotations
-from ..errors import InputError, name_list
+from ..errors import InputError, name_list, quote
 from ..ledger import Ledger, LedgerEntry
 from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, natural_order, natural_sort
 from ..wording import ITEM
@@ -420,6 +420,8 @@ def _check_policies(**policies) -> None:
         "unknown": UNKNOWN_POLICIES,
     }
     for name, val in policies.items():
+        if name == "duplicates" and val is None:
+            continue  # keep, unless most ratings repeat (see _repeated_ratings)
         if val not in allowed[name]:
             raise ValueError(f"{name} must be one of {', '.join(allowed[name])}; got {val!r}")
 
@@ -745,6 +747,18 @@ def _repeated_ratings(ids, duplicates, annotator_col, book: _Book, path) -> None
     if not dup_later.any():
         return
     first = kept_idx[np.flatnonzero(dup_later)[0]]
+    n_repeated = int(dup_later.sum())
+    if duplicates is None and n_repeated >= max(10, 0.2 * len(pair)):
+        # repeats on this scale are a key that names a group of clips (a video,
+        # a batch) more often than an annotator coming back to one clip
+        raise InputError(
+            f"{n_repeated} of {len(pair)} ratings repeat an annotator on a clip (e.g. "
+            f"{quote(str(avalues[acodes[first]]), 20)} on {quote(str(ivalues[icodes[first]]), 24)}): "
+            "the item column is no clip id; name it with --item-col, or --transpose if "
+            "rows are raters, or --duplicates keep|last if clips were rated again",
+            path=path,
+            line=int(lines[first]),
+        )
     if duplicates == "error":
         raise InputError(
             "annotator rated this clip more than once (duplicates policy 'error'; "

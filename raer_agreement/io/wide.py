@@ -116,11 +116,41 @@ _RATERS_FLAG = (
 )
 
 
-#: header words of a label that summarises or replaces the raters' (gold, hard_label)
+#: header words of a label that summarises or replaces the raters' (gold, hard_label,
+#: an expert's reference, a model's prediction); a word that several columns share
+#: (``expert_1``, ``expert_2``) names raters instead
 _LABEL_WORDS = frozenset(
-    "gold truth groundtruth majority consensus aggregated aggregate adjudicated final hard "
-    "mv".split()
+    "gold golden truth groundtruth ground gt true majority consensus aggregated aggregate "
+    "adjudicated final hard mv expert reference target label labels class answer correct "
+    "y silver predicted prediction pred".split()
 )
+
+
+def _summary_label_column(cols) -> str | None:
+    """The one column whose header has a summary-label word no other column has."""
+    words = [set(header_words(str(c))) for c in cols]
+    for c, mine in zip(cols, words):
+        lone = (mine & _LABEL_WORDS) - set().union(*(w for w in words if w is not mine))
+        if lone:
+            return c
+    return None
+
+
+def _proportions(cells: np.ndarray) -> bool:
+    """Whether the cells are numbers, not all whole, whose rows add up to 1 or 100
+    (a soft-label table: each column a category, each cell its share)."""
+    numbers = pd.to_numeric(pd.Series(cells.ravel(), dtype=object), errors="coerce").to_numpy()
+    numbers = numbers.reshape(cells.shape)
+    given = ~pd.isna(cells)
+    if not given.any() or not np.isfinite(numbers[given]).all():
+        return False
+    if (numbers[given] % 1 == 0).all():
+        return False
+    sums = np.nansum(np.where(given, numbers, np.nan), axis=1)
+    return bool(
+        (np.isclose(sums, 1, atol=0.011).mean() >= 0.95)
+        or (np.isclose(sums, 100, atol=1.1).mean() >= 0.95)
+    )
 
 
 def _cells(frame, cols) -> np.ndarray:
@@ -207,14 +237,21 @@ def check_rater_columns(frame, item, raters, path) -> None:
         )
     if len(cols) < 3:
         return
-    for c in cols:
-        if _LABEL_WORDS & set(header_words(str(c))):
-            raise InputError(
-                f"column {c!r} is named as a derived or gold label, not an annotator; "
-                f"{_RATERS_FLAG}",
-                path=path,
-            )
+    named = _summary_label_column(cols)
+    if named is not None:
+        raise InputError(
+            f"column {named!r} is named as a derived, gold or reference label, not an "
+            f"annotator; {_RATERS_FLAG}",
+            path=path,
+        )
     cells = _cells(frame, cols)
+    if _proportions(cells):
+        raise InputError(
+            f"the columns {name_list(cols, 3)} hold shares that add up to 1 (or 100) on "
+            "each row: a soft-label table of categories, not annotators' labels; only vote "
+            "counts can be read (--format counts)",
+            path=path,
+        )
     for j, c in enumerate(cols):
         why = _not_a_rater(cells, j)
         if why is not None:
