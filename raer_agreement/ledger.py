@@ -42,6 +42,16 @@ class LedgerEntry:
         # several ratings can come from one line (a counts row): name each line once
         object.__setattr__(self, "lines", tuple(dict.fromkeys(int(x) for x in self.lines)))
 
+    @classmethod
+    def of_rows(cls, reason: str, mask, lines, detail: str) -> LedgerEntry:
+        """The entry of the rows where ``mask`` is true, with their first 20 lines.
+
+        >>> import numpy as np
+        >>> LedgerEntry.of_rows("spam", np.array([True, False, True]), np.array([2, 3, 4]), "x")
+        LedgerEntry(reason='spam', count=2, detail='x', lines=(2, 4), dropped=True)
+        """
+        return cls(reason, int(mask.sum()), detail, tuple(lines[mask][:20].tolist()))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "reason": self.reason,

@@ -245,20 +245,26 @@ def test_cli_engine_dask(client, tmp_path, capsys):
     SMALL.to_csv(src, index=False)
     addr = client.scheduler.address
     out = tmp_path / "labels"
+    # X and x differ only in case: both engines refuse them until declared
+    declared = ["--categories", "X,x,y,zz"]
+    assert main(["agreement", str(src)]) == 2
+    assert main(["agreement", str(src), "--engine", "dask", "--scheduler", addr]) == 2
     rc = main(
         ["aggregate", str(src), "--engine", "dask", "--scheduler", addr, "--method", "majority",
-         "--tie-break", "lowest", "--out", str(out)]
+         "--tie-break", "lowest", "--out", str(out), *declared]
     )  # fmt: skip
     assert rc == 0
     back = pd.concat(pd.read_parquet(f) for f in sorted(out.glob("*.parquet")))
     assert dict(zip(back["clip_id"], back["label"])) == {
         "c1": "y",  # a said x then y (repeated ratings kept): y 2, x 1
-        "c2": "X",  # X, x, zz tie (inferred categories keep case): the lowest, X
+        "c2": "X",  # X, x, zz tie (declared categories keep case): the lowest, X
         "c3": "y",
         "c10": "x",
     }
     capsys.readouterr()
-    rc = main(["agreement", str(src), "--engine", "dask", "--scheduler", addr, "--json"])
+    rc = main(
+        ["agreement", str(src), "--engine", "dask", "--scheduler", addr, "--json", *declared]
+    )
     assert rc == 0
     doc = json.loads(capsys.readouterr().out)
     # X and x differ only in case: the in-memory reader refuses them unless declared
@@ -268,7 +274,7 @@ def test_cli_engine_dask(client, tmp_path, capsys):
     assert doc["ledger"]["rows_read"] == len(SMALL)
     rc = main(
         ["soft-labels", str(src), "--engine", "dask", "--scheduler", addr, "--out",
-         str(tmp_path / "soft")]
+         str(tmp_path / "soft"), *declared]
     )  # fmt: skip
     assert rc == 0
     soft = pd.concat(pd.read_parquet(f) for f in (tmp_path / "soft").glob("*.parquet"))
@@ -286,3 +292,30 @@ def test_cli_engine_dask(client, tmp_path, capsys):
     assert rc == 2
     assert "zz" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize(
+    "defect, flag",
+    [("case", "--fold-case"), ("joined", "--multi-sep"), ("grouped", "--item-col")],
+)
+def test_reading_invariants_hold_on_the_dask_engine(client, tmp_path, defect, flag):
+    """The in-memory reader's refusals that need every partition: labels that
+    differ only in case, labels joined by a separator, an item column that
+    names groups of clips. Both engines refuse the same file, naming the flag."""
+    df, _ = simulate(2_000, seed=3)
+    df = df[df["label"] != "n/a"].copy()
+    if defect == "case":
+        df.loc[df.index % 7 == 0, "label"] = df["label"].str.upper()
+    elif defect == "joined":
+        df.loc[df.index % 7 == 0, "label"] = "Fatigue|Confusion"
+    else:
+        # a panel of ten rates every clip; clips 0..3 of each video share an id
+        clip = df["clip_id"].str.strip().str[4:].astype(int)
+        df["annotator_id"] = "r" + df.groupby(clip).cumcount().astype(str)
+        df["clip_id"] = "video" + (clip // 4).astype(str)
+    src = tmp_path / f"{defect}.csv"
+    df.to_csv(src, index=False)
+    for read in (lambda: load_ratings(src), lambda: rd.read_ratings(src, client)):
+        with pytest.raises(InputError) as err:
+            read()
+        assert flag in str(err.value) and len(str(err.value)) <= 300

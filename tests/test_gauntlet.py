@@ -178,6 +178,14 @@ def _mutations(case: Case, rng: np.random.Generator) -> list[Case]:
         out.extend(_long_mutations(case, labels))
     if case.name == "wide":
         out.extend(_wide_mutations(case, rng))
+    if case.name == "raters_x_items":
+        # a form's timestamp beside the rater names: the raters' attribute, no item
+        stamp = [f"2024-03-01 10:{k // 60:02d}:{k % 60:02d}" for k in range(len(f))]
+        named = {**case.options, "annotator_col": "coder"}
+        out.append(
+            replace(case, name="raters_x_items+timestamp", frame=f.assign(Timestamp=stamp),
+                    options=named)
+        )  # fmt: skip
     if labels and case.name in ("long", "wide"):
         # a missing-value mark in some rated cells: a class or no rating? Only a
         # refusal is right (no counts are expected)

@@ -470,7 +470,8 @@ def _checks(ann) -> list:
     else:
         checks.append(
             "reading invariants (io.invariants): the shape of clips, annotators "
-            "and ratings, labels that differ only in case"
+            "and ratings, labels that differ only in case, labels joined by a separator, "
+            "two label sets in one scheme"
         )
     if ann is not None:
         led = ann.ledger

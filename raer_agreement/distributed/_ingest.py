@@ -35,7 +35,7 @@ import pandas as pd
 
 from ..annotations import Annotations
 from ..errors import InputError
-from ..io.invariants import ReadingShape, check_shape
+from ..io.invariants import ReadingShape, check_categories, check_shape, repeats_problem
 from ..io.long import (
     ANNOTATOR_COLUMNS,
     DECLARED_NOTE,
@@ -276,7 +276,10 @@ def _validate(df: pd.DataFrame, opts: dict) -> Annotations:
 
 def _summary(ann: Annotations) -> dict:
     per = np.bincount(ann.item, minlength=ann.n_items)
+    pair = pd.Series(ann.item.astype(np.int64) * max(ann.n_annotators, 1) + ann.annotator)
+    repeating = np.unique(ann.annotator[pair.duplicated().to_numpy()])
     return {
+        "repeating": frozenset(ann.annotator_ids[k] for k in repeating),
         "annotator_ids": ann.annotator_ids,
         "ledger": ann.ledger,
         "n_items": ann.n_items,
@@ -544,8 +547,12 @@ def _ratings_per_clip(summaries, n_items) -> tuple[np.ndarray, dict]:
     return hist, stats
 
 
-def _assemble(client, recoded, annotator_ids, summaries, path, notes_replace, say) -> DaskRatings:
-    """The partitions as one DaskRatings: ledgers merged, counts summed, reading invariants checked."""
+def _assemble(
+    client, recoded, annotator_ids, summaries, path, notes_replace, say, checks
+) -> DaskRatings:
+    """The partitions as one DaskRatings: ledgers merged, counts summed, reading
+    invariants checked (``checks``: the duplicates policy given, and whether the
+    categories were declared)."""
     ledger = merge_ledgers(
         [s["ledger"] for s in summaries], sources=(str(path),), notes_replace=notes_replace
     )
@@ -572,6 +579,7 @@ def _assemble(client, recoded, annotator_ids, summaries, path, notes_replace, sa
         path=path,
         layout="long",
     )
+    _check_labels_and_repeats(summaries, ledger, path, *checks)
     say(
         f"{ledger.rows_read} rows read, {ledger.rows_used} used; {n_items} clips, "
         f"{len(annotator_ids)} annotators in {len(recoded)} partition(s)"
@@ -589,6 +597,22 @@ def _assemble(client, recoded, annotator_ids, summaries, path, notes_replace, sa
     )
 
 
+def _check_labels_and_repeats(summaries, ledger, path, duplicates, declared: bool) -> None:
+    """The invariants of the in-memory reader that need the whole reading: the
+    share of repeated ratings (the partitions keep and count them) and the
+    inferred categories."""
+    n_ratings = sum(s["n_ratings"] for s in summaries)
+    repeated = sum(e.count for e in ledger.entries if e.reason == "repeated_rating")
+    repeating = frozenset().union(*(s["repeating"] for s in summaries))
+    n_annotators = len(frozenset().union(*(s["annotator_ids"] for s in summaries)))
+    problem = repeats_problem(repeated, n_ratings, len(repeating), n_annotators)
+    if duplicates is None and problem is not None:
+        raise InputError(problem, path=path)
+    if not declared:
+        tax = summaries[0]["taxonomy"]
+        check_categories({sc: tax[sc].categories for sc in summaries[0]["schemes"]}, path=path)
+
+
 def read_ratings(
     path,
     client,
@@ -598,7 +622,7 @@ def read_ratings(
     label_cols=None,
     taxonomy=None,
     categories=None,
-    duplicates: str | None = "keep",
+    duplicates: str | None = None,
     inconsistent: str = "flag",
     unknown: str = "error",
     sep: str | None = None,
@@ -649,4 +673,5 @@ def read_ratings(
     validated, summaries, notes_replace = _validate_partitions(client, ddf, columns, opts, say)
     annotator_ids, recoded = _recode_partitions(client, validated, summaries)
     del validated  # the partitions with local annotator codes are no longer needed
-    return _assemble(client, recoded, annotator_ids, summaries, path, notes_replace, say)
+    checks = (duplicates, taxonomy is not None or categories is not None)
+    return _assemble(client, recoded, annotator_ids, summaries, path, notes_replace, say, checks)

@@ -45,7 +45,7 @@ raer_agreement.errors.InputError: x.csv: no item has two ratings (30 items): ...
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -56,6 +56,9 @@ from ..taxonomy import Taxonomy, natural_sort
 __all__ = [
     "check_reading",
     "check_shape",
+    "check_categories",
+    "category_problem",
+    "repeats_problem",
     "ReadingShape",
     "fold_case",
     "case_groups",
@@ -115,8 +118,7 @@ def check_reading(
         problem = (
             _text_problem(ann, layout)
             or _item_text_problem(ann)
-            or _joined_labels_problem(ann)
-            or _case_problem(ann)
+            or category_problem({sc: ann.categories(sc) for sc in ann.schemes})
         )
     if problem is not None:
         raise InputError(f"{problem}; {INSPECT_HINT}", path=path)
@@ -335,7 +337,8 @@ def label_set_groups(ann: Annotations, scheme: str) -> list[tuple[list[int], lis
     from scipy.sparse.csgraph import connected_components
 
     n_ann, q = ann.n_annotators, ann.n_categories(scheme)
-    if q < 3 or n_ann < 4 or n_ann * q > MAX_CELLS:
+    # vote slots of anonymous votes are no people: their label sets say nothing
+    if ann.anonymous or q < 3 or n_ann < 4 or n_ann * q > MAX_CELLS:
         return []
     used = _categories_used(ann.annotator, ann.labels[scheme], n_ann, q)
     per_annotator = used.sum(axis=1)
@@ -435,17 +438,16 @@ def joined_labels(categories: Sequence[str]) -> tuple[str, list[str]] | None:
     return None
 
 
-def _joined_labels_problem(ann: Annotations) -> str | None:
-    for scheme in ann.schemes:
-        found = joined_labels(ann.categories(scheme))
-        if found is not None:
-            sep, joined = found
-            return (
-                f"scheme {scheme!r} has labels that join others with {sep!r} ({_few(joined, 2)}): "
-                f"multi-select answers? pass --multi-sep '{sep}' (one binary scheme per option), "
-                "or --categories to keep them as labels"
-            )
-    return None
+def _joined_labels_problem(scheme: str, categories: Sequence[str]) -> str | None:
+    found = joined_labels(categories)
+    if found is None:
+        return None
+    sep, joined = found
+    return (
+        f"scheme {scheme!r} has labels that join others with {sep!r} ({_few(joined, 2)}): "
+        f"multi-select answers? pass --multi-sep '{sep}' (one binary scheme per option), "
+        "or --categories to keep them as labels"
+    )
 
 
 def _two_label_sets(groups: list) -> list | None:
@@ -465,18 +467,73 @@ def _few(names: Sequence, shown: int) -> str:
     return head + (f" +{len(names) - shown}" if len(names) > shown else "")
 
 
-def _case_problem(ann: Annotations) -> str | None:
-    for scheme in ann.schemes:
-        groups = case_groups(ann.categories(scheme))
-        if groups:
-            shown = "; ".join(name_list([quote(c, 20) for c in g], 3) for g in groups[:2])
-            more = f" and {len(groups) - 2} more" if len(groups) > 2 else ""
-            return (
-                f"scheme {scheme!r} holds labels that differ only in case or spaces "
-                f"({shown}{more}): pass --fold-case to read each group as one category, "
-                "or --categories to declare them"
-            )
+def _case_problem(scheme: str, categories: Sequence[str]) -> str | None:
+    groups = case_groups(categories)
+    if not groups:
+        return None
+    shown = "; ".join(name_list([quote(c, 20) for c in g], 3) for g in groups[:2])
+    more = f" and {len(groups) - 2} more" if len(groups) > 2 else ""
+    return (
+        f"scheme {scheme!r} holds labels that differ only in case or spaces "
+        f"({shown}{more}): pass --fold-case to read each group as one category, "
+        "or --categories to declare them"
+    )
+
+
+def category_problem(categories: Mapping[str, Sequence[str]]) -> str | None:
+    """The first invariant that the inferred categories of the schemes break
+    (labels joined by a separator, labels that differ only in case), worded
+    with its flags; a reading that knows its categories and not its ratings
+    (the Dask ingest) checks them here.
+
+    >>> category_problem({"label": ["pos", "neg"]}) is None
+    True
+    >>> category_problem({"label": ["Agree", "agree"]})[:44]
+    "scheme 'label' holds labels that differ only"
+    """
+    for check in (_joined_labels_problem, _case_problem):
+        for scheme, cats in categories.items():
+            problem = check(scheme, [str(c) for c in cats])
+            if problem is not None:
+                return problem
     return None
+
+
+#: share of the ratings that may repeat an annotator on a clip before the item
+#: column is taken for no clip id (unless ``--duplicates`` is given)
+MAX_REPEATED_SHARE = 0.2
+
+
+def repeats_problem(
+    n_repeated: int, n_ratings: int, n_repeating: int, n_annotators: int, example: str = ""
+) -> str | None:
+    """Ratings that repeat an annotator on a clip on a large scale (a fifth of
+    the ratings or more) and by most annotators (half or more) mean that the
+    item column names a group of clips (a video, a batch), not one clip;
+    worded with its flags, or None.  One annotator who rated each clip three
+    times (Dawid and Skene's first clinician) is a design, not a wrong key.
+
+    >>> repeats_problem(3, 100, 3, 5) is None
+    True
+    >>> repeats_problem(90, 315, 1, 5) is None
+    True
+    >>> repeats_problem(40, 100, 5, 5)[:42]
+    '40 of 100 ratings repeat an annotator on a'
+    """
+    if n_repeated < max(10, MAX_REPEATED_SHARE * n_ratings) or n_repeating < n_annotators / 2:
+        return None
+    return (
+        f"{n_repeated} of {n_ratings} ratings repeat an annotator on a clip{example}: "
+        "the item column is no clip id; name it with --item-col, or --transpose if "
+        "rows are raters, or --duplicates keep|last if clips were rated again"
+    )
+
+
+def check_categories(categories: Mapping[str, Sequence[str]], *, path=None) -> None:
+    """Refuse (one line) inferred categories that break :func:`category_problem`."""
+    problem = category_problem(categories)
+    if problem is not None:
+        raise InputError(f"{problem}; {INSPECT_HINT}", path=path)
 
 
 def fold_case(ann: Annotations) -> Annotations:

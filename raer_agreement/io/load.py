@@ -16,7 +16,7 @@ from ..annotations import Annotations
 from ..errors import InputError, name_list
 from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, load_taxonomy, natural_sort
 from ..wording import ITEM, ITEMS, count
-from . import layouts, platforms
+from . import layouts, platforms, surveys
 from .annotator_cells import annotator_dicts, vote_slots
 from .containers import raw_factorize
 from .detect import ITEM_ID_COLUMNS, Decision, decide_layout, profile_table
@@ -43,7 +43,13 @@ from .tables import (
     read_text,
     records_table,
 )
-from .wide import annotator_names_column, check_rater_columns, clip_key, wide_item_column
+from .wide import (
+    alien_columns,
+    annotator_names_column,
+    check_rater_columns,
+    clip_key,
+    wide_item_column,
+)
 
 __all__ = ["load_ratings", "load_clips", "FORMATS"]
 
@@ -571,8 +577,9 @@ def _from_raters_x_items(table, opts: dict) -> Annotations:
     if who is None:
         who = annotator_names_column(table.frame, table.path)
     scheme = _single_scheme(opts)
+    frame, attributes = _without_attributes(table.frame, who)
     lf = layouts.raters_x_items_to_long(
-        table.frame,
+        frame,
         path=table.path,
         annotator_col=who,
         first_line=table.first_line,
@@ -586,14 +593,57 @@ def _from_raters_x_items(table, opts: dict) -> Annotations:
         "item",
         {**opts, "annotator_col": "annotator", "label_cols": {scheme: scheme}},
         note,
+        *attributes,
         *table.notes,
     )
+
+
+def _without_attributes(frame: pd.DataFrame, who: str | None) -> tuple[pd.DataFrame, list]:
+    """A raters x items table without the columns that describe the raters (a
+    timestamp, an e-mail: a value per rater that no item column holds), and
+    the note naming them; with no annotator column, every column is an item.
+
+    A column whose raters all agree on a value no other item got is an item
+    (a rare class), so only columns unlike the labels are taken for attributes
+    (:func:`_unlike_labels`)."""
+    if who is None:
+        return frame, []
+    candidates = alien_columns(
+        frame, [c for c in frame.columns if c != who], min_filled=min(10, max(3, len(frame) // 2))
+    )
+    items = [c for c in frame.columns if c != who and c not in candidates]
+    labels = pd.Series(pd.unique(frame[items].astype("string").stack().str.strip()), dtype="string")
+    labels = labels[labels.notna() & (labels != "")]
+    attributes = [c for c in candidates if _unlike_labels(frame[c], labels)]
+    if not attributes:
+        return frame, []
+    note = (
+        f"columns {name_list(attributes, 4)} hold a value per annotator that no item column "
+        "holds (a timestamp, an e-mail): read as the annotators' attributes, not items"
+    )
+    return frame.drop(columns=attributes), [note]
+
+
+def _unlike_labels(column: pd.Series, labels: pd.Series) -> bool:
+    """Whether a column's values are no labels of the item columns: a different
+    value on every row (an id, a timestamp), numbers beside labels that are not
+    (or the reverse), or text over twice as long as the longest label."""
+    values = column.astype("string").str.strip().replace("", pd.NA).dropna()
+    if len(values) < 3 or not len(labels):
+        return False
+    if values.nunique() == len(values):
+        return True
+    numeric = pd.to_numeric(values, errors="coerce").notna().all()
+    if numeric != pd.to_numeric(labels, errors="coerce").notna().all():
+        return True
+    return bool(values.str.len().min() > max(8, 2 * labels.str.len().max()))
 
 
 _PLATFORM_TABLES = {
     "mturk": platforms.mturk_to_long,
     "toloka": platforms.toloka_to_long,
     "appen": platforms.appen_to_long,
+    "qualtrics": surveys.qualtrics_to_long,
 }
 
 

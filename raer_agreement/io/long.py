@@ -18,6 +18,7 @@ from ..ledger import Ledger, LedgerEntry
 from ..taxonomy import NA_STRINGS, Taxonomy, _norm, default_taxonomy, natural_order, natural_sort
 from ..wording import ITEM
 from .containers import expand_containers, narrow_codes, raw_factorize, return_arrow_memory
+from .invariants import repeats_problem
 from .policies import DUPLICATE_POLICIES, INCONSISTENT_POLICIES, UNKNOWN_POLICIES
 
 __all__ = [
@@ -747,18 +748,22 @@ def _repeated_ratings(ids, duplicates, annotator_col, book: _Book, path) -> None
     if not dup_later.any():
         return
     first = kept_idx[np.flatnonzero(dup_later)[0]]
-    n_repeated = int(dup_later.sum())
-    if duplicates is None and n_repeated >= max(10, 0.2 * len(pair)):
-        # repeats on this scale are a key that names a group of clips (a video,
-        # a batch) more often than an annotator coming back to one clip
-        raise InputError(
-            f"{n_repeated} of {len(pair)} ratings repeat an annotator on a clip (e.g. "
-            f"{quote(str(avalues[acodes[first]]), 20)} on {quote(str(ivalues[icodes[first]]), 24)}): "
-            "the item column is no clip id; name it with --item-col, or --transpose if "
-            "rows are raters, or --duplicates keep|last if clips were rated again",
-            path=path,
-            line=int(lines[first]),
-        )
+    example = (
+        f" (e.g. {quote(str(avalues[acodes[first]]), 20)} on "
+        f"{quote(str(ivalues[icodes[first]]), 24)})"
+    )
+    # repeats on a large scale: a key that names a group of clips (a video, a
+    # batch), more often than annotators coming back to one clip
+    kept_annotators = book.kept(acodes)
+    problem = repeats_problem(
+        int(dup_later.sum()),
+        len(pair),
+        len(np.unique(kept_annotators[dup_later])),
+        len(np.unique(kept_annotators)),
+        example,
+    )
+    if duplicates is None and problem is not None:
+        raise InputError(problem, path=path, line=int(lines[first]))
     if duplicates == "error":
         raise InputError(
             "annotator rated this clip more than once (duplicates policy 'error'; "

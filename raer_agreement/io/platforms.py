@@ -170,8 +170,7 @@ def _lines(table, n: int) -> np.ndarray:
     return np.arange(table.first_line, table.first_line + n)
 
 
-def _entry(reason: str, mask: np.ndarray, lines: np.ndarray, detail: str) -> LedgerEntry:
-    return LedgerEntry(reason, int(mask.sum()), detail, tuple(lines[mask][:20].tolist()))
+_entry = LedgerEntry.of_rows
 
 
 def _finish(long: pd.DataFrame, keep, lines, entries, notes, gold=None) -> LongForm:

@@ -195,6 +195,10 @@ def _toloka(cols: set) -> bool:
     )
 
 
+def _qualtrics(cols: set) -> bool:
+    return {"StartDate", "EndDate", "ResponseId"} <= cols
+
+
 def _appen(cols: set) -> bool:
     # the full report has one row per judgment (_worker_id); the aggregated report,
     # one row per unit (_trusted_judgments), is recognised so that it is refused
@@ -229,6 +233,13 @@ for _reader in (
         header=_mturk,
     ),
     Reader("toloka", "Toloka pool assignments", "table", f"{_LOAD}:read_table", header=_toloka),
+    Reader(
+        "qualtrics",
+        "Qualtrics survey export (respondents are annotators, questions items)",
+        "table",
+        f"{_LOAD}:read_table",
+        header=_qualtrics,
+    ),
     Reader(
         "appen",
         "Figure Eight / Appen full report",

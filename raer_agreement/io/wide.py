@@ -21,7 +21,13 @@ from ..taxonomy import NA_STRINGS
 from .detect import header_words
 from .long import ITEM_COLUMNS, find_column
 
-__all__ = ["annotator_names_column", "check_rater_columns", "clip_key", "wide_item_column"]
+__all__ = [
+    "alien_columns",
+    "annotator_names_column",
+    "check_rater_columns",
+    "clip_key",
+    "wide_item_column",
+]
 
 
 def clip_key(frame, item, opts: dict, path, notes: list) -> str | None:
@@ -193,6 +199,33 @@ def _not_a_rater(cells: np.ndarray, j: int) -> str | None:
     return None
 
 
+def alien_columns(frame: pd.DataFrame, cols: list, min_filled: int = 10) -> list:
+    """The columns of ``cols`` (``min_filled`` filled cells or more) most of
+    whose values occur in no other of ``cols``: a date, a duration, an id
+    beside columns of labels.  In a raters x items table they are the raters'
+    attributes, not items.  When they are a third of the columns or more the
+    values are a continuous scale (a slider), not labels, and none is named.
+
+    >>> f = pd.DataFrame({"q1": list("ab" * 6), "q2": list("ba" * 6), "q3": list("aabb" * 3),
+    ...                   "seconds": [str(60 + k) for k in range(12)]})
+    >>> alien_columns(f, ["q1", "q2", "q3", "seconds"])
+    ['seconds']
+    """
+    cells = _cells(frame, cols)
+    filled = pd.notna(cells)
+    # in how many columns each value occurs
+    seen: dict = {}
+    for j in range(len(cols)):
+        for v in set(cells[filled[:, j], j]):
+            seen[v] = seen.get(v, 0) + 1
+    out = []
+    for j, c in enumerate(cols):
+        mine = cells[filled[:, j], j]
+        if len(mine) >= min_filled and np.mean([seen[v] == 1 for v in mine]) >= 0.5:
+            out.append(c)
+    return out if len(out) < len(cols) / 3 else []
+
+
 def _plurality_agreement(cells: np.ndarray) -> np.ndarray:
     """For each column, the share of rows where it equals the strict plurality
     label of the other columns (nan where fewer than 20 rows have one)."""
@@ -309,8 +342,8 @@ def annotator_names_column(frame, path) -> str | None:
     if len(odd) > 1:
         raise InputError(
             f"columns {name_list(odd, 3)} share no values with the item columns (ids or "
-            "text, not items): name the annotator column with --annotator-col and remove "
-            "the others",
+            "text, not items): name the annotator column with --annotator-col (the others "
+            "are then read as the annotators' attributes)",
             path=path,
             line=1,
         )
