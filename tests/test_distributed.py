@@ -262,9 +262,7 @@ def test_cli_engine_dask(client, tmp_path, capsys):
         "c10": "x",
     }
     capsys.readouterr()
-    rc = main(
-        ["agreement", str(src), "--engine", "dask", "--scheduler", addr, "--json", *declared]
-    )
+    rc = main(["agreement", str(src), "--engine", "dask", "--scheduler", addr, "--json", *declared])
     assert rc == 0
     doc = json.loads(capsys.readouterr().out)
     # X and x differ only in case: the in-memory reader refuses them unless declared
