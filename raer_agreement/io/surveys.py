@@ -72,11 +72,7 @@ _NOT_RESPONSES = frozenset(
 def qualtrics_to_long(table, choices=None) -> LongForm:
     """A Qualtrics CSV export to the long form (see the module)."""
     frame, path = table.frame, table.path
-    lines = (
-        np.asarray(table.line_numbers)
-        if table.line_numbers is not None
-        else np.arange(table.first_line, table.first_line + len(frame))
-    )
+    lines = table.row_lines()
     who = (choices.annotator if choices is not None else None) or "ResponseId"
     if who not in frame.columns:
         raise InputError(

@@ -56,6 +56,12 @@ class RawTable:
     line_numbers: np.ndarray | None = None
     notes: tuple = ()
 
+    def row_lines(self) -> np.ndarray:
+        """The file line of every row: ``line_numbers``, else consecutive lines."""
+        if self.line_numbers is not None:
+            return np.asarray(self.line_numbers)
+        return np.arange(self.first_line, self.first_line + len(self.frame), dtype=np.int64)
+
 
 def read_text(path: Path, encoding: str | None = None) -> str:
     """Decode a text file: BOMs (UTF-8, UTF-16, UTF-32) are honoured, else UTF-8
@@ -214,11 +220,7 @@ def skip_header_repeats(table: RawTable) -> RawTable:
         hit[hit] = (values == str(col)).fillna(False).to_numpy(bool)
     if not hit.any():
         return table
-    lines = (
-        table.line_numbers
-        if table.line_numbers is not None
-        else np.arange(table.first_line, table.first_line + len(frame), dtype=np.int64)
-    )
+    lines = table.row_lines()
     shown = ", ".join(str(int(v)) for v in lines[hit][:3])
     more = ", ..." if hit.sum() > 3 else ""
     note = (
