@@ -120,6 +120,11 @@ def crowdkit_task(name: str, d: dict, repeat: int, out: Path):
         "ds_fixed": lambda: agg.DawidSkene(n_iter=100, tol=0.0),
         "glad": lambda: agg.GLAD(),
         "mace": lambda: agg.MACE(),
+        "zbs": lambda: agg.ZeroBasedSkill(),
+        "mmsr": lambda: agg.MMSR(),
+        # crowd-kit has no EBCC or BWA: its DawidSkene is the nearest model
+        "ebcc": lambda: agg.DawidSkene(n_iter=100, tol=1e-5),
+        "bwa": lambda: agg.DawidSkene(n_iter=100, tol=1e-5),
     }[name]
     models = []
 
@@ -235,6 +240,10 @@ TASKS = {
     "ds_fixed": lambda d, r, o: crowdkit_task("ds_fixed", d, r, o),
     "glad": lambda d, r, o: crowdkit_task("glad", d, r, o),
     "mace": lambda d, r, o: crowdkit_task("mace", d, r, o),
+    "zbs": lambda d, r, o: crowdkit_task("zbs", d, r, o),
+    "mmsr": lambda d, r, o: crowdkit_task("mmsr", d, r, o),
+    "ebcc": lambda d, r, o: crowdkit_task("ebcc", d, r, o),
+    "bwa": lambda d, r, o: crowdkit_task("bwa", d, r, o),
     "alpha": alpha_task,
     "fleiss": fleiss_task,
     "boot": boot_task,
