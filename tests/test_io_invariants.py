@@ -335,3 +335,19 @@ def test_an_item_column_that_names_a_group_of_clips_is_refused(tmp_path):
         assert "--duplicates" in str(err.value) and len(str(err.value)) <= 300
         kept = ra.load_ratings(path, item_col=item, duplicates="keep")
         assert kept.n_ratings == len(long)
+
+
+def test_label_set_components_equal_scipy_connected_components():
+    """The small component search behind label_set_groups numbers the groups as
+    scipy.sparse.csgraph.connected_components does, on random graphs."""
+    from scipy.sparse.csgraph import connected_components
+
+    from raer_agreement.io.invariants import _components
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        n = int(rng.integers(1, 50))
+        adj = rng.random((n, n)) < rng.random() * 0.15
+        adj = adj | adj.T
+        np.fill_diagonal(adj, True)
+        assert _components(adj).tolist() == connected_components(adj, directed=False)[1].tolist()

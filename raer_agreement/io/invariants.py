@@ -334,8 +334,6 @@ def label_set_groups(ann: Annotations, scheme: str) -> list[tuple[list[int], lis
     >>> label_set_groups(ann, "label")
     [([0, 1], [0, 1]), ([2, 3], [1, 2, 3, 4])]
     """
-    from scipy.sparse.csgraph import connected_components
-
     n_ann, q = ann.n_annotators, ann.n_categories(scheme)
     # vote slots of anonymous votes are no people: their label sets say nothing
     if ann.anonymous or q < 3 or n_ann < 4 or n_ann * q > MAX_CELLS:
@@ -353,7 +351,7 @@ def label_set_groups(ann: Annotations, scheme: str) -> list[tuple[list[int], lis
     shared = sets @ sets.T
     size = sets.sum(axis=1)
     alike = shared >= 0.5 * (size[:, None] + size[None, :] - shared)
-    _, component = connected_components(alike, directed=False)
+    component = _components(alike)
     groups = []
     for c in range(component.max() + 1):
         members = active[component == c]
@@ -361,6 +359,25 @@ def label_set_groups(ann: Annotations, scheme: str) -> list[tuple[list[int], lis
             ([int(m) for m in members], np.flatnonzero(sets[component == c].any(axis=0)).tolist())
         )
     return groups
+
+
+def _components(adjacent: np.ndarray) -> np.ndarray:
+    """Connected components of a small symmetric boolean matrix with a true
+    diagonal, numbered in the order of their first member (each node takes the
+    least label of its neighbours until none changes; scipy's csgraph would
+    cost its import on every reading).
+
+    >>> _components(np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]], dtype=bool)).tolist()
+    [0, 1, 0]
+    """
+    n = len(adjacent)
+    label = np.arange(n)
+    while True:
+        least = np.where(adjacent, label[None, :], n).min(axis=1)
+        if np.array_equal(least, label):
+            break
+        label = least
+    return np.unique(label, return_inverse=True)[1].reshape(-1)
 
 
 def _categories_used(annotator, codes, n_ann: int, q: int, block: int = 1 << 20) -> np.ndarray:
