@@ -351,3 +351,28 @@ def test_label_set_components_equal_scipy_connected_components():
         adj = adj | adj.T
         np.fill_diagonal(adj, True)
         assert _components(adj).tolist() == connected_components(adj, directed=False)[1].tolist()
+
+
+def test_whole_number_ids_written_two_ways_are_one_clip(tmp_path):
+    """Clip ids '7' in one file and '7.0' in another (a float column saved by
+    pandas) name one clip: the reading has the clips and ratings written, and
+    alpha equals krippendorff's on the true raters x clips matrix."""
+    import krippendorff
+
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 3, size=(6, 30))
+    first = pd.DataFrame(
+        [(c, f"w{a}", labels[a, c]) for c in range(30) for a in range(3)],
+        columns=["clip", "annotator", "label"],
+    )
+    second = pd.DataFrame(
+        [(f"{c}.0", f"w{a}", labels[a, c]) for c in range(30) for a in range(3, 6)],
+        columns=["clip", "annotator", "label"],
+    )
+    first.to_csv(tmp_path / "a.csv", index=False)
+    second.to_csv(tmp_path / "b.csv", index=False)
+    ann = ra.load_ratings([tmp_path / "a.csv", tmp_path / "b.csv"])
+    assert (ann.n_items, ann.n_annotators, ann.n_ratings) == (30, 6, 180)
+    assert any("decimal point" in n for n in ann.ledger.notes)
+    want = krippendorff.alpha(reliability_data=labels, level_of_measurement="nominal")
+    assert krippendorff_alpha(ann).estimate == pytest.approx(want, abs=1e-9)

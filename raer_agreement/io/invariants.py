@@ -45,6 +45,7 @@ raer_agreement.errors.InputError: x.csv: no item has two ratings (30 items): ...
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -378,6 +379,31 @@ def _components(adjacent: np.ndarray) -> np.ndarray:
             break
         label = least
     return np.unique(label, return_inverse=True)[1].reshape(-1)
+
+
+_WHOLE_AS_DECIMAL = re.compile(r"^([+-]?\d+)\.0+$")
+
+
+def whole_number_twins(ids) -> dict[str, str]:
+    """Ids that write a whole number with a decimal point (``1.0``) where the
+    same number is also written without one (``1``): ``{"1.0": "1"}``.
+
+    A column of whole numbers saved from a float column (pandas writes
+    ``1.0`` once a column has a missing value) names the same clip or
+    annotator as a file that wrote ``1``; read apart, every such clip would be
+    two clips with half the ratings each.
+
+    >>> whole_number_twins(["1", "2", "1.0", "3.00", "07"])
+    {'1.0': '1'}
+    """
+    ids = [str(i) for i in ids]
+    present = set(ids)
+    out = {}
+    for i in ids:
+        m = _WHOLE_AS_DECIMAL.match(i)
+        if m and m.group(1) in present:
+            out[i] = m.group(1)
+    return out
 
 
 def _categories_used(annotator, codes, n_ann: int, q: int, block: int = 1 << 20) -> np.ndarray:

@@ -20,7 +20,7 @@ from . import layouts, platforms, surveys
 from .annotator_cells import annotator_dicts, vote_slots
 from .containers import raw_factorize
 from .detect import ITEM_ID_COLUMNS, Decision, decide_layout, profile_table
-from .invariants import check_reading
+from .invariants import check_reading, whole_number_twins
 from .invariants import fold_case as fold_labels_case
 from .listfile import CONTEXT_COLUMNS, looks_like_list_file, parse_clip_path, read_list_file
 from .long import (
@@ -182,7 +182,8 @@ def load_ratings(
         for p in paths
     ]
     _check_same_schemes(parts, paths)
-    ann = parts[0] if len(parts) == 1 else _concat(parts, duplicates=duplicates, paths=paths)
+    one = len(parts) == 1 and not _has_id_twins(parts[0])
+    ann = parts[0] if one else _concat(parts, duplicates=duplicates, paths=paths)
     meta = load_clips(clips) if clips is not None else None
     return attach_metadata(ann, meta)
 
@@ -977,10 +978,14 @@ def _concat(
     """
     schemes = list(dict.fromkeys(s for p in parts for s in p.schemes))
     tax = _united_taxonomy(parts, schemes)
-    item_ids = natural_sort({i for p in parts for i in p.item_ids})
-    ann_ids = natural_sort({a for p in parts for a in p.annotator_ids})
+    item_twins = whole_number_twins({i for p in parts for i in p.item_ids})
+    ann_twins = whole_number_twins({a for p in parts for a in p.annotator_ids})
+    item_ids = natural_sort({item_twins.get(i, i) for p in parts for i in p.item_ids})
+    ann_ids = natural_sort({ann_twins.get(a, a) for p in parts for a in p.annotator_ids})
     ipos = {v: k for k, v in enumerate(item_ids)}
+    ipos.update({t: ipos[c] for t, c in item_twins.items()})
     apos = {v: k for k, v in enumerate(ann_ids)}
+    apos.update({t: apos[c] for t, c in ann_twins.items()})
     items: list = []
     anns: list = []
     labels: dict[str, list] = {s: [] for s in schemes}
@@ -998,6 +1003,8 @@ def _concat(
     ledger = parts[0].ledger
     for p in parts[1:]:
         ledger = ledger.merged(p.ledger)
+    ledger = _note_twins(ledger, item_twins, "clip")
+    ledger = _note_twins(ledger, ann_twins, "annotator")
     item = np.concatenate(items)
     ann = np.concatenate(anns)
     ledger = _repeats_across_files(parts, item * len(ann_ids) + ann, duplicates, paths, ledger)
@@ -1018,6 +1025,24 @@ def _concat(
         anonymous=anonymous.pop(),
     )
     return finish_ledger(out)
+
+
+def _has_id_twins(ann: Annotations) -> bool:
+    """Whether one reading names a clip or an annotator both ``1`` and ``1.0``."""
+    return bool(whole_number_twins(ann.item_ids) or whole_number_twins(ann.annotator_ids))
+
+
+def _note_twins(ledger, twins: dict, what: str):
+    """The ledger, with a note of the ids read as one (``1.0`` is ``1``)."""
+    if not twins:
+        return ledger
+    t, c = next(iter(twins.items()))
+    more = f" and {len(twins) - 1:,} more" if len(twins) > 1 else ""
+    note = (
+        f"{len(twins):,} {what} ids write a whole number with a decimal point where it is also "
+        f"written without one: read as one {what} ({t!r} is {c!r}{more})"
+    )
+    return dataclasses.replace(ledger, notes=ledger.notes + (note,))
 
 
 def _united_taxonomy(parts: Sequence[Annotations], schemes: list) -> Taxonomy:
