@@ -203,11 +203,6 @@ def _long_mutations(case: Case, labels: set) -> list[Case]:
     half = len(f) // 2
     joined = pd.concat([f.iloc[:half], header, f.iloc[half:]], ignore_index=True)
     out.append(replace(case, name="long+header_repeated", frame=joined))
-    # whole-number clip ids, half of the rows written as floats ('7.0'), as pandas
-    # writes an int column once it has held a missing value: one clip, not two
-    code = pd.factorize(f["item_id"])[0]
-    floats = f.assign(item_id=[f"{k}.0" if r % 2 else str(k) for r, k in enumerate(code)])
-    out.append(replace(case, name="long+ids_as_floats", frame=floats))
     if len(labels) >= 2 and "annotator_id" in f:
         names = sorted(labels)
         one_hot = f.drop(columns="label").assign(

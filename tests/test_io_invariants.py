@@ -376,3 +376,18 @@ def test_whole_number_ids_written_two_ways_are_one_clip(tmp_path):
     assert any("decimal point" in n for n in ann.ledger.notes)
     want = krippendorff.alpha(reliability_data=labels, level_of_measurement="nominal")
     assert krippendorff_alpha(ann).estimate == pytest.approx(want, abs=1e-9)
+
+
+def test_whole_number_spellings_within_one_file_stay_two_ids(tmp_path):
+    """Within one file, '1' and '1.0' are two ids as given (only another file's
+    spelling is taken for a float export of the same column)."""
+    pd.DataFrame(
+        {
+            "clip": ["1", "1.0", "2", "2.0"] * 3,
+            "annotator": list("aaaabbbbcccc"),
+            "label": list("xyxy") * 3,
+        }
+    ).to_csv(tmp_path / "one.csv", index=False)
+    ann = ra.load_ratings(tmp_path / "one.csv")
+    assert ann.n_items == 4
+    assert not any("decimal point" in n for n in ann.ledger.notes)

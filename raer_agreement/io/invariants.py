@@ -390,8 +390,9 @@ def whole_number_twins(ids) -> dict[str, str]:
 
     A column of whole numbers saved from a float column (pandas writes
     ``1.0`` once a column has a missing value) names the same clip or
-    annotator as a file that wrote ``1``; read apart, every such clip would be
-    two clips with half the ratings each.
+    annotator as another file that wrote ``1``; read apart, every such clip
+    would be two clips with half the ratings each.  (The reader merges them
+    only across files: within one file the two spellings stay two ids.)
 
     >>> whole_number_twins(["1", "2", "1.0", "3.00", "07"])
     {'1.0': '1'}

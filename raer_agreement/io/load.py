@@ -182,8 +182,7 @@ def load_ratings(
         for p in paths
     ]
     _check_same_schemes(parts, paths)
-    one = len(parts) == 1 and not _has_id_twins(parts[0])
-    ann = parts[0] if one else _concat(parts, duplicates=duplicates, paths=paths)
+    ann = parts[0] if len(parts) == 1 else _concat(parts, duplicates=duplicates, paths=paths)
     meta = load_clips(clips) if clips is not None else None
     return attach_metadata(ann, meta)
 
@@ -978,8 +977,8 @@ def _concat(
     """
     schemes = list(dict.fromkeys(s for p in parts for s in p.schemes))
     tax = _united_taxonomy(parts, schemes)
-    item_twins = whole_number_twins({i for p in parts for i in p.item_ids})
-    ann_twins = whole_number_twins({a for p in parts for a in p.annotator_ids})
+    item_twins = _twins_across_files([set(p.item_ids) for p in parts])
+    ann_twins = _twins_across_files([set(p.annotator_ids) for p in parts])
     item_ids = natural_sort({item_twins.get(i, i) for p in parts for i in p.item_ids})
     ann_ids = natural_sort({ann_twins.get(a, a) for p in parts for a in p.annotator_ids})
     ipos = {v: k for k, v in enumerate(item_ids)}
@@ -1027,9 +1026,12 @@ def _concat(
     return finish_ledger(out)
 
 
-def _has_id_twins(ann: Annotations) -> bool:
-    """Whether one reading names a clip or an annotator both ``1`` and ``1.0``."""
-    return bool(whole_number_twins(ann.item_ids) or whole_number_twins(ann.annotator_ids))
+def _twins_across_files(id_sets: list) -> dict:
+    """``{"7.0": "7"}`` for whole numbers one file writes with a decimal point and
+    another without (an integer column saved as floats in one export).  Within
+    one file the two spellings are two ids, as given."""
+    twins = whole_number_twins(set().union(*id_sets))
+    return {t: c for t, c in twins.items() if not any(t in ids and c in ids for ids in id_sets)}
 
 
 def _note_twins(ledger, twins: dict, what: str):
@@ -1039,8 +1041,8 @@ def _note_twins(ledger, twins: dict, what: str):
     t, c = next(iter(twins.items()))
     more = f" and {len(twins) - 1:,} more" if len(twins) > 1 else ""
     note = (
-        f"{len(twins):,} {what} ids write a whole number with a decimal point where it is also "
-        f"written without one: read as one {what} ({t!r} is {c!r}{more})"
+        f"{len(twins):,} {what} ids write a whole number with a decimal point where another "
+        f"file writes it without one: read as one {what} ({t!r} is {c!r}{more})"
     )
     return dataclasses.replace(ledger, notes=ledger.notes + (note,))
 

@@ -63,7 +63,10 @@ def prevalence_of(s) -> pd.DataFrame:
     tot = c.sum(0)
     top = c.max(1, initial=0)
     is_top = (c == top[:, None]) & (top[:, None] > 0)
-    share = (is_top / np.maximum(is_top.sum(1), 1)[:, None]).sum(0)
+    # a tie gives each of its categories 1/ties of the item; one column at a time,
+    # no float copy of the items x categories table at crowd scale
+    weight = 1.0 / np.maximum(is_top.sum(1), 1)
+    share = np.array([weight[is_top[:, k]].sum() for k in range(c.shape[1])], dtype=float)
     return pd.DataFrame(
         {
             "n_ratings": tot,

@@ -145,7 +145,8 @@ def per_annotator_of(
     O = coincidence_of(x_all) if n else np.zeros((q, q))
     alpha = _alpha_from_o(O, level, s.values) if n else np.nan
     order = np.argsort(s.annotator, kind="stable")
-    bounds = np.searchsorted(s.annotator[order], np.arange(r + 1))
+    # each annotator's run in ``order``, from the counts (no sorted copy of the codes)
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(s.annotator, minlength=r))])
     alpha_wo = np.full(r, np.nan)
     for a in range(r):
         idx = order[bounds[a] : bounds[a + 1]]
